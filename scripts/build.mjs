@@ -1,0 +1,45 @@
+// Bundles the companion server (and, once it exists, the extension) with esbuild.
+// Usage: node scripts/build.mjs [--production] [--watch]
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const production = process.argv.includes("--production");
+const watch = process.argv.includes("--watch");
+const pkg = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(join(root, "package.json"), "utf8")));
+const dist = join(root, "dist");
+mkdirSync(dist, { recursive: true });
+// dist/ holds CommonJS bundles whatever the root package says.
+writeFileSync(join(dist, "package.json"), '{ "type": "commonjs" }\n');
+// The WASM SQLite engine locates its .wasm next to the script that loads it.
+copyFileSync(join(root, "node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm"), join(dist, "node-sqlite3-wasm.wasm"));
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  sourcemap: production ? false : "linked",
+  minify: production,
+  logLevel: "warning",
+  define: { __SENTINEL_VERSION__: JSON.stringify(pkg.version) },
+  // Native code stays in node_modules: N-API prebuilds are loaded by path at run time.
+  external: ["@lydell/node-pty", "vscode"],
+};
+
+const entries = [{ entryPoints: [join(root, "src/server/cli.ts")], outfile: join(dist, "server.js") }];
+if (existsSync(join(root, "src/extension/extension.ts"))) {
+  entries.push({ entryPoints: [join(root, "src/extension/extension.ts")], outfile: join(dist, "extension.js") });
+}
+
+for (const entry of entries) {
+  const options = { ...common, ...entry };
+  if (watch) {
+    const ctx = await esbuild.context(options);
+    await ctx.watch();
+  } else {
+    await esbuild.build(options);
+  }
+}

@@ -1,0 +1,48 @@
+// Name and id rules shared by server and clients (spec §0.6).
+
+export const SESSION_NAME_PATTERN = "^[A-Za-z0-9._-]{1,64}$";
+export const WINDOW_NAME_PATTERN = "^[A-Za-z0-9._\\- ]{1,64}$";
+export const ICON_KEY_PATTERN = "^[a-z0-9-]{1,32}$";
+
+const sessionName = new RegExp(SESSION_NAME_PATTERN);
+const windowName = new RegExp(WINDOW_NAME_PATTERN);
+const iconKey = new RegExp(ICON_KEY_PATTERN);
+
+export function isSessionName(value: string): boolean {
+  return sessionName.test(value);
+}
+
+export function isWindowName(value: string): boolean {
+  return windowName.test(value);
+}
+
+export function isIconKey(value: string): boolean {
+  return iconKey.test(value);
+}
+
+/** 1–128 Unicode code points, no line breaks. */
+export function isPaneTitle(value: string): boolean {
+  if (/[\r\n]/.test(value)) return false;
+  const length = [...value].length;
+  return length >= 1 && length <= 128;
+}
+
+/** The Go server only checks the `%` prefix; we also require digits so a target can never be a flag. */
+export function isPaneId(value: string): boolean {
+  return /^%[0-9]+$/.test(value);
+}
+
+export const Messages = {
+  sessionName: `name must match ${SESSION_NAME_PATTERN}`,
+  invalidSessionName: "invalid session name",
+  invalidSourceSessionName: "invalid source session name",
+  cwdAbsolute: "cwd must be an absolute path",
+  windowName: "window name must be 1-64 characters (letters, digits, dots, hyphens, underscores, spaces)",
+  paneTitle: "title must be 1-128 characters",
+  paneId: "paneId must start with %",
+  index: "index must be >= 0",
+  direction: "direction must be vertical or horizontal",
+  icon: `icon must match ${ICON_KEY_PATTERN}`,
+  invalidJson: "invalid json body",
+  multipleJson: "invalid json body: multiple json values",
+} as const;

@@ -1,0 +1,105 @@
+// Builds the HTTP server: fastify with request ids, strict JSON bodies, the `{data}`/`{error}` envelope,
+// rate limiting and the auth guard on `/api/*`, and the routes of each area.
+import { randomUUID } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { redactUrl } from "./auth/authenticator.js";
+import type { AppContext } from "./context.js";
+import { registerApiGuard } from "./http/apiGuard.js";
+import { registerAuthRoutes } from "./http/authRoutes.js";
+import { ApiError, envelope, sendApiError, toApiError } from "./http/errors.js";
+import { registerFsRoutes } from "./http/fsRoutes.js";
+import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
+import { registerMetaRoutes } from "./http/metaRoutes.js";
+import { registerSessionRoutes } from "./http/sessionRoutes.js";
+import { registerWindowRoutes } from "./http/windowRoutes.js";
+
+export type App = FastifyInstance;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function fastifyOptions(logLevel: string): FastifyServerOptions {
+  return {
+    logger: {
+      level: logLevel,
+      stream: process.stderr,
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+          remote: req.ip,
+        }),
+      },
+    },
+    bodyLimit: BODY_LIMIT,
+    // Keep a client's X-Request-ID when it is sane, otherwise make one; it is echoed on every response.
+    genReqId: (req) => {
+      const incoming = req.headers["x-request-id"];
+      return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdLogLabel: "requestId",
+    disableRequestLogging: logLevel !== "debug" && logLevel !== "trace",
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  };
+}
+
+export function errorHandler(error: FastifyError, request: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[1], reply: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[2]) {
+  const api = toApiError(error);
+  if (api) {
+    if (api.status >= 500) request.log.error({ code: api.code, err: error }, api.message);
+    return sendApiError(reply, api);
+  }
+  if (error.validation) {
+    // Schema failures are shape errors of the body (unknown field, wrong type): Go's decoder said "invalid json body".
+    return sendApiError(reply, new ApiError(400, "INVALID_REQUEST", "invalid json body"));
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 429) return sendApiError(reply, new ApiError(429, "RATE_LIMITED", error.message));
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.code === "FST_ERR_CTP_INVALID_CONTENT_LENGTH") {
+    return sendApiError(reply, new ApiError(400, "INVALID_REQUEST", "invalid json body"));
+  }
+  if (status >= 400 && status < 500) {
+    return sendApiError(reply, new ApiError(status, "INVALID_REQUEST", error.message));
+  }
+  request.log.error({ err: error }, "unhandled error");
+  return sendApiError(reply, new ApiError(500, "INTERNAL_ERROR", "internal server error"));
+}
+
+export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<FastifyInstance> {
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("X-Request-ID", request.id);
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).type("application/json").send(envelope("NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0]}`));
+  });
+
+  await app.register(async (api) => {
+    await api.register(rateLimit, {
+      global: true,
+      max: ctx.config.rateLimit.max,
+      timeWindow: ctx.config.rateLimit.windowMs,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        code: "RATE_LIMITED",
+        message: `rate limit exceeded; retry in ${context.after}`,
+      }),
+    });
+    registerJsonBodyParser(api);
+    registerApiGuard(api, ctx);
+    const typed = api.withTypeProvider<TypeBoxTypeProvider>();
+    registerMetaRoutes(typed, ctx);
+    registerFsRoutes(typed, ctx);
+    registerAuthRoutes(typed, ctx);
+    registerSessionRoutes(typed, ctx);
+    registerWindowRoutes(typed, ctx);
+  });
+  return app;
+}
+
+export function createFastify(ctx: Pick<AppContext, "config">): FastifyInstance {
+  return Fastify(fastifyOptions(ctx.config.logLevel));
+}

@@ -1,0 +1,128 @@
+// `node dist/server.js serve [--host H] [--port P] [--data-dir D] [--tmux-socket S]`: one JSON ready line on
+// stdout, logs on stderr, graceful stop on SIGTERM/SIGINT within 2 s.
+import { parseArgs } from "node:util";
+import { ConfigError, isLoopbackHost, loadConfig } from "./config.js";
+import { startServer } from "./server.js";
+
+declare const __SENTINEL_VERSION__: string;
+const VERSION = typeof __SENTINEL_VERSION__ === "string" ? __SENTINEL_VERSION__ : "dev";
+
+const USAGE = `Sentinel companion server ${VERSION}
+
+Usage:
+  sentinel-server serve [options]    run the server (the default command)
+  sentinel-server --version          print the version
+
+Options:
+  --host HOST          address to bind (default 127.0.0.1; env SENTINEL_LISTEN=host:port)
+  --port PORT          port, 0 for any free one (default 4040)
+  --data-dir DIR       data directory: config.toml, sentinel.db (default $SENTINEL_DATA_DIR or ~/.sentinel)
+  --tmux-socket PATH   use this tmux server socket for every tmux call (env SENTINEL_TMUX_SOCKET)
+  -h, --help           show this help
+
+The token comes from SENTINEL_TOKEN or the "token" key of <data-dir>/config.toml (written on first start).
+A non-loopback host is refused unless a token is set.
+`;
+
+const SHUTDOWN_DEADLINE_MS = 1800;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`sentinel: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        host: { type: "string" },
+        port: { type: "string" },
+        "data-dir": { type: "string" },
+        "tmux-socket": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const command = positionals[0] ?? "serve";
+  if (command !== "serve" || positionals.length > 1) fail(`unknown command "${positionals.join(" ")}"\n\n${USAGE}`, 2);
+
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({
+      host: values.host as string | undefined,
+      port: values.port as string | undefined,
+      dataDir: values["data-dir"] as string | undefined,
+      tmuxSocket: values["tmux-socket"] as string | undefined,
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+  if (!isLoopbackHost(config.host) && !config.token) {
+    fail(
+      `refusing to listen on non-loopback address "${config.host || "*"}" without a token: ` +
+        `set SENTINEL_TOKEN or "token" in ${config.configPath}`,
+      2,
+    );
+  }
+
+  const server = await startServer(config, VERSION).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "EADDRINUSE") fail(`port ${config.port} on ${config.host} is already in use (--port 0 picks a free one)`, 1);
+    if (error.code === "EADDRNOTAVAIL") fail(`cannot bind ${config.host}: address not available`, 2);
+    throw error;
+  });
+  const log = server.ctx.log;
+  if (!config.token) log.warn("no token is set: any local user can use this server (set SENTINEL_TOKEN)");
+  else if (config.tokenSource !== "env") log.info(`token: in ${config.configPath} (key "token")`);
+  process.stdout.write(
+    `${JSON.stringify({ event: "ready", url: server.url, port: server.port, pid: process.pid, version: VERSION })}\n`,
+  );
+  process.stderr.write(
+    `Sentinel ${VERSION} listening on ${server.url}\n` +
+      (config.token
+        ? `Token: ${config.tokenSource === "env" ? "from SENTINEL_TOKEN" : `"token" in ${config.configPath}`}\n`
+        : "Token: none (auth disabled)\n"),
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const deadline = setTimeout(() => {
+      log.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    server.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  process.stderr.write(`sentinel: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,176 @@
+// Server configuration: CLI flags, then environment, then the data dir's config file, then defaults (spec §10).
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface RateLimitConfig {
+  /** Requests per window for one address on `/api/*`. */
+  max: number;
+  windowMs: number;
+}
+
+export interface AuthThrottleConfig {
+  /** Failed authentications from one address before it is refused with 429. */
+  maxFailures: number;
+  windowMs: number;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  configPath: string;
+  token: string;
+  /** Where the token came from, for the start-up message. */
+  tokenSource: "env" | "config" | "generated" | "none";
+  allowedOrigins: string[];
+  tmuxSocket: string | undefined;
+  logLevel: string;
+  rateLimit: RateLimitConfig;
+  authThrottle: AuthThrottleConfig;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+}
+
+export class ConfigError extends Error {}
+
+export interface CliFlags {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  tmuxSocket?: string;
+}
+
+/** Flat `key = value` file; `#` and `[section]` lines skipped, one pair of surrounding quotes stripped. */
+export function parseConfigFile(text: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith("[")) continue;
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    const key = line.slice(0, eq).trim();
+    let value = line.slice(eq + 1).trim();
+    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) {
+      value = value.slice(1, -1);
+    }
+    values.set(key, value);
+  }
+  return values;
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SENTINEL_DATA_DIR?.trim()) return env.SENTINEL_DATA_DIR.trim();
+  const home = env.HOME?.trim() || safeHomedir();
+  return home ? join(home, ".sentinel") : join(tmpdir(), "sentinel");
+}
+
+function safeHomedir(): string {
+  try {
+    return homedir();
+  } catch {
+    return "";
+  }
+}
+
+function configTemplate(token: string): string {
+  return `# Sentinel companion server configuration (flat key = value; environment variables win).
+# Created on first start. The token below authenticates every client: keep this file private (mode 0600).
+token = "${token}"
+# listen = "127.0.0.1:4040"
+# allowed_origins = ""
+# log_level = "info"
+# rate_limit_per_minute = 6000
+# auth_failures_per_minute = 20
+`;
+}
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value.trim());
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`invalid port "${value}": expected an integer from 0 to 65535`);
+  }
+  return n;
+}
+
+/** Splits `host:port`, `[::1]:port` or `:port`. */
+export function splitListen(listen: string): { host: string; port: string } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(listen) ?? /^([^:]*):(\d+)$/.exec(listen);
+  if (!m) throw new ConfigError(`invalid listen address "${listen}": expected host:port`);
+  return { host: m[1]!, port: m[2]! };
+}
+
+export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const dataDir = flags.dataDir?.trim() || defaultDataDir(env);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const configPath = join(dataDir, "config.toml");
+
+  let tokenSource: ServerConfig["tokenSource"] = "none";
+  if (!existsSync(configPath)) {
+    // First start: write the template with a fresh token, unless the environment already brings one.
+    const fresh = env.SENTINEL_TOKEN?.trim() ? "" : randomBytes(24).toString("base64url");
+    writeFileSync(configPath, configTemplate(fresh), { mode: 0o600, flag: "wx" });
+    chmodSync(configPath, 0o600);
+    if (fresh) tokenSource = "generated";
+  }
+  const file = parseConfigFile(readFileSync(configPath, "utf8"));
+  const pick = (envName: string, key: string): string | undefined => {
+    const fromEnv = env[envName]?.trim();
+    if (fromEnv) return fromEnv;
+    const fromFile = file.get(key)?.trim();
+    return fromFile ? fromFile : undefined;
+  };
+
+  const listen = splitListen(pick("SENTINEL_LISTEN", "listen") ?? "127.0.0.1:4040");
+  const host = flags.host?.trim() || listen.host;
+  const port = parsePort(flags.port?.trim() || listen.port);
+
+  const envToken = env.SENTINEL_TOKEN?.trim();
+  const fileToken = file.get("token")?.trim();
+  const token = envToken || fileToken || "";
+  if (envToken) tokenSource = "env";
+  else if (fileToken && tokenSource !== "generated") tokenSource = "config";
+
+  const origins = (pick("SENTINEL_ALLOWED_ORIGINS", "allowed_origins") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+  const tmuxSocket = flags.tmuxSocket?.trim() || env.SENTINEL_TMUX_SOCKET?.trim() || undefined;
+
+  return {
+    host,
+    port,
+    dataDir,
+    configPath,
+    token,
+    tokenSource,
+    allowedOrigins: origins,
+    tmuxSocket,
+    logLevel: (pick("SENTINEL_LOG_LEVEL", "log_level") ?? "info").toLowerCase(),
+    rateLimit: {
+      max: positiveInt(pick("SENTINEL_RATE_LIMIT_PER_MINUTE", "rate_limit_per_minute"), 6000),
+      windowMs: 60_000,
+    },
+    authThrottle: {
+      maxFailures: positiveInt(pick("SENTINEL_AUTH_FAILURES_PER_MINUTE", "auth_failures_per_minute"), 20),
+      windowMs: 60_000,
+    },
+    accessTokenTtlSeconds: positiveInt(pick("SENTINEL_ACCESS_TOKEN_TTL", "access_token_ttl_seconds"), 900),
+    refreshTokenTtlSeconds: positiveInt(pick("SENTINEL_REFRESH_TOKEN_TTL", "refresh_token_ttl_seconds"), 7 * 86400),
+  };
+}
+
+/** Loopback hosts are not exposed (spec §5.4); an empty host binds every interface. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost" || h === "::1") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

@@ -1,0 +1,39 @@
+// `POST /api/auth/token` issues an access + refresh token pair (static token required);
+// `POST /api/auth/refresh` exchanges a refresh token for a new pair.
+import { IssueTokenBody, RefreshTokenBody } from "../../protocol/auth.js";
+import { isSessionName, Messages } from "../../protocol/validate.js";
+import type { AppContext } from "../context.js";
+import { recordAuthFailure, unauthorized } from "./apiGuard.js";
+import { ApiError, badRequest } from "./errors.js";
+import { data, type ApiInstance } from "./types.js";
+
+const MIN_TTL = 60;
+const MAX_TTL = 86400;
+
+export function registerAuthRoutes(api: ApiInstance, ctx: AppContext): void {
+  api.post("/api/auth/token", { schema: { body: IssueTokenBody } }, async (request) => {
+    if (request.principal?.kind === "jwt") {
+      throw new ApiError(403, "FORBIDDEN", "issuing tokens requires the static token, not an access token");
+    }
+    const { sessionId, sub, ttlSeconds } = request.body;
+    if (sessionId !== undefined && !isSessionName(sessionId)) throw badRequest(`sessionId: ${Messages.sessionName}`);
+    if (ttlSeconds !== undefined && (ttlSeconds < MIN_TTL || ttlSeconds > MAX_TTL)) {
+      throw badRequest(`ttlSeconds must be between ${MIN_TTL} and ${MAX_TTL}`);
+    }
+    const pair = ctx.auth.issue({
+      ...(sub !== undefined ? { sub } : {}),
+      ...(sessionId !== undefined ? { sessionId } : {}),
+      ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+    });
+    return data(pair);
+  });
+
+  api.post("/api/auth/refresh", { schema: { body: RefreshTokenBody } }, async (request) => {
+    const pair = ctx.auth.refresh(request.body.refreshToken);
+    if (!pair) {
+      recordAuthFailure(ctx, request, "bad refresh token");
+      throw unauthorized("invalid or expired refresh token");
+    }
+    return data(pair);
+  });
+}

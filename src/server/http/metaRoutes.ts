@@ -1,0 +1,14 @@
+import type { MetaResponse } from "../../protocol/api.js";
+import type { AppContext } from "../context.js";
+import { data, type ApiInstance } from "./types.js";
+
+export function registerMetaRoutes(api: ApiInstance, ctx: AppContext): void {
+  api.get("/api/meta", async () => {
+    const meta: MetaResponse = {
+      tokenRequired: ctx.auth.required,
+      defaultCwd: process.env.HOME ?? "",
+      version: ctx.version,
+    };
+    return data(meta);
+  });
+}

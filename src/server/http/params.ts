@@ -1,0 +1,26 @@
+// Checks of path parameters and body values that need the spec's own messages.
+import { isAbsolute } from "node:path";
+import { isPaneId, isSessionName, Messages } from "../../protocol/validate.js";
+import { badRequest } from "./errors.js";
+
+export function sessionParam(value: string, message: string = Messages.invalidSessionName): string {
+  if (!isSessionName(value)) throw badRequest(message);
+  return value;
+}
+
+export function paneIdValue(value: string | undefined): string {
+  const v = (value ?? "").trim();
+  if (!isPaneId(v)) throw badRequest(Messages.paneId);
+  return v;
+}
+
+export function windowIndexValue(value: number | undefined): number {
+  const v = value ?? 0;
+  if (v < 0) throw badRequest(Messages.index);
+  return v;
+}
+
+export function absoluteCwd(value: string): string {
+  if (!isAbsolute(value)) throw badRequest(Messages.cwdAbsolute);
+  return value;
+}

@@ -1,0 +1,137 @@
+// Sessions (spec §1.2): list, create (201), rename, icon (204), kill (204).
+import { statSync } from "node:fs";
+import { CreateSessionBody, RenameSessionBody, type Session, SessionParams, SetIconBody } from "../../protocol/api.js";
+import { isIconKey, isSessionName, Messages } from "../../protocol/validate.js";
+import type { AppContext } from "../context.js";
+import { sessionHash } from "../store/sessionsRepo.js";
+import type { TmuxPaneInfo } from "../tmux/adapter.js";
+import { TmuxError } from "../tmux/errors.js";
+import { inferCommand } from "../tmux/inferCommand.js";
+import { badRequest } from "./errors.js";
+import { absoluteCwd, sessionParam } from "./params.js";
+import { data, type ApiInstance } from "./types.js";
+
+export const rfc3339 = (epochSeconds: number) =>
+  new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+function lastNonEmptyLine(text: string): string {
+  const lines = text.split("\n").map((l) => l.trimEnd());
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]) return lines[i]!;
+  return "";
+}
+
+/** The tmux path of §1.2: list-sessions + list-panes -a + a short capture of each session's active pane. */
+async function listFromTmux(ctx: AppContext): Promise<Session[]> {
+  const sessions = await ctx.tmux.listSessions();
+  if (sessions.length === 0) {
+    ctx.sessions.sync([]);
+    return [];
+  }
+  const panes = await ctx.tmux.listPanes();
+  const bySession = new Map<string, TmuxPaneInfo[]>();
+  for (const p of panes) bySession.set(p.session, [...(bySession.get(p.session) ?? []), p]);
+  const stored = ctx.sessions.all();
+  const previews = await Promise.all(
+    sessions.map((s) =>
+      ctx.tmux
+        .capturePane(`=${s.name}:`, -3)
+        .then(lastNonEmptyLine)
+        .catch(() => ""),
+    ),
+  );
+  const result = sessions.map((s, i): Session => {
+    const own = bySession.get(s.name) ?? [];
+    const active = own.find((p) => p.windowActive && p.active);
+    const command = active
+      ? inferCommand(active.startCommand) || inferCommand(active.currentCommand) || active.currentCommand
+      : "";
+    const meta = stored.get(s.name);
+    return {
+      name: s.name,
+      windows: s.windows,
+      panes: own.length || s.windows,
+      attached: s.attached,
+      createdAt: rfc3339(s.createdAt),
+      activityAt: rfc3339(s.activityAt),
+      command,
+      hash: meta?.hash || sessionHash(s.name, s.createdAt),
+      lastContent: previews[i] ?? "",
+      icon: meta?.icon ?? "",
+      unreadWindows: 0,
+      unreadPanes: 0,
+      rev: 0,
+    };
+  });
+  ctx.sessions.sync(result.map((s) => ({ name: s.name, hash: s.hash, lastContent: s.lastContent })));
+  return result;
+}
+
+function existingDirectory(path: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw badRequest("cwd must be an existing directory");
+  return path;
+}
+
+export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
+  api.get("/api/tmux/sessions", async () => data({ sessions: await listFromTmux(ctx) }));
+
+  api.post("/api/tmux/sessions", { schema: { body: CreateSessionBody } }, async (request, reply) => {
+    const name = (request.body.name ?? "").trim();
+    if (!isSessionName(name)) throw badRequest(Messages.sessionName);
+    const rawCwd = (request.body.cwd ?? "").trim() || process.env.HOME || "/";
+    const cwd = existingDirectory(absoluteCwd(rawCwd));
+    // tmux rewrites "." and ":" in session names; answer with the name tmux really used.
+    const actual = name.replace(/[.:]/g, "_");
+    if (actual !== name && (await ctx.tmux.hasSession(actual))) {
+      throw new TmuxError("SESSION_ALREADY_EXISTS", "session already exists");
+    }
+    await ctx.tmux.newSession(name, cwd);
+    const created = (await ctx.tmux.listSessions()).find((s) => s.name === actual);
+    ctx.sessions.ensure(actual, sessionHash(actual, created?.createdAt ?? Math.floor(Date.now() / 1000)));
+    request.log.info({ session: actual, cwd }, "session created");
+    return reply.code(201).send(data({ name: actual }));
+  });
+
+  api.patch(
+    "/api/tmux/sessions/:session",
+    { schema: { params: SessionParams, body: RenameSessionBody } },
+    async (request) => {
+      const session = sessionParam(request.params.session, Messages.invalidSourceSessionName);
+      const newName = (request.body.newName ?? "").trim();
+      if (!isSessionName(newName)) throw badRequest(Messages.sessionName);
+      if (newName !== session && (await ctx.tmux.hasSession(newName))) {
+        throw new TmuxError("SESSION_ALREADY_EXISTS", "session already exists");
+      }
+      await ctx.tmux.renameSession(session, newName);
+      ctx.sessions.rename(session, newName);
+      return data({ name: newName });
+    },
+  );
+
+  api.patch(
+    "/api/tmux/sessions/:session/icon",
+    { schema: { params: SessionParams, body: SetIconBody } },
+    async (request, reply) => {
+      const session = sessionParam(request.params.session);
+      const icon = (request.body.icon ?? "").trim();
+      if (!isIconKey(icon)) throw badRequest(Messages.icon);
+      const live = (await ctx.tmux.listSessions()).find((s) => s.name === session);
+      if (!live) throw new TmuxError("SESSION_NOT_FOUND", "session not found");
+      ctx.sessions.setIcon(session, icon, sessionHash(session, live.createdAt));
+      return reply.code(204).send();
+    },
+  );
+
+  api.delete("/api/tmux/sessions/:session", { schema: { params: SessionParams } }, async (request, reply) => {
+    const session = sessionParam(request.params.session);
+    await ctx.tmux.killSession(session);
+    ctx.sessions.remove(session);
+    request.log.info({ session }, "session killed");
+    return reply.code(204).send();
+  });
+}

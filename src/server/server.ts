@@ -1,0 +1,65 @@
+// Owns the running server: builds every service in order, listens, and disposes them in reverse order.
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { buildApp, createFastify } from "./app.js";
+import { Authenticator } from "./auth/authenticator.js";
+import { AuthThrottle } from "./auth/throttle.js";
+import type { ServerConfig } from "./config.js";
+import type { AppContext } from "./context.js";
+import { Store } from "./store/database.js";
+import { SessionsRepo } from "./store/sessionsRepo.js";
+import { Tmux } from "./tmux/adapter.js";
+import { WebSocketGateway } from "./ws/gateway.js";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, version: string): Promise<RunningServer> {
+  const app = createFastify({ config });
+  const log = app.log;
+  const store = Store.open(join(config.dataDir, "sentinel.db"), {
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+  });
+  const ctx: AppContext = {
+    config,
+    version,
+    log,
+    tmux: new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {}),
+    store,
+    sessions: new SessionsRepo(store),
+    auth: new Authenticator(config.token, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
+    throttle: new AuthThrottle(config.authThrottle.maxFailures, config.authThrottle.windowMs),
+  };
+  let gateway: WebSocketGateway | undefined;
+  try {
+    await buildApp(ctx, app);
+    gateway = new WebSocketGateway(ctx, app.server);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    gateway?.close();
+    await app.close().catch(() => undefined);
+    store.close();
+    throw error;
+  }
+  const address = app.server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    ctx,
+    close: () => {
+      closed ??= (async () => {
+        gateway?.close();
+        await app.close();
+        store.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,283 @@
+// The only module that runs tmux. Every call goes through execFile (never a shell), against the configured
+// socket, with exact targets: `=name` for sessions, `=name:index` for windows and `%N` for panes.
+import { execFile } from "node:child_process";
+import { TmuxError, tmuxErrorFromStderr, tmuxNotFound } from "./errors.js";
+
+const SEP = "\x1f";
+
+export interface TmuxOptions {
+  /** Path of the tmux server socket (`tmux -S`); undefined uses the user's default server. */
+  socketPath?: string;
+  binary?: string;
+  timeoutMs?: number;
+}
+
+export interface TmuxSessionInfo {
+  name: string;
+  windows: number;
+  attached: number;
+  createdAt: number;
+  activityAt: number;
+}
+
+export interface TmuxWindowInfo {
+  session: string;
+  index: number;
+  name: string;
+  active: boolean;
+  panes: number;
+  layout: string;
+  activityAt: number;
+}
+
+export interface TmuxPaneInfo {
+  session: string;
+  windowIndex: number;
+  windowActive: boolean;
+  paneIndex: number;
+  paneId: string;
+  title: string;
+  active: boolean;
+  tty: string;
+  currentPath: string;
+  startCommand: string;
+  currentCommand: string;
+}
+
+export type SplitDirection = "vertical" | "horizontal";
+
+const sessionFormat = ["session_name", "session_windows", "session_attached", "session_created", "session_activity"];
+const windowFormat = [
+  "session_name",
+  "window_index",
+  "window_name",
+  "window_active",
+  "window_panes",
+  "window_layout",
+  "window_activity",
+];
+const paneFormat = [
+  "session_name",
+  "window_index",
+  "window_active",
+  "pane_index",
+  "pane_id",
+  "pane_title",
+  "pane_active",
+  "pane_tty",
+  "pane_current_path",
+  "pane_start_command",
+  "pane_current_command",
+];
+
+const format = (fields: string[]) => fields.map((f) => `#{${f}}`).join(SEP);
+
+function rows(stdout: string, width: number): string[][] {
+  const out: string[][] = [];
+  for (const line of stdout.split("\n")) {
+    if (!line) continue;
+    const cols = line.split(SEP);
+    if (cols.length < width) throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
+    out.push(cols);
+  }
+  return out;
+}
+
+const int = (s: string | undefined) => {
+  const n = Number.parseInt(s ?? "", 10);
+  return Number.isFinite(n) ? n : 0;
+};
+
+/** Environment for tmux children: never inherit the caller's tmux client identity. */
+export function tmuxEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...base };
+  delete env.TMUX;
+  delete env.TMUX_PANE;
+  return env;
+}
+
+export const sessionTarget = (name: string) => `=${name}`;
+export const windowTarget = (session: string, index: number) => `=${session}:${index}`;
+
+export class Tmux {
+  readonly binary: string;
+  readonly socketPath: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly env = tmuxEnv();
+
+  constructor(options: TmuxOptions = {}) {
+    this.binary = options.binary ?? "tmux";
+    this.socketPath = options.socketPath;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /** Global arguments that select the server: put them before every tmux subcommand. */
+  serverArgs(): string[] {
+    return this.socketPath ? ["-S", this.socketPath] : [];
+  }
+
+  /** argv (after the binary) of a `tmux attach` client for a PTY. */
+  attachArgs(session: string): string[] {
+    return [...this.serverArgs(), "attach-session", "-t", sessionTarget(session)];
+  }
+
+  childEnv(): NodeJS.ProcessEnv {
+    return this.env;
+  }
+
+  run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.binary,
+        [...this.serverArgs(), ...args],
+        { env: this.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" },
+        (error, stdout, stderr) => {
+          if (!error) return resolve(stdout);
+          const err = error as NodeJS.ErrnoException & { killed?: boolean };
+          if (err.code === "ENOENT") return reject(tmuxNotFound());
+          if (err.killed) return reject(new TmuxError("TMUX_COMMAND_FAILED", "tmux command timed out"));
+          reject(tmuxErrorFromStderr(stderr || err.message));
+        },
+      );
+    });
+  }
+
+  async version(): Promise<string> {
+    return (await this.run(["-V"])).trim();
+  }
+
+  /** Lists sessions; an absent tmux server means no sessions. */
+  async listSessions(): Promise<TmuxSessionInfo[]> {
+    let out: string;
+    try {
+      out = await this.run(["list-sessions", "-F", format(sessionFormat)]);
+    } catch (e) {
+      if (e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return [];
+      throw e;
+    }
+    return rows(out, sessionFormat.length).map((c) => ({
+      name: c[0]!,
+      windows: int(c[1]),
+      attached: int(c[2]),
+      createdAt: int(c[3]),
+      activityAt: int(c[4]),
+    }));
+  }
+
+  async hasSession(name: string, timeoutMs?: number): Promise<boolean> {
+    try {
+      await this.run(["has-session", "-t", sessionTarget(name)], timeoutMs);
+      return true;
+    } catch (e) {
+      if (e instanceof TmuxError && (e.code === "SESSION_NOT_FOUND" || e.code === "TMUX_SERVER_NOT_RUNNING")) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  async newSession(name: string, cwd: string): Promise<void> {
+    const args = ["new-session", "-d", "-s", name];
+    if (cwd) args.push("-c", cwd);
+    await this.run(args);
+  }
+
+  async renameSession(name: string, newName: string): Promise<void> {
+    await this.run(["rename-session", "-t", sessionTarget(name), newName]);
+  }
+
+  async killSession(name: string): Promise<void> {
+    await this.run(["kill-session", "-t", sessionTarget(name)]);
+  }
+
+  async listWindows(session: string): Promise<TmuxWindowInfo[]> {
+    const out = await this.run(["list-windows", "-t", sessionTarget(session), "-F", format(windowFormat)]);
+    return rows(out, windowFormat.length).map((c) => ({
+      session: c[0]!,
+      index: int(c[1]),
+      name: c[2]!,
+      active: c[3] === "1",
+      panes: int(c[4]),
+      layout: c[5]!,
+      activityAt: int(c[6]),
+    }));
+  }
+
+  /** Panes of one session (all windows), or of every session when `session` is undefined. */
+  async listPanes(session?: string): Promise<TmuxPaneInfo[]> {
+    const scope = session === undefined ? ["-a"] : ["-s", "-t", sessionTarget(session)];
+    let out: string;
+    try {
+      out = await this.run(["list-panes", ...scope, "-F", format(paneFormat)]);
+    } catch (e) {
+      if (session === undefined && e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return [];
+      throw e;
+    }
+    return rows(out, paneFormat.length).map((c) => ({
+      session: c[0]!,
+      windowIndex: int(c[1]),
+      windowActive: c[2] === "1",
+      paneIndex: int(c[3]),
+      paneId: c[4]!,
+      title: c[5]!,
+      active: c[6] === "1",
+      tty: c[7]!,
+      currentPath: c[8]!,
+      startCommand: c[9]!,
+      currentCommand: c[10]!,
+    }));
+  }
+
+  /** The pane's session, so pane operations can be checked against the session in the URL. */
+  async paneSession(paneId: string): Promise<string> {
+    return (await this.run(["display-message", "-p", "-t", paneId, "#{session_name}"])).trim();
+  }
+
+  async selectWindow(session: string, index: number): Promise<void> {
+    await this.run(["select-window", "-t", windowTarget(session, index)]);
+  }
+
+  async selectPane(paneId: string): Promise<void> {
+    await this.run(["select-pane", "-t", paneId]);
+  }
+
+  async renameWindow(session: string, index: number, name: string): Promise<void> {
+    await this.run(["rename-window", "-t", windowTarget(session, index), name]);
+  }
+
+  async setPaneTitle(paneId: string, title: string): Promise<void> {
+    await this.run(["select-pane", "-t", paneId, "-T", title]);
+  }
+
+  /** Creates a window at `index` (or the next free index) and returns where it went. */
+  async newWindow(session: string, index?: number): Promise<{ index: number; paneId: string }> {
+    const target = index === undefined ? `${sessionTarget(session)}:` : windowTarget(session, index);
+    const out = await this.run(["new-window", "-P", "-F", `#{window_index}${SEP}#{pane_id}`, "-t", target]);
+    const [row] = rows(out, 2);
+    if (!row) throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
+    return { index: int(row[0]), paneId: row[1]! };
+  }
+
+  async killWindow(session: string, index: number): Promise<void> {
+    await this.run(["kill-window", "-t", windowTarget(session, index)]);
+  }
+
+  async killPane(paneId: string): Promise<void> {
+    await this.run(["kill-pane", "-t", paneId]);
+  }
+
+  /** vertical = side by side (`-h`), horizontal = stacked (`-v`). Returns the new pane id. */
+  async splitPane(paneId: string, direction: SplitDirection): Promise<string> {
+    const flag = direction === "vertical" ? "-h" : "-v";
+    const out = await this.run(["split-window", "-t", paneId, flag, "-P", "-F", "#{pane_id}"]);
+    return out.trim();
+  }
+
+  async capturePane(target: string, startLine: number): Promise<string> {
+    return this.run(["capture-pane", "-p", "-t", target, "-S", String(startLine)]);
+  }
+
+  async setSessionOption(session: string, option: string, value: string): Promise<void> {
+    await this.run(["set-option", "-t", sessionTarget(session), option, value]);
+  }
+}

@@ -1,0 +1,155 @@
+// WebSocket endpoints: the upgrade handshake with the same checks as the API (origin, throttle, token, then the
+// endpoint's own), plain-text refusals before any upgrade, and ownership of every live socket so shutdown can
+// close them with 1001.
+import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { type WebSocket, WebSocketServer } from "ws";
+import { SUBPROTOCOL } from "../../protocol/terminal.js";
+import { isSessionName } from "../../protocol/validate.js";
+import { hasUrlToken, type Principal, redactUrl, websocketCredential } from "../auth/authenticator.js";
+import { originAllowed } from "../auth/origin.js";
+import type { AppContext } from "../context.js";
+import { TmuxError } from "../tmux/errors.js";
+import { attachTerminal } from "./tmuxAttach.js";
+
+export const MAX_INBOUND_FRAME = 64 * 1024;
+
+class HandshakeError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface Disposable {
+  dispose(): void;
+}
+
+export class WebSocketGateway {
+  private readonly wss: WebSocketServer;
+  private readonly live = new Set<Disposable>();
+  private closing = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    server: Server,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_INBOUND_FRAME,
+      perMessageDeflate: false,
+      // Echo `sentinel.v1` only when offered; never echo the auth entry.
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.onUpgrade(req, socket, head).catch((error) => {
+        ctx.log.error({ err: error }, "websocket upgrade failed");
+        refuse(socket, 500, "internal error");
+      });
+    });
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on("error", () => socket.destroy());
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const remote = req.socket.remoteAddress ?? "";
+    try {
+      if (this.closing) throw new HandshakeError(503, "server shutting down");
+      if (url.pathname !== "/ws/tmux") throw new HandshakeError(404, "not found");
+      const principal = this.authenticate(req, remote);
+      const session = url.searchParams.get("session") ?? "";
+      if (!isSessionName(session)) throw new HandshakeError(400, "invalid session");
+      if (principal.kind === "jwt" && principal.sessionId !== undefined && principal.sessionId !== session) {
+        throw new HandshakeError(403, "forbidden");
+      }
+      await this.checkSession(session);
+      const cols = intParam(url.searchParams.get("cols"));
+      const rows = intParam(url.searchParams.get("rows"));
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.ctx.log.info({ session, remote }, "terminal attached");
+        const attachment = attachTerminal(ws, {
+          tmux: this.ctx.tmux,
+          session,
+          log: this.ctx.log,
+          ...(cols !== undefined ? { cols } : {}),
+          ...(rows !== undefined ? { rows } : {}),
+        });
+        this.track(ws, attachment);
+      });
+    } catch (error) {
+      if (!(error instanceof HandshakeError)) throw error;
+      this.ctx.log.info({ url: redactUrl(req.url ?? ""), remote, status: error.status }, "websocket refused");
+      refuse(socket, error.status, error.message, error.headers);
+    }
+  }
+
+  private authenticate(req: IncomingMessage, remote: string): Principal {
+    if (!originAllowed(header(req, "origin"), header(req, "host"), this.ctx.config.allowedOrigins)) {
+      throw new HandshakeError(403, "forbidden");
+    }
+    const retryAfter = this.ctx.throttle.retryAfter(remote);
+    if (retryAfter > 0) throw new HandshakeError(429, "too many requests", { "Retry-After": String(retryAfter) });
+    const credential = websocketCredential(header(req, "authorization"), header(req, "sec-websocket-protocol"));
+    const principal = hasUrlToken(req.url ?? "") ? undefined : this.ctx.auth.authenticate(credential);
+    if (!principal) {
+      this.ctx.throttle.recordFailure(remote);
+      throw new HandshakeError(401, "unauthorized");
+    }
+    return principal;
+  }
+
+  private async checkSession(session: string): Promise<void> {
+    try {
+      if (!(await this.ctx.tmux.hasSession(session, 2000))) throw new HandshakeError(404, "session not found");
+    } catch (error) {
+      if (error instanceof TmuxError) {
+        if (error.code === "TMUX_NOT_FOUND") throw new HandshakeError(503, "tmux binary not found");
+        throw new HandshakeError(500, "tmux error");
+      }
+      throw error;
+    }
+  }
+
+  private track(ws: WebSocket, resource: Disposable): void {
+    this.live.add(resource);
+    ws.once("close", () => this.live.delete(resource));
+  }
+
+  /** Closes every socket with 1001 and refuses new ones. */
+  close(): void {
+    this.closing = true;
+    for (const resource of [...this.live]) resource.dispose();
+    this.live.clear();
+    this.wss.close();
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function intParam(value: string | null): number | undefined {
+  if (value === null || !/^\d{1,5}$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** A plain-text HTTP answer on the raw socket, as Go's http.Error would give, then close. */
+function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
+  if (socket.destroyed) return;
+  const body = `${message}\n`;
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
+  );
+}
