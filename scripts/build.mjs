@@ -8,13 +8,18 @@ import * as esbuild from "esbuild";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
-const pkg = JSON.parse(await import("node:fs").then((fs) => fs.readFileSync(join(root, "package.json"), "utf8")));
+const pkg = JSON.parse(
+  await import("node:fs").then((fs) => fs.readFileSync(join(root, "package.json"), "utf8")),
+);
 const dist = join(root, "dist");
 mkdirSync(dist, { recursive: true });
 // dist/ holds CommonJS bundles whatever the root package says.
 writeFileSync(join(dist, "package.json"), '{ "type": "commonjs" }\n');
 // The WASM SQLite engine locates its .wasm next to the script that loads it.
-copyFileSync(join(root, "node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm"), join(dist, "node-sqlite3-wasm.wasm"));
+copyFileSync(
+  join(root, "node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm"),
+  join(dist, "node-sqlite3-wasm.wasm"),
+);
 
 const common = {
   bundle: true,
@@ -31,7 +36,10 @@ const common = {
 
 const entries = [{ entryPoints: [join(root, "src/server/cli.ts")], outfile: join(dist, "server.js") }];
 if (existsSync(join(root, "src/extension/extension.ts"))) {
-  entries.push({ entryPoints: [join(root, "src/extension/extension.ts")], outfile: join(dist, "extension.js") });
+  entries.push({
+    entryPoints: [join(root, "src/extension/extension.ts")],
+    outfile: join(dist, "extension.js"),
+  });
 }
 
 for (const entry of entries) {

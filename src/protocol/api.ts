@@ -6,7 +6,10 @@ import { type Static, Type } from "typebox";
 const body = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
   Type.Object(properties, { additionalProperties: false });
 
-export const CreateSessionBody = body({ name: Type.Optional(Type.String()), cwd: Type.Optional(Type.String()) });
+export const CreateSessionBody = body({
+  name: Type.Optional(Type.String()),
+  cwd: Type.Optional(Type.String()),
+});
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
 
 export const RenameSessionBody = body({ newName: Type.Optional(Type.String()) });
@@ -18,16 +21,25 @@ export type SetIconBody = Static<typeof SetIconBody>;
 export const WindowIndexBody = body({ index: Type.Optional(Type.Integer()) });
 export type WindowIndexBody = Static<typeof WindowIndexBody>;
 
-export const RenameWindowBody = body({ index: Type.Optional(Type.Integer()), name: Type.Optional(Type.String()) });
+export const RenameWindowBody = body({
+  index: Type.Optional(Type.Integer()),
+  name: Type.Optional(Type.String()),
+});
 export type RenameWindowBody = Static<typeof RenameWindowBody>;
 
 export const PaneIdBody = body({ paneId: Type.Optional(Type.String()) });
 export type PaneIdBody = Static<typeof PaneIdBody>;
 
-export const RenamePaneBody = body({ paneId: Type.Optional(Type.String()), title: Type.Optional(Type.String()) });
+export const RenamePaneBody = body({
+  paneId: Type.Optional(Type.String()),
+  title: Type.Optional(Type.String()),
+});
 export type RenamePaneBody = Static<typeof RenamePaneBody>;
 
-export const SplitPaneBody = body({ paneId: Type.Optional(Type.String()), direction: Type.Optional(Type.String()) });
+export const SplitPaneBody = body({
+  paneId: Type.Optional(Type.String()),
+  direction: Type.Optional(Type.String()),
+});
 export type SplitPaneBody = Static<typeof SplitPaneBody>;
 
 export const SessionParams = Type.Object({ session: Type.String() });

@@ -40,13 +40,19 @@ export function fastifyOptions(logLevel: string): FastifyServerOptions {
     },
     requestIdLogLabel: "requestId",
     disableRequestLogging: logLevel !== "debug" && logLevel !== "trace",
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
     return503OnClosing: true,
     forceCloseConnections: true,
   };
 }
 
-export function errorHandler(error: FastifyError, request: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[1], reply: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[2]) {
+export function errorHandler(
+  error: FastifyError,
+  request: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[1],
+  reply: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[2],
+) {
   const api = toApiError(error);
   if (api) {
     if (api.status >= 500) request.log.error({ code: api.code, err: error }, api.message);
@@ -74,7 +80,10 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).type("application/json").send(envelope("NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0]}`));
+    reply
+      .code(404)
+      .type("application/json")
+      .send(envelope("NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0]}`));
   });
 
   await app.register(async (api) => {

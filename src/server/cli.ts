@@ -60,7 +60,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const command = positionals[0] ?? "serve";
-  if (command !== "serve" || positionals.length > 1) fail(`unknown command "${positionals.join(" ")}"\n\n${USAGE}`, 2);
+  if (command !== "serve" || positionals.length > 1)
+    fail(`unknown command "${positionals.join(" ")}"\n\n${USAGE}`, 2);
 
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -83,7 +84,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const server = await startServer(config, VERSION).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "EADDRINUSE") fail(`port ${config.port} on ${config.host} is already in use (--port 0 picks a free one)`, 1);
+    if (error.code === "EADDRINUSE")
+      fail(`port ${config.port} on ${config.host} is already in use (--port 0 picks a free one)`, 1);
     if (error.code === "EADDRNOTAVAIL") fail(`cannot bind ${config.host}: address not available`, 2);
     throw error;
   });

@@ -164,7 +164,10 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
       windowMs: 60_000,
     },
     accessTokenTtlSeconds: positiveInt(pick("SENTINEL_ACCESS_TOKEN_TTL", "access_token_ttl_seconds"), 900),
-    refreshTokenTtlSeconds: positiveInt(pick("SENTINEL_REFRESH_TOKEN_TTL", "refresh_token_ttl_seconds"), 7 * 86400),
+    refreshTokenTtlSeconds: positiveInt(
+      pick("SENTINEL_REFRESH_TOKEN_TTL", "refresh_token_ttl_seconds"),
+      7 * 86400,
+    ),
   };
 }
 

@@ -39,7 +39,17 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   else delete env.SENTINEL_TOKEN;
   const child = spawn(
     process.execPath,
-    [SERVER_JS, "serve", "--port", "0", "--data-dir", dataDir, "--tmux-socket", options.tmuxSocket, ...(options.args ?? [])],
+    [
+      SERVER_JS,
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      "--tmux-socket",
+      options.tmuxSocket,
+      ...(options.args ?? []),
+    ],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";

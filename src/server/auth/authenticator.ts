@@ -51,7 +51,8 @@ export class Authenticator {
     if (!JWT_SHAPE.test(value)) return undefined;
     try {
       const claims = jwt.verify(value, this.jwtKey, { algorithms: ["HS256"] }) as Partial<AccessClaims>;
-      if (claims.typ !== "access" || typeof claims.sub !== "string" || typeof claims.exp !== "number") return undefined;
+      if (claims.typ !== "access" || typeof claims.sub !== "string" || typeof claims.exp !== "number")
+        return undefined;
       return {
         kind: "jwt",
         sub: claims.sub,
@@ -79,7 +80,10 @@ export class Authenticator {
       expiresIn: ttl,
     });
     const refreshClaims: RefreshClaims = { sub, typ: "refresh", jti: randomUUID(), ...scope };
-    const refreshToken = jwt.sign(refreshClaims, this.jwtKey, { algorithm: "HS256", expiresIn: this.refreshTtlSeconds });
+    const refreshToken = jwt.sign(refreshClaims, this.jwtKey, {
+      algorithm: "HS256",
+      expiresIn: this.refreshTtlSeconds,
+    });
     return {
       tokenType: "Bearer",
       accessToken,
@@ -94,7 +98,9 @@ export class Authenticator {
   /** Exchanges a valid refresh token for a new pair (same subject and scope); undefined when it is not valid. */
   refresh(refreshToken: string): TokenPair | undefined {
     try {
-      const claims = jwt.verify(refreshToken.trim(), this.jwtKey, { algorithms: ["HS256"] }) as Partial<RefreshClaims>;
+      const claims = jwt.verify(refreshToken.trim(), this.jwtKey, {
+        algorithms: ["HS256"],
+      }) as Partial<RefreshClaims>;
       if (claims.typ !== "refresh" || typeof claims.sub !== "string") return undefined;
       return this.issue({
         sub: claims.sub,
@@ -129,7 +135,10 @@ export function subprotocolToken(header: string | undefined): string | undefined
 }
 
 /** WebSocket credential: a non-empty Bearer header wins (a wrong one is not retried), else the subprotocol. */
-export function websocketCredential(authorization: string | undefined, protocols: string | undefined): Credential {
+export function websocketCredential(
+  authorization: string | undefined,
+  protocols: string | undefined,
+): Credential {
   const bearer = bearerCredential(authorization);
   if (bearer.presented && authorization?.trim()) return bearer;
   const token = subprotocolToken(protocols);

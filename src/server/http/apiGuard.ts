@@ -23,7 +23,11 @@ export function unauthorized(message = "missing or invalid token"): ApiError {
 }
 
 export function throttled(retryAfter: number): ApiError {
-  return new ApiError(429, "RATE_LIMITED", `too many failed authentication attempts; retry in ${retryAfter} s`);
+  return new ApiError(
+    429,
+    "RATE_LIMITED",
+    `too many failed authentication attempts; retry in ${retryAfter} s`,
+  );
 }
 
 export function recordAuthFailure(ctx: AppContext, request: FastifyRequest, reason: string): void {

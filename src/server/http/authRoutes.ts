@@ -5,7 +5,7 @@ import { isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { recordAuthFailure, unauthorized } from "./apiGuard.js";
 import { ApiError, badRequest } from "./errors.js";
-import { data, type ApiInstance } from "./types.js";
+import { type ApiInstance, data } from "./types.js";
 
 const MIN_TTL = 60;
 const MAX_TTL = 86400;
@@ -16,7 +16,8 @@ export function registerAuthRoutes(api: ApiInstance, ctx: AppContext): void {
       throw new ApiError(403, "FORBIDDEN", "issuing tokens requires the static token, not an access token");
     }
     const { sessionId, sub, ttlSeconds } = request.body;
-    if (sessionId !== undefined && !isSessionName(sessionId)) throw badRequest(`sessionId: ${Messages.sessionName}`);
+    if (sessionId !== undefined && !isSessionName(sessionId))
+      throw badRequest(`sessionId: ${Messages.sessionName}`);
     if (ttlSeconds !== undefined && (ttlSeconds < MIN_TTL || ttlSeconds > MAX_TTL)) {
       throw badRequest(`ttlSeconds must be between ${MIN_TTL} and ${MAX_TTL}`);
     }

@@ -38,5 +38,8 @@ export function envelope(code: string, message: string, details?: unknown): Erro
 }
 
 export function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply {
-  return reply.code(error.status).type("application/json").send(envelope(error.code, error.message, error.details));
+  return reply
+    .code(error.status)
+    .type("application/json")
+    .send(envelope(error.code, error.message, error.details));
 }

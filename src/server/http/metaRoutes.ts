@@ -1,6 +1,6 @@
 import type { MetaResponse } from "../../protocol/api.js";
 import type { AppContext } from "../context.js";
-import { data, type ApiInstance } from "./types.js";
+import { type ApiInstance, data } from "./types.js";
 
 export function registerMetaRoutes(api: ApiInstance, ctx: AppContext): void {
   api.get("/api/meta", async () => {

@@ -1,6 +1,12 @@
 // Sessions (spec §1.2): list, create (201), rename, icon (204), kill (204).
 import { statSync } from "node:fs";
-import { CreateSessionBody, RenameSessionBody, type Session, SessionParams, SetIconBody } from "../../protocol/api.js";
+import {
+  CreateSessionBody,
+  RenameSessionBody,
+  type Session,
+  SessionParams,
+  SetIconBody,
+} from "../../protocol/api.js";
 import { isIconKey, isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { sessionHash } from "../store/sessionsRepo.js";
@@ -9,7 +15,7 @@ import { TmuxError } from "../tmux/errors.js";
 import { inferCommand } from "../tmux/inferCommand.js";
 import { badRequest } from "./errors.js";
 import { absoluteCwd, sessionParam } from "./params.js";
-import { data, type ApiInstance } from "./types.js";
+import { type ApiInstance, data } from "./types.js";
 
 export const rfc3339 = (epochSeconds: number) =>
   new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");

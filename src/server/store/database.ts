@@ -3,10 +3,12 @@
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname } from "node:path";
 import { Database } from "node-sqlite3-wasm";
-import { type Migration, migrations as defaultMigrations } from "./migrations.js";
+import { migrations as defaultMigrations, type Migration } from "./migrations.js";
 
 export type Row = Record<string, number | bigint | string | Uint8Array | null>;
-export type Params = Array<number | string | null | boolean> | Record<string, number | string | null | boolean>;
+export type Params =
+  | Array<number | string | null | boolean>
+  | Record<string, number | string | null | boolean>;
 
 export interface StoreLogger {
   info(msg: string): void;
@@ -35,7 +37,9 @@ export class Store {
       for (const suffix of ["-journal", "-wal", "-shm"]) {
         if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
       }
-      log?.warn(`store ${path} could not be opened (${(error as Error).message}); kept it as ${aside}, created anew`);
+      log?.warn(
+        `store ${path} could not be opened (${(error as Error).message}); kept it as ${aside}, created anew`,
+      );
       return Store.openAndMigrate(path, migrations);
     }
   }
@@ -45,7 +49,8 @@ export class Store {
     try {
       db.exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
       const check = db.get("PRAGMA quick_check") as Row | null;
-      if (check && Object.values(check)[0] !== "ok") throw new Error(`integrity check failed: ${Object.values(check)[0]}`);
+      if (check && Object.values(check)[0] !== "ok")
+        throw new Error(`integrity check failed: ${Object.values(check)[0]}`);
       const store = new Store(path, db);
       store.migrate(migrations);
       return store;

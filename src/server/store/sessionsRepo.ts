@@ -23,7 +23,9 @@ export class SessionsRepo {
     const rows = this.store.all<{ name: string; hash: string; last_content: string; icon: string }>(
       "SELECT name, hash, last_content, icon FROM sessions",
     );
-    return new Map(rows.map((r) => [r.name, { name: r.name, hash: r.hash, lastContent: r.last_content, icon: r.icon }]));
+    return new Map(
+      rows.map((r) => [r.name, { name: r.name, hash: r.hash, lastContent: r.last_content, icon: r.icon }]),
+    );
   }
 
   /** Upserts the listed sessions and drops rows of sessions that no longer exist, in one transaction. */
@@ -39,12 +41,17 @@ export class SessionsRepo {
       }
       const names = live.map((s) => s.name);
       if (names.length === 0) this.store.run("DELETE FROM sessions");
-      else this.store.run(`DELETE FROM sessions WHERE name NOT IN (${names.map(() => "?").join(",")})`, names);
+      else
+        this.store.run(`DELETE FROM sessions WHERE name NOT IN (${names.map(() => "?").join(",")})`, names);
     });
   }
 
   ensure(name: string, hash: string): void {
-    this.store.run("INSERT OR IGNORE INTO sessions (name, hash, updated_at) VALUES (?, ?, ?)", [name, hash, now()]);
+    this.store.run("INSERT OR IGNORE INTO sessions (name, hash, updated_at) VALUES (?, ?, ?)", [
+      name,
+      hash,
+      now(),
+    ]);
   }
 
   /** Sets the icon, creating the row if needed (the seed silently did nothing without a row). */
@@ -71,9 +78,10 @@ export class SessionsRepo {
   allocateWindowSequence(name: string, seq: number, hash: string): number {
     return this.store.transaction(() => {
       this.ensure(name, hash);
-      const row = this.store.get<{ next_window_seq: number }>("SELECT next_window_seq FROM sessions WHERE name = ?", [
-        name,
-      ]);
+      const row = this.store.get<{ next_window_seq: number }>(
+        "SELECT next_window_seq FROM sessions WHERE name = ?",
+        [name],
+      );
       const allocated = Math.max(Number(row?.next_window_seq ?? 1), seq);
       this.store.run("UPDATE sessions SET next_window_seq = ? WHERE name = ?", [allocated + 1, name]);
       return allocated;

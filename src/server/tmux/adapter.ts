@@ -46,7 +46,13 @@ export interface TmuxPaneInfo {
 
 export type SplitDirection = "vertical" | "horizontal";
 
-const sessionFormat = ["session_name", "session_windows", "session_attached", "session_created", "session_activity"];
+const sessionFormat = [
+  "session_name",
+  "session_windows",
+  "session_attached",
+  "session_created",
+  "session_activity",
+];
 const windowFormat = [
   "session_name",
   "window_index",
@@ -77,7 +83,8 @@ function rows(stdout: string, width: number): string[][] {
   for (const line of stdout.split("\n")) {
     if (!line) continue;
     const cols = line.split(SEP);
-    if (cols.length < width) throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
+    if (cols.length < width)
+      throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
     out.push(cols);
   }
   return out;
@@ -169,7 +176,10 @@ export class Tmux {
       await this.run(["has-session", "-t", sessionTarget(name)], timeoutMs);
       return true;
     } catch (e) {
-      if (e instanceof TmuxError && (e.code === "SESSION_NOT_FOUND" || e.code === "TMUX_SERVER_NOT_RUNNING")) {
+      if (
+        e instanceof TmuxError &&
+        (e.code === "SESSION_NOT_FOUND" || e.code === "TMUX_SERVER_NOT_RUNNING")
+      ) {
         return false;
       }
       throw e;
