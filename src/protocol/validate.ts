@@ -8,8 +8,9 @@ const sessionName = new RegExp(SESSION_NAME_PATTERN);
 const windowName = new RegExp(WINDOW_NAME_PATTERN);
 const iconKey = new RegExp(ICON_KEY_PATTERN);
 
+/** The spec's pattern, minus a leading "-": such a name reads as a flag to tmux and to people. */
 export function isSessionName(value: string): boolean {
-  return sessionName.test(value);
+  return sessionName.test(value) && !value.startsWith("-");
 }
 
 export function isWindowName(value: string): boolean {
