@@ -3,7 +3,12 @@
 import { randomUUID } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from "fastify";
 import { redactUrl } from "./auth/authenticator.js";
 import type { AppContext } from "./context.js";
 import { registerApiGuard } from "./http/apiGuard.js";
@@ -12,6 +17,7 @@ import { ApiError, envelope, sendApiError, toApiError } from "./http/errors.js";
 import { registerFsRoutes } from "./http/fsRoutes.js";
 import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
 import { registerMetaRoutes } from "./http/metaRoutes.js";
+import { registerSessionParamCheck } from "./http/params.js";
 import { registerSessionRoutes } from "./http/sessionRoutes.js";
 import { registerWindowRoutes } from "./http/windowRoutes.js";
 
@@ -38,8 +44,10 @@ export function fastifyOptions(logLevel: string): FastifyServerOptions {
       const incoming = req.headers["x-request-id"];
       return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    requestIdLogLabel: "requestId",
-    disableRequestLogging: logLevel !== "debug" && logLevel !== "trace",
+    logController: new LogController({
+      requestIdLogLabel: "requestId",
+      disableRequestLogging: logLevel !== "debug" && logLevel !== "trace",
+    }),
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
@@ -59,8 +67,10 @@ export function errorHandler(
     return sendApiError(reply, api);
   }
   if (error.validation) {
-    // Schema failures are shape errors of the body (unknown field, wrong type): Go's decoder said "invalid json body".
-    return sendApiError(reply, new ApiError(400, "INVALID_REQUEST", "invalid json body"));
+    // Body schema failures are shape errors (unknown field, wrong type): Go's decoder said "invalid json body".
+    const message =
+      error.validationContext === "body" ? "invalid json body" : `invalid ${error.validationContext}`;
+    return sendApiError(reply, new ApiError(400, "INVALID_REQUEST", message));
   }
   const status = error.statusCode ?? 500;
   if (status === 429) return sendApiError(reply, new ApiError(429, "RATE_LIMITED", error.message));
@@ -99,6 +109,7 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     });
     registerJsonBodyParser(api);
     registerApiGuard(api, ctx);
+    registerSessionParamCheck(api);
     const typed = api.withTypeProvider<TypeBoxTypeProvider>();
     registerMetaRoutes(typed, ctx);
     registerFsRoutes(typed, ctx);

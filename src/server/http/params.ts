@@ -1,5 +1,6 @@
 // Checks of path parameters and body values that need the spec's own messages.
 import { isAbsolute } from "node:path";
+import type { FastifyInstance } from "fastify";
 import { isPaneId, isSessionName, Messages } from "../../protocol/validate.js";
 import { badRequest } from "./errors.js";
 
@@ -23,4 +24,17 @@ export function windowIndexValue(value: number | undefined): number {
 export function absoluteCwd(value: string): string {
   if (!isAbsolute(value)) throw badRequest(Messages.cwdAbsolute);
   return value;
+}
+
+/**
+ * The `{session}` path parameter is checked before the body is read (spec §0.7 order: path, body, fields).
+ * Renaming names its path parameter the "source" session.
+ */
+export function registerSessionParamCheck(api: FastifyInstance): void {
+  api.addHook("preParsing", async (request) => {
+    const session = (request.params as { session?: unknown } | undefined)?.session;
+    if (typeof session !== "string") return;
+    const rename = request.method === "PATCH" && request.routeOptions.url === "/api/tmux/sessions/:session";
+    sessionParam(session, rename ? Messages.invalidSourceSessionName : Messages.invalidSessionName);
+  });
 }

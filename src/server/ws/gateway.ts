@@ -1,7 +1,7 @@
 // WebSocket endpoints: the upgrade handshake with the same checks as the API (origin, throttle, token, then the
 // endpoint's own), plain-text refusals before any upgrade, and ownership of every live socket so shutdown can
 // close them with 1001.
-import { STATUS_CODES, type IncomingMessage, type Server } from "node:http";
+import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { SUBPROTOCOL } from "../../protocol/terminal.js";
@@ -95,8 +95,12 @@ export class WebSocketGateway {
       throw new HandshakeError(403, "forbidden");
     }
     const retryAfter = this.ctx.throttle.retryAfter(remote);
-    if (retryAfter > 0) throw new HandshakeError(429, "too many requests", { "Retry-After": String(retryAfter) });
-    const credential = websocketCredential(header(req, "authorization"), header(req, "sec-websocket-protocol"));
+    if (retryAfter > 0)
+      throw new HandshakeError(429, "too many requests", { "Retry-After": String(retryAfter) });
+    const credential = websocketCredential(
+      header(req, "authorization"),
+      header(req, "sec-websocket-protocol"),
+    );
     const principal = hasUrlToken(req.url ?? "") ? undefined : this.ctx.auth.authenticate(credential);
     if (!principal) {
       this.ctx.throttle.recordFailure(remote);
@@ -107,7 +111,8 @@ export class WebSocketGateway {
 
   private async checkSession(session: string): Promise<void> {
     try {
-      if (!(await this.ctx.tmux.hasSession(session, 2000))) throw new HandshakeError(404, "session not found");
+      if (!(await this.ctx.tmux.hasSession(session, 2000)))
+        throw new HandshakeError(404, "session not found");
     } catch (error) {
       if (error instanceof TmuxError) {
         if (error.code === "TMUX_NOT_FOUND") throw new HandshakeError(503, "tmux binary not found");
