@@ -1,205 +1,505 @@
-// Windows and panes routes against the real server and a real tmux on a private socket.
+// Windows and panes routes (spec §1.3) and `GET /api/fs/dirs` glue (§1.1), against the real server and a real
+// tmux on a private socket. Every effect is checked with tmux itself.
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { nextWindowSequence } from "../../src/server/http/windowRoutes.js";
 import { type ServerHandle, startServer } from "./serverFixture.js";
 import { startTmux, type TmuxFixture } from "./tmuxFixture.js";
 
 let tmux: TmuxFixture;
 let server: ServerHandle;
+let home: string;
 
 before(async () => {
+  home = mkdtempSync(join(tmpdir(), "sentinel-home-"));
+  for (const d of ["Projects", "photos", ".config"]) mkdirSync(join(home, d));
   tmux = await startTmux();
-  await tmux.newSession("w");
-  await tmux.newSession("other");
-  server = await startServer({ tmuxSocket: tmux.socket });
+  for (const s of ["w", "other", "panes", "names", "g1"]) await tmux.newSession(s);
+  // g2 shares g1's windows (a session group): their panes belong to both sessions.
+  await tmux.tmux("new-session", "-d", "-t", "=g1", "-s", "g2");
+  server = await startServer({ tmuxSocket: tmux.socket, env: { HOME: home } });
 });
 
 after(async () => {
   await server?.stop();
   await tmux?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
 });
 
+const base = (s: string) => `/api/tmux/sessions/${s}`;
 const post = (path: string, json?: unknown) =>
   server.api(path, { method: "POST", ...(json === undefined ? {} : { json }) });
+const show = async (target: string, format: string) =>
+  (await tmux.tmux("display-message", "-p", "-t", target, format)).trim();
+/** `index:name:active` per window. */
 const windows = async (s: string) =>
   (await tmux.tmux("list-windows", "-t", `=${s}`, "-F", "#{window_index}:#{window_name}:#{window_active}"))
     .trim()
     .split("\n");
 const paneIds = async (s: string) =>
-  (await tmux.tmux("list-panes", "-s", "-t", `=${s}`, "-F", "#{pane_id}")).trim().split("\n");
+  (await tmux.tmux("list-panes", "-s", "-t", `=${s}:`, "-F", "#{pane_id}")).trim().split("\n");
+
+async function expectNoContent(res: Response) {
+  const text = await res.text();
+  assert.equal(res.status, 204, text);
+  assert.equal(text, "");
+}
 
 async function expectError(res: Response, status: number, code: string, message?: string) {
-  const body = (await res.json()) as { error: { code: string; message: string } };
-  assert.equal(res.status, status, JSON.stringify(body));
-  assert.equal(body.error.code, code);
+  const text = await res.text();
+  assert.equal(res.status, status, text);
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  const body = JSON.parse(text) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, code, text);
   if (message !== undefined) assert.equal(body.error.message, message);
 }
 
-describe("windows and panes", () => {
-  test("GET windows and panes describe the session", async () => {
-    const res = await server.api("/api/tmux/sessions/w/windows");
+describe("new-window naming rule (pure part)", () => {
+  test("the sequence passes the created index and every existing win-N", () => {
+    // Windows [0:win-1, 1:win-3, 2:zsh], created at index 1 → win-4.
+    assert.equal(nextWindowSequence(["win-1", "win-3", "zsh"], 1), 4);
+    // Listing failed (no names) and tmux reused index 0 → 1; the stored sequence then keeps it monotonic.
+    assert.equal(nextWindowSequence([], 0), 1);
+    assert.equal(nextWindowSequence(["win-07", "win-x", "win-", "my win-9"], 2), 8);
+    assert.equal(nextWindowSequence(["zsh"], 5), 6);
+  });
+});
+
+describe("GET windows and panes", () => {
+  test("windows mirror list-windows, with the tmux-path defaults", async () => {
+    await tmux.tmux("new-window", "-d", "-t", "=w:1", "-n", "second");
+    const res = await server.api(`${base("w")}/windows`);
     assert.equal(res.status, 200);
     const { data } = (await res.json()) as { data: { windows: Array<Record<string, unknown>> } };
-    assert.equal(data.windows.length, 1);
-    assert.equal(data.windows[0]!.session, "w");
-    assert.equal(data.windows[0]!.index, 0);
-    assert.equal(data.windows[0]!.active, true);
-    assert.equal(data.windows[0]!.panes, 1);
-    assert.equal(typeof data.windows[0]!.layout, "string");
-    assert.equal(data.windows[0]!.hasUnread, false);
-
-    const pr = await server.api("/api/tmux/sessions/w/panes");
-    const panes = ((await pr.json()) as { data: { panes: Array<Record<string, unknown>> } }).data.panes;
-    assert.equal(panes.length, 1);
-    assert.match(String(panes[0]!.paneId), /^%\d+$/);
-    assert.match(String(panes[0]!.tty), /^\/dev\/pts\//);
-    assert.equal(panes[0]!.revision, 0);
-    assert.equal(panes[0]!.hasUnread, false);
+    const layouts = (await tmux.tmux("list-windows", "-t", "=w", "-F", "#{window_layout}"))
+      .trim()
+      .split("\n");
+    assert.deepEqual(data.windows, [
+      {
+        session: "w",
+        index: 0,
+        name: (await windows("w"))[0]!.split(":")[1],
+        active: true,
+        panes: 1,
+        layout: layouts[0],
+        unreadPanes: 0,
+        hasUnread: false,
+        rev: 0,
+      },
+      {
+        session: "w",
+        index: 1,
+        name: "second",
+        active: false,
+        panes: 1,
+        layout: layouts[1],
+        unreadPanes: 0,
+        hasUnread: false,
+        rev: 0,
+      },
+    ]);
   });
 
-  test("new-window names windows win-N and panes pan-N, monotonic across reused indexes", async () => {
-    await tmux.tmux("rename-window", "-t", "=w:0", "win-1");
-    await tmux.tmux("new-window", "-d", "-t", "=w:1", "-n", "win-3");
-    await tmux.tmux("new-window", "-d", "-t", "=w:2", "-n", "zsh");
-    assert.equal((await post("/api/tmux/sessions/w/new-window")).status, 204);
-    const names = await windows("w");
-    assert.ok(
-      names.some((w) => w.startsWith("3:win-4:")),
-      names.join(","),
+  test("panes mirror list-panes, sorted by window then pane, empty strings omitted", async () => {
+    await tmux.tmux("split-window", "-d", "-t", "=w:1");
+    const res = await server.api(`${base("w")}/panes`);
+    assert.equal(res.status, 200);
+    const { data } = (await res.json()) as { data: { panes: Array<Record<string, unknown>> } };
+    const rows = (
+      await tmux.tmux(
+        "list-panes",
+        "-s",
+        "-t",
+        "=w",
+        "-F",
+        "#{window_index}\t#{pane_index}\t#{pane_id}\t#{pane_title}\t#{pane_active}\t#{pane_tty}\t#{pane_current_path}\t#{pane_current_command}",
+      )
+    )
+      .trim()
+      .split("\n")
+      .map((l) => l.split("\t"));
+    assert.equal(data.panes.length, 3);
+    assert.deepEqual(
+      data.panes.map((p) => [p.windowIndex, p.paneIndex]),
+      [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+      ],
     );
-    const title = await tmux.tmux("display-message", "-p", "-t", "=w:3", "#{pane_id} #{pane_title}");
-    const [id, t] = title.trim().split(" ");
-    assert.equal(t, `pan-${id!.slice(1)}`);
-    // Kill it and create again: tmux reuses index 3, the name keeps counting.
-    assert.equal((await post("/api/tmux/sessions/w/kill-window", { index: 3 })).status, 204);
-    assert.equal((await post("/api/tmux/sessions/w/new-window", { ignored: true })).status, 204);
-    assert.ok((await windows("w")).some((w) => w.startsWith("3:win-5:")));
+    for (const [i, p] of data.panes.entries()) {
+      const [wi, pi, id, title, active, tty, path, cmd] = rows.find(
+        (r) => Number(r[0]) === p.windowIndex && Number(r[1]) === p.paneIndex,
+      )!;
+      assert.deepEqual(
+        p,
+        {
+          session: "w",
+          windowIndex: Number(wi),
+          paneIndex: Number(pi),
+          paneId: id,
+          title,
+          active: active === "1",
+          tty,
+          ...(path ? { currentPath: path } : {}),
+          ...(cmd ? { currentCommand: cmd } : {}),
+          revision: 0,
+          seenRevision: 0,
+          hasUnread: false,
+        },
+        `pane ${i}`,
+      );
+      assert.ok(!("tailPreview" in p) && !("changedAt" in p) && !("startCommand" in p));
+    }
   });
 
-  test("select-window and rename-window act on the exact window", async () => {
-    assert.equal((await post("/api/tmux/sessions/w/select-window", { index: 1 })).status, 204);
-    assert.ok((await windows("w")).includes("1:win-3:1"));
-    assert.equal(
-      (await post("/api/tmux/sessions/w/rename-window", { index: 1, name: "build logs" })).status,
-      204,
-    );
-    assert.ok((await windows("w")).includes("1:build logs:1"));
-    // A missing index means window 0 (Go's zero value).
-    assert.equal((await post("/api/tmux/sessions/w/select-window", {})).status, 204);
-    assert.ok((await windows("w")).some((w) => w.startsWith("0:") && w.endsWith(":1")));
+  test("a missing session is 404 SESSION_NOT_FOUND", async () => {
+    await expectError(await server.api(`${base("nope")}/windows`), 404, "SESSION_NOT_FOUND");
+    await expectError(await server.api(`${base("nope")}/panes`), 404, "SESSION_NOT_FOUND");
   });
 
-  test("split, select, rename and kill panes", async () => {
-    const [first] = await paneIds("w");
-    const before = (await paneIds("w")).length;
-    assert.equal(
-      (await post("/api/tmux/sessions/w/split-pane", { paneId: first, direction: "VERTICAL" })).status,
-      204,
-    );
-    const after = await paneIds("w");
-    assert.equal(after.length, before + 1);
-    const created = after.find((p) => !(p === first) && !(p in {}))!;
-    assert.ok(created);
-    assert.equal(
-      (await post("/api/tmux/sessions/w/split-pane", { paneId: first, direction: "horizontal" })).status,
-      204,
-    );
-    assert.equal((await post("/api/tmux/sessions/w/select-pane", { paneId: first })).status, 204);
-    assert.equal(
-      (await tmux.tmux("display-message", "-p", "-t", "=w:", "#{pane_id}")).trim(),
-      first,
-      "selected pane is active",
-    );
-    assert.equal(
-      (await post("/api/tmux/sessions/w/rename-pane", { paneId: first, title: "editor ✎" })).status,
-      204,
-    );
-    assert.equal(
-      (await tmux.tmux("display-message", "-p", "-t", first!, "#{pane_title}")).trim(),
-      "editor ✎",
-    );
-    const count = (await paneIds("w")).length;
-    assert.equal((await post("/api/tmux/sessions/w/kill-pane", { paneId: first })).status, 204);
-    assert.equal((await paneIds("w")).length, count - 1);
+  test("session names are exact: no prefix match", async () => {
+    // "pan" is a prefix of the session "panes"; tmux would match it without `=`.
+    await expectError(await server.api(`${base("pan")}/windows`), 404, "SESSION_NOT_FOUND");
+    await expectError(await server.api(`${base("pan")}/panes`), 404, "SESSION_NOT_FOUND");
+    await expectError(await post(`${base("pan")}/select-window`, { index: 0 }), 404, "SESSION_NOT_FOUND");
+    await expectError(await post(`${base("pan")}/new-window`), 404, "SESSION_NOT_FOUND");
+    assert.equal((await windows("panes")).length, 1);
+  });
+});
+
+describe("window operations", () => {
+  test("new-window names the window win-N and its pane pan-N, monotonic when indexes are reused", async () => {
+    await tmux.tmux("rename-window", "-t", "=names:0", "win-1");
+    await tmux.tmux("new-window", "-d", "-t", "=names:1", "-n", "win-3");
+    await tmux.tmux("new-window", "-d", "-t", "=names:2", "-n", "zsh");
+    await expectNoContent(await post(`${base("names")}/new-window`));
+    assert.deepEqual(await windows("names"), ["0:win-1:0", "1:win-3:0", "2:zsh:0", "3:win-4:1"]);
+    const id = await show("=names:3", "#{pane_id}");
+    assert.equal(await show(id, "#{pane_title}"), `pan-${id.slice(1)}`);
+
+    // tmux reuses index 3 after a kill; the name keeps counting.
+    await expectNoContent(await post(`${base("names")}/kill-window`, { index: 3 }));
+    await expectNoContent(await post(`${base("names")}/new-window`));
+    assert.deepEqual((await windows("names")).at(-1), "3:win-5:1");
   });
 
-  test("missing things are 404s, never 500s", async () => {
-    await expectError(await server.api("/api/tmux/sessions/nope/windows"), 404, "SESSION_NOT_FOUND");
-    await expectError(await server.api("/api/tmux/sessions/nope/panes"), 404, "SESSION_NOT_FOUND");
+  test("new-window does not read its body", async () => {
+    const count = (await windows("names")).length;
+    await expectNoContent(await post(`${base("names")}/new-window`, { ignored: true }));
+    await expectNoContent(await post(`${base("names")}/new-window`, "{not json"));
+    await expectNoContent(await post(`${base("names")}/new-window`, ""));
+    assert.equal((await windows("names")).length, count + 3);
+    assert.deepEqual(
+      (await windows("names")).slice(-3).map((w) => w.split(":")[1]),
+      ["win-6", "win-7", "win-8"],
+    );
+  });
+
+  test("select-window activates the exact window; a missing index is window 0", async () => {
+    await expectNoContent(await post(`${base("names")}/select-window`, { index: 1 }));
+    assert.ok((await windows("names")).includes("1:win-3:1"));
+    await expectNoContent(await post(`${base("names")}/select-window`, {}));
+    assert.ok((await windows("names")).includes("0:win-1:1"));
+  });
+
+  test("rename-window renames the exact window (spaces allowed, trimmed)", async () => {
+    await expectNoContent(await post(`${base("names")}/rename-window`, { index: 2, name: " build logs " }));
+    assert.ok((await windows("names")).some((w) => w.startsWith("2:build logs:")));
+    await expectNoContent(await post(`${base("names")}/rename-window`, { name: "first.win_1-x" }));
+    assert.ok((await windows("names")).some((w) => w.startsWith("0:first.win_1-x:")));
+  });
+
+  test("kill-window kills only that window", async () => {
+    const before = await windows("names");
+    await expectNoContent(await post(`${base("names")}/kill-window`, { index: 2 }));
+    const now = await windows("names");
+    assert.equal(now.length, before.length - 1);
+    assert.ok(!now.some((w) => w.startsWith("2:")));
+  });
+
+  test("a missing window is 404 WINDOW_NOT_FOUND; a missing session is 404 SESSION_NOT_FOUND", async () => {
+    for (const index of [2, 99, 2 ** 40]) {
+      await expectError(await post(`${base("names")}/select-window`, { index }), 404, "WINDOW_NOT_FOUND");
+      await expectError(
+        await post(`${base("names")}/rename-window`, { index, name: "x" }),
+        404,
+        "WINDOW_NOT_FOUND",
+      );
+      await expectError(await post(`${base("names")}/kill-window`, { index }), 404, "WINDOW_NOT_FOUND");
+    }
+    await expectError(await post(`${base("nope")}/select-window`, { index: 0 }), 404, "SESSION_NOT_FOUND");
     await expectError(
-      await post("/api/tmux/sessions/w/select-window", { index: 99 }),
+      await post(`${base("nope")}/rename-window`, { index: 0, name: "x" }),
       404,
-      "WINDOW_NOT_FOUND",
+      "SESSION_NOT_FOUND",
     );
-    await expectError(await post("/api/tmux/sessions/w/kill-window", { index: 99 }), 404, "WINDOW_NOT_FOUND");
-    await expectError(
-      await post("/api/tmux/sessions/w/select-pane", { paneId: "%9999" }),
-      404,
-      "PANE_NOT_FOUND",
+    await expectError(await post(`${base("nope")}/kill-window`, { index: 0 }), 404, "SESSION_NOT_FOUND");
+    await expectError(await post(`${base("nope")}/new-window`), 404, "SESSION_NOT_FOUND");
+  });
+});
+
+describe("pane operations", () => {
+  test("split-pane: vertical is side by side, horizontal is stacked; the new pane is titled pan-N", async () => {
+    const [first] = await paneIds("panes");
+    await expectNoContent(
+      await post(`${base("panes")}/split-pane`, { paneId: first, direction: "VERTICAL" }),
     );
-    await expectError(await post("/api/tmux/sessions/nope/new-window"), 404, "SESSION_NOT_FOUND");
-    // A pane of another session cannot be touched through this one.
+    let ids = await paneIds("panes");
+    assert.equal(ids.length, 2);
+    const right = ids.find((p) => p !== first)!;
+    assert.equal(await show(right, "#{pane_title}"), `pan-${right.slice(1)}`);
+    assert.equal(await show(right, "#{pane_top}"), await show(first!, "#{pane_top}"));
+    assert.notEqual(await show(right, "#{pane_left}"), await show(first!, "#{pane_left}"));
+
+    await expectNoContent(
+      await post(`${base("panes")}/split-pane`, { paneId: first, direction: "horizontal" }),
+    );
+    ids = await paneIds("panes");
+    assert.equal(ids.length, 3);
+    const below = ids.find((p) => p !== first && p !== right)!;
+    assert.equal(await show(below, "#{pane_title}"), `pan-${below.slice(1)}`);
+    assert.equal(await show(below, "#{pane_left}"), await show(first!, "#{pane_left}"));
+    assert.notEqual(await show(below, "#{pane_top}"), await show(first!, "#{pane_top}"));
+  });
+
+  test("select-pane, rename-pane and kill-pane act on the exact pane", async () => {
+    const [first, second, third] = await paneIds("panes");
+    await expectNoContent(await post(`${base("panes")}/select-pane`, { paneId: second }));
+    assert.equal(await show("=panes:", "#{pane_id}"), second);
+    await expectNoContent(await post(`${base("panes")}/select-pane`, { paneId: first }));
+    assert.equal(await show("=panes:", "#{pane_id}"), first);
+
+    await expectNoContent(await post(`${base("panes")}/rename-pane`, { paneId: first, title: "editor ✎" }));
+    assert.equal(await show(first!, "#{pane_title}"), "editor ✎");
+    const longest = "é".repeat(128);
+    await expectNoContent(await post(`${base("panes")}/rename-pane`, { paneId: second, title: longest }));
+    assert.equal(await show(second!, "#{pane_title}"), longest);
+
+    await expectNoContent(await post(`${base("panes")}/kill-pane`, { paneId: third }));
+    assert.deepEqual(await paneIds("panes"), [first, second]);
+  });
+
+  test("a pane of another session cannot be touched through this one", async () => {
     const [foreign] = await paneIds("other");
-    await expectError(
-      await post("/api/tmux/sessions/w/kill-pane", { paneId: foreign }),
-      404,
-      "PANE_NOT_FOUND",
-    );
+    const title = await show(foreign!, "#{pane_title}");
+    const [own] = await paneIds("panes");
+    const calls: Array<[string, unknown]> = [
+      ["select-pane", { paneId: foreign }],
+      ["rename-pane", { paneId: foreign, title: "hijacked" }],
+      ["split-pane", { paneId: foreign, direction: "vertical" }],
+      ["kill-pane", { paneId: foreign }],
+    ];
+    for (const [route, body] of calls) {
+      await expectError(
+        await post(`${base("panes")}/${route}`, body),
+        404,
+        "PANE_NOT_FOUND",
+        "pane not found",
+      );
+    }
     assert.deepEqual(await paneIds("other"), [foreign]);
+    assert.equal(await show(foreign!, "#{pane_title}"), title);
+    // Through a session that does not exist: the session is what is missing.
+    await expectError(await post(`${base("nope")}/kill-pane`, { paneId: own }), 404, "SESSION_NOT_FOUND");
+    assert.ok((await paneIds("panes")).includes(own!));
   });
 
-  test("bad input gets 400 INVALID_REQUEST with the spec's messages", async () => {
+  test("an unknown pane is 404 PANE_NOT_FOUND", async () => {
+    const calls: Array<[string, unknown]> = [
+      ["select-pane", { paneId: "%99999" }],
+      ["rename-pane", { paneId: "%99999", title: "t" }],
+      ["split-pane", { paneId: "%99999", direction: "horizontal" }],
+      ["kill-pane", { paneId: "%99999" }],
+    ];
+    for (const [route, body] of calls) {
+      await expectError(await post(`${base("panes")}/${route}`, body), 404, "PANE_NOT_FOUND");
+    }
+  });
+
+  test("in a session group a shared pane belongs to every session of the group", async () => {
+    const [shared] = await paneIds("g1");
+    assert.deepEqual(await paneIds("g2"), [shared]);
+    await expectNoContent(await post(`${base("g1")}/rename-pane`, { paneId: shared, title: "via g1" }));
+    await expectNoContent(await post(`${base("g2")}/rename-pane`, { paneId: shared, title: "via g2" }));
+    assert.equal(await show(shared!, "#{pane_title}"), "via g2");
+  });
+});
+
+describe("bad requests are 400 INVALID_REQUEST with the spec's messages, never 500", () => {
+  const windowName =
+    "window name must be 1-64 characters (letters, digits, dots, hyphens, underscores, spaces)";
+  const routes = [
+    "select-window",
+    "select-pane",
+    "rename-window",
+    "rename-pane",
+    "new-window",
+    "kill-window",
+    "kill-pane",
+    "split-pane",
+  ];
+
+  test("a bad session name in the path is refused before the body is read", async () => {
+    for (const bad of ["a%20b", "x:y", "x%3Ay", "-t", "a".repeat(65), "%E2%9C%8E"]) {
+      for (const route of routes) {
+        await expectError(
+          await post(`${base(bad)}/${route}`, "{not json"),
+          400,
+          "INVALID_REQUEST",
+          "invalid session name",
+        );
+        await expectError(
+          await post(`${base(bad)}/${route}`, { paneId: "%0", index: 0 }),
+          400,
+          "INVALID_REQUEST",
+          "invalid session name",
+        );
+      }
+      await expectError(
+        await server.api(`${base(bad)}/windows`),
+        400,
+        "INVALID_REQUEST",
+        "invalid session name",
+      );
+      await expectError(
+        await server.api(`${base(bad)}/panes`),
+        400,
+        "INVALID_REQUEST",
+        "invalid session name",
+      );
+    }
+  });
+
+  test("value checks", async () => {
+    const [pane] = await paneIds("panes");
     const cases: Array<[string, unknown, string]> = [
       ["select-window", { index: -1 }, "index must be >= 0"],
-      ["select-window", { index: "1" }, "invalid json body"],
-      ["select-window", { index: 1.5 }, "invalid json body"],
-      ["select-window", { index: 0, extra: 1 }, "invalid json body"],
       ["kill-window", { index: -2 }, "index must be >= 0"],
+      ["rename-window", { index: -1, name: "ok" }, "index must be >= 0"],
+      ["rename-window", { index: 0, name: "a:b" }, windowName],
+      ["rename-window", { index: 0, name: "x".repeat(65) }, windowName],
+      ["rename-window", { index: 0, name: "" }, windowName],
+      ["rename-window", { index: 0, name: "   " }, windowName],
+      ["rename-window", { index: 0 }, windowName],
+      ["rename-window", { index: 0, name: "tab\there" }, windowName],
+      ["rename-window", { index: 0, name: "naïve" }, windowName],
       ["select-pane", { paneId: "3" }, "paneId must start with %"],
       ["select-pane", {}, "paneId must start with %"],
+      ["select-pane", { paneId: "" }, "paneId must start with %"],
       ["kill-pane", { paneId: "%-t" }, "paneId must start with %"],
-      ["split-pane", { paneId: "%1", direction: "diagonal" }, "direction must be vertical or horizontal"],
-      [
-        "rename-window",
-        { index: 0, name: "a:b" },
-        "window name must be 1-64 characters (letters, digits, dots, hyphens, underscores, spaces)",
-      ],
-      [
-        "rename-window",
-        { index: 0, name: "x".repeat(65) },
-        "window name must be 1-64 characters (letters, digits, dots, hyphens, underscores, spaces)",
-      ],
-      ["rename-pane", { paneId: "%1", title: "a\nb" }, "title must be 1-128 characters"],
-      ["rename-pane", { paneId: "%1", title: "t".repeat(129) }, "title must be 1-128 characters"],
+      ["kill-pane", { paneId: "=panes:0" }, "paneId must start with %"],
+      ["rename-pane", { paneId: pane, title: "a\nb" }, "title must be 1-128 characters"],
+      ["rename-pane", { paneId: pane, title: "trailing\n" }, "title must be 1-128 characters"],
+      ["rename-pane", { paneId: pane, title: "t".repeat(129) }, "title must be 1-128 characters"],
+      ["rename-pane", { paneId: pane, title: "" }, "title must be 1-128 characters"],
+      ["rename-pane", { paneId: pane }, "title must be 1-128 characters"],
+      ["rename-pane", { title: "ok" }, "paneId must start with %"],
+      ["split-pane", { paneId: pane, direction: "diagonal" }, "direction must be vertical or horizontal"],
+      ["split-pane", { paneId: pane }, "direction must be vertical or horizontal"],
+      ["split-pane", { direction: "vertical" }, "paneId must start with %"],
     ];
     for (const [route, body, message] of cases) {
-      await expectError(await post(`/api/tmux/sessions/w/${route}`, body), 400, "INVALID_REQUEST", message);
+      await expectError(await post(`${base("panes")}/${route}`, body), 400, "INVALID_REQUEST", message);
     }
+    assert.notEqual(await show(pane!, "#{pane_title}"), "trailing");
+  });
+
+  test("shape errors: empty, malformed, unknown fields, wrong types, trailing data", async () => {
+    const [pane] = await paneIds("panes");
+    const bodyRoutes = routes.filter((r) => r !== "new-window");
+    for (const route of bodyRoutes) {
+      for (const raw of ["", "   ", "{", "{not json", "null", "[]", '"text"', "7", '{"unknown":1}']) {
+        await expectError(
+          await post(`${base("panes")}/${route}`, raw),
+          400,
+          "INVALID_REQUEST",
+          "invalid json body",
+        );
+      }
+      await expectError(
+        await post(`${base("panes")}/${route}`, "{} {}"),
+        400,
+        "INVALID_REQUEST",
+        "invalid json body: multiple json values",
+      );
+      // No body at all.
+      await expectError(
+        await server.api(`${base("panes")}/${route}`, { method: "POST" }),
+        400,
+        "INVALID_REQUEST",
+      );
+    }
+    const wrongTypes: Array<[string, unknown]> = [
+      ["select-window", { index: "1" }],
+      ["select-window", { index: 1.5 }],
+      ["select-window", { index: null }],
+      ["select-window", { index: true }],
+      ["kill-window", { index: [0] }],
+      ["select-window", { index: 0, extra: 1 }],
+      ["rename-window", { index: 0, name: 7 }],
+      ["rename-window", { index: "0", name: "ok" }],
+      ["select-pane", { paneId: 1 }],
+      ["kill-pane", { paneId: [pane] }],
+      ["rename-pane", { paneId: pane, title: null }],
+      ["rename-pane", { paneId: pane, title: "ok", color: "red" }],
+      ["split-pane", { paneId: pane, direction: 1 }],
+      ["split-pane", { paneId: pane, direction: { v: 1 } }],
+    ];
+    for (const [route, body] of wrongTypes) {
+      await expectError(
+        await post(`${base("panes")}/${route}`, body),
+        400,
+        "INVALID_REQUEST",
+        "invalid json body",
+      );
+    }
+    // Numbers no integer type holds were decode errors in Go.
     await expectError(
-      await post("/api/tmux/sessions/w/select-window", "{"),
+      await post(`${base("panes")}/select-window`, '{"index":1e21}'),
       400,
       "INVALID_REQUEST",
       "invalid json body",
     );
     await expectError(
-      await post("/api/tmux/sessions/w/select-window"),
+      await post(`${base("panes")}/select-window`, '{"index":1e400}'),
       400,
       "INVALID_REQUEST",
       "invalid json body",
     );
-    for (const bad of ["a%20b", "x:y", "-t", "a".repeat(65)]) {
-      await expectError(
-        await post(`/api/tmux/sessions/${bad}/select-window`, "{not json"),
-        400,
-        "INVALID_REQUEST",
-        "invalid session name",
-      );
-      await expectError(
-        await server.api(`/api/tmux/sessions/${bad}/windows`),
-        400,
-        "INVALID_REQUEST",
-        "invalid session name",
-      );
-    }
+  });
+
+  test("the server logged no internal error", () => {
+    assert.doesNotMatch(server.logs(), /INTERNAL_ERROR|unhandled error|"level":50/);
+  });
+});
+
+describe("GET /api/fs/dirs through the server", () => {
+  const dirs = async (query: string) => {
+    const res = await server.api(`/api/fs/dirs${query}`);
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { data: { dirs: string[] } }).data.dirs;
+  };
+
+  test("lists $HOME by default, filters by prefix, reads the first of repeated parameters", async () => {
+    assert.deepEqual(
+      await dirs(""),
+      [".config", "photos", "Projects"].map((d) => join(home, d)),
+    );
+    assert.deepEqual(await dirs("?prefix=~/p&limit=1"), [join(home, "photos")]);
+    assert.deepEqual(await dirs("?prefix=~/P&limit=abc"), [join(home, "photos"), join(home, "Projects")]);
+    assert.deepEqual(await dirs(`?prefix=${encodeURIComponent(`${home}/pr`)}`), [join(home, "Projects")]);
+    assert.deepEqual(await dirs("?prefix=~/p&prefix=~/.&limit=1&limit=5"), [join(home, "photos")]);
+    assert.deepEqual(await dirs("?prefix=relative"), []);
+    assert.deepEqual(await dirs("?prefix=~root"), []);
+    assert.deepEqual(await dirs("?prefix=/no/such/dir/"), []);
+  });
+
+  test("needs the token like every /api route", async () => {
+    const res = await server.api("/api/fs/dirs", { auth: false });
+    assert.equal(res.status, 401);
   });
 });

@@ -1,16 +1,21 @@
-import { Type } from "typebox";
+// `GET /api/fs/dirs` (spec §1.1): directory completion. Bad query values never fail the request.
 import type { DirsResponse } from "../../protocol/api.js";
 import type { AppContext } from "../context.js";
 import { listDirs, parseDirsLimit } from "../fs/dirs.js";
 import { type ApiInstance, data } from "./types.js";
 
-const DirsQuery = Type.Object({ prefix: Type.Optional(Type.String()), limit: Type.Optional(Type.String()) });
+/** The first value of a query parameter, as Go's `URL.Query().Get` reads it. */
+function first(value: unknown): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return typeof v === "string" ? v : undefined;
+}
 
 export function registerFsRoutes(api: ApiInstance, _ctx: AppContext): void {
-  api.get("/api/fs/dirs", { schema: { querystring: DirsQuery } }, async (request) => {
+  api.get("/api/fs/dirs", async (request) => {
+    const query = (request.query ?? {}) as Record<string, unknown>;
     const dirs = await listDirs(
-      (request.query.prefix ?? "").trim(),
-      parseDirsLimit(request.query.limit),
+      (first(query.prefix) ?? "").trim(),
+      parseDirsLimit(first(query.limit)),
       process.env.HOME ?? "",
     );
     const body: DirsResponse = { dirs };

@@ -1,4 +1,6 @@
-// Windows and panes of one session (spec §1.3): list, select, rename, create, kill, split.
+// Windows and panes of one session (spec §1.3): list, select, rename, create, kill, split. This is the tmux
+// path: no watchtower projection yet, so unread counters and revisions are zero.
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
   type Pane,
   PaneIdBody,
@@ -9,13 +11,18 @@ import {
   type Window,
   WindowIndexBody,
 } from "../../protocol/api.js";
-import { isPaneTitle, isWindowName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { sessionHash } from "../store/sessionsRepo.js";
-import type { SplitDirection } from "../tmux/adapter.js";
+import type { TmuxPaneInfo, TmuxWindowInfo } from "../tmux/adapter.js";
 import { TmuxError } from "../tmux/errors.js";
-import { badRequest } from "./errors.js";
-import { paneIdValue, sessionParam, windowIndexValue } from "./params.js";
+import {
+  directionValue,
+  paneIdValue,
+  paneTitleValue,
+  sessionParam,
+  windowIndexValue,
+  windowNameValue,
+} from "./params.js";
 import { type ApiInstance, data } from "./types.js";
 
 const WIN_NAME = /^win-(\d+)$/;
@@ -33,59 +40,68 @@ export function nextWindowSequence(existingNames: string[], createdIndex: number
   return Math.max(createdIndex + 1, highest + 1);
 }
 
+export function toWindow(w: TmuxWindowInfo): Window {
+  return {
+    session: w.session,
+    index: w.index,
+    name: w.name,
+    active: w.active,
+    panes: w.panes,
+    ...(w.layout ? { layout: w.layout } : {}),
+    unreadPanes: 0,
+    hasUnread: false,
+    rev: 0,
+  };
+}
+
+export function toPane(p: TmuxPaneInfo): Pane {
+  return {
+    session: p.session,
+    windowIndex: p.windowIndex,
+    paneIndex: p.paneIndex,
+    paneId: p.paneId,
+    title: p.title,
+    active: p.active,
+    tty: p.tty,
+    ...(p.currentPath ? { currentPath: p.currentPath } : {}),
+    ...(p.startCommand ? { startCommand: p.startCommand } : {}),
+    ...(p.currentCommand ? { currentCommand: p.currentCommand } : {}),
+    revision: 0,
+    seenRevision: 0,
+    hasUnread: false,
+  };
+}
+
+const byPosition = (a: TmuxPaneInfo, b: TmuxPaneInfo) =>
+  a.windowIndex - b.windowIndex || a.paneIndex - b.paneIndex;
+
 export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   const { tmux } = ctx;
 
-  /** A pane operation must stay inside the session named in the URL. */
-  const paneOf = async (session: string, rawPaneId: string | undefined): Promise<string> => {
-    const paneId = paneIdValue(rawPaneId);
-    const owner = await tmux.paneSession(paneId);
-    if (owner !== session) {
-      if (!(await tmux.hasSession(session))) throw new TmuxError("SESSION_NOT_FOUND", "session not found");
+  /** A pane operation stays inside the session named in the URL: a pane of another session is "not found". */
+  const paneIn = async (session: string, paneId: string): Promise<string> => {
+    if (!(await tmux.sessionHasPane(session, paneId)))
       throw new TmuxError("PANE_NOT_FOUND", "pane not found");
-    }
     return paneId;
+  };
+
+  /** The stored hash, or the one §1.2 derives from the creation time, for a `sessions` row made on demand. */
+  const hashOf = async (session: string): Promise<string> => {
+    const stored = ctx.sessions.all().get(session)?.hash;
+    if (stored) return stored;
+    const live = (await tmux.listSessions()).find((s) => s.name === session);
+    return sessionHash(session, live?.createdAt ?? Math.floor(Date.now() / 1000));
   };
 
   api.get("/api/tmux/sessions/:session/windows", { schema: { params: SessionParams } }, async (request) => {
     const session = sessionParam(request.params.session);
-    const windows = (await tmux.listWindows(session)).map(
-      (w): Window => ({
-        session: w.session,
-        index: w.index,
-        name: w.name,
-        active: w.active,
-        panes: w.panes,
-        ...(w.layout ? { layout: w.layout } : {}),
-        unreadPanes: 0,
-        hasUnread: false,
-        rev: 0,
-      }),
-    );
+    const windows = (await tmux.listWindows(session)).map(toWindow);
     return data({ windows });
   });
 
   api.get("/api/tmux/sessions/:session/panes", { schema: { params: SessionParams } }, async (request) => {
     const session = sessionParam(request.params.session);
-    const panes = (await tmux.listPanes(session))
-      .sort((a, b) => a.windowIndex - b.windowIndex || a.paneIndex - b.paneIndex)
-      .map(
-        (p): Pane => ({
-          session: p.session,
-          windowIndex: p.windowIndex,
-          paneIndex: p.paneIndex,
-          paneId: p.paneId,
-          title: p.title,
-          active: p.active,
-          tty: p.tty,
-          ...(p.currentPath ? { currentPath: p.currentPath } : {}),
-          ...(p.startCommand ? { startCommand: p.startCommand } : {}),
-          ...(p.currentCommand ? { currentCommand: p.currentCommand } : {}),
-          revision: 0,
-          seenRevision: 0,
-          hasUnread: false,
-        }),
-      );
+    const panes = (await tmux.listPanes(session)).sort(byPosition).map(toPane);
     return data({ panes });
   });
 
@@ -104,7 +120,8 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     { schema: { params: SessionParams, body: PaneIdBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
-      await tmux.selectPane(await paneOf(session, request.body.paneId));
+      const paneId = paneIdValue(request.body.paneId);
+      await tmux.selectPane(await paneIn(session, paneId));
       return reply.code(204).send();
     },
   );
@@ -115,8 +132,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     async (request, reply) => {
       const session = sessionParam(request.params.session);
       const index = windowIndexValue(request.body.index);
-      const name = (request.body.name ?? "").trim();
-      if (!isWindowName(name)) throw badRequest(Messages.windowName);
+      const name = windowNameValue(request.body.name);
       await tmux.renameWindow(session, index, name);
       return reply.code(204).send();
     },
@@ -127,37 +143,48 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     { schema: { params: SessionParams, body: RenamePaneBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
-      const title = (request.body.title ?? "").trim();
-      if (!isPaneTitle(title)) throw badRequest(Messages.paneTitle);
-      await tmux.setPaneTitle(await paneOf(session, request.body.paneId), title);
+      const paneId = paneIdValue(request.body.paneId);
+      const title = paneTitleValue(request.body.title);
+      await tmux.setPaneTitle(await paneIn(session, paneId), title);
       return reply.code(204).send();
     },
   );
 
-  // The body is not read (spec §1.3); any body is accepted and ignored.
-  api.post(
-    "/api/tmux/sessions/:session/new-window",
-    { schema: { params: SessionParams } },
-    async (request, reply) => {
-      const session = sessionParam(request.params.session);
-      const before = await tmux.listWindows(session);
-      const target = before.length ? Math.max(...before.map((w) => w.index)) + 1 : undefined;
-      const created = await tmux.newWindow(session, target);
-      const seq = nextWindowSequence(
-        before.map((w) => w.name),
-        created.index,
-      );
-      const live = (await tmux.listSessions()).find((s) => s.name === session);
-      const allocated = ctx.sessions.allocateWindowSequence(
-        session,
-        seq,
-        sessionHash(session, live?.createdAt ?? 0),
-      );
-      await tmux.renameWindow(session, created.index, `win-${allocated}`).catch(() => undefined);
-      await tmux.setPaneTitle(created.paneId, paneTitleFor(created.paneId)).catch(() => undefined);
-      return reply.code(204).send();
-    },
-  );
+  // The body of new-window is not read (spec §1.3): in its own scope, any body, even malformed, is discarded.
+  api.register(async (plain) => {
+    const scope = plain.withTypeProvider<TypeBoxTypeProvider>();
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, payload, done) => {
+      payload.resume();
+      done(null, undefined);
+    });
+    scope.post(
+      "/api/tmux/sessions/:session/new-window",
+      { schema: { params: SessionParams } },
+      async (request, reply) => {
+        const session = sessionParam(request.params.session);
+        // 1. Past the highest index; if listing fails, let tmux pick (`=S:`) and report its own error.
+        const before = await tmux.listWindows(session).catch(() => undefined);
+        const target = before?.length ? Math.max(...before.map((w) => w.index)) + 1 : undefined;
+        // 2. Create it.
+        const created = await tmux.newWindow(session, target);
+        // 3–4. Names stay monotonic even when tmux reuses an index.
+        const seq = nextWindowSequence(
+          (before ?? []).map((w) => w.name),
+          created.index,
+        );
+        const allocated = ctx.sessions.allocateWindowSequence(session, seq, await hashOf(session));
+        // 5. Best-effort names.
+        await tmux.renameWindow(session, created.index, `win-${allocated}`).catch((error: unknown) => {
+          request.log.warn({ err: error, session }, "could not name the new window");
+        });
+        await tmux.setPaneTitle(created.paneId, paneTitleFor(created.paneId)).catch((error: unknown) => {
+          request.log.warn({ err: error, session }, "could not title the new pane");
+        });
+        return reply.code(204).send();
+      },
+    );
+  });
 
   api.post(
     "/api/tmux/sessions/:session/kill-window",
@@ -174,7 +201,8 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     { schema: { params: SessionParams, body: PaneIdBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
-      await tmux.killPane(await paneOf(session, request.body.paneId));
+      const paneId = paneIdValue(request.body.paneId);
+      await tmux.killPane(await paneIn(session, paneId));
       return reply.code(204).send();
     },
   );
@@ -184,11 +212,14 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     { schema: { params: SessionParams, body: SplitPaneBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
-      const direction = (request.body.direction ?? "").trim().toLowerCase();
-      if (direction !== "vertical" && direction !== "horizontal") throw badRequest(Messages.direction);
-      const paneId = await paneOf(session, request.body.paneId);
-      const createdId = await tmux.splitPane(paneId, direction as SplitDirection);
-      if (createdId) await tmux.setPaneTitle(createdId, paneTitleFor(createdId)).catch(() => undefined);
+      const paneId = paneIdValue(request.body.paneId);
+      const direction = directionValue(request.body.direction);
+      const createdId = await tmux.splitPane(await paneIn(session, paneId), direction);
+      if (createdId) {
+        await tmux.setPaneTitle(createdId, paneTitleFor(createdId)).catch((error: unknown) => {
+          request.log.warn({ err: error, session }, "could not title the new pane");
+        });
+      }
       return reply.code(204).send();
     },
   );

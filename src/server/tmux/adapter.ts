@@ -105,6 +105,11 @@ export function tmuxEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
 
 export const sessionTarget = (name: string) => `=${name}`;
 export const windowTarget = (session: string, index: number) => `=${session}:${index}`;
+/**
+ * `list-panes -s` reads its target as a window: `=name` alone falls back to a prefix match of session names
+ * (tmux 3.3a), while `=name:` is exact.
+ */
+export const sessionScopeTarget = (name: string) => `=${name}:`;
 
 export class Tmux {
   readonly binary: string;
@@ -215,7 +220,7 @@ export class Tmux {
 
   /** Panes of one session (all windows), or of every session when `session` is undefined. */
   async listPanes(session?: string): Promise<TmuxPaneInfo[]> {
-    const scope = session === undefined ? ["-a"] : ["-s", "-t", sessionTarget(session)];
+    const scope = session === undefined ? ["-a"] : ["-s", "-t", sessionScopeTarget(session)];
     let out: string;
     try {
       out = await this.run(["list-panes", ...scope, "-F", format(paneFormat)]);
@@ -245,6 +250,23 @@ export class Tmux {
   /** The pane's session, so pane operations can be checked against the session in the URL. */
   async paneSession(paneId: string): Promise<string> {
     return (await this.run(["display-message", "-p", "-t", paneId, "#{session_name}"])).trim();
+  }
+
+  /**
+   * Whether the pane is in one of the session's windows. Grouped sessions share windows, so a pane can belong
+   * to several sessions at once (`display-message -t %N` names only one of them); a missing session throws.
+   */
+  async sessionHasPane(session: string, paneId: string): Promise<boolean> {
+    let out: string;
+    try {
+      out = await this.run(["list-panes", "-s", "-t", sessionScopeTarget(session), "-F", "#{pane_id}"]);
+    } catch (e) {
+      if (e instanceof TmuxError && e.code === "WINDOW_NOT_FOUND") {
+        throw new TmuxError("SESSION_NOT_FOUND", "session not found", e.stderr);
+      }
+      throw e;
+    }
+    return out.split("\n").some((line) => line.trim() === paneId);
   }
 
   async selectWindow(session: string, index: number): Promise<void> {

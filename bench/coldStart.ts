@@ -1,0 +1,47 @@
+// Cold start: from spawning `node dist/server.js serve` (fresh data dir, port 0) to its ready line; the baseline
+// is the time `node -e 0` takes to start and exit on the same machine in the same run.
+import { spawn } from "node:child_process";
+import { emit, median, progress, round, startServer, type Workspace, withTimeout } from "./harness.js";
+
+const RUNS = 5;
+
+function nodeBaseline(): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+  return withTimeout(
+    new Promise<number>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("exit", (code) =>
+        code === 0 ? resolve(performance.now() - started) : reject(new Error(`node -e 0 exited ${code}`)),
+      );
+    }),
+    10_000,
+    "node -e 0",
+  );
+}
+
+export async function benchColdStart(work: Workspace): Promise<void> {
+  const ready: number[] = [];
+  const baseline: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    baseline.push(await nodeBaseline());
+    const server = await startServer(work);
+    ready.push(server.readyMs);
+    await server.stop();
+    progress(`cold start #${i + 1}: ready ${round(ready[i]!, 1)} ms, node -e 0 ${round(baseline[i]!, 1)} ms`);
+  }
+  const value = median(ready);
+  const base = median(baseline);
+  emit({
+    bench: "cold_start",
+    metric: "spawn_to_ready",
+    value: round(value, 1),
+    unit: "ms",
+    baseline: round(base, 1),
+    ratio: round(value / base),
+    target: "<= 500 ms",
+    pass: value <= 500,
+    runs_ms: ready.map((v) => round(v, 1)),
+    baseline_runs_ms: baseline.map((v) => round(v, 1)),
+  });
+}

@@ -1,0 +1,228 @@
+// Shared plumbing for the benchmarks: a private tmux server in a temp dir, the real bundled server on port 0,
+// RSS sampling, statistics, JSON-line reporting and cleanup that runs even when a benchmark fails.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+export const ROOT = join(__dirname, "..");
+export const SERVER_JS = join(ROOT, "dist", "server.js");
+export const TOKEN = "bench-token-0123456789abcdef";
+
+export interface Figure {
+  bench: string;
+  metric: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  target?: string;
+  pass?: boolean;
+  [extra: string]: unknown;
+}
+
+/** One JSON line per figure on stdout. */
+export function emit(figure: Figure): void {
+  process.stdout.write(`${JSON.stringify(figure)}\n`);
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export const round = (value: number, digits = 3) => {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+};
+
+export function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+/** Rejects with a clear message when `promise` does not settle within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A random token of letters with no character repeated next to itself (so tmux can never compress it). */
+export function nonce(length = 10): string {
+  const alphabet = "abcdefghijkmnpqrstuvwxyz";
+  let out = "";
+  while (out.length < length) {
+    const c = alphabet[Math.floor(Math.random() * alphabet.length)]!;
+    if (c !== out[out.length - 1]) out += c;
+  }
+  return out;
+}
+
+/** VmRSS of a process in bytes, from /proc. */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+export const MB = 1024 * 1024;
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at state: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+// ---------------------------------------------------------------------------------------------------------
+// Resources that must go away at the end, whatever happens.
+
+const cleanups: Array<() => Promise<void> | void> = [];
+
+export function onCleanup(fn: () => Promise<void> | void): void {
+  cleanups.push(fn);
+}
+
+export async function cleanupAll(): Promise<void> {
+  while (cleanups.length) {
+    const fn = cleanups.pop()!;
+    try {
+      await withTimeout(Promise.resolve().then(fn), 5000, "cleanup step");
+    } catch (error) {
+      progress(`cleanup: ${(error as Error).message}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Temp dir and private tmux server.
+
+export interface Workspace {
+  dir: string;
+  socket: string;
+  tmux(...args: string[]): Promise<string>;
+  /** Environment for tmux clients and the server: no TMUX, a known terminal. */
+  env: Record<string, string>;
+}
+
+export function createWorkspace(): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), "sentinel-bench-"));
+  const socket = join(dir, "sock");
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  delete env.TMUX;
+  delete env.TMUX_PANE;
+  env.TERM = "xterm-256color";
+  env.LANG ||= "C.UTF-8";
+  const tmux = (...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      execFile(
+        "tmux",
+        ["-S", socket, "-f", "/dev/null", ...args],
+        { env, timeout: 10_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`tmux ${args.join(" ")}: ${stderr || error.message}`)) : resolve(stdout),
+      );
+    });
+  onCleanup(async () => {
+    await tmux("kill-server").catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, socket, tmux, env };
+}
+
+/** A detached session of 120×40 running `command` (a shell when omitted). */
+export async function newSession(ws: Workspace, name: string, command?: string): Promise<void> {
+  const args = ["new-session", "-d", "-s", name, "-x", "120", "-y", "40"];
+  if (command) args.push(command);
+  await ws.tmux(...args);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The server under test.
+
+export interface Server {
+  url: string;
+  port: number;
+  pid: number;
+  child: ChildProcess;
+  /** Milliseconds from spawn to the ready line. */
+  readyMs: number;
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+let dataDirCounter = 0;
+
+export async function startServer(work: Workspace, timeoutMs = 10_000): Promise<Server> {
+  const dataDir = join(work.dir, `data-${dataDirCounter++}`);
+  mkdirSync(dataDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...work.env, SENTINEL_TOKEN: TOKEN };
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [SERVER_JS, "serve", "--port", "0", "--data-dir", dataDir, "--tmux-socket", work.socket],
+    { env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-8192);
+  });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const hard = setTimeout(() => child.kill("SIGKILL"), 3000);
+    await exited;
+    clearTimeout(hard);
+  };
+  onCleanup(stop);
+  const lines = createInterface({ input: child.stdout! });
+  try {
+    const ready = await new Promise<{ url: string; port: number; pid: number }>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`server not ready in ${timeoutMs} ms:\n${stderr}`)),
+        timeoutMs,
+      );
+      lines.once("line", (line) => {
+        clearTimeout(timer);
+        try {
+          const parsed = JSON.parse(line);
+          if (parsed.event !== "ready") throw new Error("not a ready line");
+          resolve(parsed);
+        } catch {
+          reject(new Error(`bad ready line: ${line}\n${stderr}`));
+        }
+      });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited (${code ?? signal}) before ready:\n${stderr}`));
+      });
+    });
+    const readyMs = performance.now() - started;
+    // Keep draining stdout so the server never blocks on a full pipe.
+    lines.on("line", () => undefined);
+    return { ...ready, child, readyMs, logTail: () => stderr, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

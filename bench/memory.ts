@@ -1,0 +1,240 @@
+// Server memory: RSS idle, with 20 attached clients (one per session), and the growth while one client stops
+// reading (its TCP socket paused) for 20 s of `yes` in its session. Meanwhile a second session prints a
+// timestamped counter; a `/ws/tmux` client and a plain node-pty client (the baseline) both watch it, so the
+// latency of the other clients under the flood is measured against tmux's own under the same load.
+import { spawn } from "node:child_process";
+import { PtyTerm, type Term, WsTerm, waitQuiet } from "./clients.js";
+import {
+  emit,
+  MB,
+  median,
+  newSession,
+  percentile,
+  progress,
+  round,
+  rssBytes,
+  type Server,
+  sleep,
+  type Workspace,
+} from "./harness.js";
+
+const CLIENTS = 20;
+const FLOOD_MS = 20_000;
+const RSS_SAMPLE_MS = 250;
+const COUNTER_PERIOD_S = 0.05;
+const IDLE_WATCH_MS = 3000;
+const SHELL = "env PS1='$ ' bash --norc --noprofile";
+
+async function steadyRss(pid: number, readings = 5, gapMs = 200): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < readings; i++) {
+    values.push(rssBytes(pid));
+    await sleep(gapMs);
+  }
+  return median(values);
+}
+
+/** Watches counter lines `T<epoch seconds>.<micro>` and records each new line's delivery latency. */
+class CounterWatch {
+  latencies: number[] = [];
+  private last = 0;
+  private tail = "";
+  private readonly off: () => void;
+
+  constructor(readonly term: Term) {
+    this.off = term.onData((chunk) => {
+      const now = Date.now();
+      const text = this.tail + chunk.toString("latin1");
+      for (const match of text.matchAll(/T(\d{10})[.,](\d{6})(?=\D)/g)) {
+        const at = Number(match[1]) * 1000 + Number(match[2]) / 1000;
+        // tmux redraws old lines at times; only lines never seen before count.
+        if (at <= this.last) continue;
+        this.last = at;
+        this.latencies.push(now - at);
+      }
+      this.tail = text.slice(-24);
+    });
+  }
+
+  take(): number[] {
+    const out = this.latencies;
+    this.latencies = [];
+    return out;
+  }
+
+  stop(): void {
+    this.off();
+  }
+}
+
+const summary = (values: number[]) => ({
+  p50: round(percentile(values, 50), 2),
+  p99: round(percentile(values, 99), 2),
+  max: round(Math.max(...values), 2),
+  lines: values.length,
+});
+
+/** RSS of a bare `node` that only keeps its event loop alive: what any Node server costs before its own code. */
+async function bareNodeRss(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  try {
+    await sleep(1000);
+    if (child.pid === undefined || child.exitCode !== null) throw new Error("bare node did not start");
+    return await steadyRss(child.pid, 3);
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
+export async function benchMemory(work: Workspace, server: Server): Promise<void> {
+  const pid = server.pid;
+  const bare = await bareNodeRss();
+  const idle = await steadyRss(pid);
+  progress(`memory: idle RSS ${round(idle / MB, 1)} MB (bare node ${round(bare / MB, 1)} MB)`);
+
+  const clients: WsTerm[] = [];
+  const others: Term[] = [];
+  let flood: WsTerm | undefined;
+  try {
+    for (let i = 0; i < CLIENTS; i++) {
+      const name = `bench-mem-${i}`;
+      await newSession(work, name, SHELL);
+      clients.push(await WsTerm.connect(server, name));
+    }
+    await Promise.all(clients.map((c) => waitQuiet(c, 300, 5000)));
+    await sleep(1000);
+    const with20 = await steadyRss(pid);
+    for (const c of clients) if (c.bytes === 0) throw new Error("an attached client received no output");
+    progress(`memory: RSS with ${CLIENTS} clients ${round(with20 / MB, 1)} MB`);
+    emit({
+      bench: "memory",
+      metric: "rss_idle",
+      value: round(idle / MB, 2),
+      unit: "MB",
+      baseline: round(bare / MB, 2),
+      ratio: round(idle / bare),
+      baseline_is: "node -e 'setInterval(() => {}, 1000)'",
+    });
+    emit({
+      bench: "memory",
+      metric: `rss_${CLIENTS}_clients`,
+      value: round(with20 / MB, 2),
+      unit: "MB",
+      baseline: round(idle / MB, 2),
+      ratio: round(with20 / idle),
+      per_client_MB: round((with20 - idle) / CLIENTS / MB, 3),
+      clients: CLIENTS,
+    });
+
+    // The counter session and its two watchers.
+    await newSession(
+      work,
+      "bench-counter",
+      `bash --norc --noprofile -c 'while :; do printf "T%s\\n" "$EPOCHREALTIME"; sleep ${COUNTER_PERIOD_S}; done'`,
+    );
+    const counterWs = await WsTerm.connect(server, "bench-counter");
+    others.push(counterWs);
+    const counterPty = await PtyTerm.connect(work, "bench-counter");
+    others.push(counterPty);
+    const watchWs = new CounterWatch(counterWs);
+    const watchPty = new CounterWatch(counterPty);
+    await sleep(500);
+    watchWs.take();
+    watchPty.take();
+    await sleep(IDLE_WATCH_MS);
+    const idleWs = watchWs.take();
+    const idlePty = watchPty.take();
+
+    // The slow reader.
+    await newSession(work, "bench-flood", SHELL);
+    flood = await WsTerm.connect(server, "bench-flood");
+    await waitQuiet(flood, 300, 5000);
+    const before = await steadyRss(pid);
+    flood.pauseReading();
+    const bytesAtPause = flood.bytes;
+    await work.tmux("send-keys", "-t", "=bench-flood:", "yes", "Enter");
+    const samples: number[] = [];
+    const started = performance.now();
+    while (performance.now() - started < FLOOD_MS) {
+      samples.push(rssBytes(pid));
+      await sleep(RSS_SAMPLE_MS);
+    }
+    const floodWs = watchWs.take();
+    const floodPty = watchPty.take();
+    const peak = Math.max(...samples);
+    const end = samples[samples.length - 1]!;
+    const growth = peak - before;
+    progress(`memory: slow reader growth ${round(growth / MB, 2)} MB (peak ${round(peak / MB, 1)} MB)`);
+
+    // The paused client must still be alive: resume it and expect output.
+    flood.resumeReading();
+    const resumeDeadline = performance.now() + 5000;
+    while (flood.bytes === bytesAtPause && performance.now() < resumeDeadline) await sleep(50);
+    const resumedBytes = flood.bytes - bytesAtPause;
+    // Close the flood client before its session goes away (that close is expected, not an error).
+    const floodErrors = [...flood.errors];
+    await flood.close();
+    await work.tmux("send-keys", "-t", "=bench-flood:", "C-c").catch(() => undefined);
+    await work.tmux("kill-session", "-t", "=bench-flood").catch(() => undefined);
+    await sleep(300);
+    const afterFlood = await steadyRss(pid, 3);
+
+    emit({
+      bench: "memory",
+      metric: "rss_growth_slow_reader",
+      value: round(growth / MB, 2),
+      unit: "MB",
+      baseline: round(before / MB, 2),
+      target: "<= 16 MB",
+      pass: growth <= 16 * MB && resumedBytes > 0,
+      seconds: FLOOD_MS / 1000,
+      rss_peak_MB: round(peak / MB, 2),
+      rss_end_of_flood_MB: round(end / MB, 2),
+      rss_after_flood_MB: round(afterFlood / MB, 2),
+      bytes_before_pause: bytesAtPause,
+      bytes_after_resume: resumedBytes,
+      alive_after_resume: resumedBytes > 0,
+    });
+
+    for (const [kind, values] of [
+      ["ws", floodWs],
+      ["pty", floodPty],
+    ] as const) {
+      if (values.length === 0) throw new Error(`${kind} counter client received nothing during the flood`);
+    }
+    const expected = FLOOD_MS / 1000 / COUNTER_PERIOD_S;
+    const during = summary(floodWs);
+    const duringPty = summary(floodPty);
+    emit({
+      bench: "memory",
+      metric: "other_client_latency_during_flood_p50",
+      value: during.p50,
+      unit: "ms",
+      baseline: duringPty.p50,
+      ratio: round(during.p50 / Math.max(duringPty.p50, 1)),
+      target: "other clients keep receiving (>= 50% of counter lines), p99 <= 100 ms",
+      pass: during.lines >= expected * 0.5 && during.p99 <= 100,
+      p99: during.p99,
+      max: during.max,
+      lines: during.lines,
+      baseline_p99: duringPty.p99,
+      baseline_max: duringPty.max,
+      baseline_lines: duringPty.lines,
+      expected_lines_approx: Math.round(expected),
+      before_flood: summary(idleWs),
+      baseline_before_flood: summary(idlePty),
+    });
+    if (floodErrors.length) throw new Error(`flood client errors: ${floodErrors.join("; ")}`);
+    for (const term of [...clients, counterWs, counterPty]) {
+      if (term.errors.length) throw new Error(`${term.kind} client errors: ${term.errors.join("; ")}`);
+    }
+    watchWs.stop();
+    watchPty.stop();
+  } finally {
+    await Promise.all([...clients, ...others, ...(flood ? [flood] : [])].map((c) => c.close()));
+    await work.tmux("kill-session", "-t", "=bench-flood").catch(() => undefined);
+    await work.tmux("kill-session", "-t", "=bench-counter").catch(() => undefined);
+    for (let i = 0; i < CLIENTS; i++)
+      await work.tmux("kill-session", "-t", `=bench-mem-${i}`).catch(() => undefined);
+  }
+}

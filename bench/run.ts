@@ -1,0 +1,109 @@
+// `npm run bench`: every benchmark in sequence against the built server (dist/server.js), each figure as one
+// JSON line on stdout with its baseline measured in the same run; progress on stderr. Names on the command line
+// pick a subset: `node --import tsx bench/run.ts echo memory`.
+// Everything runs on a private tmux socket in a temp dir that is killed and removed at the end, even on failure.
+import { existsSync } from "node:fs";
+import { benchColdStart } from "./coldStart.js";
+import { benchEcho } from "./echo.js";
+import {
+  cleanupAll,
+  createWorkspace,
+  emit,
+  progress,
+  SERVER_JS,
+  type Server,
+  startServer,
+  type Workspace,
+  withTimeout,
+} from "./harness.js";
+import { benchMemory } from "./memory.js";
+import { benchThroughput } from "./throughput.js";
+
+const TOTAL_DEADLINE_MS = 290_000;
+
+interface Bench {
+  name: string;
+  timeoutMs: number;
+  /** Whether it wants a fresh server of its own (memory figures must not carry earlier runs' state). */
+  freshServer: boolean;
+  run(work: Workspace, server: Server | undefined): Promise<void>;
+}
+
+const BENCHES: Bench[] = [
+  { name: "throughput", timeoutMs: 150_000, freshServer: false, run: (w, s) => benchThroughput(w, s!) },
+  { name: "echo", timeoutMs: 60_000, freshServer: false, run: (w, s) => benchEcho(w, s!) },
+  { name: "memory", timeoutMs: 90_000, freshServer: true, run: (w, s) => benchMemory(w, s!) },
+  { name: "cold_start", timeoutMs: 60_000, freshServer: false, run: (w) => benchColdStart(w) },
+];
+
+async function main(): Promise<number> {
+  if (!existsSync(SERVER_JS)) throw new Error(`${SERVER_JS} is missing: run npm run build`);
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(", ")}`);
+  const selected = wanted.length ? BENCHES.filter((b) => wanted.includes(b.name)) : BENCHES;
+
+  const work = createWorkspace();
+  progress(`workspace ${work.dir}`);
+  let shared: Server | undefined;
+  let failures = 0;
+  for (const bench of selected) {
+    const started = performance.now();
+    progress(`${bench.name}: start`);
+    let own: Server | undefined;
+    try {
+      let server: Server | undefined;
+      if (bench.name !== "cold_start") {
+        if (bench.freshServer) server = own = await startServer(work);
+        else server = shared ??= await startServer(work);
+      }
+      await withTimeout(bench.run(work, server), bench.timeoutMs, bench.name);
+    } catch (error) {
+      failures++;
+      const message = (error as Error).message;
+      progress(`${bench.name}: FAILED: ${message}`);
+      emit({ bench: bench.name, metric: "error", value: Number.NaN, unit: "", pass: false, error: message });
+      // A broken shared server would spoil the next benchmark: start another one.
+      if (shared) {
+        progress(`server log tail:\n${shared.logTail().slice(-2000)}`);
+        await shared.stop();
+        shared = undefined;
+      }
+    } finally {
+      if (own) await own.stop();
+    }
+    progress(`${bench.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  if (shared) await shared.stop();
+  return failures ? 1 : 0;
+}
+
+let finishing = false;
+async function finish(code: number): Promise<never> {
+  if (!finishing) {
+    finishing = true;
+    await cleanupAll();
+  }
+  process.exit(code);
+}
+
+const deadline = setTimeout(() => {
+  progress(`total deadline of ${TOTAL_DEADLINE_MS / 1000} s passed: aborting`);
+  void finish(2);
+}, TOTAL_DEADLINE_MS);
+deadline.unref();
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: cleaning up`);
+    void finish(130);
+  });
+}
+
+main().then(
+  (code) => finish(code),
+  (error) => {
+    progress(`fatal: ${(error as Error).stack ?? error}`);
+    return finish(1);
+  },
+);

@@ -1,0 +1,143 @@
+// Throughput as users feel it: the time for `cat` of a ≥ 30 MB file in a session to drain to the client, i.e.
+// until a marker printed after it arrives. `/ws/tmux` against a plain node-pty `tmux attach` on the same session.
+// tmux drops output for clients that fall behind (and redraws instead), so bytes/s alone is not comparable:
+// the time to the marker is the figure, bytes and MB/s are reported beside it.
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { PtyTerm, type Term, WsTerm, waitForText, waitQuiet } from "./clients.js";
+import {
+  cpuMs,
+  emit,
+  MB,
+  median,
+  newSession,
+  nonce,
+  progress,
+  round,
+  type Server,
+  type Workspace,
+} from "./harness.js";
+
+const FILE_BYTES = 32 * MB;
+const RUNS = 3;
+const RUN_TIMEOUT_MS = 60_000;
+const SESSION = "bench-tp";
+
+interface Run {
+  ms: number;
+  bytes: number;
+  /** CPU the server process spent during the run (ws runs only). */
+  serverCpuMs?: number;
+}
+
+/** Base64 lines of random data (76 characters and a newline each), at least `size` bytes. */
+function makeFile(path: string, size: number): number {
+  const fd = openSync(path, "w");
+  try {
+    let written = 0;
+    while (written < size) {
+      const b64 = randomBytes(57 * 4096).toString("base64");
+      const lines: string[] = [];
+      for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
+      written += writeSync(fd, `${lines.join("\n")}\n`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return statSync(path).size;
+}
+
+async function runOnce(term: Term, file: string, serverPid?: number): Promise<Run> {
+  await waitQuiet(term, 300, 5000);
+  term.write("clear\r");
+  await waitQuiet(term, 300, 5000);
+  const tag = nonce();
+  // The literal marker only exists in the output: the command line holds `XDONE tag` with a space.
+  const marker = `XDONE_${tag}`;
+  const seen = waitForText(term, marker, RUN_TIMEOUT_MS);
+  const bytesBefore = term.bytes;
+  const cpuBefore = serverPid === undefined ? 0 : cpuMs(serverPid);
+  const started = performance.now();
+  term.write(`cat ${file}; printf '%s_%s\\n' XDONE ${tag}\r`);
+  const at = await seen.done;
+  const run: Run = { ms: at - started, bytes: term.bytes - bytesBefore };
+  if (serverPid !== undefined) run.serverCpuMs = cpuMs(serverPid) - cpuBefore;
+  // Let tmux finish its redraw before the next run.
+  await waitQuiet(term, 300, 10_000);
+  if (term.errors.length) throw new Error(`${term.kind} client errors: ${term.errors.join("; ")}`);
+  return run;
+}
+
+export async function benchThroughput(work: Workspace, server: Server): Promise<void> {
+  const file = join(work.dir, "payload.txt");
+  const size = makeFile(file, FILE_BYTES);
+  progress(`throughput: ${round(size / MB, 1)} MB file`);
+  await newSession(work, SESSION, "env PS1='$ ' bash --norc --noprofile");
+
+  const runs: Record<"ws" | "pty", Run[]> = { ws: [], pty: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const kind of ["ws", "pty"] as const) {
+      const term: Term =
+        kind === "ws" ? await WsTerm.connect(server, SESSION) : await PtyTerm.connect(work, SESSION);
+      try {
+        const run = await runOnce(term, file, kind === "ws" ? server.pid : undefined);
+        progress(
+          `throughput ${kind} #${i + 1}: ${round(run.ms, 1)} ms, ${round(run.bytes / MB, 2)} MB received`,
+        );
+        runs[kind].push(run);
+      } finally {
+        await term.close();
+      }
+    }
+  }
+  await work.tmux("kill-session", "-t", `=${SESSION}`).catch(() => undefined);
+
+  for (const kind of ["ws", "pty"] as const) {
+    for (const run of runs[kind]) {
+      if (run.bytes < 1024) throw new Error(`${kind} run received only ${run.bytes} bytes`);
+    }
+  }
+  const wsMs = median(runs.ws.map((r) => r.ms));
+  const ptyMs = median(runs.pty.map((r) => r.ms));
+  const wsBytes = median(runs.ws.map((r) => r.bytes));
+  const ptyBytes = median(runs.pty.map((r) => r.bytes));
+  const wsRate = median(runs.ws.map((r) => r.bytes / MB / (r.ms / 1000)));
+  const ptyRate = median(runs.pty.map((r) => r.bytes / MB / (r.ms / 1000)));
+  const ratio = ptyMs / wsMs;
+  emit({
+    bench: "throughput",
+    metric: "drain_time_to_marker",
+    value: round(wsMs, 1),
+    unit: "ms",
+    baseline: round(ptyMs, 1),
+    ratio: round(ratio),
+    target: "ratio (baseline_time / ws_time) >= 0.9",
+    pass: ratio >= 0.9,
+    file_bytes: size,
+    runs_ms: runs.ws.map((r) => round(r.ms, 1)),
+    baseline_runs_ms: runs.pty.map((r) => round(r.ms, 1)),
+    server_cpu_ms: runs.ws.map((r) => round(r.serverCpuMs ?? 0, 0)),
+  });
+  emit({
+    bench: "throughput",
+    metric: "bytes_received",
+    value: wsBytes,
+    unit: "bytes",
+    baseline: ptyBytes,
+    ratio: round(wsBytes / ptyBytes),
+    file_bytes: size,
+    runs: runs.ws.map((r) => r.bytes),
+    baseline_runs: runs.pty.map((r) => r.bytes),
+  });
+  emit({
+    bench: "throughput",
+    metric: "received_rate",
+    value: round(wsRate, 2),
+    unit: "MB/s",
+    baseline: round(ptyRate, 2),
+    ratio: round(wsRate / ptyRate),
+    file_rate_ws: round(size / MB / (wsMs / 1000), 2),
+    file_rate_baseline: round(size / MB / (ptyMs / 1000), 2),
+  });
+}
