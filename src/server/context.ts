@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
+import type { EventHub } from "./events/hub.js";
 import type { Store } from "./store/database.js";
 import type { SessionsRepo } from "./store/sessionsRepo.js";
 import type { Tmux } from "./tmux/adapter.js";
@@ -17,4 +18,5 @@ export interface AppContext {
   sessions: SessionsRepo;
   auth: Authenticator;
   throttle: AuthThrottle;
+  events: EventHub;
 }

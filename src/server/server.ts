@@ -6,6 +6,7 @@ import { Authenticator } from "./auth/authenticator.js";
 import { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
 import type { AppContext } from "./context.js";
+import { EventHub } from "./events/hub.js";
 import { Store } from "./store/database.js";
 import { SessionsRepo } from "./store/sessionsRepo.js";
 import { Tmux } from "./tmux/adapter.js";
@@ -34,6 +35,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
     sessions: new SessionsRepo(store),
     auth: new Authenticator(config.token, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     throttle: new AuthThrottle(config.authThrottle.maxFailures, config.authThrottle.windowMs),
+    events: new EventHub(),
   };
   let gateway: WebSocketGateway | undefined;
   try {
