@@ -1,6 +1,7 @@
 // What every route and socket handler shares: configuration and the long-lived services, each with one owner
 // (the server in server.ts), which disposes them in reverse order on shutdown.
 import type { FastifyBaseLogger } from "fastify";
+import type { PresenceInput, SeenRequest, SeenResult } from "../protocol/activity.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
@@ -19,4 +20,13 @@ export interface AppContext {
   auth: Authenticator;
   throttle: AuthThrottle;
   events: EventHub;
+  activity: ActivityTracker;
+}
+
+/** Unread and presence state (the watchtower implements it); shared by the HTTP routes and /ws/events. */
+export interface ActivityTracker {
+  /** Marks panes seen and, when acked, broadcasts the seen events itself (spec §3.5, §4.4). Never throws. */
+  markSeen(request: SeenRequest): SeenResult;
+  /** Validates and upserts presence with a 30 s TTL; throws an ApiError-like error on invalid input. */
+  upsertPresence(presence: PresenceInput): void;
 }
