@@ -25,17 +25,29 @@ describe("OutputCoalescer", () => {
     assert.deepEqual(frames.map(String), ["a", "b"]);
   });
 
-  test("a burst is gathered into one frame per interval, in order, nothing lost", () => {
+  test("echoes a few milliseconds apart go out at once (typing is never delayed)", () => {
     const frames: Buffer[] = [];
     const c = new OutputCoalescer((f) => frames.push(f), { now });
+    for (const s of ["h", "e", "l", "l", "o"]) {
+      c.push(Buffer.from(s));
+      advance(40);
+    }
+    assert.deepEqual(frames.map(String), ["h", "e", "l", "l", "o"]);
+  });
+
+  test("once the burst allowance is spent, output is gathered into one frame per interval, in order", () => {
+    const frames: Buffer[] = [];
+    const c = new OutputCoalescer((f) => frames.push(f), { now, burstFrames: 2 });
     c.push(Buffer.from("1"));
-    for (const s of ["2", "3", "4"]) {
+    advance(1);
+    c.push(Buffer.from("2"));
+    for (const s of ["3", "4", "5"]) {
       advance(2);
       c.push(Buffer.from(s));
     }
-    assert.equal(frames.length, 1);
+    assert.deepEqual(frames.map(String), ["1", "2"]);
     advance(16);
-    assert.deepEqual(frames.map(String), ["1", "234"]);
+    assert.deepEqual(frames.map(String), ["1", "2", "345"]);
   });
 
   test("frames never exceed the size cap; full frames go out at once", () => {
@@ -60,7 +72,8 @@ describe("OutputCoalescer", () => {
       advance(1);
     }
     advance(20);
-    assert.ok(frames.length <= 64, `${frames.length} frames in 1 s`);
+    // 60 paced frames a second, plus the initial burst allowance and the trailing flush.
+    assert.ok(frames.length <= 66, `${frames.length} frames in 1 s`);
     assert.equal(Buffer.concat(frames).toString(), sent);
   });
 
@@ -68,11 +81,11 @@ describe("OutputCoalescer", () => {
     const frames: Buffer[] = [];
     const c = new OutputCoalescer((f) => frames.push(f), { now });
     c.push(Buffer.from("a"));
-    c.push(Buffer.from("b"));
+    for (let i = 0; i < 8; i++) c.push(Buffer.from("b"));
     c.dispose();
     advance(100);
-    assert.deepEqual(frames.map(String), ["a"]);
+    assert.deepEqual(frames.map(String), ["a", "b", "b", "b"]);
     c.push(Buffer.from("c"));
-    assert.equal(frames.length, 1);
+    assert.equal(frames.length, 4);
   });
 });
