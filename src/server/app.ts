@@ -18,6 +18,7 @@ import { registerFsRoutes } from "./http/fsRoutes.js";
 import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
 import { registerMetaRoutes } from "./http/metaRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
+import { schemaCompilers } from "./http/schemaCompilers.js";
 import { registerSessionRoutes } from "./http/sessionRoutes.js";
 import { registerWindowRoutes } from "./http/windowRoutes.js";
 
@@ -48,9 +49,7 @@ export function fastifyOptions(logLevel: string): FastifyServerOptions {
       requestIdLogLabel: "requestId",
       disableRequestLogging: logLevel !== "debug" && logLevel !== "trace",
     }),
-    ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
-    },
+    schemaController: { compilersFactory: schemaCompilers },
     return503OnClosing: true,
     forceCloseConnections: true,
   };

@@ -1,5 +1,6 @@
 // `node dist/server.js serve [--host H] [--port P] [--data-dir D] [--tmux-socket S]`: one JSON ready line on
 // stdout, logs on stderr, graceful stop on SIGTERM/SIGINT within 2 s.
+import "./wasmTiering.js";
 import { parseArgs } from "node:util";
 import { ConfigError, isLoopbackHost, loadConfig } from "./config.js";
 import { startServer } from "./server.js";

@@ -1,9 +1,16 @@
 // Who may talk to the server: the static token (spec §5) and the HS256 access tokens issued from it.
 // Comparisons of the static token are timing-safe on hashes, so neither content nor length leaks.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import jwt from "jsonwebtoken";
+import type * as JsonWebToken from "jsonwebtoken";
 import type { AccessClaims, TokenPair } from "../../protocol/auth.js";
 import { AUTH_SUBPROTOCOL_PREFIX } from "../../protocol/terminal.js";
+
+// Loaded on first use: most starts never see a JWT, and loading the library costs ~25 ms of cold start.
+let jwtModule: typeof JsonWebToken | undefined;
+const jwt = (): typeof JsonWebToken => {
+  jwtModule ??= require("jsonwebtoken") as typeof JsonWebToken;
+  return jwtModule;
+};
 
 export type Principal =
   | { kind: "open" }
@@ -50,7 +57,7 @@ export class Authenticator {
     if (timingSafeEqual(sha256(value), this.tokenHash)) return { kind: "static" };
     if (!JWT_SHAPE.test(value)) return undefined;
     try {
-      const claims = jwt.verify(value, this.jwtKey, { algorithms: ["HS256"] }) as Partial<AccessClaims>;
+      const claims = jwt().verify(value, this.jwtKey, { algorithms: ["HS256"] }) as Partial<AccessClaims>;
       if (claims.typ !== "access" || typeof claims.sub !== "string" || typeof claims.exp !== "number")
         return undefined;
       return {
@@ -75,12 +82,12 @@ export class Authenticator {
     const ttl = options.ttlSeconds ?? this.accessTtlSeconds;
     const now = Math.floor(Date.now() / 1000);
     const scope = options.sessionId ? { sessionId: options.sessionId } : {};
-    const accessToken = jwt.sign({ sub, typ: "access", ...scope }, this.jwtKey, {
+    const accessToken = jwt().sign({ sub, typ: "access", ...scope }, this.jwtKey, {
       algorithm: "HS256",
       expiresIn: ttl,
     });
     const refreshClaims: RefreshClaims = { sub, typ: "refresh", jti: randomUUID(), ...scope };
-    const refreshToken = jwt.sign(refreshClaims, this.jwtKey, {
+    const refreshToken = jwt().sign(refreshClaims, this.jwtKey, {
       algorithm: "HS256",
       expiresIn: this.refreshTtlSeconds,
     });
@@ -98,7 +105,7 @@ export class Authenticator {
   /** Exchanges a valid refresh token for a new pair (same subject and scope); undefined when it is not valid. */
   refresh(refreshToken: string): TokenPair | undefined {
     try {
-      const claims = jwt.verify(refreshToken.trim(), this.jwtKey, {
+      const claims = jwt().verify(refreshToken.trim(), this.jwtKey, {
         algorithms: ["HS256"],
       }) as Partial<RefreshClaims>;
       if (claims.typ !== "refresh" || typeof claims.sub !== "string") return undefined;

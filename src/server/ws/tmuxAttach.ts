@@ -1,7 +1,8 @@
 // One `/ws/tmux` attachment (spec §2 with Appendix A's fixes): a `tmux attach` client in a PTY, its output
 // coalesced into binary frames, keyboard bytes and resize frames from the socket, pings, and backpressure
 // that pauses the PTY while the socket is congested. Owns the PTY, the coalescer and its timers.
-import { type IPty, spawn } from "@lydell/node-pty";
+import type * as NodePty from "@lydell/node-pty";
+import type { IPty } from "@lydell/node-pty";
 import type { FastifyBaseLogger } from "fastify";
 import { Value } from "typebox/value";
 import type { RawData, WebSocket } from "ws";
@@ -14,6 +15,13 @@ import {
 } from "../../protocol/terminal.js";
 import type { Tmux } from "../tmux/adapter.js";
 import { OutputCoalescer } from "./outputCoalescer.js";
+
+// The native PTY module is loaded on the first attach, not at start-up.
+let ptyModule: typeof NodePty | undefined;
+const spawn: typeof NodePty.spawn = (...args) => {
+  ptyModule ??= require("@lydell/node-pty") as typeof NodePty;
+  return ptyModule.spawn(...args);
+};
 
 export interface AttachOptions {
   tmux: Tmux;
