@@ -170,10 +170,15 @@ export interface Server {
 
 let dataDirCounter = 0;
 
-export async function startServer(work: Workspace, timeoutMs = 10_000): Promise<Server> {
+export async function startServer(
+  work: Workspace,
+  timeoutMs = 10_000,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Server> {
   const dataDir = join(work.dir, `data-${dataDirCounter++}`);
   mkdirSync(dataDir, { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...work.env, SENTINEL_TOKEN: TOKEN };
+  const env: NodeJS.ProcessEnv = { ...work.env, SENTINEL_TOKEN: TOKEN, ...extraEnv };
+  for (const [key, value] of Object.entries(extraEnv)) if (value === undefined) delete env[key];
   const started = performance.now();
   const child = spawn(
     process.execPath,
