@@ -1,7 +1,7 @@
 // Starts the real bundled server (dist/server.js) on port 0 against a private tmux socket and a temp data dir.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -33,7 +33,13 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const token = options.token ?? "test-token-0123456789";
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "sentinel-data-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, SENTINEL_LOG_LEVEL: "info", ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SENTINEL_LOG_LEVEL: "info",
+    // The V8 code cache (src/server/loader.ts) stays in the real user's cache even when a test fakes HOME.
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || join(homedir(), ".cache"),
+    ...options.env,
+  };
   delete env.TMUX;
   if (token) env.SENTINEL_TOKEN = token;
   else delete env.SENTINEL_TOKEN;
