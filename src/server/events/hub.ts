@@ -1,61 +1,184 @@
-// The events hub (spec §3.2): one process-wide monotonic eventId, synchronous fan-out to subscribers, and a
-// ring of recent events so a client reconnecting with `since` can be replayed what it missed. Each subscriber
-// owns its own bounded queue (see the /ws/events socket); the hub never waits for anyone.
-import { type EventEnvelope, rfc3339Seconds } from "../../protocol/events.js";
+// The events hub (spec §3.2): one process-wide monotonic eventId, synchronous fan-out, and a ring of recent
+// events (bounded by count and bytes) so a client reconnecting with `since` can be replayed what it missed or
+// told to reconcile. Each event is serialised once, into a frame every subscriber shares. Subscribers own their
+// bounded queues (src/server/events/outbox.ts); the hub never waits for anyone.
+import {
+  type EventEnvelope,
+  type PayloadOf,
+  type ReconcilePayload,
+  rfc3339Seconds,
+} from "../../protocol/events.js";
 
-export type EventListener = (event: EventEnvelope) => void;
+export interface PublishedEvent<P = unknown> {
+  readonly envelope: EventEnvelope<P>;
+  /** The envelope as a UTF-8 JSON text frame, shared by every subscriber and the ring. */
+  readonly frame: Buffer;
+}
+
+export type EventListener = (event: PublishedEvent) => void;
+
+/** What a subscriber reports about its own queue, for the hub's stats. */
+export interface SubscriberStats {
+  queued: number;
+  dropped: number;
+  overflowing: boolean;
+}
+
+export interface SubscribeOptions {
+  /** The last eventId the client has seen (`?since=`); absent: live events only. */
+  since?: number;
+  stats?: () => SubscriberStats;
+}
+
+export type Resume =
+  /** Events after `since`, oldest first (empty when the client is up to date or gave no `since`). */
+  | { replay: PublishedEvent[] }
+  /** `since` cannot be served from the ring: the client must reconcile through delta. */
+  | { reconcile: ReconcilePayload };
 
 export interface Subscription {
-  /** Events after `since` still in the ring, oldest first; `undefined` if `since` predates the ring (reconcile). */
-  replay: EventEnvelope[] | undefined;
+  resume: Resume;
   unsubscribe(): void;
+}
+
+export interface HubStats {
+  subscribers: number;
+  lastEventId: number;
+  ringEvents: number;
+  ringBytes: number;
+  /** The oldest eventId still in the ring, 0 when it is empty. */
+  oldestEventId: number;
+  /** Events dropped for slow subscribers, over the hub's lifetime (closed subscribers included). */
+  dropped: number;
+  overflowing: number;
+  maxQueued: number;
+}
+
+export interface HubOptions {
+  ringEvents?: number;
+  ringBytes?: number;
+}
+
+interface Subscriber {
+  listener: EventListener;
+  stats: (() => SubscriberStats) | undefined;
 }
 
 export class EventHub {
   private nextId = 1;
-  private readonly listeners = new Set<EventListener>();
-  private readonly ring: EventEnvelope[] = [];
+  private readonly subscribers = new Set<Subscriber>();
+  /** Circular buffer of the newest events; `head` is the oldest, `count` how many are kept. */
+  private readonly ring: Array<PublishedEvent | undefined>;
+  private head = 0;
+  private count = 0;
+  private bytes = 0;
+  private readonly maxBytes: number;
+  private droppedByClosed = 0;
 
-  constructor(private readonly ringSize = 1024) {}
-
-  get subscriberCount(): number {
-    return this.listeners.size;
+  constructor(options: HubOptions = {}) {
+    this.ring = new Array(Math.max(1, options.ringEvents ?? 1024));
+    this.maxBytes = options.ringBytes ?? 4 * 1024 * 1024;
   }
 
-  /** The id the next published event will get, minus one. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** The id of the newest published event; 0 before the first. */
   get lastEventId(): number {
     return this.nextId - 1;
   }
 
-  publish<P>(type: string, payload?: P): EventEnvelope<P> {
-    const event: EventEnvelope<P> = { eventId: this.nextId++, type, timestamp: rfc3339Seconds() };
-    if (payload !== undefined && payload !== null) event.payload = payload;
-    this.ring.push(event);
-    if (this.ring.length > this.ringSize) this.ring.shift();
-    for (const listener of [...this.listeners]) {
+  publish<T extends string>(type: T, payload?: PayloadOf<T>): EventEnvelope<PayloadOf<T>> {
+    const envelope: EventEnvelope<PayloadOf<T>> = {
+      eventId: this.nextId++,
+      type,
+      timestamp: rfc3339Seconds(),
+    };
+    if (payload !== undefined && payload !== null) envelope.payload = payload;
+    const event: PublishedEvent = { envelope, frame: Buffer.from(JSON.stringify(envelope), "utf8") };
+    this.remember(event);
+    for (const subscriber of [...this.subscribers]) {
       try {
-        listener(event);
+        subscriber.listener(event);
       } catch {
         // A subscriber's failure is its own; the others still get the event.
       }
     }
-    return event;
+    return envelope;
   }
 
-  subscribe(listener: EventListener, since?: number): Subscription {
-    this.listeners.add(listener);
+  /**
+   * Adds a listener and, in the same synchronous step (no event can slip in between), works out what the
+   * client missed since `since`.
+   */
+  subscribe(listener: EventListener, options: SubscribeOptions = {}): Subscription {
+    const subscriber: Subscriber = { listener, stats: options.stats };
+    this.subscribers.add(subscriber);
     return {
-      replay: since === undefined ? [] : this.replaySince(since),
+      resume: options.since === undefined ? { replay: [] } : this.resumeFrom(options.since),
       unsubscribe: () => {
-        this.listeners.delete(listener);
+        if (this.subscribers.delete(subscriber)) this.droppedByClosed += subscriber.stats?.().dropped ?? 0;
       },
     };
   }
 
-  private replaySince(since: number): EventEnvelope[] | undefined {
-    if (since >= this.lastEventId) return [];
-    const oldest = this.ring[0]?.eventId ?? this.nextId;
-    if (since + 1 < oldest) return undefined;
-    return this.ring.filter((e) => e.eventId > since);
+  stats(): HubStats {
+    let dropped = this.droppedByClosed;
+    let overflowing = 0;
+    let maxQueued = 0;
+    for (const subscriber of this.subscribers) {
+      const s = subscriber.stats?.();
+      if (!s) continue;
+      dropped += s.dropped;
+      if (s.overflowing) overflowing++;
+      maxQueued = Math.max(maxQueued, s.queued);
+    }
+    return {
+      subscribers: this.subscribers.size,
+      lastEventId: this.lastEventId,
+      ringEvents: this.count,
+      ringBytes: this.bytes,
+      oldestEventId: this.oldest()?.envelope.eventId ?? 0,
+      dropped,
+      overflowing,
+      maxQueued,
+    };
+  }
+
+  private resumeFrom(since: number): Resume {
+    const last = this.lastEventId;
+    if (since === last) return { replay: [] };
+    if (since > last) return { reconcile: { reason: "restarted", since, lastEventId: last } };
+    const oldest = this.oldest()?.envelope.eventId ?? this.nextId;
+    if (since + 1 < oldest) return { reconcile: { reason: "evicted", since, lastEventId: last } };
+    const replay: PublishedEvent[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const event = this.ring[(this.head + i) % this.ring.length]!;
+      if (event.envelope.eventId > since) replay.push(event);
+    }
+    return { replay };
+  }
+
+  private oldest(): PublishedEvent | undefined {
+    return this.count ? this.ring[this.head] : undefined;
+  }
+
+  private remember(event: PublishedEvent): void {
+    const capacity = this.ring.length;
+    if (this.count === capacity) this.forgetOldest();
+    this.ring[(this.head + this.count) % capacity] = event;
+    this.count++;
+    this.bytes += event.frame.length;
+    // Keep at least the newest event, however large.
+    while (this.bytes > this.maxBytes && this.count > 1) this.forgetOldest();
+  }
+
+  private forgetOldest(): void {
+    const event = this.ring[this.head]!;
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) % this.ring.length;
+    this.count--;
+    this.bytes -= event.frame.length;
   }
 }

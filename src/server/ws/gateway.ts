@@ -1,4 +1,4 @@
-// WebSocket endpoints: the upgrade handshake with the same checks as the API (origin, throttle, token, then the
+// WebSocket endpoints (/ws/tmux, /ws/events): the upgrade handshake with the same checks as the API (origin, throttle, token, then the
 // endpoint's own), plain-text refusals before any upgrade, and ownership of every live socket so shutdown can
 // close them with 1001.
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
@@ -10,6 +10,7 @@ import { hasUrlToken, type Principal, redactUrl, websocketCredential } from "../
 import { originAllowed } from "../auth/origin.js";
 import type { AppContext } from "../context.js";
 import { TmuxError } from "../tmux/errors.js";
+import { attachEvents } from "./eventsSocket.js";
 import { attachTerminal } from "./tmuxAttach.js";
 
 export const MAX_INBOUND_FRAME = 64 * 1024;
@@ -62,32 +63,66 @@ export class WebSocketGateway {
     const remote = req.socket.remoteAddress ?? "";
     try {
       if (this.closing) throw new HandshakeError(503, "server shutting down");
-      if (url.pathname !== "/ws/tmux") throw new HandshakeError(404, "not found");
-      const principal = this.authenticate(req, remote);
-      const session = url.searchParams.get("session") ?? "";
-      if (!isSessionName(session)) throw new HandshakeError(400, "invalid session");
-      if (principal.kind === "jwt" && principal.sessionId !== undefined && principal.sessionId !== session) {
-        throw new HandshakeError(403, "forbidden");
-      }
-      await this.checkSession(session);
-      const cols = intParam(url.searchParams.get("cols"));
-      const rows = intParam(url.searchParams.get("rows"));
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        this.ctx.log.info({ session, remote }, "terminal attached");
-        const attachment = attachTerminal(ws, {
-          tmux: this.ctx.tmux,
-          session,
-          log: this.ctx.log,
-          ...(cols !== undefined ? { cols } : {}),
-          ...(rows !== undefined ? { rows } : {}),
-        });
-        this.track(ws, attachment);
-      });
+      if (url.pathname === "/ws/tmux") await this.upgradeTerminal(req, socket, head, url, remote);
+      else if (url.pathname === "/ws/events") this.upgradeEvents(req, socket, head, url, remote);
+      else throw new HandshakeError(404, "not found");
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
       this.ctx.log.info({ url: redactUrl(req.url ?? ""), remote, status: error.status }, "websocket refused");
       refuse(socket, error.status, error.message, error.headers);
     }
+  }
+
+  private async upgradeTerminal(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    url: URL,
+    remote: string,
+  ): Promise<void> {
+    const principal = this.authenticate(req, remote);
+    const session = url.searchParams.get("session") ?? "";
+    if (!isSessionName(session)) throw new HandshakeError(400, "invalid session");
+    if (principal.kind === "jwt" && principal.sessionId !== undefined && principal.sessionId !== session) {
+      throw new HandshakeError(403, "forbidden");
+    }
+    await this.checkSession(session);
+    const cols = intParam(url.searchParams.get("cols"));
+    const rows = intParam(url.searchParams.get("rows"));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.ctx.log.info({ session, remote }, "terminal attached");
+      const attachment = attachTerminal(ws, {
+        tmux: this.ctx.tmux,
+        session,
+        log: this.ctx.log,
+        ...(cols !== undefined ? { cols } : {}),
+        ...(rows !== undefined ? { rows } : {}),
+      });
+      this.track(ws, attachment);
+    });
+  }
+
+  /** `/ws/events[?since=<eventId>]` (spec §3.1; `since` is this port's, see ADR 0003). */
+  private upgradeEvents(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, remote: string): void {
+    const principal = this.authenticate(req, remote);
+    // The stream carries every session: a token limited to one session may not read it.
+    if (principal.kind === "jwt" && principal.sessionId !== undefined)
+      throw new HandshakeError(403, "forbidden");
+    const rawSince = url.searchParams.get("since");
+    const since = rawSince === null ? undefined : eventIdParam(rawSince);
+    if (since === null) throw new HandshakeError(400, "invalid since");
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.ctx.log.debug({ remote, since }, "events subscribed");
+      const subscription = attachEvents(ws, {
+        hub: this.ctx.events,
+        // Optional until the watchtower is wired into the context.
+        activity: this.ctx.activity as AppContext["activity"] | undefined,
+        log: this.ctx.log,
+        remote,
+        ...(since !== undefined ? { since } : {}),
+      });
+      this.track(ws, subscription);
+    });
   }
 
   private authenticate(req: IncomingMessage, remote: string): Principal {
@@ -139,6 +174,13 @@ export class WebSocketGateway {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** A non-negative integer eventId, or null when malformed. */
+function eventIdParam(value: string): number | null {
+  if (!/^\d{1,16}$/.test(value)) return null;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 function intParam(value: string | null): number | undefined {
