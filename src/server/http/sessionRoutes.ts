@@ -1,4 +1,5 @@
-// Sessions (spec §1.2): list, create (201), rename, icon (204), kill (204).
+// Sessions (spec §1.2): list, create (201), rename, icon (204), kill (204). Each mutation publishes its
+// `tmux.sessions.updated` event (§3.3) once it has succeeded.
 import { statSync } from "node:fs";
 import {
   CreateSessionBody,
@@ -100,6 +101,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     const created = (await ctx.tmux.listSessions()).find((s) => s.name === actual);
     ctx.sessions.ensure(actual, sessionHash(actual, created?.createdAt ?? Math.floor(Date.now() / 1000)));
     request.log.info({ session: actual, cwd }, "session created");
+    ctx.events.publish("tmux.sessions.updated", { session: actual, action: "create" });
     return reply.code(201).send(data({ name: actual }));
   });
 
@@ -115,6 +117,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
       }
       await ctx.tmux.renameSession(session, newName);
       ctx.sessions.rename(session, newName);
+      ctx.events.publish("tmux.sessions.updated", { session, newName, action: "rename" });
       return data({ name: newName });
     },
   );
@@ -129,6 +132,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
       const live = (await ctx.tmux.listSessions()).find((s) => s.name === session);
       if (!live) throw new TmuxError("SESSION_NOT_FOUND", "session not found");
       ctx.sessions.setIcon(session, icon, sessionHash(session, live.createdAt));
+      ctx.events.publish("tmux.sessions.updated", { session, action: "icon" });
       return reply.code(204).send();
     },
   );
@@ -138,6 +142,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     await ctx.tmux.killSession(session);
     ctx.sessions.remove(session);
     request.log.info({ session }, "session killed");
+    ctx.events.publish("tmux.sessions.updated", { session, action: "delete" });
     return reply.code(204).send();
   });
 }

@@ -1,5 +1,6 @@
 // Windows and panes of one session (spec §1.3): list, select, rename, create, kill, split. This is the tmux
-// path: no watchtower projection yet, so unread counters and revisions are zero.
+// path: no watchtower projection yet, so unread counters and revisions are zero. Each mutation publishes its
+// `tmux.inspector.updated` event, then its `tmux.sessions.updated` event where §3.3 has one, once it succeeded.
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
   type Pane,
@@ -110,7 +111,9 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     { schema: { params: SessionParams, body: WindowIndexBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
-      await tmux.selectWindow(session, windowIndexValue(request.body.index));
+      const index = windowIndexValue(request.body.index);
+      await tmux.selectWindow(session, index);
+      ctx.events.publish("tmux.inspector.updated", { session, action: "select-window", index });
       return reply.code(204).send();
     },
   );
@@ -122,6 +125,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const session = sessionParam(request.params.session);
       const paneId = paneIdValue(request.body.paneId);
       await tmux.selectPane(await paneIn(session, paneId));
+      ctx.events.publish("tmux.inspector.updated", { session, action: "select-pane", paneId });
       return reply.code(204).send();
     },
   );
@@ -134,6 +138,8 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const index = windowIndexValue(request.body.index);
       const name = windowNameValue(request.body.name);
       await tmux.renameWindow(session, index, name);
+      ctx.events.publish("tmux.inspector.updated", { session, action: "rename-window", index });
+      ctx.events.publish("tmux.sessions.updated", { session, action: "window-meta" });
       return reply.code(204).send();
     },
   );
@@ -146,6 +152,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const paneId = paneIdValue(request.body.paneId);
       const title = paneTitleValue(request.body.title);
       await tmux.setPaneTitle(await paneIn(session, paneId), title);
+      ctx.events.publish("tmux.inspector.updated", { session, action: "rename-pane", paneId });
       return reply.code(204).send();
     },
   );
@@ -181,6 +188,13 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
         await tmux.setPaneTitle(created.paneId, paneTitleFor(created.paneId)).catch((error: unknown) => {
           request.log.warn({ err: error, session }, "could not title the new pane");
         });
+        ctx.events.publish("tmux.inspector.updated", {
+          session,
+          action: "new-window",
+          index: created.index,
+          paneId: created.paneId,
+        });
+        ctx.events.publish("tmux.sessions.updated", { session, action: "window-count" });
         return reply.code(204).send();
       },
     );
@@ -191,7 +205,10 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     { schema: { params: SessionParams, body: WindowIndexBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
-      await tmux.killWindow(session, windowIndexValue(request.body.index));
+      const index = windowIndexValue(request.body.index);
+      await tmux.killWindow(session, index);
+      ctx.events.publish("tmux.inspector.updated", { session, action: "kill-window", index });
+      ctx.events.publish("tmux.sessions.updated", { session, action: "window-count" });
       return reply.code(204).send();
     },
   );
@@ -203,6 +220,8 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const session = sessionParam(request.params.session);
       const paneId = paneIdValue(request.body.paneId);
       await tmux.killPane(await paneIn(session, paneId));
+      ctx.events.publish("tmux.inspector.updated", { session, action: "kill-pane", paneId });
+      ctx.events.publish("tmux.sessions.updated", { session, action: "pane-count" });
       return reply.code(204).send();
     },
   );
@@ -220,6 +239,14 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
           request.log.warn({ err: error, session }, "could not title the new pane");
         });
       }
+      ctx.events.publish("tmux.inspector.updated", {
+        session,
+        action: "split-pane",
+        paneId,
+        createdId,
+        direction,
+      });
+      ctx.events.publish("tmux.sessions.updated", { session, action: "pane-count" });
       return reply.code(204).send();
     },
   );
