@@ -13,6 +13,7 @@ import { redactUrl } from "./auth/authenticator.js";
 import type { AppContext } from "./context.js";
 import { registerApiGuard } from "./http/apiGuard.js";
 import { registerAuthRoutes } from "./http/authRoutes.js";
+import { benchEventsEnabled, registerBenchRoutes } from "./http/benchRoutes.js";
 import { ApiError, envelope, sendApiError, toApiError } from "./http/errors.js";
 import { registerFsRoutes } from "./http/fsRoutes.js";
 import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
@@ -115,6 +116,7 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     registerAuthRoutes(typed, ctx);
     registerSessionRoutes(typed, ctx);
     registerWindowRoutes(typed, ctx);
+    if (benchEventsEnabled()) registerBenchRoutes(typed, ctx);
   });
   return app;
 }
