@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { EventHub, type PublishedEvent } from "../../src/server/events/hub.js";
+
+const ids = (events: PublishedEvent[]) => events.map((e) => e.envelope.eventId);
+
+describe("EventHub", () => {
+  test("eventIds start at 1 and grow by one; the envelope omits a missing payload", () => {
+    const hub = new EventHub();
+    assert.equal(hub.lastEventId, 0);
+    const a = hub.publish("tmux.sessions.updated", { session: "dev", action: "icon" });
+    const b = hub.publish("custom.thing");
+    assert.equal(a.eventId, 1);
+    assert.equal(b.eventId, 2);
+    assert.equal(hub.lastEventId, 2);
+    assert.match(a.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.deepEqual(Object.keys(a), ["eventId", "type", "timestamp", "payload"]);
+    assert.deepEqual(Object.keys(b), ["eventId", "type", "timestamp"]);
+  });
+
+  test("every subscriber gets the same frame, serialised once; a throwing one does not stop the others", () => {
+    const hub = new EventHub();
+    const got: PublishedEvent[][] = [[], [], []];
+    hub.subscribe((e) => got[0]!.push(e));
+    hub.subscribe(() => {
+      throw new Error("boom");
+    });
+    hub.subscribe((e) => got[1]!.push(e));
+    const envelope = hub.publish("tmux.inspector.updated", {
+      session: "s",
+      action: "select-window",
+      index: 2,
+    });
+    assert.equal(got[0]!.length, 1);
+    assert.equal(got[0]![0], got[1]![0]);
+    assert.equal(got[0]![0]!.frame.toString("utf8"), JSON.stringify(envelope));
+    assert.deepEqual(JSON.parse(got[0]![0]!.frame.toString("utf8")).payload, {
+      session: "s",
+      action: "select-window",
+      index: 2,
+    });
+  });
+
+  test("unsubscribe stops delivery", () => {
+    const hub = new EventHub();
+    const got: number[] = [];
+    const sub = hub.subscribe((e) => got.push(e.envelope.eventId));
+    hub.publish("a");
+    sub.unsubscribe();
+    sub.unsubscribe();
+    hub.publish("b");
+    assert.deepEqual(got, [1]);
+    assert.equal(hub.subscriberCount, 0);
+  });
+
+  describe("since", () => {
+    const filled = (n: number, options?: ConstructorParameters<typeof EventHub>[0]) => {
+      const hub = new EventHub(options);
+      for (let i = 0; i < n; i++) hub.publish("e", { i });
+      return hub;
+    };
+
+    test("without since: live events only", () => {
+      assert.deepEqual(filled(3).subscribe(() => undefined).resume, { replay: [] });
+    });
+
+    test("since = lastEventId: nothing missed", () => {
+      assert.deepEqual(filled(3).subscribe(() => undefined, { since: 3 }).resume, { replay: [] });
+      assert.deepEqual(filled(0).subscribe(() => undefined, { since: 0 }).resume, { replay: [] });
+    });
+
+    test("since inside the ring: the missed events, oldest first", () => {
+      const { resume } = filled(5).subscribe(() => undefined, { since: 2 });
+      assert.ok("replay" in resume);
+      assert.deepEqual(ids(resume.replay), [3, 4, 5]);
+      const all = filled(5).subscribe(() => undefined, { since: 0 }).resume;
+      assert.ok("replay" in all);
+      assert.deepEqual(ids(all.replay), [1, 2, 3, 4, 5]);
+    });
+
+    test("since older than the ring: reconcile (evicted)", () => {
+      const hub = filled(10, { ringEvents: 4 });
+      assert.equal(hub.stats().oldestEventId, 7);
+      const ok = hub.subscribe(() => undefined, { since: 6 }).resume;
+      assert.ok("replay" in ok);
+      assert.deepEqual(ids(ok.replay), [7, 8, 9, 10]);
+      assert.deepEqual(hub.subscribe(() => undefined, { since: 5 }).resume, {
+        reconcile: { reason: "evicted", since: 5, lastEventId: 10 },
+      });
+    });
+
+    test("since ahead of the newest id (a restarted server): reconcile (restarted)", () => {
+      assert.deepEqual(filled(2).subscribe(() => undefined, { since: 40 }).resume, {
+        reconcile: { reason: "restarted", since: 40, lastEventId: 2 },
+      });
+      assert.deepEqual(filled(0).subscribe(() => undefined, { since: 1 }).resume, {
+        reconcile: { reason: "restarted", since: 1, lastEventId: 0 },
+      });
+    });
+
+    test("the ring is bounded by bytes too, and keeps the newest event however large", () => {
+      const hub = new EventHub({ ringEvents: 100, ringBytes: 1000 });
+      for (let i = 0; i < 50; i++) hub.publish("e", { pad: "x".repeat(100) });
+      const stats = hub.stats();
+      assert.ok(stats.ringBytes <= 1000, `${stats.ringBytes}`);
+      assert.ok(stats.ringEvents >= 5 && stats.ringEvents < 10, `${stats.ringEvents}`);
+      assert.equal(stats.oldestEventId, 50 - stats.ringEvents + 1);
+      hub.publish("big", { pad: "y".repeat(5000) });
+      assert.equal(hub.stats().ringEvents, 1);
+      assert.equal(hub.stats().oldestEventId, 51);
+    });
+
+    test("the ring wraps around and stays ordered", () => {
+      const hub = filled(1000, { ringEvents: 7 });
+      const { resume } = hub.subscribe(() => undefined, { since: 995 });
+      assert.ok("replay" in resume);
+      assert.deepEqual(ids(resume.replay), [996, 997, 998, 999, 1000]);
+      assert.equal(hub.stats().ringEvents, 7);
+    });
+  });
+
+  test("stats add up the subscribers' queues and keep the drops of closed ones", () => {
+    const hub = new EventHub();
+    const a = hub.subscribe(() => undefined, { stats: () => ({ queued: 3, dropped: 5, overflowing: true }) });
+    hub.subscribe(() => undefined, { stats: () => ({ queued: 7, dropped: 1, overflowing: false }) });
+    hub.subscribe(() => undefined);
+    assert.deepEqual(
+      { ...hub.stats(), ringBytes: 0 },
+      {
+        subscribers: 3,
+        lastEventId: 0,
+        ringEvents: 0,
+        ringBytes: 0,
+        oldestEventId: 0,
+        dropped: 6,
+        overflowing: 1,
+        maxQueued: 7,
+      },
+    );
+    a.unsubscribe();
+    assert.equal(hub.stats().dropped, 6);
+    assert.equal(hub.stats().overflowing, 0);
+    assert.equal(hub.stats().subscribers, 2);
+  });
+});
