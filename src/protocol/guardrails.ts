@@ -1,0 +1,178 @@
+// Guardrails on the wire (spec §1.10, §6): rules, decisions, audit rows, the request bodies of the
+// `/api/ops/guardrails/*` routes, the confirmation header, and the `tmux.guardrail.blocked` event payload.
+import { type Static, Type } from "typebox";
+
+export type GuardrailScope = "action" | "command";
+export type GuardrailMode = "allow" | "warn" | "confirm" | "block";
+export type GuardrailSeverity = "info" | "warn" | "error";
+
+export const GUARDRAIL_SCOPES: readonly GuardrailScope[] = ["action", "command"];
+export const GUARDRAIL_MODES: readonly GuardrailMode[] = ["allow", "warn", "confirm", "block"];
+export const GUARDRAIL_SEVERITIES: readonly GuardrailSeverity[] = ["info", "warn", "error"];
+
+/** A rule (§6.1). `pattern` is Go RE2 syntax; a leading `(?i)` and friends are translated for JS. */
+export interface GuardrailRule {
+  id: string;
+  name: string;
+  scope: GuardrailScope;
+  pattern: string;
+  mode: GuardrailMode;
+  severity: GuardrailSeverity;
+  message: string;
+  enabled: boolean;
+  priority: number;
+  /** RFC 3339, seconds, UTC. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What is evaluated (§6.2). Only `action` and `command` take part in matching. */
+export interface GuardrailInput {
+  action: string;
+  command: string;
+  sessionName: string;
+  /** -1 when the operation is not about one window. */
+  windowIndex: number;
+  paneId: string;
+}
+
+/** The outcome of an evaluation (§6.2); carried in `details.decision` of 409/428 responses. */
+export interface GuardrailDecision {
+  mode: GuardrailMode;
+  /** `mode != block`. */
+  allowed: boolean;
+  /** `mode == confirm`. */
+  requireConfirm: boolean;
+  message: string;
+  /** "" when no rule matched. */
+  matchedRuleId: string;
+  /** Every enabled rule that matched, in priority order. */
+  matchedRules: GuardrailRule[];
+}
+
+/** A row of the audit log (§6.5). `metadata` is a JSON string, e.g. `{"matchedRules":1,"mode":"confirm"}`. */
+export interface GuardrailAuditEntry {
+  id: number;
+  ruleId: string;
+  decision: GuardrailMode;
+  action: string;
+  command: string;
+  sessionName: string;
+  windowIndex: number;
+  paneId: string;
+  override: boolean;
+  reason: string;
+  metadata: string;
+  createdAt: string;
+}
+
+/** Audit reasons written by the server (§6.4, §1.10). */
+export const AuditReason = {
+  Blocked: "blocked",
+  ConfirmRequired: "confirm-required",
+  Confirmed: "confirmed",
+  Warn: "warn",
+  Allow: "",
+  ManualEvaluate: "manual evaluate",
+} as const;
+
+/** The action strings of the guarded HTTP mutations (§6.3). */
+export const GuardrailAction = {
+  SessionCreate: "session.create",
+  SessionKill: "session.kill",
+  WindowCreate: "window.create",
+  WindowKill: "window.kill",
+  PaneKill: "pane.kill",
+  PaneSplit: "pane.split",
+} as const;
+
+/** Confirmation of a `confirm` decision: this header, or the query parameter `confirm` (§6.4). */
+export const GUARDRAIL_CONFIRM_HEADER = "X-Sentinel-Guardrail-Confirm";
+export const GUARDRAIL_CONFIRM_QUERY = "confirm";
+/** Accepted values, compared trimmed and case-insensitively. */
+export const GUARDRAIL_CONFIRM_VALUES: readonly string[] = ["1", "true", "yes", "confirm", "confirmed"];
+
+export function isConfirmValue(value: string | undefined): boolean {
+  return value !== undefined && GUARDRAIL_CONFIRM_VALUES.includes(value.trim().toLowerCase());
+}
+
+/** `details` of the 409 GUARDRAIL_BLOCKED and 428 GUARDRAIL_CONFIRM_REQUIRED errors. */
+export interface GuardrailErrorDetails {
+  decision: GuardrailDecision;
+}
+
+/** Payload of `tmux.guardrail.blocked`, published on a block and on a confirm-required (§3.3, §6.4). */
+export interface GuardrailBlockedPayload {
+  action: string;
+  session: string;
+  paneId: string;
+  decision: GuardrailDecision;
+}
+
+export const GUARDRAIL_BLOCKED_EVENT = "tmux.guardrail.blocked";
+
+// Request shapes. As elsewhere, schemas only check shape; handlers check values with the spec's messages.
+const body = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
+  Type.Object(properties, { additionalProperties: false });
+
+/** `PATCH /api/ops/guardrails/rules/{rule}`: an upsert. `pattern` and `enabled` are required (400). */
+export const UpsertGuardrailRuleBody = body({
+  name: Type.Optional(Type.String()),
+  scope: Type.Optional(Type.String()),
+  pattern: Type.Optional(Type.String()),
+  mode: Type.Optional(Type.String()),
+  severity: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+  enabled: Type.Optional(Type.Boolean()),
+  priority: Type.Optional(Type.Integer()),
+});
+export type UpsertGuardrailRuleBody = Static<typeof UpsertGuardrailRuleBody>;
+
+/** `POST /api/ops/guardrails/evaluate`. Missing fields are Go zero values ("" and 0). */
+export const EvaluateGuardrailBody = body({
+  action: Type.Optional(Type.String()),
+  command: Type.Optional(Type.String()),
+  sessionName: Type.Optional(Type.String()),
+  windowIndex: Type.Optional(Type.Integer()),
+  paneId: Type.Optional(Type.String()),
+});
+export type EvaluateGuardrailBody = Static<typeof EvaluateGuardrailBody>;
+
+export const GuardrailRuleParams = Type.Object({ rule: Type.String() });
+export type GuardrailRuleParams = Static<typeof GuardrailRuleParams>;
+
+/** Rule ids: what the seeded ids use, and nothing a URL or a log line would mangle. */
+export const GUARDRAIL_RULE_ID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
+const ruleId = new RegExp(GUARDRAIL_RULE_ID_PATTERN);
+export const isGuardrailRuleId = (value: string) => ruleId.test(value);
+
+export interface GuardrailRulesResponse {
+  rules: GuardrailRule[];
+}
+export interface GuardrailAuditResponse {
+  audit: GuardrailAuditEntry[];
+}
+export interface GuardrailEvaluateResponse {
+  decision: GuardrailDecision;
+}
+
+export const AUDIT_LIMIT_DEFAULT = 100;
+export const AUDIT_LIMIT_MAX = 500;
+
+export const GuardrailMessages = {
+  patternRequired: "pattern is required",
+  enabledRequired: "enabled is required",
+  invalidRuleId: `rule id must match ${GUARDRAIL_RULE_ID_PATTERN}`,
+  invalidLimit: "limit must be a positive integer",
+  ruleNotFound: "guardrail rule not found",
+  /** Followed by ": <reason>". */
+  invalidPattern: "invalid pattern",
+} as const;
+
+/** Fallback decision messages when the winning rule has none (§6.2). */
+export const DEFAULT_DECISION_MESSAGES: Record<GuardrailMode, string> = {
+  block: "operation blocked by guardrail policy",
+  confirm: "operation requires explicit confirmation",
+  warn: "operation matched warning policy",
+  allow: "",
+};
