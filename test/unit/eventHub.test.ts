@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { EventHub, type PublishedEvent } from "../../src/server/events/hub.js";
 
-const ids = (events: PublishedEvent[]) => events.map((e) => e.envelope.eventId);
+const ids = (events: PublishedEvent[]) => events.map((e) => e.eventId);
 
 describe("EventHub", () => {
   test("eventIds start at 1 and grow by one; the envelope omits a missing payload", () => {
@@ -21,7 +21,11 @@ describe("EventHub", () => {
   test("every subscriber gets the same frame, serialised once; a throwing one does not stop the others", () => {
     const hub = new EventHub();
     const got: PublishedEvent[][] = [[], [], []];
-    hub.subscribe((e) => got[0]!.push(e));
+    const envelopes: unknown[] = [];
+    hub.subscribe((e, envelope) => {
+      got[0]!.push(e);
+      envelopes.push(envelope);
+    });
     hub.subscribe(() => {
       throw new Error("boom");
     });
@@ -33,6 +37,9 @@ describe("EventHub", () => {
     });
     assert.equal(got[0]!.length, 1);
     assert.equal(got[0]![0], got[1]![0]);
+    assert.equal(envelopes[0], envelope);
+    assert.equal(got[0]![0]!.eventId, 1);
+    assert.equal(got[0]![0]!.type, "tmux.inspector.updated");
     assert.equal(got[0]![0]!.frame.toString("utf8"), JSON.stringify(envelope));
     assert.deepEqual(JSON.parse(got[0]![0]!.frame.toString("utf8")).payload, {
       session: "s",
@@ -44,7 +51,7 @@ describe("EventHub", () => {
   test("unsubscribe stops delivery", () => {
     const hub = new EventHub();
     const got: number[] = [];
-    const sub = hub.subscribe((e) => got.push(e.envelope.eventId));
+    const sub = hub.subscribe((e) => got.push(e.eventId));
     hub.publish("a");
     sub.unsubscribe();
     sub.unsubscribe();
@@ -98,6 +105,19 @@ describe("EventHub", () => {
       });
     });
 
+    test("an epoch other than this hub's means another process: reconcile (restarted), whatever the id", () => {
+      const hub = filled(5);
+      const other = new EventHub();
+      assert.match(hub.epoch, /^[0-9a-f]{16}$/);
+      assert.notEqual(hub.epoch, other.epoch);
+      assert.deepEqual(hub.subscribe(() => undefined, { since: 2, epoch: other.epoch }).resume, {
+        reconcile: { reason: "restarted", since: 2, lastEventId: 5 },
+      });
+      const same = hub.subscribe(() => undefined, { since: 2, epoch: hub.epoch }).resume;
+      assert.ok("replay" in same);
+      assert.deepEqual(ids(same.replay), [3, 4, 5]);
+    });
+
     test("the ring is bounded by bytes too, and keeps the newest event however large", () => {
       const hub = new EventHub({ ringEvents: 100, ringBytes: 1000 });
       for (let i = 0; i < 50; i++) hub.publish("e", { pad: "x".repeat(100) });
@@ -121,8 +141,12 @@ describe("EventHub", () => {
 
   test("stats add up the subscribers' queues and keep the drops of closed ones", () => {
     const hub = new EventHub();
-    const a = hub.subscribe(() => undefined, { stats: () => ({ queued: 3, dropped: 5, overflowing: true }) });
-    hub.subscribe(() => undefined, { stats: () => ({ queued: 7, dropped: 1, overflowing: false }) });
+    const a = hub.subscribe(() => undefined, {
+      stats: () => ({ queued: 3, buffered: 900, dropped: 5, overflowing: true }),
+    });
+    hub.subscribe(() => undefined, {
+      stats: () => ({ queued: 7, buffered: 10, dropped: 1, overflowing: false }),
+    });
     hub.subscribe(() => undefined);
     assert.deepEqual(
       { ...hub.stats(), ringBytes: 0 },
@@ -135,6 +159,7 @@ describe("EventHub", () => {
         dropped: 6,
         overflowing: 1,
         maxQueued: 7,
+        maxBuffered: 900,
       },
     );
     a.unsubscribe();

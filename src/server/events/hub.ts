@@ -2,6 +2,7 @@
 // events (bounded by count and bytes) so a client reconnecting with `since` can be replayed what it missed or
 // told to reconcile. Each event is serialised once, into a frame every subscriber shares. Subscribers own their
 // bounded queues (src/server/events/outbox.ts); the hub never waits for anyone.
+import { randomBytes } from "node:crypto";
 import {
   type EventEnvelope,
   type PayloadOf,
@@ -9,17 +10,22 @@ import {
   rfc3339Seconds,
 } from "../../protocol/events.js";
 
-export interface PublishedEvent<P = unknown> {
-  readonly envelope: EventEnvelope<P>;
+/** What the ring keeps and subscribers send: the id and the wire frame, not the payload objects. */
+export interface PublishedEvent {
+  readonly eventId: number;
+  readonly type: string;
   /** The envelope as a UTF-8 JSON text frame, shared by every subscriber and the ring. */
   readonly frame: Buffer;
 }
 
-export type EventListener = (event: PublishedEvent) => void;
+/** `envelope` is the object the frame was made from: read it, never change it. */
+export type EventListener = (event: PublishedEvent, envelope: EventEnvelope) => void;
 
 /** What a subscriber reports about its own queue, for the hub's stats. */
 export interface SubscriberStats {
   queued: number;
+  /** Bytes waiting in the subscriber's socket. */
+  buffered: number;
   dropped: number;
   overflowing: boolean;
 }
@@ -27,6 +33,8 @@ export interface SubscriberStats {
 export interface SubscribeOptions {
   /** The last eventId the client has seen (`?since=`); absent: live events only. */
   since?: number;
+  /** The hub epoch the client's `since` came from (`?epoch=`); another epoch means the server restarted. */
+  epoch?: string;
   stats?: () => SubscriberStats;
 }
 
@@ -52,6 +60,7 @@ export interface HubStats {
   dropped: number;
   overflowing: number;
   maxQueued: number;
+  maxBuffered: number;
 }
 
 export interface HubOptions {
@@ -65,6 +74,8 @@ interface Subscriber {
 }
 
 export class EventHub {
+  /** Identifies this hub's eventId sequence: ids restart at 1 with every process, epochs never repeat. */
+  readonly epoch = randomBytes(8).toString("hex");
   private nextId = 1;
   private readonly subscribers = new Set<Subscriber>();
   /** Circular buffer of the newest events; `head` is the oldest, `count` how many are kept. */
@@ -96,11 +107,15 @@ export class EventHub {
       timestamp: rfc3339Seconds(),
     };
     if (payload !== undefined && payload !== null) envelope.payload = payload;
-    const event: PublishedEvent = { envelope, frame: Buffer.from(JSON.stringify(envelope), "utf8") };
+    const event: PublishedEvent = {
+      eventId: envelope.eventId,
+      type,
+      frame: Buffer.from(JSON.stringify(envelope), "utf8"),
+    };
     this.remember(event);
     for (const subscriber of [...this.subscribers]) {
       try {
-        subscriber.listener(event);
+        subscriber.listener(event, envelope);
       } catch {
         // A subscriber's failure is its own; the others still get the event.
       }
@@ -116,7 +131,7 @@ export class EventHub {
     const subscriber: Subscriber = { listener, stats: options.stats };
     this.subscribers.add(subscriber);
     return {
-      resume: options.since === undefined ? { replay: [] } : this.resumeFrom(options.since),
+      resume: options.since === undefined ? { replay: [] } : this.resumeFrom(options.since, options.epoch),
       unsubscribe: () => {
         if (this.subscribers.delete(subscriber)) this.droppedByClosed += subscriber.stats?.().dropped ?? 0;
       },
@@ -127,35 +142,41 @@ export class EventHub {
     let dropped = this.droppedByClosed;
     let overflowing = 0;
     let maxQueued = 0;
+    let maxBuffered = 0;
     for (const subscriber of this.subscribers) {
       const s = subscriber.stats?.();
       if (!s) continue;
       dropped += s.dropped;
       if (s.overflowing) overflowing++;
       maxQueued = Math.max(maxQueued, s.queued);
+      maxBuffered = Math.max(maxBuffered, s.buffered);
     }
     return {
       subscribers: this.subscribers.size,
       lastEventId: this.lastEventId,
       ringEvents: this.count,
       ringBytes: this.bytes,
-      oldestEventId: this.oldest()?.envelope.eventId ?? 0,
+      oldestEventId: this.oldest()?.eventId ?? 0,
       dropped,
       overflowing,
       maxQueued,
+      maxBuffered,
     };
   }
 
-  private resumeFrom(since: number): Resume {
+  private resumeFrom(since: number, epoch: string | undefined): Resume {
     const last = this.lastEventId;
+    if (epoch !== undefined && epoch !== this.epoch) {
+      return { reconcile: { reason: "restarted", since, lastEventId: last } };
+    }
     if (since === last) return { replay: [] };
     if (since > last) return { reconcile: { reason: "restarted", since, lastEventId: last } };
-    const oldest = this.oldest()?.envelope.eventId ?? this.nextId;
+    const oldest = this.oldest()?.eventId ?? this.nextId;
     if (since + 1 < oldest) return { reconcile: { reason: "evicted", since, lastEventId: last } };
     const replay: PublishedEvent[] = [];
     for (let i = 0; i < this.count; i++) {
       const event = this.ring[(this.head + i) % this.ring.length]!;
-      if (event.envelope.eventId > since) replay.push(event);
+      if (event.eventId > since) replay.push(event);
     }
     return { replay };
   }

@@ -26,6 +26,7 @@ export interface EventsSocketOptions {
   activity: ActivityTracker | undefined;
   log: FastifyBaseLogger;
   since?: number;
+  epoch?: string;
   remote?: string;
   pingIntervalMs?: number;
   outbox?: Pick<OutboxOptions, "maxQueued" | "highWatermark" | "drainPollMs">;
@@ -72,11 +73,17 @@ export function attachEvents(ws: WebSocket, options: EventsSocketOptions): { dis
   outbox.push(json(connectionMessage("events.ready", { message: "subscribed" })));
   const deliver = (event: PublishedEvent) => {
     if (held) held.push(event);
-    else outbox.push(event.frame, event.envelope.eventId);
+    else outbox.push(event.frame, event.eventId);
   };
   const subscription = hub.subscribe(deliver, {
     ...(options.since !== undefined ? { since: options.since } : {}),
-    stats: () => ({ queued: outbox.queued, dropped: outbox.dropped, overflowing: outbox.isOverflowing }),
+    ...(options.epoch !== undefined ? { epoch: options.epoch } : {}),
+    stats: () => ({
+      queued: outbox.queued,
+      buffered: ws.bufferedAmount,
+      dropped: outbox.dropped,
+      overflowing: outbox.isOverflowing,
+    }),
   });
   if ("reconcile" in subscription.resume) {
     outbox.push(json(connectionMessage("events.reconcile", subscription.resume.reconcile)));

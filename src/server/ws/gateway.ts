@@ -14,6 +14,8 @@ import { attachEvents } from "./eventsSocket.js";
 import { attachTerminal } from "./tmuxAttach.js";
 
 export const MAX_INBOUND_FRAME = 64 * 1024;
+/** Upgrade response header of /ws/events: the hub epoch a client sends back as `?epoch=` with `?since=`. */
+export const EVENTS_EPOCH_HEADER = "X-Sentinel-Events-Epoch";
 
 class HandshakeError extends Error {
   constructor(
@@ -44,6 +46,9 @@ export class WebSocketGateway {
       perMessageDeflate: false,
       // Echo `sentinel.v1` only when offered; never echo the auth entry.
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    this.wss.on("headers", (headers, req) => {
+      if (req.url?.startsWith("/ws/events")) headers.push(`${EVENTS_EPOCH_HEADER}: ${ctx.events.epoch}`);
     });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.onUpgrade(req, socket, head).catch((error) => {
@@ -102,7 +107,7 @@ export class WebSocketGateway {
     });
   }
 
-  /** `/ws/events[?since=<eventId>]` (spec §3.1; `since` is this port's, see ADR 0003). */
+  /** `/ws/events[?since=<eventId>[&epoch=<epoch>]]` (spec §3.1; `since` and `epoch` are this port's, ADR 0003). */
   private upgradeEvents(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, remote: string): void {
     const principal = this.authenticate(req, remote);
     // The stream carries every session: a token limited to one session may not read it.
@@ -111,6 +116,7 @@ export class WebSocketGateway {
     const rawSince = url.searchParams.get("since");
     const since = rawSince === null ? undefined : eventIdParam(rawSince);
     if (since === null) throw new HandshakeError(400, "invalid since");
+    const epoch = url.searchParams.get("epoch") ?? undefined;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.ctx.log.debug({ remote, since }, "events subscribed");
       const subscription = attachEvents(ws, {
@@ -120,6 +126,7 @@ export class WebSocketGateway {
         log: this.ctx.log,
         remote,
         ...(since !== undefined ? { since } : {}),
+        ...(epoch !== undefined ? { epoch } : {}),
       });
       this.track(ws, subscription);
     });
