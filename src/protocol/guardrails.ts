@@ -111,6 +111,13 @@ export interface GuardrailBlockedPayload {
 
 export const GUARDRAIL_BLOCKED_EVENT = "tmux.guardrail.blocked";
 
+/** 409 and 428 (§0.7); the rule-not-found code is this port's, for `DELETE …/rules/{rule}`. */
+export const GuardrailErrorCode = {
+  Blocked: "GUARDRAIL_BLOCKED",
+  ConfirmRequired: "GUARDRAIL_CONFIRM_REQUIRED",
+  RuleNotFound: "GUARDRAIL_RULE_NOT_FOUND",
+} as const;
+
 // Request shapes. As elsewhere, schemas only check shape; handlers check values with the spec's messages.
 const body = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
   Type.Object(properties, { additionalProperties: false });
@@ -142,7 +149,7 @@ export const GuardrailRuleParams = Type.Object({ rule: Type.String() });
 export type GuardrailRuleParams = Static<typeof GuardrailRuleParams>;
 
 /** Rule ids: what the seeded ids use, and nothing a URL or a log line would mangle. */
-export const GUARDRAIL_RULE_ID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$";
+export const GUARDRAIL_RULE_ID_PATTERN = "^[A-Za-z0-9._:-]{1,64}$";
 const ruleId = new RegExp(GUARDRAIL_RULE_ID_PATTERN);
 export const isGuardrailRuleId = (value: string) => ruleId.test(value);
 
