@@ -1,6 +1,7 @@
 // The /ws/events envelope (spec §3.2), the event catalogue's payloads (§3.3) as they land, and the
 // connection-level messages of this port (`events.reconcile`, see docs/decisions/0003-events.md).
 import type { InspectorPatch, SessionPatch } from "./activity.js";
+import type { GuardrailBlockedPayload } from "./guardrails.js";
 
 export interface EventEnvelope<P = unknown> {
   /** Process-wide, monotonic, starting at 1; 0 for connection-level messages (`events.ready`, `events.reconcile`). */
@@ -23,6 +24,7 @@ export const EventType = {
   InspectorUpdated: "tmux.inspector.updated",
   ActivityUpdated: "tmux.activity.updated",
   TimelineUpdated: "tmux.timeline.updated",
+  GuardrailBlocked: "tmux.guardrail.blocked",
 } as const;
 
 /** The first message on every connection; not published through the hub, so its eventId is 0 (§3.1). */
@@ -121,6 +123,7 @@ export interface EventPayloadMap {
   "tmux.inspector.updated": InspectorUpdatedPayload;
   "tmux.activity.updated": ActivityUpdatedPayload;
   "tmux.timeline.updated": TimelineUpdatedPayload;
+  "tmux.guardrail.blocked": GuardrailBlockedPayload;
 }
 
 export type PayloadOf<T extends string> = T extends keyof EventPayloadMap ? EventPayloadMap[T] : unknown;

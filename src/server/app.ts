@@ -16,6 +16,7 @@ import { registerAuthRoutes } from "./http/authRoutes.js";
 import { benchEventsEnabled, registerBenchRoutes } from "./http/benchRoutes.js";
 import { ApiError, envelope, sendApiError, toApiError } from "./http/errors.js";
 import { registerFsRoutes } from "./http/fsRoutes.js";
+import { registerGuardrailRoutes } from "./http/guardrailRoutes.js";
 import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
 import { registerMetaRoutes } from "./http/metaRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
@@ -116,6 +117,7 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     registerAuthRoutes(typed, ctx);
     registerSessionRoutes(typed, ctx);
     registerWindowRoutes(typed, ctx);
+    registerGuardrailRoutes(typed, ctx);
     if (benchEventsEnabled()) registerBenchRoutes(typed, ctx);
   });
   return app;

@@ -6,6 +6,7 @@ import type { Authenticator } from "./auth/authenticator.js";
 import type { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
 import type { EventHub } from "./events/hub.js";
+import type { Guardrails } from "./guardrails/service.js";
 import type { Store } from "./store/database.js";
 import type { SessionsRepo } from "./store/sessionsRepo.js";
 import type { Tmux } from "./tmux/adapter.js";
@@ -21,6 +22,7 @@ export interface AppContext {
   throttle: AuthThrottle;
   events: EventHub;
   activity: ActivityTracker;
+  guardrails: Guardrails;
 }
 
 /** Unread and presence state (the watchtower implements it); shared by the HTTP routes and /ws/events. */

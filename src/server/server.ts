@@ -7,7 +7,9 @@ import { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
 import type { AppContext } from "./context.js";
 import { EventHub } from "./events/hub.js";
+import { Guardrails } from "./guardrails/service.js";
 import { Store } from "./store/database.js";
+import { GuardrailsRepo } from "./store/guardrailsRepo.js";
 import { SessionsRepo } from "./store/sessionsRepo.js";
 import { Tmux } from "./tmux/adapter.js";
 import { WebSocketGateway } from "./ws/gateway.js";
@@ -36,6 +38,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
     auth: new Authenticator(config.token, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     throttle: new AuthThrottle(config.authThrottle.maxFailures, config.authThrottle.windowMs),
     events: new EventHub(),
+    guardrails: new Guardrails(new GuardrailsRepo(store), log),
   };
   let gateway: WebSocketGateway | undefined;
   try {

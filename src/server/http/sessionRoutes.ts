@@ -10,6 +10,7 @@ import {
 } from "../../protocol/api.js";
 import { isIconKey, isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
+import { enforceGuardrail } from "../guardrails/enforce.js";
 import { sessionHash } from "../store/sessionsRepo.js";
 import type { TmuxPaneInfo } from "../tmux/adapter.js";
 import { TmuxError } from "../tmux/errors.js";
@@ -92,6 +93,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     if (!isSessionName(name)) throw badRequest(Messages.sessionName);
     const rawCwd = (request.body.cwd ?? "").trim() || process.env.HOME || "/";
     const cwd = existingDirectory(absoluteCwd(rawCwd));
+    enforceGuardrail(ctx, request, { action: "session.create", sessionName: name });
     // tmux rewrites "." and ":" in session names; answer with the name tmux really used.
     const actual = name.replace(/[.:]/g, "_");
     if (actual !== name && (await ctx.tmux.hasSession(actual))) {
@@ -139,6 +141,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
 
   api.delete("/api/tmux/sessions/:session", { schema: { params: SessionParams } }, async (request, reply) => {
     const session = sessionParam(request.params.session);
+    enforceGuardrail(ctx, request, { action: "session.kill", sessionName: session });
     await ctx.tmux.killSession(session);
     ctx.sessions.remove(session);
     request.log.info({ session }, "session killed");

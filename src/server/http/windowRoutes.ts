@@ -13,6 +13,7 @@ import {
   WindowIndexBody,
 } from "../../protocol/api.js";
 import type { AppContext } from "../context.js";
+import { enforceGuardrail } from "../guardrails/enforce.js";
 import { sessionHash } from "../store/sessionsRepo.js";
 import type { TmuxPaneInfo, TmuxWindowInfo } from "../tmux/adapter.js";
 import { TmuxError } from "../tmux/errors.js";
@@ -170,6 +171,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       { schema: { params: SessionParams } },
       async (request, reply) => {
         const session = sessionParam(request.params.session);
+        enforceGuardrail(ctx, request, { action: "window.create", sessionName: session });
         // 1. Past the highest index; if listing fails, let tmux pick (`=S:`) and report its own error.
         const before = await tmux.listWindows(session).catch(() => undefined);
         const target = before?.length ? Math.max(...before.map((w) => w.index)) + 1 : undefined;
@@ -206,6 +208,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     async (request, reply) => {
       const session = sessionParam(request.params.session);
       const index = windowIndexValue(request.body.index);
+      enforceGuardrail(ctx, request, { action: "window.kill", sessionName: session, windowIndex: index });
       await tmux.killWindow(session, index);
       ctx.events.publish("tmux.inspector.updated", { session, action: "kill-window", index });
       ctx.events.publish("tmux.sessions.updated", { session, action: "window-count" });
@@ -219,6 +222,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     async (request, reply) => {
       const session = sessionParam(request.params.session);
       const paneId = paneIdValue(request.body.paneId);
+      enforceGuardrail(ctx, request, { action: "pane.kill", sessionName: session, paneId });
       await tmux.killPane(await paneIn(session, paneId));
       ctx.events.publish("tmux.inspector.updated", { session, action: "kill-pane", paneId });
       ctx.events.publish("tmux.sessions.updated", { session, action: "pane-count" });
@@ -233,6 +237,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const session = sessionParam(request.params.session);
       const paneId = paneIdValue(request.body.paneId);
       const direction = directionValue(request.body.direction);
+      enforceGuardrail(ctx, request, { action: "pane.split", sessionName: session, paneId });
       const createdId = await tmux.splitPane(await paneIn(session, paneId), direction);
       if (createdId) {
         await tmux.setPaneTitle(createdId, paneTitleFor(createdId)).catch((error: unknown) => {
