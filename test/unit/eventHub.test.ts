@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import WebSocket from "ws";
+import { framePayload, textFrame } from "../../src/server/events/frame.js";
 import { EventHub, type PublishedEvent } from "../../src/server/events/hub.js";
 
 const ids = (events: PublishedEvent[]) => events.map((e) => e.eventId);
@@ -40,8 +42,8 @@ describe("EventHub", () => {
     assert.equal(envelopes[0], envelope);
     assert.equal(got[0]![0]!.eventId, 1);
     assert.equal(got[0]![0]!.type, "tmux.inspector.updated");
-    assert.equal(got[0]![0]!.frame.toString("utf8"), JSON.stringify(envelope));
-    assert.deepEqual(JSON.parse(got[0]![0]!.frame.toString("utf8")).payload, {
+    assert.equal(framePayload(got[0]![0]!.frame).toString("utf8"), JSON.stringify(envelope));
+    assert.deepEqual(JSON.parse(framePayload(got[0]![0]!.frame).toString("utf8")).payload, {
       session: "s",
       action: "select-window",
       index: 2,
@@ -167,4 +169,41 @@ describe("EventHub", () => {
     assert.equal(hub.stats().overflowing, 0);
     assert.equal(hub.stats().subscribers, 2);
   });
+});
+
+// ws's frame parser; exported at runtime, not in @types/ws.
+type FrameReceiver = {
+  on(event: "message", listener: (data: Buffer, isBinary: boolean) => void): void;
+  on(event: "error", listener: (error: Error) => void): void;
+  write(chunk: Buffer): void;
+};
+const { Receiver } = WebSocket as unknown as {
+  Receiver: new (options: { isServer: boolean }) => FrameReceiver;
+};
+
+describe("textFrame", () => {
+  /** Decodes with ws's own Receiver (client side: server frames arrive unmasked). */
+  const decode = (frame: Buffer) =>
+    new Promise<{ text: string; isBinary: boolean }>((resolve, reject) => {
+      const receiver = new Receiver({ isServer: false });
+      receiver.on("message", (data: Buffer, isBinary: boolean) =>
+        resolve({ text: data.toString("utf8"), isBinary }),
+      );
+      receiver.on("error", reject);
+      receiver.write(frame);
+    });
+
+  for (const length of [0, 1, 125, 126, 127, 65_535, 65_536, 200_000]) {
+    test(`a ${length}-byte payload is one unmasked text frame ws decodes`, async () => {
+      const text = "é".repeat(Math.floor(length / 2)) + "x".repeat(length % 2);
+      assert.equal(Buffer.byteLength(text), length);
+      const frame = textFrame(text);
+      const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+      assert.equal(frame.length, header + length);
+      assert.equal(frame[0], 0x81);
+      assert.equal(frame[1]! & 0x80, 0, "not masked");
+      assert.equal(framePayload(frame).toString("utf8"), text);
+      assert.deepEqual(await decode(frame), { text, isBinary: false });
+    });
+  }
 });

@@ -173,6 +173,21 @@ describe("Outbox", () => {
     );
   });
 
+  test("kick drains at once, without waiting for the poll", () => {
+    const box = make({ drainPollMs: 1000 });
+    sink.bufferedAmount = 1000;
+    box.push(f("e1"), 1);
+    box.push(f("e2"), 2);
+    box.kick();
+    assert.deepEqual(sink.sent, [], "still congested");
+    sink.bufferedAmount = 0;
+    box.kick();
+    assert.deepEqual(sink.sent, ["e1", "e2"]);
+    box.kick();
+    mock.timers.tick(1000);
+    assert.deepEqual(sink.sent, ["e1", "e2"]);
+  });
+
   test("dispose drops the queue and stops the timer", () => {
     const box = make();
     sink.bufferedAmount = 1000;

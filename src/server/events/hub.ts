@@ -1,7 +1,7 @@
 // The events hub (spec §3.2): one process-wide monotonic eventId, synchronous fan-out, and a ring of recent
 // events (bounded by count and bytes) so a client reconnecting with `since` can be replayed what it missed or
-// told to reconcile. Each event is serialised once, into a frame every subscriber shares. Subscribers own their
-// bounded queues (src/server/events/outbox.ts); the hub never waits for anyone.
+// told to reconcile. Each event is serialised once, into a WebSocket frame every subscriber writes as is.
+// Subscribers own their bounded queues (src/server/events/outbox.ts); the hub never waits for anyone.
 import { randomBytes } from "node:crypto";
 import {
   type EventEnvelope,
@@ -9,12 +9,13 @@ import {
   type ReconcilePayload,
   rfc3339Seconds,
 } from "../../protocol/events.js";
+import { textFrame } from "./frame.js";
 
 /** What the ring keeps and subscribers send: the id and the wire frame, not the payload objects. */
 export interface PublishedEvent {
   readonly eventId: number;
   readonly type: string;
-  /** The envelope as a UTF-8 JSON text frame, shared by every subscriber and the ring. */
+  /** The envelope as JSON in a complete WebSocket text frame (./frame.ts), shared by every subscriber and the ring. */
   readonly frame: Buffer;
 }
 
@@ -110,7 +111,7 @@ export class EventHub {
     const event: PublishedEvent = {
       eventId: envelope.eventId,
       type,
-      frame: Buffer.from(JSON.stringify(envelope), "utf8"),
+      frame: textFrame(JSON.stringify(envelope)),
     };
     this.remember(event);
     for (const subscriber of [...this.subscribers]) {

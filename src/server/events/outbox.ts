@@ -8,6 +8,7 @@
 export interface OutboxSink {
   /** Bytes written but not yet handed to the kernel (ws `bufferedAmount`). */
   readonly bufferedAmount: number;
+  /** Writes one complete frame. */
   send(frame: Buffer): void;
 }
 
@@ -92,6 +93,14 @@ export class Outbox {
     }
     if (isEvent) this.cursor = eventId;
     return true;
+  }
+
+  /** The socket has room again (its `drain`): send what waits without waiting for the next poll. */
+  kick(): void {
+    if (this.disposed || (this.queued === 0 && !this.overflowing)) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.drain();
   }
 
   dispose(): void {

@@ -2,6 +2,12 @@
 // replay or reconcile notice that `?since=` asks for, then live events through a bounded outbox; pings every
 // 20 s; client `presence` and `seen` messages handed to the activity tracker, with the seen ack sent before the
 // broadcasts the seen causes. Everything else a client sends is ignored without a reply.
+//
+// Frames go out through the raw socket, not ws.send: every event's frame is built once by the hub and written
+// as is (server frames are unmasked, so the bytes are the same for every subscriber), and the frames of one
+// synchronous burst are corked into one write (up to 64 KiB). ws still owns the connection: reading, pings, pongs and close.
+// Writing stops as soon as ws leaves OPEN, so no data frame can follow a close frame.
+import type { Duplex } from "node:stream";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { SeenResult } from "../../protocol/activity.js";
@@ -17,6 +23,7 @@ import {
 } from "../../protocol/eventMessages.js";
 import { connectionMessage } from "../../protocol/events.js";
 import type { ActivityTracker } from "../context.js";
+import { textFrame } from "../events/frame.js";
 import type { EventHub, PublishedEvent } from "../events/hub.js";
 import { Outbox, type OutboxOptions } from "../events/outbox.js";
 
@@ -32,22 +39,44 @@ export interface EventsSocketOptions {
   outbox?: Pick<OutboxOptions, "maxQueued" | "highWatermark" | "drainPollMs">;
 }
 
-const json = (value: unknown) => Buffer.from(JSON.stringify(value), "utf8");
+const json = (value: unknown) => textFrame(JSON.stringify(value));
+const CORK_LIMIT = 64 * 1024;
 
-export function attachEvents(ws: WebSocket, options: EventsSocketOptions): { dispose(): void } {
+/** `socket` is the one the upgrade handed to ws (`WebSocketServer.handleUpgrade`). */
+export function attachEvents(
+  ws: WebSocket,
+  socket: Duplex,
+  options: EventsSocketOptions,
+): { dispose(): void } {
   const { hub, log } = options;
   let finished = false;
   /** Events published while a seen is being handled: they go out after its ack. */
   let held: PublishedEvent[] | undefined;
+  // Frames written in one synchronous burst leave in one write, up to CORK_LIMIT bytes at a time, so the
+  // socket's buffered amount (which the outbox watches) stays close to what the kernel has not taken yet.
+  let corked = 0;
+  const uncork = () => {
+    if (corked === 0) return;
+    corked = 0;
+    socket.uncork();
+  };
+  const write = (frame: Buffer) => {
+    if (ws.readyState !== ws.OPEN || socket.destroyed) return;
+    if (corked > 0 && corked + frame.length > CORK_LIMIT) uncork();
+    if (corked === 0) {
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    corked += frame.length;
+    socket.write(frame);
+  };
 
   const outbox = new Outbox(
     {
       get bufferedAmount() {
         return ws.bufferedAmount;
       },
-      send: (frame) => {
-        if (ws.readyState === ws.OPEN) ws.send(frame, { binary: false });
-      },
+      send: write,
     },
     {
       ...options.outbox,
@@ -70,6 +99,8 @@ export function attachEvents(ws: WebSocket, options: EventsSocketOptions): { dis
     options.since ?? hub.lastEventId,
   );
 
+  // A socket that has taken everything can take more now, not at the next poll.
+  socket.on("drain", () => outbox.kick());
   outbox.push(json(connectionMessage("events.ready", { message: "subscribed" })));
   const deliver = (event: PublishedEvent) => {
     if (held) held.push(event);

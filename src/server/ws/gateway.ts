@@ -119,7 +119,7 @@ export class WebSocketGateway {
     const epoch = url.searchParams.get("epoch") ?? undefined;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.ctx.log.debug({ remote, since }, "events subscribed");
-      const subscription = attachEvents(ws, {
+      const subscription = attachEvents(ws, socket, {
         hub: this.ctx.events,
         // Optional until the watchtower is wired into the context.
         activity: this.ctx.activity as AppContext["activity"] | undefined,
