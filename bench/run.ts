@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { benchColdStart } from "./coldStart.js";
 import { benchEcho } from "./echo.js";
+import { benchFanout } from "./fanout.js";
 import {
   cleanupAll,
   createWorkspace,
@@ -26,6 +27,8 @@ interface Bench {
   timeoutMs: number;
   /** Whether it wants a fresh server of its own (memory figures must not carry earlier runs' state). */
   freshServer: boolean;
+  /** Starts its own servers (with its own environment): gets none. */
+  selfServed?: boolean;
   run(work: Workspace, server: Server | undefined): Promise<void>;
 }
 
@@ -33,7 +36,14 @@ const BENCHES: Bench[] = [
   { name: "throughput", timeoutMs: 150_000, freshServer: false, run: (w, s) => benchThroughput(w, s!) },
   { name: "echo", timeoutMs: 60_000, freshServer: false, run: (w, s) => benchEcho(w, s!) },
   { name: "memory", timeoutMs: 90_000, freshServer: true, run: (w, s) => benchMemory(w, s!) },
-  { name: "cold_start", timeoutMs: 60_000, freshServer: false, run: (w) => benchColdStart(w) },
+  {
+    name: "cold_start",
+    timeoutMs: 60_000,
+    freshServer: false,
+    selfServed: true,
+    run: (w) => benchColdStart(w),
+  },
+  { name: "fanout", timeoutMs: 90_000, freshServer: false, selfServed: true, run: (w) => benchFanout(w) },
 ];
 
 async function main(): Promise<number> {
@@ -53,7 +63,7 @@ async function main(): Promise<number> {
     let own: Server | undefined;
     try {
       let server: Server | undefined;
-      if (bench.name !== "cold_start") {
+      if (!bench.selfServed) {
         if (bench.freshServer) server = own = await startServer(work);
         else server = shared ??= await startServer(work);
       }
