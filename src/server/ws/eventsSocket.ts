@@ -5,8 +5,8 @@
 //
 // Frames go out through the raw socket, not ws.send: every event's frame is built once by the hub and written
 // as is (server frames are unmasked, so the bytes are the same for every subscriber), and the frames of one
-// synchronous burst are corked into one write (up to 64 KiB). ws still owns the connection: reading, pings, pongs and close.
-// Writing stops as soon as ws leaves OPEN, so no data frame can follow a close frame.
+// synchronous burst are corked into one write (up to 64 KiB). ws still owns the connection: reading, pings,
+// pongs and close. Writing stops as soon as ws leaves OPEN, so no data frame can follow a close frame.
 import type { Duplex } from "node:stream";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
