@@ -3,15 +3,13 @@
 // with one stalled, and client messages. Bulk events come from the bench-only source (SENTINEL_BENCH_EVENTS=1).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, type TestContext, test } from "node:test";
 import WebSocket from "ws";
 import type { EventEnvelope, ReconcilePayload } from "../../src/protocol/events.js";
 import { clientProtocols } from "../../src/protocol/terminal.js";
 import type { HubStats } from "../../src/server/events/hub.js";
 import { type ServerHandle, startServer } from "./serverFixture.js";
 import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
-
-const NEEDS_WATCHTOWER = { todo: "needs watchtower" } as const;
 
 let tmux: TmuxFixture;
 let server: ServerHandle;
@@ -663,7 +661,25 @@ describe("client messages", () => {
     }
   });
 
-  describe("seen acks for invalid input (§3.5)", () => {
+  describe("seen acks (§3.5)", () => {
+    /**
+     * Seen is answered by the activity tracker, which the watchtower provides. Until it is wired into the server
+     * (its HTTP fallback `POST …/seen` is then routed), these tests report themselves as TODO.
+     */
+    let wired: boolean | undefined;
+    const watchtowerWired = async (t: TestContext) => {
+      if (wired === undefined) {
+        const res = await server.api("/api/tmux/sessions/ev/seen", {
+          method: "POST",
+          json: { scope: "session" },
+        });
+        const body = (await res.json()) as { error?: { code?: string } };
+        wired = !(res.status === 404 && body.error?.code === "NOT_FOUND");
+      }
+      if (!wired) t.todo("needs watchtower: ctx.activity is not wired into the server yet");
+      return wired;
+    };
+
     const ask = async (sub: Sub, message: Record<string, unknown>) => {
       const before = sub.messages.length;
       sub.ws.send(JSON.stringify(message));
@@ -683,133 +699,124 @@ describe("client messages", () => {
       ...extra,
     });
 
-    test(
-      "scope, session, paneId and windowIndex errors, with requestId, paneId and windowIndex echoed",
-      NEEDS_WATCHTOWER,
-      async () => {
-        const sub = await connect();
-        try {
-          assert.deepEqual(
-            await ask(sub, {
-              type: " Seen ",
-              requestId: "r1",
-              session: "ev",
-              scope: "everything",
-              paneId: "%0",
-            }),
-            invalid({
-              requestId: "r1",
-              session: "ev",
-              scope: "everything",
-              paneId: "%0",
-              windowIndex: 0,
-              error: "scope must be pane, window, or session",
-            }),
-          );
-          assert.deepEqual(
-            await ask(sub, { type: "seen", requestId: "r2", session: "bad name", scope: "session" }),
-            invalid({
-              requestId: "r2",
-              session: "bad name",
-              scope: "session",
-              windowIndex: 0,
-              error: "invalid session name",
-            }),
-          );
-          assert.deepEqual(
-            await ask(sub, { type: "SEEN", requestId: "r3", session: "ev", scope: "PANE", paneId: "4" }),
-            invalid({
-              requestId: "r3",
-              session: "ev",
-              scope: "pane",
-              paneId: "4",
-              windowIndex: 0,
-              error: "paneId must start with %",
-            }),
-          );
-          assert.deepEqual(
-            await ask(sub, {
-              type: "seen",
-              requestId: "r4",
-              session: "ev",
-              scope: "window",
-              windowIndex: -3,
-            }),
-            invalid({
-              requestId: "r4",
-              session: "ev",
-              scope: "window",
-              error: "windowIndex must be >= 0",
-            }),
-          );
-        } finally {
-          await sub.close();
-        }
-      },
-    );
+    test("scope, session, paneId and windowIndex errors, with requestId, paneId and windowIndex echoed", async (t) => {
+      if (!(await watchtowerWired(t))) return;
+      const sub = await connect();
+      try {
+        assert.deepEqual(
+          await ask(sub, {
+            type: " Seen ",
+            requestId: "r1",
+            session: "ev",
+            scope: "everything",
+            paneId: "%0",
+          }),
+          invalid({
+            requestId: "r1",
+            session: "ev",
+            scope: "everything",
+            paneId: "%0",
+            windowIndex: 0,
+            error: "scope must be pane, window, or session",
+          }),
+        );
+        assert.deepEqual(
+          await ask(sub, { type: "seen", requestId: "r2", session: "bad name", scope: "session" }),
+          invalid({
+            requestId: "r2",
+            session: "bad name",
+            scope: "session",
+            windowIndex: 0,
+            error: "invalid session name",
+          }),
+        );
+        assert.deepEqual(
+          await ask(sub, { type: "SEEN", requestId: "r3", session: "ev", scope: "PANE", paneId: "4" }),
+          invalid({
+            requestId: "r3",
+            session: "ev",
+            scope: "pane",
+            paneId: "4",
+            windowIndex: 0,
+            error: "paneId must start with %",
+          }),
+        );
+        assert.deepEqual(
+          await ask(sub, {
+            type: "seen",
+            requestId: "r4",
+            session: "ev",
+            scope: "window",
+            windowIndex: -3,
+          }),
+          invalid({
+            requestId: "r4",
+            session: "ev",
+            scope: "window",
+            error: "windowIndex must be >= 0",
+          }),
+        );
+      } finally {
+        await sub.close();
+      }
+    });
 
-    test(
-      "a valid seen with nothing unread: acked false, the current globalRev, patches of the session",
-      NEEDS_WATCHTOWER,
-      async () => {
-        const sub = await connect();
-        try {
-          const ack = (await ask(sub, { type: "seen", session: "ev", scope: "session" })) as Record<
-            string,
-            unknown
-          >;
-          assert.equal(ack.type, "tmux.seen.ack");
-          assert.equal(ack.requestId, "");
-          assert.equal(ack.acked, false);
-          assert.equal(typeof ack.globalRev, "number");
-          assert.equal(ack.windowIndex, 0);
-          assert.equal("paneId" in ack, false);
-          assert.equal("error" in ack, false);
-          assert.ok(Array.isArray(ack.sessionPatches));
-          assert.ok(Array.isArray(ack.inspectorPatches));
-        } finally {
-          await sub.close();
-        }
-      },
-    );
+    test("a valid seen with nothing unread: acked false, the current globalRev, patches of the session", async (t) => {
+      if (!(await watchtowerWired(t))) return;
+      const sub = await connect();
+      try {
+        const ack = (await ask(sub, { type: "seen", session: "ev", scope: "session" })) as Record<
+          string,
+          unknown
+        >;
+        assert.equal(ack.type, "tmux.seen.ack");
+        assert.equal(ack.requestId, "");
+        assert.equal(ack.acked, false);
+        assert.equal(typeof ack.globalRev, "number");
+        assert.equal(ack.windowIndex, 0);
+        assert.equal("paneId" in ack, false);
+        assert.equal("error" in ack, false);
+        assert.ok(Array.isArray(ack.sessionPatches));
+        assert.ok(Array.isArray(ack.inspectorPatches));
+      } finally {
+        await sub.close();
+      }
+    });
 
-    test(
-      "an acked seen: the ack first, then inspector seen, then sessions seen",
-      NEEDS_WATCHTOWER,
-      async () => {
-        const sub = await connect();
-        try {
-          const pane = (await tmux.tmux("list-panes", "-t", "=ev:0", "-F", "#{pane_id}"))
-            .trim()
-            .split("\n")[0]!;
-          await tmux.tmux("send-keys", "-t", pane, "echo unread-output-here", "Enter");
-          await waitFor(
-            async () => {
-              const res = await server.api("/api/tmux/sessions/ev/panes");
-              const { data } = (await res.json()) as {
-                data: { panes: Array<{ paneId: string; hasUnread: boolean }> };
-              };
-              return data.panes.find((p) => p.paneId === pane)?.hasUnread;
-            },
-            10_000,
-            "unread pane",
-          );
-          const before = sub.messages.length;
-          sub.ws.send(
-            JSON.stringify({ type: "seen", requestId: "s1", session: "ev", scope: "pane", paneId: pane }),
-          );
-          await waitFor(() => sub.messages.length >= before + 3, 5000, "ack and broadcasts");
-          const got = sub.messages.slice(before, before + 3) as unknown as Array<Record<string, unknown>>;
-          assert.equal(got[0]?.type, "tmux.seen.ack");
-          assert.equal(got[0]?.acked, true);
-          assert.equal(got[1]?.type, "tmux.inspector.updated");
-          assert.deepEqual(got[1]?.payload, { session: "ev", action: "seen", scope: "pane" });
-          assert.equal(got[2]?.type, "tmux.sessions.updated");
-          assert.equal((got[2]?.payload as { action?: string } | undefined)?.action, "seen");
-        } finally {
-          await sub.close();
-        }
-      },
-    );
+    test("an acked seen: the ack first, then inspector seen, then sessions seen", async (t) => {
+      if (!(await watchtowerWired(t))) return;
+      const sub = await connect();
+      try {
+        const pane = (await tmux.tmux("list-panes", "-t", "=ev:0", "-F", "#{pane_id}"))
+          .trim()
+          .split("\n")[0]!;
+        await tmux.tmux("send-keys", "-t", pane, "echo unread-output-here", "Enter");
+        await waitFor(
+          async () => {
+            const res = await server.api("/api/tmux/sessions/ev/panes");
+            const { data } = (await res.json()) as {
+              data: { panes: Array<{ paneId: string; hasUnread: boolean }> };
+            };
+            return data.panes.find((p) => p.paneId === pane)?.hasUnread;
+          },
+          10_000,
+          "unread pane",
+        );
+        const before = sub.messages.length;
+        sub.ws.send(
+          JSON.stringify({ type: "seen", requestId: "s1", session: "ev", scope: "pane", paneId: pane }),
+        );
+        await waitFor(() => sub.messages.length >= before + 3, 5000, "ack and broadcasts");
+        const got = sub.messages.slice(before, before + 3) as unknown as Array<Record<string, unknown>>;
+        assert.equal(got[0]?.type, "tmux.seen.ack");
+        assert.equal(got[0]?.acked, true);
+        assert.equal(got[1]?.type, "tmux.inspector.updated");
+        assert.deepEqual(got[1]?.payload, { session: "ev", action: "seen", scope: "pane" });
+        assert.equal(got[2]?.type, "tmux.sessions.updated");
+        assert.equal((got[2]?.payload as { action?: string } | undefined)?.action, "seen");
+      } finally {
+        await sub.close();
+      }
+    });
   });
 });
