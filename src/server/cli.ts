@@ -1,6 +1,8 @@
 // `node dist/server.js serve [--host H] [--port P] [--data-dir D] [--tmux-socket S]`: one JSON ready line on
-// stdout, logs on stderr, graceful stop on SIGTERM/SIGINT within 2 s.
+// stdout, logs on stderr, `<data-dir>/runtime.json` while it runs, graceful stop on SIGTERM/SIGINT within 2 s.
 import "./wasmTiering.js";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, isLoopbackHost, loadConfig } from "./config.js";
 import { startServer } from "./server.js";
@@ -26,6 +28,42 @@ A non-loopback host is refused unless a token is set.
 `;
 
 const SHUTDOWN_DEADLINE_MS = 1800;
+
+/**
+ * `<data-dir>/runtime.json` (mode 0600) tells another client of the same user and host that a server runs there
+ * and where (design.md: one server per host and user, reused). Written atomically once listening; removed on a
+ * graceful stop if it is still ours. Readers must still check that the pid is alive and the server answers.
+ */
+export interface RuntimeInfo {
+  pid: number;
+  port: number;
+  url: string;
+  version: string;
+  startedAt: string;
+}
+
+function writeRuntimeFile(dataDir: string, info: RuntimeInfo): string | undefined {
+  const file = join(dataDir, "runtime.json");
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
+    renameSync(temp, file);
+    return file;
+  } catch {
+    rmSync(temp, { force: true });
+    return undefined;
+  }
+}
+
+function removeRuntimeFile(file: string | undefined): void {
+  if (!file) return;
+  try {
+    if ((JSON.parse(readFileSync(file, "utf8")) as RuntimeInfo).pid === process.pid)
+      rmSync(file, { force: true });
+  } catch {
+    // Gone already, or replaced by another server's.
+  }
+}
 
 function fail(message: string, code: number): never {
   process.stderr.write(`sentinel: ${message}\n`);
@@ -84,6 +122,11 @@ async function main(argv: string[]): Promise<void> {
     );
   }
 
+  // The token and the Electron switch are for this process only: tmux servers started from here, and the
+  // shells in their sessions, inherit this environment.
+  delete process.env.SENTINEL_TOKEN;
+  delete process.env.ELECTRON_RUN_AS_NODE;
+
   const server = await startServer(config, VERSION).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE")
       fail(`port ${config.port} on ${config.host} is already in use (--port 0 picks a free one)`, 1);
@@ -93,6 +136,14 @@ async function main(argv: string[]): Promise<void> {
   const log = server.ctx.log;
   if (!config.token) log.warn("no token is set: any local user can use this server (set SENTINEL_TOKEN)");
   else if (config.tokenSource !== "env") log.info(`token: in ${config.configPath} (key "token")`);
+  const runtimeFile = writeRuntimeFile(config.dataDir, {
+    pid: process.pid,
+    port: server.port,
+    url: server.url,
+    version: VERSION,
+    startedAt: new Date().toISOString(),
+  });
+  if (!runtimeFile) log.warn(`could not write ${join(config.dataDir, "runtime.json")}`);
   process.stdout.write(
     `${JSON.stringify({ event: "ready", url: server.url, port: server.port, pid: process.pid, version: VERSION })}\n`,
   );
@@ -113,6 +164,7 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
+    removeRuntimeFile(runtimeFile);
     server.close().then(
       () => process.exit(0),
       (error) => {
