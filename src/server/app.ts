@@ -1,6 +1,5 @@
 // Builds the HTTP server: fastify with request ids, strict JSON bodies, the `{data}`/`{error}` envelope,
 // rate limiting and the auth guard on `/api/*`, and the routes of each area.
-import { randomUUID } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, {
@@ -20,13 +19,12 @@ import { registerGuardrailRoutes } from "./http/guardrailRoutes.js";
 import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
 import { registerMetaRoutes } from "./http/metaRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
+import { REQUEST_ID_HEADER, requestIdFrom } from "./http/requestId.js";
 import { schemaCompilers } from "./http/schemaCompilers.js";
 import { registerSessionRoutes } from "./http/sessionRoutes.js";
 import { registerWindowRoutes } from "./http/windowRoutes.js";
 
 export type App = FastifyInstance;
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function fastifyOptions(logLevel: string): FastifyServerOptions {
   return {
@@ -43,10 +41,7 @@ export function fastifyOptions(logLevel: string): FastifyServerOptions {
     },
     bodyLimit: BODY_LIMIT,
     // Keep a client's X-Request-ID when it is sane, otherwise make one; it is echoed on every response.
-    genReqId: (req) => {
-      const incoming = req.headers["x-request-id"];
-      return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    },
+    genReqId: (req) => requestIdFrom(req.headers["x-request-id"]),
     logController: new LogController({
       requestIdLogLabel: "requestId",
       disableRequestLogging: logLevel !== "debug" && logLevel !== "trace",
@@ -87,7 +82,7 @@ export function errorHandler(
 
 export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<FastifyInstance> {
   app.addHook("onRequest", async (request, reply) => {
-    reply.header("X-Request-ID", request.id);
+    reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {

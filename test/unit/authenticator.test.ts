@@ -50,6 +50,9 @@ describe("bearer and subprotocol credentials", () => {
     assert.equal(subprotocolToken("sentinel.auth."), undefined);
     assert.equal(subprotocolToken(`sentinel.auth.${Buffer.from("   ").toString("base64url")}`), undefined);
     assert.equal(subprotocolToken("sentinel.v1"), undefined);
+    // The first usable entry counts; unusable ones before it are skipped, a wrong but usable one is not.
+    assert.equal(subprotocolToken("sentinel.auth., sentinel.auth.!, sentinel.auth.bXktdG9rZW4"), "my-token");
+    assert.equal(subprotocolToken("sentinel.auth.d3Jvbmc, sentinel.auth.bXktdG9rZW4"), "wrong");
     assert.deepEqual(clientProtocols("my-token"), ["sentinel.v1", "sentinel.auth.bXktdG9rZW4"]);
     assert.deepEqual(clientProtocols("  "), ["sentinel.v1"]);
   });

@@ -128,15 +128,18 @@ export function bearerCredential(authorization: string | undefined): Credential 
 
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 
-/** The first `sentinel.auth.<base64url>` entry of a Sec-WebSocket-Protocol list, decoded; undefined if none is usable. */
+/**
+ * The token of a Sec-WebSocket-Protocol list: the first `sentinel.auth.<base64url>` entry that decodes to a
+ * non-blank value (spec §5.2; entries that do not are skipped); undefined if none does.
+ */
 export function subprotocolToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   for (const entry of header.split(",").map((s) => s.trim())) {
     if (!entry.startsWith(AUTH_SUBPROTOCOL_PREFIX)) continue;
     const encoded = entry.slice(AUTH_SUBPROTOCOL_PREFIX.length);
-    if (!encoded || !BASE64URL.test(encoded) || encoded.replace(/=+$/, "").length % 4 === 1) return undefined;
+    if (!encoded || !BASE64URL.test(encoded) || encoded.replace(/=+$/, "").length % 4 === 1) continue;
     const decoded = Buffer.from(encoded, "base64url").toString("utf8");
-    return decoded.trim() ? decoded : undefined;
+    if (decoded.trim()) return decoded;
   }
   return undefined;
 }

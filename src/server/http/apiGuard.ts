@@ -38,12 +38,15 @@ export function recordAuthFailure(ctx: AppContext, request: FastifyRequest, reas
 export function registerApiGuard(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest("principal", undefined);
 
-  app.addHook("onRequest", async (request) => {
+  app.addHook("onRequest", async (request, reply) => {
     if (!originAllowed(request.headers.origin, request.headers.host, ctx.config.allowedOrigins)) {
       throw new ApiError(403, "ORIGIN_DENIED", "request origin is not allowed");
     }
     const retryAfter = ctx.throttle.retryAfter(request.ip);
-    if (retryAfter > 0) throw throttled(retryAfter);
+    if (retryAfter > 0) {
+      reply.header("Retry-After", String(retryAfter));
+      throw throttled(retryAfter);
+    }
     if (hasUrlToken(request.url)) {
       recordAuthFailure(ctx, request, "token in URL");
       throw unauthorized("tokens in the URL are not accepted; send Authorization: Bearer <token>");

@@ -4,11 +4,12 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
-import { SUBPROTOCOL } from "../../protocol/terminal.js";
+import { AUTH_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol/terminal.js";
 import { isSessionName } from "../../protocol/validate.js";
 import { hasUrlToken, type Principal, redactUrl, websocketCredential } from "../auth/authenticator.js";
 import { originAllowed } from "../auth/origin.js";
 import type { AppContext } from "../context.js";
+import { REQUEST_ID_HEADER, requestIdFrom } from "../http/requestId.js";
 import { TmuxError } from "../tmux/errors.js";
 import { attachEvents } from "./eventsSocket.js";
 import { attachTerminal } from "./tmuxAttach.js";
@@ -34,6 +35,7 @@ interface Disposable {
 export class WebSocketGateway {
   private readonly wss: WebSocketServer;
   private readonly live = new Set<Disposable>();
+  private readonly requestIds = new WeakMap<IncomingMessage, string>();
   private closing = false;
 
   constructor(
@@ -49,13 +51,26 @@ export class WebSocketGateway {
     });
     this.wss.on("headers", (headers, req) => {
       if (req.url?.startsWith("/ws/events")) headers.push(`${EVENTS_EPOCH_HEADER}: ${ctx.events.epoch}`);
+      const id = this.requestIds.get(req);
+      if (id) headers.push(`${REQUEST_ID_HEADER}: ${id}`);
+    });
+    // Malformed handshakes that `ws` itself refuses get the same plain-text answer, with the request id.
+    this.wss.on("wsClientError", (error, socket, req) => {
+      const [status, message, headers] = handshakeFailure(error.message);
+      refuse(socket, status, message, { ...headers, ...this.idHeader(req) });
     });
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.requestIds.set(req, requestIdFrom(req.headers["x-request-id"]));
       this.onUpgrade(req, socket, head).catch((error) => {
         ctx.log.error({ err: error }, "websocket upgrade failed");
-        refuse(socket, 500, "internal error");
+        refuse(socket, 500, "internal error", this.idHeader(req));
       });
     });
+  }
+
+  private idHeader(req: IncomingMessage): Record<string, string> {
+    const id = this.requestIds.get(req);
+    return id ? { [REQUEST_ID_HEADER]: id } : {};
   }
 
   get size(): number {
@@ -74,7 +89,7 @@ export class WebSocketGateway {
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
       this.ctx.log.info({ url: redactUrl(req.url ?? ""), remote, status: error.status }, "websocket refused");
-      refuse(socket, error.status, error.message, error.headers);
+      refuse(socket, error.status, error.message, { ...error.headers, ...this.idHeader(req) });
     }
   }
 
@@ -148,6 +163,7 @@ export class WebSocketGateway {
       this.ctx.throttle.recordFailure(remote);
       throw new HandshakeError(401, "unauthorized");
     }
+    dropAuthProtocols(req);
     return principal;
   }
 
@@ -176,6 +192,30 @@ export class WebSocketGateway {
     this.live.clear();
     this.wss.close();
   }
+}
+
+/**
+ * Removes the `sentinel.auth.*` entries from the offered subprotocols once they have been read: `ws` would refuse
+ * a padded one (`=` is not a token character), and the token has no business further down.
+ */
+function dropAuthProtocols(req: IncomingMessage): void {
+  const offered = header(req, "sec-websocket-protocol");
+  if (offered === undefined) return;
+  const kept = offered
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => !s.startsWith(AUTH_SUBPROTOCOL_PREFIX));
+  if (kept.length) req.headers["sec-websocket-protocol"] = kept.join(", ");
+  else delete req.headers["sec-websocket-protocol"];
+}
+
+/** Status, message and headers for a handshake `ws` refused (spec §2.1's wording). */
+function handshakeFailure(wsMessage: string): [number, string, Record<string, string>] {
+  if (wsMessage === "Invalid HTTP method") return [405, "method not allowed", { Allow: "GET" }];
+  if (/Sec-WebSocket-Version/.test(wsMessage))
+    return [400, "unsupported websocket version", { "Sec-WebSocket-Version": "13" }];
+  if (/Sec-WebSocket-Key/.test(wsMessage)) return [400, "missing websocket key", {}];
+  return [400, "bad websocket request", {}];
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
