@@ -1,5 +1,6 @@
 // Strict JSON bodies (spec §0.3): any content type, 1 MiB limit, empty or malformed bodies and trailing data
 // refused with 400 INVALID_REQUEST. Unknown fields are refused by the route schemas.
+import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { Messages } from "../../protocol/validate.js";
 import { ApiError } from "./errors.js";
@@ -25,13 +26,61 @@ export function parseStrictJson(text: string): unknown {
   }
 }
 
+/**
+ * An oversized body is still read (and thrown away) up to this many bytes before the 400 goes out: closing a
+ * socket that has unread data resets it, and the client, still sending, would often lose the answer. Past
+ * this the connection is simply closed.
+ */
+export const DRAIN_LIMIT = 8 * BODY_LIMIT;
+
+const tooLarge = () => new ApiError(400, "INVALID_REQUEST", Messages.invalidJson);
+
+/** The body as UTF-8 text, or an ApiError once it is known to exceed BODY_LIMIT (after draining it). */
+export function readBody(payload: Readable, contentLength: string | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(contentLength);
+    if (Number.isFinite(declared) && declared > DRAIN_LIMIT) return reject(tooLarge());
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let settled = false;
+    const settle = (error: Error | undefined, text?: string) => {
+      if (settled) return;
+      settled = true;
+      payload.removeListener("data", onData);
+      if (error) reject(error);
+      else resolve(text ?? "");
+    };
+    const onData = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      received += bytes.length;
+      if (received > DRAIN_LIMIT) return settle(tooLarge());
+      if (received > BODY_LIMIT) chunks.length = 0;
+      else chunks.push(bytes);
+    };
+    payload.on("data", onData);
+    payload.once("end", () =>
+      received > BODY_LIMIT ? settle(tooLarge()) : settle(undefined, Buffer.concat(chunks).toString("utf8")),
+    );
+    payload.once("error", (error) => settle(error));
+    payload.once("close", () => settle(new ApiError(400, "INVALID_REQUEST", "request body aborted")));
+    payload.resume();
+  });
+}
+
 export function registerJsonBodyParser(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser("*", { parseAs: "string", bodyLimit: BODY_LIMIT }, (_req, body, done) => {
-    try {
-      done(null, parseStrictJson(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
+  app.addContentTypeParser("*", (request, payload, done) => {
+    readBody(payload as Readable, request.headers["content-length"]).then(
+      (text) => {
+        let body: unknown;
+        try {
+          body = parseStrictJson(text);
+        } catch (error) {
+          return done(error as Error, undefined);
+        }
+        done(null, body);
+      },
+      (error: Error) => done(error, undefined),
+    );
   });
 }
