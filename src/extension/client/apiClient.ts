@@ -1,0 +1,288 @@
+// The HTTP API (spec §1) as the extension uses it: Bearer auth, the `{data}` / `{error}` envelope, a timeout
+// per call, and guardrail confirmation (§6.4) as an option of the guarded calls. No `vscode` import.
+import type { InspectorPatch, SeenScope, SessionPatch } from "../../protocol/activity.js";
+import type { MetaResponse, Pane, Session, Window } from "../../protocol/api.js";
+import type { ErrorEnvelope } from "../../protocol/errors.js";
+import type { GuardrailDecision } from "../../protocol/guardrails.js";
+
+/** Where a server is and how to authenticate to it. */
+export interface Endpoint {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  /** The static token, or "" when the server needs none. */
+  token: string;
+}
+
+/** `GET /api/tmux/activity/delta` (§1.5). */
+export interface ActivityChange {
+  id: number;
+  globalRev: number;
+  entityType: string;
+  session: string;
+  windowIndex: number;
+  paneId: string;
+  changeKind: string;
+  changedAt: string;
+}
+
+export interface ActivityDelta {
+  since: number;
+  limit: number;
+  globalRev: number;
+  overflow: boolean;
+  changes: ActivityChange[];
+  sessionPatches?: SessionPatch[];
+  inspectorPatches?: InspectorPatch[];
+}
+
+/** `POST /api/tmux/sessions/{s}/seen` (§1.3, §3.5). */
+export interface SeenResponse {
+  session: string;
+  scope: string;
+  acked: boolean;
+  globalRev: number;
+  sessionPatches?: SessionPatch[];
+  inspectorPatches?: InspectorPatch[];
+}
+
+export interface SeenTarget {
+  scope: SeenScope;
+  paneId?: string;
+  windowIndex?: number;
+}
+
+/** Guardrail confirmation, as the web client sends it: header and query (§1.2, §6.4). */
+export const GUARDRAIL_CONFIRM_HEADER = "X-Sentinel-Guardrail-Confirm";
+export const GuardrailCode = {
+  Blocked: "GUARDRAIL_BLOCKED",
+  ConfirmRequired: "GUARDRAIL_CONFIRM_REQUIRED",
+} as const;
+
+export interface GuardOptions {
+  /** Send the confirmation: the user already agreed. */
+  confirm?: boolean;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  /** The guardrail decision of a 409/428, when there is one. */
+  get decision(): GuardrailDecision | undefined {
+    const details = this.details as { decision?: GuardrailDecision } | undefined;
+    return details?.decision;
+  }
+
+  get isConfirmRequired(): boolean {
+    return this.status === 428 || this.code === GuardrailCode.ConfirmRequired;
+  }
+
+  get isBlocked(): boolean {
+    return this.code === GuardrailCode.Blocked;
+  }
+}
+
+/** The server could not be reached at all (refused, reset, timed out). */
+export class UnreachableError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = "UnreachableError";
+  }
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface ApiClientOptions {
+  timeoutMs?: number;
+  fetch?: FetchLike;
+}
+
+const enc = encodeURIComponent;
+
+export class ApiClient {
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: FetchLike;
+
+  constructor(
+    readonly endpoint: Endpoint,
+    options: ApiClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 8000;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { confirm?: boolean; timeoutMs?: number } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.endpoint.token) headers.authorization = `Bearer ${this.endpoint.token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let url = this.endpoint.url + path;
+    if (options.confirm) {
+      headers[GUARDRAIL_CONFIRM_HEADER] = "true";
+      url += `${url.includes("?") ? "&" : "?"}confirm=1`;
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
+      });
+    } catch (error) {
+      throw new UnreachableError(`${method} ${path}: ${describeFetchError(error)}`, error);
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text().catch(() => "");
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (parsed as ErrorEnvelope | undefined)?.error;
+      throw new ApiError(
+        response.status,
+        error?.code ?? `HTTP_${response.status}`,
+        error?.message ?? (text.trim() || response.statusText || `HTTP ${response.status}`),
+        error?.details,
+      );
+    }
+    return (parsed as { data: T } | undefined)?.data as T;
+  }
+
+  meta(timeoutMs?: number): Promise<MetaResponse> {
+    return this.request("GET", "/api/meta", undefined, timeoutMs ? { timeoutMs } : {});
+  }
+
+  async sessions(): Promise<Session[]> {
+    const data = await this.request<{ sessions: Session[] | null }>("GET", "/api/tmux/sessions");
+    return data?.sessions ?? [];
+  }
+
+  createSession(name: string, cwd?: string): Promise<{ name: string }> {
+    return this.request("POST", "/api/tmux/sessions", cwd ? { name, cwd } : { name });
+  }
+
+  renameSession(session: string, newName: string): Promise<{ name: string }> {
+    return this.request("PATCH", `/api/tmux/sessions/${enc(session)}`, { newName });
+  }
+
+  killSession(session: string, options: GuardOptions = {}): Promise<void> {
+    return this.request("DELETE", `/api/tmux/sessions/${enc(session)}`, undefined, options);
+  }
+
+  async windows(session: string): Promise<Window[]> {
+    const data = await this.request<{ windows: Window[] | null }>(
+      "GET",
+      `/api/tmux/sessions/${enc(session)}/windows`,
+    );
+    return data?.windows ?? [];
+  }
+
+  async panes(session: string): Promise<Pane[]> {
+    const data = await this.request<{ panes: Pane[] | null }>(
+      "GET",
+      `/api/tmux/sessions/${enc(session)}/panes`,
+    );
+    return data?.panes ?? [];
+  }
+
+  selectWindow(session: string, index: number): Promise<void> {
+    return this.request("POST", `/api/tmux/sessions/${enc(session)}/select-window`, { index });
+  }
+
+  selectPane(session: string, paneId: string): Promise<void> {
+    return this.request("POST", `/api/tmux/sessions/${enc(session)}/select-pane`, { paneId });
+  }
+
+  renameWindow(session: string, index: number, name: string): Promise<void> {
+    return this.request("POST", `/api/tmux/sessions/${enc(session)}/rename-window`, { index, name });
+  }
+
+  renamePane(session: string, paneId: string, title: string): Promise<void> {
+    return this.request("POST", `/api/tmux/sessions/${enc(session)}/rename-pane`, { paneId, title });
+  }
+
+  newWindow(session: string, options: GuardOptions = {}): Promise<void> {
+    return this.request("POST", `/api/tmux/sessions/${enc(session)}/new-window`, undefined, options);
+  }
+
+  killWindow(session: string, index: number, options: GuardOptions = {}): Promise<void> {
+    return this.request("POST", `/api/tmux/sessions/${enc(session)}/kill-window`, { index }, options);
+  }
+
+  killPane(session: string, paneId: string, options: GuardOptions = {}): Promise<void> {
+    return this.request("POST", `/api/tmux/sessions/${enc(session)}/kill-pane`, { paneId }, options);
+  }
+
+  splitPane(
+    session: string,
+    paneId: string,
+    direction: "vertical" | "horizontal",
+    options: GuardOptions = {},
+  ): Promise<void> {
+    return this.request(
+      "POST",
+      `/api/tmux/sessions/${enc(session)}/split-pane`,
+      { paneId, direction },
+      options,
+    );
+  }
+
+  seen(session: string, target: SeenTarget): Promise<SeenResponse> {
+    return this.request("POST", `/api/tmux/sessions/${enc(session)}/seen`, target);
+  }
+
+  presence(body: {
+    terminalId: string;
+    session: string;
+    windowIndex: number;
+    paneId: string;
+    visible: boolean;
+    focused: boolean;
+  }): Promise<{ accepted: boolean; expiresAt: string }> {
+    return this.request("PUT", "/api/tmux/presence", body);
+  }
+
+  delta(since: number, limit = 300): Promise<ActivityDelta> {
+    return this.request("GET", `/api/tmux/activity/delta?since=${since}&limit=${limit}`, undefined, {
+      timeoutMs: 3000,
+    });
+  }
+
+  async dirs(prefix: string, limit = 12): Promise<string[]> {
+    const data = await this.request<{ dirs: string[] | null }>(
+      "GET",
+      `/api/fs/dirs?prefix=${enc(prefix)}&limit=${limit}`,
+    );
+    return data?.dirs ?? [];
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === "TimeoutError" || error.name === "AbortError") return "timed out";
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ""}`;
+    return error.message;
+  }
+  return String(error);
+}
+
+/** `ws://…` for an `http://…` endpoint, and `wss://` for `https://`. */
+export function websocketUrl(endpoint: Endpoint, path: string): string {
+  return endpoint.url.replace(/^http/, "ws") + path;
+}

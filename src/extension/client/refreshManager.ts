@@ -1,0 +1,369 @@
+// Owns every source of tree refreshes (after vscode-docker's RefreshManager): the events socket and its
+// reconciler, full loads over HTTP, mutation events that need a re-read, a safety poll that runs only while the
+// socket is down and the view is visible, and manual refreshes. Each refresh is logged with its reason.
+// No `vscode` import: the view's visibility comes in through `setViewVisible`.
+import type { InspectorPatch, SessionPatch } from "../../protocol/activity.js";
+import type { SeenAckMessage } from "../../protocol/eventMessages.js";
+import type { EventEnvelope } from "../../protocol/events.js";
+import { type Disposable, Emitter } from "../util/emitter.js";
+import { errorMessage, type Logger } from "../util/log.js";
+import { ApiClient, ApiError, type Endpoint, UnreachableError } from "./apiClient.js";
+import { type ConnectionState, EventsConnection, type HandshakeFailure } from "./eventsConnection.js";
+import { type Clock, Reconciler, systemClock } from "./reconciler.js";
+import type { SessionsModel } from "./sessionsModel.js";
+
+export interface RefreshStatus {
+  connection: ConnectionState;
+  /** The first sessions list has arrived. */
+  loaded: boolean;
+  /** The server says tmux is not installed (TMUX_NOT_FOUND). */
+  tmuxMissing: boolean;
+  /** The last load's failure, cleared by the next success. */
+  error: string | undefined;
+}
+
+export interface RefreshManagerOptions {
+  model: SessionsModel;
+  log: Logger;
+  /** Safety poll period while the socket is down and the view is visible. */
+  pollIntervalMs?: number;
+  /** Delay that groups re-reads caused by a burst of mutation events. */
+  rereadDelayMs?: number;
+  /** Parallel inspector loads in a full reload. */
+  concurrency?: number;
+  clock?: Clock;
+  /** Tells the server owner that its server did not answer (it checks, and restarts or re-resolves it). */
+  onUnreachable?(reason: string): void;
+  /** The events socket was refused (401 after a token change, 503 while shutting down…). */
+  onHandshakeFailure?(failure: HandshakeFailure): void;
+}
+
+export interface SessionRename {
+  from: string;
+  to: string;
+}
+
+export class RefreshManager implements Disposable {
+  readonly events: EventsConnection;
+  readonly reconciler: Reconciler;
+  private apiClient: ApiClient | undefined;
+  private readonly model: SessionsModel;
+  private readonly log: Logger;
+  private viewVisible = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private sessionsTimer: NodeJS.Timeout | undefined;
+  private readonly inspectorTimers = new Map<string, NodeJS.Timeout>();
+  private readonly inspectorLoads = new Map<string, Promise<void>>();
+  private reload: Promise<void> | undefined;
+  private reloadAgain: string | undefined;
+  private status: RefreshStatus = { connection: "idle", loaded: false, tmuxMissing: false, error: undefined };
+  private readonly statusEmitter = new Emitter<RefreshStatus>();
+  private readonly renameEmitter = new Emitter<SessionRename>();
+  private readonly eventEmitter = new Emitter<EventEnvelope>();
+  private readonly disposables: Disposable[] = [];
+  private disposed = false;
+  /** Reasons of the refreshes so far, newest last (at most 50), for diagnostics and tests. */
+  readonly history: string[] = [];
+
+  readonly onDidChangeStatus = this.statusEmitter.event;
+  /** A session was renamed (terminals follow it). */
+  readonly onDidRenameSession = this.renameEmitter.event;
+  /** Every event of the stream, after the model has it. */
+  readonly onDidReceiveEvent = this.eventEmitter.event;
+
+  constructor(private readonly options: RefreshManagerOptions) {
+    this.model = options.model;
+    this.log = options.log;
+    this.reconciler = new Reconciler(
+      {
+        delta: (since) => this.requireApi().delta(since),
+        fullReload: (reason) => this.fullReload(reason),
+        applyPatches: (sessionPatches, inspectorPatches) =>
+          this.applyPatches(sessionPatches, inspectorPatches),
+        onEvent: (event) => this.onEvent(event),
+        log: (message) => this.log.debug(message),
+      },
+      options.clock ?? systemClock,
+    );
+    this.events = new EventsConnection({ log: this.log, resumeQuery: () => this.reconciler.resumeQuery() });
+    this.disposables.push(
+      this.events.onDidOpen((info) => this.reconciler.connected(info)),
+      this.events.onDidReceive((message) => {
+        if (message.kind === "event") this.reconciler.handle(message.event);
+        else this.onSeenAck(message.ack);
+      }),
+      this.events.onDidChangeState((state) => {
+        this.setStatus({ connection: state });
+        this.updatePolling();
+        if (state === "closed") this.options.onUnreachable?.("events socket closed");
+      }),
+      this.events.onDidFail((failure) => this.options.onHandshakeFailure?.(failure)),
+    );
+  }
+
+  get api(): ApiClient | undefined {
+    return this.apiClient;
+  }
+
+  get endpoint(): Endpoint | undefined {
+    return this.apiClient?.endpoint;
+  }
+
+  get currentStatus(): RefreshStatus {
+    return this.status;
+  }
+
+  /** Points everything at a server (or at none). Another server means a clean slate and a full load. */
+  setEndpoint(endpoint: Endpoint | undefined): void {
+    const old = this.apiClient?.endpoint;
+    if (old && endpoint && old.url === endpoint.url && old.token === endpoint.token) {
+      this.events.reconnectNow();
+      return;
+    }
+    this.apiClient = endpoint ? new ApiClient(endpoint) : undefined;
+    this.reconciler.reset();
+    if (!endpoint) {
+      this.events.disconnect();
+      this.updatePolling();
+      return;
+    }
+    this.log.info(`refresh: connecting to ${endpoint.url}`);
+    this.events.connect(endpoint);
+    this.updatePolling();
+  }
+
+  setViewVisible(visible: boolean): void {
+    if (visible === this.viewVisible) return;
+    this.viewVisible = visible;
+    this.updatePolling();
+  }
+
+  /** A full reload now (manual refresh, config change…). */
+  refresh(reason: string): Promise<void> {
+    return this.fullReload(reason);
+  }
+
+  /** Loads a session's windows and panes unless they are known. */
+  ensureInspector(session: string): Promise<void> {
+    if (this.model.inspector(session)) return Promise.resolve();
+    return this.loadInspector(session, "expand");
+  }
+
+  /** Re-reads one session's windows and panes soon (grouping bursts). */
+  scheduleInspectorReload(session: string): void {
+    const existing = this.inspectorTimers.get(session);
+    if (existing) return;
+    this.inspectorTimers.set(
+      session,
+      setTimeout(() => {
+        this.inspectorTimers.delete(session);
+        void this.loadInspector(session, "mutation");
+      }, this.options.rereadDelayMs ?? 40),
+    );
+  }
+
+  scheduleSessionsReload(): void {
+    if (this.sessionsTimer) return;
+    this.sessionsTimer = setTimeout(() => {
+      this.sessionsTimer = undefined;
+      void this.loadSessions("mutation");
+    }, this.options.rereadDelayMs ?? 40);
+  }
+
+  /** Applies patches from a seen response (HTTP) the way the stream would. */
+  applySeenResult(result: {
+    globalRev?: number;
+    sessionPatches?: SessionPatch[];
+    inspectorPatches?: InspectorPatch[];
+  }): void {
+    this.reconciler.applySeen(result);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.sessionsTimer) clearTimeout(this.sessionsTimer);
+    for (const timer of this.inspectorTimers.values()) clearTimeout(timer);
+    this.inspectorTimers.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.reconciler.dispose();
+    this.events.dispose();
+    this.statusEmitter.dispose();
+    this.renameEmitter.dispose();
+    this.eventEmitter.dispose();
+  }
+
+  private requireApi(): ApiClient {
+    if (!this.apiClient) throw new UnreachableError("no server");
+    return this.apiClient;
+  }
+
+  private note(reason: string): void {
+    this.history.push(reason);
+    if (this.history.length > 50) this.history.splice(0, this.history.length - 50);
+    this.log.debug(`refresh: ${reason}`);
+  }
+
+  private setStatus(patch: Partial<RefreshStatus>): void {
+    const next = { ...this.status, ...patch };
+    if (
+      next.connection === this.status.connection &&
+      next.loaded === this.status.loaded &&
+      next.tmuxMissing === this.status.tmuxMissing &&
+      next.error === this.status.error
+    )
+      return;
+    this.status = next;
+    this.statusEmitter.fire(next);
+  }
+
+  private updatePolling(): void {
+    const shouldPoll =
+      !this.disposed && this.apiClient !== undefined && this.viewVisible && this.status.connection !== "open";
+    if (shouldPoll && !this.pollTimer) {
+      this.pollTimer = setInterval(() => void this.fullReload("poll"), this.options.pollIntervalMs ?? 5000);
+    } else if (!shouldPoll && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+  }
+
+  /** Sessions, then the windows and panes of every session; concurrent calls share one run plus one rerun. */
+  private fullReload(reason: string): Promise<void> {
+    if (this.reload) {
+      this.reloadAgain ??= reason;
+      return this.reload;
+    }
+    this.reload = (async () => {
+      try {
+        let next: string | undefined = reason;
+        while (next !== undefined && !this.disposed) {
+          this.reloadAgain = undefined;
+          await this.runFullReload(next);
+          next = this.reloadAgain;
+        }
+      } finally {
+        this.reload = undefined;
+      }
+    })();
+    return this.reload;
+  }
+
+  private async runFullReload(reason: string): Promise<void> {
+    this.note(`full reload (${reason})`);
+    const names = await this.loadSessions(reason);
+    if (!names) return;
+    const queue = [...names];
+    const workers = Array.from(
+      { length: Math.min(this.options.concurrency ?? 4, queue.length) },
+      async () => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+          await this.loadInspector(name, reason);
+        }
+      },
+    );
+    await Promise.all(workers);
+  }
+
+  /** The sessions list; the names, or undefined when it failed. */
+  private async loadSessions(reason: string): Promise<string[] | undefined> {
+    const api = this.apiClient;
+    if (!api) return undefined;
+    try {
+      const sessions = await api.sessions();
+      if (api !== this.apiClient) return undefined;
+      this.model.replaceSessions(sessions);
+      this.setStatus({ loaded: true, tmuxMissing: false, error: undefined });
+      return sessions.map((s) => s.name);
+    } catch (error) {
+      if (api !== this.apiClient) return undefined;
+      this.onLoadError(error, `sessions (${reason})`);
+      return undefined;
+    }
+  }
+
+  private loadInspector(session: string, reason: string): Promise<void> {
+    const running = this.inspectorLoads.get(session);
+    if (running) return running;
+    const api = this.apiClient;
+    if (!api) return Promise.resolve();
+    const load = (async () => {
+      try {
+        const [windows, panes] = await Promise.all([api.windows(session), api.panes(session)]);
+        if (api !== this.apiClient) return;
+        this.model.setInspector(session, { windows, panes });
+      } catch (error) {
+        if (api !== this.apiClient) return;
+        if (error instanceof ApiError && error.code === "SESSION_NOT_FOUND") {
+          this.model.removeSession(session);
+          return;
+        }
+        this.onLoadError(error, `windows of ${session} (${reason})`);
+      } finally {
+        this.inspectorLoads.delete(session);
+      }
+    })();
+    this.inspectorLoads.set(session, load);
+    return load;
+  }
+
+  private onLoadError(error: unknown, what: string): void {
+    if (error instanceof ApiError && error.code === "TMUX_NOT_FOUND") {
+      this.model.replaceSessions([]);
+      this.setStatus({ loaded: true, tmuxMissing: true, error: error.message });
+      return;
+    }
+    const message = errorMessage(error);
+    this.log.warn(`refresh: loading ${what} failed: ${message}`);
+    this.setStatus({ error: message });
+    if (error instanceof UnreachableError) this.options.onUnreachable?.(message);
+  }
+
+  private applyPatches(sessionPatches?: SessionPatch[], inspectorPatches?: InspectorPatch[]): void {
+    this.model.batch(() => {
+      this.model.applySessionPatches(sessionPatches);
+      this.model.applyInspectorPatches(inspectorPatches);
+    });
+  }
+
+  private onSeenAck(ack: SeenAckMessage): void {
+    if (ack.error) {
+      this.log.warn(`seen ${ack.session}/${ack.scope}: ${ack.error}`);
+      return;
+    }
+    this.reconciler.applySeen(ack);
+  }
+
+  private onEvent(event: EventEnvelope): void {
+    const p = (event.payload ?? {}) as Record<string, unknown>;
+    const session = typeof p.session === "string" ? p.session : undefined;
+    if (event.type === "tmux.sessions.updated") {
+      const action = p.action;
+      if (action === "delete" && session) {
+        this.note(`event: ${session} deleted`);
+        this.model.removeSession(session);
+        this.scheduleSessionsReload();
+      } else if (action === "rename" && session && typeof p.newName === "string") {
+        this.note(`event: ${session} renamed to ${p.newName}`);
+        this.model.renameSession(session, p.newName);
+        this.renameEmitter.fire({ from: session, to: p.newName });
+        this.scheduleSessionsReload();
+      } else if (action === "window-meta" || action === "window-count" || action === "pane-count") {
+        this.note(`event: ${String(action)} ${session ?? ""}`);
+        if (session) this.scheduleInspectorReload(session);
+        this.scheduleSessionsReload();
+      } else if (action !== "activity" && action !== "seen") {
+        // create, icon, live-set, a restore…: the list is cheap to re-read.
+        this.note(`event: sessions ${String(action ?? p.source ?? "updated")}`);
+        this.scheduleSessionsReload();
+        if (session && action === "create") this.scheduleInspectorReload(session);
+      }
+    } else if (event.type === "tmux.inspector.updated") {
+      if (session && p.action !== "seen") {
+        this.note(`event: inspector ${String(p.action)} ${session}`);
+        this.scheduleInspectorReload(session);
+      }
+    }
+    this.eventEmitter.fire(event);
+  }
+}
