@@ -1,0 +1,71 @@
+// Registers every command the manifest contributes. Failures become one error notification and a log line.
+import * as vscode from "vscode";
+import type { SessionNode } from "../views/sessionsView.js";
+import type { CommandContext, TargetArg } from "./context.js";
+import * as tmux from "./tmuxCommands.js";
+
+export const EXTERNAL_TOKEN_KEY = "sentinel.server.token";
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const run =
+    <A extends unknown[]>(id: string, handler: (...args: A) => unknown) =>
+    async (...args: A) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        ctx.log.error(`${id}: ${message}`);
+        void vscode.window.showErrorMessage(`Sentinel: ${message}`, "Show Log").then((choice) => {
+          if (choice) ctx.log.show(true);
+        });
+        return undefined;
+      }
+    };
+  const commands: Record<string, (...args: never[]) => unknown> = {
+    "sentinel.refresh": () => ctx.refresh.refresh("manual"),
+    "sentinel.attach": (arg?: TargetArg) => tmux.attach(ctx, arg),
+    "sentinel.newSession": (args?: tmux.NewSessionArgs | SessionNode) =>
+      tmux.newSession(ctx, args && !("kind" in args) ? args : {}),
+    "sentinel.renameSession": (arg?: TargetArg, newName?: string) => tmux.renameSession(ctx, arg, newName),
+    "sentinel.killSession": (arg?: TargetArg) => tmux.killSession(ctx, arg),
+    "sentinel.newWindow": (arg?: TargetArg) => tmux.newWindow(ctx, arg),
+    "sentinel.selectWindow": (arg?: TargetArg) => tmux.selectWindow(ctx, arg),
+    "sentinel.renameWindow": (arg?: TargetArg, newName?: string) => tmux.renameWindow(ctx, arg, newName),
+    "sentinel.killWindow": (arg?: TargetArg) => tmux.killWindow(ctx, arg),
+    "sentinel.selectPane": (arg?: TargetArg) => tmux.selectPane(ctx, arg),
+    "sentinel.splitPaneRight": (arg?: TargetArg) => tmux.splitPane(ctx, arg, "vertical"),
+    "sentinel.splitPaneDown": (arg?: TargetArg) => tmux.splitPane(ctx, arg, "horizontal"),
+    "sentinel.killPane": (arg?: TargetArg) => tmux.killPane(ctx, arg),
+    "sentinel.markSeen": (arg?: TargetArg) => tmux.markSeen(ctx, arg),
+    "sentinel.startServer": async () => {
+      await ctx.server.start("start command");
+    },
+    "sentinel.stopServer": () => ctx.server.stop("stopped by the user"),
+    "sentinel.restartServer": async () => {
+      await ctx.server.restart("restart command");
+    },
+    "sentinel.showLog": () => ctx.log.show(),
+    "sentinel.openSettings": () =>
+      vscode.commands.executeCommand("workbench.action.openSettings", "@ext:sentinel.sentinel-vscode"),
+    "sentinel.setServerToken": async (token?: string) => {
+      const value =
+        typeof token === "string"
+          ? token
+          : await vscode.window.showInputBox({
+              title: "Sentinel Server Token",
+              prompt:
+                "The token of the external Sentinel server (setting sentinel.server.url). Kept in the OS keychain.",
+              password: true,
+              ignoreFocusOut: true,
+            });
+      if (value === undefined) return;
+      if (value.trim()) await ctx.secrets.store(EXTERNAL_TOKEN_KEY, value.trim());
+      else await ctx.secrets.delete(EXTERNAL_TOKEN_KEY);
+      if (vscode.workspace.getConfiguration("sentinel").get<string>("server.url", "").trim())
+        await ctx.server.restart("the token changed");
+    },
+  };
+  return Object.entries(commands).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, run(id, handler as (...args: unknown[]) => unknown)),
+  );
+}

@@ -1,0 +1,285 @@
+// Builds the extension's services in order and owns their disposables (after GitLens' Container): log, model,
+// server lifecycle, refresh owner, Sessions view, status bar, terminals, commands, and the test API. Nothing here
+// waits: the server is started after activate() has returned.
+import { randomBytes } from "node:crypto";
+import * as vscode from "vscode";
+import { RefreshManager } from "./client/refreshManager.js";
+import { SessionsModel } from "./client/sessionsModel.js";
+import type { CommandContext } from "./commands/context.js";
+import { Prompts } from "./commands/prompts.js";
+import { EXTERNAL_TOKEN_KEY, registerCommands } from "./commands/registerCommands.js";
+import {
+  ServerManager,
+  type ServerSettings,
+  type ServerState,
+  type ServerStateKind,
+} from "./server/serverManager.js";
+import { TerminalManager } from "./terminal/terminalManager.js";
+import type { Metrics, SentinelTestApi, ServerInfo } from "./testApi.js";
+import { ContextKey, ContextKeys } from "./views/contextKeys.js";
+import { SESSIONS_VIEW_ID, SessionsTreeProvider } from "./views/sessionsView.js";
+import { StatusBar } from "./views/statusBar.js";
+
+const LOCAL_TOKEN_KEY = "sentinel.localToken";
+/** Settings whose change means another server (or another way to reach it). */
+const SERVER_SETTINGS = [
+  "sentinel.server.url",
+  "sentinel.server.port",
+  "sentinel.dataDir",
+  "sentinel.tmuxSocket",
+];
+
+export class Container implements vscode.Disposable {
+  readonly log: vscode.LogOutputChannel;
+  readonly model = new SessionsModel();
+  readonly server: ServerManager;
+  readonly refresh: RefreshManager;
+  readonly tree: SessionsTreeProvider;
+  readonly view: vscode.TreeView<unknown>;
+  readonly statusBar = new StatusBar();
+  readonly terminals: TerminalManager;
+  readonly prompts = new Prompts();
+  readonly contextKeys = new ContextKeys();
+  readonly metrics: Metrics = {
+    activateMs: 0,
+    firstTreeRenderMs: undefined,
+    serverReadyMs: undefined,
+    attachToFirstScreenMs: [],
+  };
+  private readonly disposables: vscode.Disposable[] = [];
+  private localToken: Promise<string> | undefined;
+  private minuteTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly activatedAt: number,
+  ) {
+    this.log = vscode.window.createOutputChannel("Sentinel", { log: true });
+    const version = String(context.extension.packageJSON.version ?? "");
+    this.server = new ServerManager({
+      log: this.log,
+      serverLog: this.log,
+      serverScript: context.asAbsolutePath("dist/server.js"),
+      version,
+      settings: () => this.settings(),
+      localToken: () => this.getLocalToken(),
+      externalToken: async () => (await context.secrets.get(EXTERNAL_TOKEN_KEY)) ?? undefined,
+    });
+    this.refresh = new RefreshManager({
+      model: this.model,
+      log: this.log,
+      onUnreachable: (reason) => void this.server.checkHealth(reason),
+      onHandshakeFailure: (failure) => {
+        if (failure.status === 401) void this.server.checkHealth("events socket refused the token");
+      },
+    });
+    this.tree = new SessionsTreeProvider(this.model, this.refresh);
+    this.tree.onFirstRender = () => {
+      this.metrics.firstTreeRenderMs ??= Math.round(performance.now() - this.activatedAt);
+      this.log.info(`tree: first render with sessions ${this.metrics.firstTreeRenderMs} ms after activation`);
+    };
+    this.view = vscode.window.createTreeView(SESSIONS_VIEW_ID, {
+      treeDataProvider: this.tree,
+      showCollapseAll: true,
+    });
+    this.terminals = new TerminalManager(this.server, this.refresh, this.model, this.log, this.metrics, () =>
+      vscode.workspace.getConfiguration("sentinel").get<"panel" | "editor">("terminal.location", "panel"),
+    );
+
+    const subscriptions = [
+      this.model.onDidChange((change) => {
+        this.tree.onModelChange(change);
+        this.updateUi();
+      }),
+      this.server.onDidChangeState((state) => this.onServerState(state)),
+      this.refresh.onDidChangeStatus(() => this.updateUi()),
+      this.refresh.onDidReceiveEvent((event) => {
+        if (event.type === "tmux.guardrail.blocked")
+          this.log.info(`guardrail: ${JSON.stringify(event.payload)}`);
+      }),
+    ];
+    for (const s of subscriptions) this.disposables.push({ dispose: () => s.dispose() });
+
+    const commandContext: CommandContext = {
+      server: this.server,
+      refresh: this.refresh,
+      model: this.model,
+      terminals: this.terminals,
+      prompts: this.prompts,
+      tree: this.tree,
+      log: this.log,
+      secrets: context.secrets,
+      showView: () => vscode.commands.executeCommand(`${SESSIONS_VIEW_ID}.focus`),
+    };
+    this.disposables.push(
+      ...registerCommands(commandContext),
+      this.view.onDidChangeVisibility((e) => this.onVisibility(e.visible)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (SERVER_SETTINGS.some((key) => e.affectsConfiguration(key))) {
+          this.log.info("settings changed: reconnecting");
+          void this.server.restart("settings changed").catch(() => undefined);
+        }
+      }),
+    );
+    this.onVisibility(this.view.visible);
+    this.onServerState(this.server.state);
+
+    if (this.settings().autoStart || this.settings().externalUrl) {
+      // After activate() has returned: activation stays cheap, and the view shows "starting" meanwhile.
+      setTimeout(() => void this.server.start("activation").catch(() => undefined), 0);
+    }
+  }
+
+  settings(): ServerSettings {
+    const config = vscode.workspace.getConfiguration("sentinel");
+    const dataDir = config.get<string>("dataDir", "").trim();
+    return {
+      autoStart: config.get<boolean>("autoStart", true),
+      externalUrl: config.get<string>("server.url", "").trim(),
+      port: config.get<number>("server.port", 0),
+      dataDir: dataDir || this.context.globalStorageUri.fsPath,
+      tmuxSocket: config.get<string>("tmuxSocket", "").trim(),
+    };
+  }
+
+  /** The bundled server's token: made once and kept in SecretStorage (in memory when that is unavailable). */
+  private getLocalToken(): Promise<string> {
+    this.localToken ??= (async () => {
+      const fresh = () => randomBytes(32).toString("base64url");
+      try {
+        const stored = await this.context.secrets.get(LOCAL_TOKEN_KEY);
+        if (stored) return stored;
+        const token = fresh();
+        await this.context.secrets.store(LOCAL_TOKEN_KEY, token);
+        return token;
+      } catch (error) {
+        this.log.warn(
+          `SecretStorage unavailable (${(error as Error).message}); using a token for this window only`,
+        );
+        return fresh();
+      }
+    })();
+    return this.localToken;
+  }
+
+  private onVisibility(visible: boolean): void {
+    this.refresh.setViewVisible(visible);
+    if (this.minuteTimer) clearInterval(this.minuteTimer);
+    this.minuteTimer = undefined;
+    // Activity times are relative ("3m ago"): redraw them while they can be seen.
+    if (visible) this.minuteTimer = setInterval(() => this.tree.trigger(), 60_000);
+  }
+
+  private onServerState(state: ServerState): void {
+    this.log.debug(`server state: ${state.kind}`);
+    if (state.kind === "running") {
+      this.metrics.serverReadyMs ??= Math.round(performance.now() - this.activatedAt);
+      this.refresh.setEndpoint(state.endpoint);
+    } else if (state.kind === "stopped" || state.kind === "failed") {
+      this.refresh.setEndpoint(undefined);
+      this.model.clear();
+    }
+    this.updateUi();
+  }
+
+  private updateUi(): void {
+    const state = this.server.state;
+    const status = this.refresh.currentStatus;
+    const keys = this.contextKeys;
+    keys.set(ContextKey.ServerState, state.kind);
+    keys.set(
+      ContextKey.External,
+      state.kind === "running" ? state.source === "external" : !!this.settings().externalUrl,
+    );
+    keys.set(ContextKey.OwnsServer, state.kind === "running" && state.source === "spawned");
+    keys.set(ContextKey.TmuxMissing, status.tmuxMissing);
+    keys.set(ContextKey.SessionsLoaded, this.model.loaded);
+    keys.set(ContextKey.SessionCount, this.model.sessions().length);
+    keys.set(ContextKey.EventsConnected, status.connection === "open");
+
+    const totals = this.model.totals();
+    this.statusBar.update(state, totals, status.connection === "open");
+    this.view.badge =
+      totals.panes > 0
+        ? { value: totals.panes, tooltip: `${totals.panes} unread pane${totals.panes === 1 ? "" : "s"}` }
+        : undefined;
+    const hasRows = this.model.sessions().length > 0;
+    let message: string | undefined;
+    if (state.kind === "failed") message = `The Sentinel server failed: ${state.reason}`;
+    else if (state.kind === "starting" && hasRows)
+      message = `Restarting the Sentinel server (${state.detail})…`;
+    else if (state.kind === "connecting") message = `Connecting to ${state.url}… (${state.reason})`;
+    else if (
+      state.kind === "running" &&
+      status.connection !== "open" &&
+      status.connection !== "idle" &&
+      this.model.loaded
+    )
+      message = "Live updates are reconnecting; the list is refreshed every few seconds.";
+    if (this.view.message !== message) this.view.message = message;
+  }
+
+  testApi(): SentinelTestApi {
+    const info = (): ServerInfo => {
+      const state = this.server.state;
+      return {
+        state: state.kind,
+        url: state.kind === "running" ? state.endpoint.url : undefined,
+        pid: state.kind === "running" ? state.pid : undefined,
+        source: state.kind === "running" ? state.source : undefined,
+        version: state.kind === "running" ? state.version : undefined,
+        dataDir: this.settings().dataDir,
+        reason: state.kind === "failed" ? state.reason : state.kind === "stopped" ? state.reason : undefined,
+        spawnCount: this.server.spawnCount,
+      };
+    };
+    return {
+      state: () => this.server.state.kind,
+      serverInfo: info,
+      waitForState: (kind: ServerStateKind, timeoutMs = 10_000) =>
+        new Promise<ServerInfo>((resolve, reject) => {
+          if (this.server.state.kind === kind) return resolve(info());
+          const timer = setTimeout(() => {
+            sub.dispose();
+            reject(
+              new Error(`server state is ${this.server.state.kind}, not ${kind}, after ${timeoutMs} ms`),
+            );
+          }, timeoutMs);
+          const sub = this.server.onDidChangeState((state) => {
+            if (state.kind !== kind) return;
+            clearTimeout(timer);
+            sub.dispose();
+            resolve(info());
+          });
+        }),
+      sessionsSnapshot: () => this.model.snapshot(),
+      treeSnapshot: () => this.tree.render(),
+      refresh: () => this.refresh.refresh("test api"),
+      events: () => ({
+        state: this.refresh.events.state,
+        opens: this.refresh.events.opens,
+        refreshes: [...this.refresh.history],
+        ...this.refresh.reconciler.stats,
+      }),
+      terminals: () => this.terminals.list(),
+      contextKeys: () => this.contextKeys.snapshot(),
+      metrics: () => ({ ...this.metrics, attachToFirstScreenMs: [...this.metrics.attachToFirstScreenMs] }),
+      setConfirmAnswer: (answer) => this.prompts.setAnswer(answer),
+      confirmations: () => [...this.prompts.asked],
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.minuteTimer) clearInterval(this.minuteTimer);
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+    this.terminals.dispose();
+    this.refresh.dispose();
+    this.view.dispose();
+    this.tree.dispose();
+    this.statusBar.dispose();
+    this.model.dispose();
+    // Stops the server only when this window started it.
+    await this.server.dispose();
+    this.log.dispose();
+  }
+}

@@ -1,0 +1,315 @@
+// Sentinel terminals: one Pseudoterminal per attach (TmuxAttachment underneath), reused per session, following
+// session renames; presence (spec §1.4, §3.5) for the focused one, sent on the events socket (HTTP when it is
+// down) on every focus change and every 10 s; the "Sentinel: tmux session" terminal profile.
+import { randomUUID } from "node:crypto";
+import * as vscode from "vscode";
+import { isSessionName } from "../../protocol/validate.js";
+import type { RefreshManager } from "../client/refreshManager.js";
+import type { SessionsModel } from "../client/sessionsModel.js";
+import type { ServerManager } from "../server/serverManager.js";
+import type { Metrics } from "../testApi.js";
+import { type AttachState, TmuxAttachment } from "./attachment.js";
+
+export const TERMINAL_PROFILE_ID = "sentinel.tmux";
+const PRESENCE_HEARTBEAT_MS = 10_000;
+
+export interface TerminalInfo {
+  name: string;
+  session: string;
+  state: AttachState;
+  terminalId: string;
+  attaches: number;
+}
+
+interface Entry {
+  terminal: vscode.Terminal | undefined;
+  pty: TmuxPseudoterminal;
+  terminalId: string;
+}
+
+class TmuxPseudoterminal implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number>();
+  private readonly nameEmitter = new vscode.EventEmitter<string>();
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+  readonly onDidChangeName = this.nameEmitter.event;
+  readonly attachment: TmuxAttachment;
+  private opened = false;
+
+  constructor(
+    session: string,
+    host: Omit<ConstructorParameters<typeof TmuxAttachment>[1], "write" | "exit">,
+  ) {
+    this.attachment = new TmuxAttachment(session, {
+      ...host,
+      write: (text) => this.writeEmitter.fire(text),
+      exit: (code) => this.closeEmitter.fire(code),
+    });
+  }
+
+  open(dimensions: vscode.TerminalDimensions | undefined): void {
+    this.opened = true;
+    this.attachment.open(dimensions?.columns, dimensions?.rows);
+  }
+
+  get isOpen(): boolean {
+    return this.opened;
+  }
+
+  setDimensions(dimensions: vscode.TerminalDimensions): void {
+    this.attachment.resize(dimensions.columns, dimensions.rows);
+  }
+
+  handleInput(data: string): void {
+    this.attachment.input(data);
+  }
+
+  rename(session: string): void {
+    this.attachment.rename(session);
+    this.nameEmitter.fire(terminalName(session));
+  }
+
+  close(): void {
+    this.attachment.close();
+    this.writeEmitter.dispose();
+    this.closeEmitter.dispose();
+    this.nameEmitter.dispose();
+  }
+}
+
+export function terminalName(session: string): string {
+  return `tmux: ${session}`;
+}
+
+export class TerminalManager implements vscode.Disposable {
+  private readonly entries = new Set<Entry>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private focused: Entry | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly server: ServerManager,
+    private readonly refresh: RefreshManager,
+    private readonly model: SessionsModel,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly metrics: Metrics,
+    private readonly location: () => "panel" | "editor",
+  ) {
+    this.disposables.push(
+      vscode.window.onDidCloseTerminal((terminal) => {
+        const entry = this.find((e) => e.terminal === terminal);
+        if (!entry) return;
+        this.entries.delete(entry);
+        if (this.focused === entry) {
+          this.sendPresence(entry, false);
+          this.focused = undefined;
+        }
+        this.updateFocus();
+      }),
+      vscode.window.onDidChangeActiveTerminal(() => this.updateFocus()),
+      vscode.window.onDidChangeWindowState(() => this.updateFocus()),
+      vscode.window.registerTerminalProfileProvider(TERMINAL_PROFILE_ID, {
+        provideTerminalProfile: async () => {
+          const session = await this.pickSessionForProfile();
+          if (!session) return undefined;
+          const entry = this.createEntry(session);
+          return new vscode.TerminalProfile(this.terminalOptions(entry, session));
+        },
+      }),
+    );
+    const renames = this.refresh.onDidRenameSession((r) => this.onRename(r.from, r.to));
+    this.disposables.push({ dispose: () => renames.dispose() });
+    // A restarted server: terminals waiting to re-attach try at once.
+    const states = this.server.onDidChangeState((state) => {
+      if (state.kind === "running") for (const e of this.entries) e.pty.attachment.retryNow();
+    });
+    this.disposables.push({ dispose: () => states.dispose() });
+    // The model learns the active pane later than presence is first sent.
+    const changes = this.model.onDidChange((change) => {
+      if (this.focused && change.sessions.has(this.focused.pty.attachment.session))
+        this.sendPresence(this.focused, true, "model");
+    });
+    this.disposables.push({ dispose: () => changes.dispose() });
+  }
+
+  /** Shows the session's terminal, creating it when there is none. */
+  attach(session: string, options: { preserveFocus?: boolean } = {}): vscode.Terminal {
+    const existing = this.find((e) => e.pty.attachment.session === session && e.terminal !== undefined);
+    if (existing?.terminal) {
+      existing.terminal.show(options.preserveFocus);
+      return existing.terminal;
+    }
+    const entry = this.createEntry(session);
+    const terminal = vscode.window.createTerminal(this.terminalOptions(entry, session));
+    entry.terminal = terminal;
+    terminal.show(options.preserveFocus);
+    return terminal;
+  }
+
+  /** The open terminal of a session, if any. */
+  terminalFor(session: string): vscode.Terminal | undefined {
+    return this.find((e) => e.pty.attachment.session === session)?.terminal;
+  }
+
+  list(): TerminalInfo[] {
+    return [...this.entries].map((e) => ({
+      name: terminalName(e.pty.attachment.session),
+      session: e.pty.attachment.session,
+      state: e.pty.attachment.state,
+      terminalId: e.terminalId,
+      attaches: e.pty.attachment.attaches,
+    }));
+  }
+
+  dispose(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    for (const entry of this.entries) entry.pty.attachment.close();
+    this.entries.clear();
+  }
+
+  private find(predicate: (entry: Entry) => boolean): Entry | undefined {
+    for (const entry of this.entries) if (predicate(entry)) return entry;
+    return undefined;
+  }
+
+  private terminalOptions(entry: Entry, session: string): vscode.ExtensionTerminalOptions {
+    return {
+      name: terminalName(session),
+      pty: entry.pty,
+      iconPath: new vscode.ThemeIcon("terminal-tmux"),
+      isTransient: true,
+      location: this.location() === "editor" ? vscode.TerminalLocation.Editor : vscode.TerminalLocation.Panel,
+    };
+  }
+
+  private createEntry(session: string): Entry {
+    const requestedAt = performance.now();
+    let first = true;
+    const entry: Entry = {
+      terminal: undefined,
+      terminalId: `vscode-${randomUUID()}`,
+      pty: new TmuxPseudoterminal(session, {
+        log: this.log,
+        endpoint: () => this.server.start("terminal attach"),
+        sessionExists: async (name) => {
+          const api = this.refresh.api;
+          if (!api) return undefined;
+          try {
+            return (await api.sessions()).some((s) => s.name === name);
+          } catch {
+            return undefined;
+          }
+        },
+        onStateChange: (state, detail) => {
+          this.log.info(
+            `terminal ${terminalName(entry.pty.attachment.session)}: ${state}${detail ? ` (${detail})` : ""}`,
+          );
+          if (state === "attached") {
+            this.updateFocus(true);
+            // Its `attached` count changed; the watchtower would say so within a tick, the list says so now.
+            this.refresh.scheduleSessionsReload();
+          }
+        },
+        onFirstOutput: (sinceConnect) => {
+          if (!first) return;
+          first = false;
+          const total = Math.round(performance.now() - requestedAt);
+          this.metrics.attachToFirstScreenMs.push(total);
+          this.log.info(
+            `terminal ${terminalName(entry.pty.attachment.session)}: first screen ${total} ms after the request ` +
+              `(${Math.round(sinceConnect)} ms after connecting)`,
+          );
+        },
+      }),
+    };
+    this.entries.add(entry);
+    // A profile-created terminal is only known once VS Code opens it.
+    if (!entry.terminal) {
+      const opened = vscode.window.onDidOpenTerminal((terminal) => {
+        const options = terminal.creationOptions as vscode.ExtensionTerminalOptions;
+        if (options?.pty === entry.pty) {
+          entry.terminal = terminal;
+          opened.dispose();
+          this.updateFocus();
+        }
+      });
+      this.disposables.push(opened);
+    }
+    return entry;
+  }
+
+  private onRename(from: string, to: string): void {
+    for (const entry of this.entries) {
+      if (entry.pty.attachment.session === from) entry.pty.rename(to);
+    }
+  }
+
+  private updateFocus(force = false): void {
+    const active = vscode.window.activeTerminal;
+    const next = vscode.window.state.focused && active ? this.find((e) => e.terminal === active) : undefined;
+    if (next === this.focused && !force) return;
+    const previous = this.focused;
+    this.focused = next;
+    if (previous && previous !== next) this.sendPresence(previous, false);
+    if (next) this.sendPresence(next, true);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    if (next) {
+      this.heartbeat = setInterval(() => {
+        if (this.focused) this.sendPresence(this.focused, true, "heartbeat");
+      }, PRESENCE_HEARTBEAT_MS);
+    }
+  }
+
+  private readonly lastPresence = new Map<string, string>();
+
+  /** `model`: the active pane may have moved; sent only when the message differs from the last one. */
+  private sendPresence(entry: Entry, focused: boolean, why: "focus" | "heartbeat" | "model" = "focus"): void {
+    const session = entry.pty.attachment.session;
+    if (!isSessionName(session)) return;
+    const pane = this.model.activePane(session);
+    const message = {
+      type: "presence" as const,
+      terminalId: entry.terminalId,
+      session,
+      windowIndex: pane ? pane.windowIndex : -1,
+      paneId: pane ? pane.paneId : "",
+      visible: focused,
+      focused,
+    };
+    const key = JSON.stringify(message);
+    if (why === "model" && this.lastPresence.get(entry.terminalId) === key) return;
+    this.lastPresence.set(entry.terminalId, key);
+    if (this.refresh.events.send(message)) return;
+    const { type: _type, ...body } = message;
+    void this.refresh.api?.presence(body).catch((error: Error) => {
+      this.log.debug(`presence: ${error.message}`);
+    });
+  }
+
+  private async pickSessionForProfile(): Promise<string | undefined> {
+    const sessions = this.model.sessions().map((s) => s.name);
+    if (!sessions.length) {
+      try {
+        await this.server.start("terminal profile");
+        await this.refresh.refresh("terminal profile");
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Sentinel: ${(error as Error).message}`);
+        return undefined;
+      }
+    }
+    const names = this.model.sessions().map((s) => s.name);
+    const items: vscode.QuickPickItem[] = names.map((name) => ({
+      label: name,
+      iconPath: new vscode.ThemeIcon("terminal-tmux"),
+    }));
+    const NEW = "$(add) New session…";
+    items.push({ label: NEW, alwaysShow: true });
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: "tmux session to attach to" });
+    if (!picked) return undefined;
+    if (picked.label !== NEW) return picked.label;
+    return vscode.commands.executeCommand<string | undefined>("sentinel.newSession", { attach: false });
+  }
+}

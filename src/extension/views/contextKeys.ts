@@ -1,0 +1,33 @@
+// `setContext` keys that drive the manifest's `when` clauses (viewsWelcome, menus); each set only when it changes.
+import * as vscode from "vscode";
+
+export const ContextKey = {
+  /** stopped | starting | running | connecting | failed */
+  ServerState: "sentinel.serverState",
+  /** The extension talks to an external server (setting `sentinel.server.url`). */
+  External: "sentinel.external",
+  /** This window started the server it uses. */
+  OwnsServer: "sentinel.ownsServer",
+  TmuxMissing: "sentinel.tmuxMissing",
+  SessionsLoaded: "sentinel.sessionsLoaded",
+  SessionCount: "sentinel.sessionCount",
+  EventsConnected: "sentinel.eventsConnected",
+} as const;
+
+export class ContextKeys {
+  private readonly values = new Map<string, unknown>();
+
+  set(key: (typeof ContextKey)[keyof typeof ContextKey], value: string | number | boolean): void {
+    if (this.values.get(key) === value) return;
+    this.values.set(key, value);
+    void vscode.commands.executeCommand("setContext", key, value);
+  }
+
+  get(key: string): unknown {
+    return this.values.get(key);
+  }
+
+  snapshot(): Record<string, unknown> {
+    return Object.fromEntries(this.values);
+  }
+}
