@@ -1,6 +1,6 @@
 // Bundles the companion server (and, once it exists, the extension) with esbuild.
 // Usage: node scripts/build.mjs [--production] [--watch]
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -20,6 +20,19 @@ copyFileSync(
   join(root, "node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm"),
   join(dist, "node-sqlite3-wasm.wasm"),
 );
+
+// node-pty stays outside the bundle (native code, loaded by path). A copy of it in dist/node_modules makes dist/
+// self-contained (the server bundle resolves it there first), which is what the VSIX ships: the JS package plus
+// the prebuilt platform packages npm installed (@lydell/node-pty-<platform>-<arch>, N-API, any Node ABI).
+const ptyFrom = join(root, "node_modules/@lydell");
+const ptyTo = join(dist, "node_modules/@lydell");
+rmSync(ptyTo, { recursive: true, force: true });
+for (const name of readdirSync(ptyFrom).filter((n) => n === "node-pty" || n.startsWith("node-pty-"))) {
+  cpSync(join(ptyFrom, name), join(ptyTo, name), {
+    recursive: true,
+    filter: (src) => !/\.(d\.ts|md|map)$/.test(src),
+  });
+}
 
 // Fastify loads Ajv and fast-json-stringify only when no schema compilers are given; the server gives its own
 // (src/server/http/schemaCompilers.ts), so they are left out of the bundle: ~570 KiB less to parse at start-up.
