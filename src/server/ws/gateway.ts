@@ -15,6 +15,11 @@ import { attachEvents } from "./eventsSocket.js";
 import { attachTerminal } from "./tmuxAttach.js";
 
 export const MAX_INBOUND_FRAME = 64 * 1024;
+/**
+ * On shutdown, how long a socket has to finish its close handshake after the 1001 before it is destroyed: a
+ * client that stopped reading never answers, and its socket would hold the listener open (spec: exit within 2 s).
+ */
+export const CLOSE_GRACE_MS = 500;
 /** Upgrade response header of /ws/events: the hub epoch a client sends back as `?epoch=` with `?since=`. */
 export const EVENTS_EPOCH_HEADER = "X-Sentinel-Events-Epoch";
 
@@ -34,7 +39,7 @@ interface Disposable {
 
 export class WebSocketGateway {
   private readonly wss: WebSocketServer;
-  private readonly live = new Set<Disposable>();
+  private readonly live = new Map<Disposable, WebSocket>();
   private readonly requestIds = new WeakMap<IncomingMessage, string>();
   private closing = false;
 
@@ -181,15 +186,24 @@ export class WebSocketGateway {
   }
 
   private track(ws: WebSocket, resource: Disposable): void {
-    this.live.add(resource);
+    this.live.set(resource, ws);
     ws.once("close", () => this.live.delete(resource));
   }
 
-  /** Closes every socket with 1001 and refuses new ones. */
+  /**
+   * Closes every socket with 1001 and refuses new ones; sockets whose close handshake has not finished
+   * within CLOSE_GRACE_MS are destroyed.
+   */
   close(): void {
     this.closing = true;
-    for (const resource of [...this.live]) resource.dispose();
+    const sockets = [...this.live];
     this.live.clear();
+    for (const [resource] of sockets) resource.dispose();
+    if (sockets.length) {
+      setTimeout(() => {
+        for (const [, ws] of sockets) if (ws.readyState !== ws.CLOSED) ws.terminate();
+      }, CLOSE_GRACE_MS).unref();
+    }
     this.wss.close();
   }
 }
