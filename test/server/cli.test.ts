@@ -1,0 +1,415 @@
+// The command line of the real bundle (`node dist/server.js`): help, flag errors and their exit codes, the
+// non-loopback rule, the single ready line on stdout, graceful stop on SIGTERM/SIGINT (WebSocket clients get
+// 1001, exit 0 within 2 s), and a start on a corrupt sentinel.db.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import WebSocket from "ws";
+import { SERVER_JS } from "./serverFixture.js";
+import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
+
+const TOKEN = "cli-test-token-0123456789";
+const VERSION = (
+  JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
+).version;
+
+let tmux: TmuxFixture;
+let scratch: string;
+
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "sentinel-cli-"));
+  tmux = await startTmux();
+  await tmux.newSession("main");
+});
+
+after(async () => {
+  await tmux?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+let dirs = 0;
+/** A fresh directory under the scratch dir (removed with it). */
+function freshDir(name: string): string {
+  const dir = join(scratch, `${name}-${++dirs}`);
+  return mkdtempSync(`${dir}-`);
+}
+
+/** The environment of a child: none of the caller's Sentinel or tmux settings, HOME in the scratch dir. */
+function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith("SENTINEL_") && k !== "TMUX" && k !== "TMUX_PANE") env[k] = v;
+  }
+  env.HOME = freshDir("home");
+  env.XDG_CACHE_HOME = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion (killed after `timeoutMs`). */
+function run(args: string[], env = childEnv(), timeoutMs = 10_000): Promise<Finished> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SERVER_JS, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  ready: Record<string, unknown>;
+  url: string;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  api(path: string, init?: RequestInit): Promise<Response>;
+  /** Sends the signal (if still running) and waits for the exit; returns the exit and how long it took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+}
+
+const running = new Set<Running>();
+
+/** Starts `serve` on port 0 against the private tmux and waits for the first stdout line. */
+async function launch(options: {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+}): Promise<Running> {
+  const env = options.env ?? childEnv({ SENTINEL_TOKEN: TOKEN });
+  const child = spawn(
+    process.execPath,
+    [
+      SERVER_JS,
+      "serve",
+      "--port",
+      "0",
+      "--data-dir",
+      options.dataDir,
+      "--tmux-socket",
+      tmux.socket,
+      ...(options.args ?? []),
+    ],
+    { env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  const line = await Promise.race([
+    waitFor(
+      () => (stdout.includes("\n") ? stdout.slice(0, stdout.indexOf("\n")) : ""),
+      10_000,
+      "the ready line",
+    ),
+    exited.then(({ code }) => {
+      throw new Error(`server exited with ${code} before its ready line:\n${stderr}`);
+    }),
+  ]);
+  const ready = JSON.parse(line) as Record<string, unknown>;
+  const url = String(ready.url);
+  const handle: Running = {
+    child,
+    ready,
+    url,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    api: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${TOKEN}`);
+      return fetch(url + path, { ...init, headers });
+    },
+    stop: async (signal = "SIGTERM") => {
+      const sent = Date.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const { code, signal: by, at } = await exited;
+      running.delete(handle);
+      return { code, signal: by, ms: at - sent };
+    },
+  };
+  running.add(handle);
+  return handle;
+}
+
+after(async () => {
+  for (const r of [...running]) await r.stop("SIGKILL");
+});
+
+describe("flags", () => {
+  test("--help and -h print the usage on stdout and exit 0, touching nothing", async () => {
+    const flags = ["--help", "-h", "serve --help"];
+    const envs = flags.map(() => childEnv());
+    const results = await Promise.all(flags.map((flag, i) => run(flag.split(" "), envs[i])));
+    for (const [i, r] of results.entries()) {
+      const env = envs[i]!;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^Sentinel companion server /);
+      assert.match(r.stdout, /Usage:/);
+      for (const option of ["serve", "--host", "--port", "--data-dir", "--tmux-socket", "--help"]) {
+        assert.ok(r.stdout.includes(option), `usage mentions ${option}`);
+      }
+      assert.equal(r.stderr, "");
+      assert.equal(existsSync(join(env.HOME!, ".sentinel")), false, "help created a data dir");
+    }
+  });
+
+  test("--version prints the package version", async () => {
+    const r = await run(["--version"]);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `${VERSION}\n`);
+  });
+
+  test("an unknown flag, a missing value, a bad port or an unknown command: exit 2 with a clear message on stderr", async () => {
+    const dataDir = freshDir("data");
+    const cases: Array<[string[], RegExp]> = [
+      [["--bogus"], /Unknown option '--bogus'/],
+      [["serve", "--bogus"], /Unknown option '--bogus'/],
+      [["-x"], /Unknown option '-x'/],
+      [["serve", "--port"], /--port/],
+      [["serve", "--data-dir", dataDir, "--port", "abc"], /invalid port "abc"/],
+      [["serve", "--data-dir", dataDir, "--port", "70000"], /invalid port "70000"/],
+      [["serve", "--data-dir", dataDir, "--port", "-1"], /--port|invalid port/],
+      [["frobnicate"], /unknown command "frobnicate"/],
+      [["serve", "extra"], /unknown command "serve extra"/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const r = results[i]!;
+      assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
+      assert.match(r.stderr, /^sentinel: /, args.join(" "));
+      assert.match(r.stderr, message, args.join(" "));
+      assert.equal(r.stdout, "", args.join(" "));
+    }
+  });
+
+  test("a non-loopback host without a token: exit 2, a clear message, nothing listens", async () => {
+    const dataDir = freshDir("data");
+    writeFileSync(join(dataDir, "config.toml"), 'token = ""\n', { mode: 0o600 });
+    const [byFlag, byEnv, everywhere, blank] = await Promise.all([
+      run(["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", dataDir]),
+      run(["serve", "--data-dir", dataDir], childEnv({ SENTINEL_LISTEN: "0.0.0.0:0" })),
+      run(["serve", "--data-dir", dataDir], childEnv({ SENTINEL_LISTEN: ":0" })),
+      // A blank token in the environment is no token.
+      run(
+        ["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", dataDir],
+        childEnv({ SENTINEL_TOKEN: "   " }),
+      ),
+    ]);
+    assert.match(byFlag.stderr, /refusing to listen on non-loopback address "0\.0\.0\.0" without a token/);
+    assert.match(byFlag.stderr, /SENTINEL_TOKEN/);
+    for (const r of [byFlag, byEnv, everywhere, blank]) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^sentinel: refusing to listen/);
+      assert.equal(r.stdout, "");
+    }
+  });
+});
+
+describe("the ready line", () => {
+  test("exactly one JSON line on stdout {event,url,port,pid,version}; every log goes to stderr", async () => {
+    const dataDir = freshDir("data");
+    const server = await launch({
+      dataDir,
+      env: childEnv({ SENTINEL_TOKEN: TOKEN, SENTINEL_LOG_LEVEL: "debug" }),
+    });
+    const { ready } = server;
+    assert.deepEqual(Object.keys(ready), ["event", "url", "port", "pid", "version"]);
+    assert.equal(ready.event, "ready");
+    assert.ok(Number.isInteger(ready.port) && (ready.port as number) > 0);
+    assert.equal(ready.url, `http://127.0.0.1:${ready.port}`);
+    assert.equal(ready.pid, server.child.pid);
+    assert.equal(ready.version, VERSION);
+    // Work that logs: requests (debug logs each), an error, a WebSocket refusal.
+    const meta = (await (await server.api("/api/meta")).json()) as { data: { version: string } };
+    assert.equal(meta.data.version, VERSION);
+    assert.equal((await server.api("/api/meta", { headers: { authorization: "Bearer wrong" } })).status, 401);
+    assert.equal((await server.api("/api/tmux/sessions/nope/windows")).status, 404);
+    const stopped = await server.stop("SIGTERM");
+    assert.equal(stopped.code, 0, server.stderr());
+    assert.equal(server.stdout(), `${JSON.stringify(ready)}\n`);
+    assert.match(server.stderr(), /listening on http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(server.stderr(), /"msg":"incoming request"/, "request logs reached stderr");
+  });
+});
+
+describe("graceful stop", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    test(`${signal}: WebSocket clients get 1001, the process exits 0 within 2 s, tmux keeps the session`, async () => {
+      const server = await launch({ dataDir: freshDir("data") });
+      const terminal = await open(`${server.url.replace("http", "ws")}/ws/tmux?session=main`);
+      const events = await open(`${server.url.replace("http", "ws")}/ws/events`);
+      await waitFor(
+        async () => (await tmux.tmux("list-clients", "-F", "#{client_session}")).includes("main"),
+        5000,
+        "the tmux client of the attachment",
+      );
+      const stopped = await server.stop(signal);
+      assert.equal(stopped.code, 0, server.stderr());
+      assert.ok(stopped.ms < 2000, `exit took ${stopped.ms} ms`);
+      assert.equal((await terminal.closed).code, 1001);
+      assert.equal((await events.closed).code, 1001);
+      // The tmux session outlives the server; its attach client does not.
+      assert.ok((await tmux.tmux("list-sessions", "-F", "#{session_name}")).includes("main"));
+      await waitFor(
+        async () => !(await tmux.tmux("list-clients", "-F", "#{client_session}")).includes("main"),
+        2000,
+        "the attach client to go",
+      );
+      assert.equal(server.stdout().split("\n").filter(Boolean).length, 1);
+    });
+  }
+
+  test("a client that stopped reading during a flood does not hold the stop up", async () => {
+    await tmux.tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "flood",
+      "-x",
+      "120",
+      "-y",
+      "40",
+      "yes flood-line-with-some-padding",
+    );
+    const server = await launch({ dataDir: freshDir("data") });
+    const slow = await open(`${server.url.replace("http", "ws")}/ws/tmux?session=flood`);
+    const calm = await open(`${server.url.replace("http", "ws")}/ws/tmux?session=main`);
+    // Stop reading: the kernel buffers fill, then the server's socket buffer.
+    (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    await new Promise((r) => setTimeout(r, 1000));
+    const stopped = await server.stop("SIGTERM");
+    assert.equal(stopped.code, 0, server.stderr());
+    assert.ok(stopped.ms < 2000, `exit took ${stopped.ms} ms`);
+    assert.equal((await calm.closed).code, 1001);
+    slow.ws.terminate();
+    await tmux.tmux("kill-session", "-t", "=flood");
+  });
+
+  test("the store is flushed: what was written before SIGTERM is there after a restart", async () => {
+    const dataDir = freshDir("data");
+    const first = await launch({ dataDir });
+    const res = await first.api("/api/tmux/sessions/main/icon", {
+      method: "PATCH",
+      body: JSON.stringify({ icon: "rocket" }),
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(res.status, 204);
+    assert.equal((await first.stop("SIGTERM")).code, 0);
+    const second = await launch({ dataDir });
+    const icon = async () => {
+      const list = (await (await second.api("/api/tmux/sessions")).json()) as {
+        data: { sessions: Array<{ name: string; icon: string }> };
+      };
+      return list.data.sessions.find((s) => s.name === "main")?.icon;
+    };
+    assert.equal(await icon(), "rocket");
+    assert.equal((await second.stop("SIGTERM")).code, 0);
+  });
+});
+
+describe("a corrupt sentinel.db", () => {
+  const asideFiles = (dataDir: string) =>
+    readdirSync(dataDir).filter((f) => f.startsWith("sentinel.db.corrupt-"));
+
+  test("garbage: the server starts, says so on stderr, keeps the broken file aside and works", async () => {
+    const dataDir = freshDir("data");
+    const garbage = Buffer.from("this is not a database\n".repeat(400));
+    writeFileSync(join(dataDir, "sentinel.db"), garbage);
+    const server = await launch({ dataDir });
+    assert.match(server.stderr(), /sentinel\.db could not be opened/);
+    const aside = asideFiles(dataDir);
+    assert.equal(aside.length, 1, readdirSync(dataDir).join(" "));
+    assert.match(server.stderr(), new RegExp(aside[0]!.replace(/\./g, "\\.")));
+    assert.deepEqual(readFileSync(join(dataDir, aside[0]!)), garbage);
+    assert.equal(
+      readFileSync(join(dataDir, "sentinel.db")).subarray(0, 16).toString("latin1"),
+      "SQLite format 3\0",
+    );
+    await assertStoreWorks(server);
+    assert.equal((await server.stop()).code, 0);
+  });
+
+  test("a real database with its pages overwritten: the same", async () => {
+    const dataDir = freshDir("data");
+    const first = await launch({ dataDir });
+    assert.equal((await first.stop()).code, 0);
+    const file = join(dataDir, "sentinel.db");
+    const db = readFileSync(file);
+    assert.ok(db.length > 4096, `db is ${db.length} bytes`);
+    // Keep the 100-byte header (so it still looks like SQLite), scramble everything after it.
+    for (let i = 100; i < db.length; i++) db[i] = (i * 131 + 7) % 251;
+    writeFileSync(file, db);
+    const server = await launch({ dataDir });
+    assert.match(server.stderr(), /could not be opened/);
+    assert.equal(asideFiles(dataDir).length, 1);
+    await assertStoreWorks(server);
+    assert.equal((await server.stop()).code, 0);
+  });
+});
+
+async function assertStoreWorks(server: Running): Promise<void> {
+  const res = await server.api("/api/tmux/sessions/main/icon", {
+    method: "PATCH",
+    body: JSON.stringify({ icon: "wrench" }),
+    headers: { "content-type": "application/json" },
+  });
+  assert.equal(res.status, 204, await res.text());
+  const list = (await (await server.api("/api/tmux/sessions")).json()) as {
+    data: { sessions: Array<{ name: string; icon: string }> };
+  };
+  assert.equal(list.data.sessions.find((s) => s.name === "main")?.icon, "wrench");
+  // The fresh store is migrated: the seeded guardrail rules are there.
+  const rules = await server.api("/api/ops/guardrails/rules");
+  const text = await rules.text();
+  assert.equal(rules.status, 200, text);
+  assert.ok((JSON.parse(text) as { data: { rules: unknown[] } }).data.rules.length > 0, text);
+}
+
+interface Socket {
+  ws: WebSocket;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+async function open(url: string): Promise<Socket> {
+  const ws = new WebSocket(url, ["sentinel.v1"], { headers: { authorization: `Bearer ${TOKEN}` } });
+  ws.on("error", () => undefined);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once("message", () => resolve());
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+  return { ws, closed };
+}
