@@ -5,6 +5,7 @@
 import type { InspectorPatch, SessionPatch } from "../../protocol/activity.js";
 import type { SeenAckMessage } from "../../protocol/eventMessages.js";
 import type { EventEnvelope } from "../../protocol/events.js";
+import type { Backoff } from "../util/backoff.js";
 import { type Disposable, Emitter } from "../util/emitter.js";
 import { errorMessage, type Logger } from "../util/log.js";
 import { ApiClient, ApiError, type Endpoint, UnreachableError } from "./apiClient.js";
@@ -32,6 +33,8 @@ export interface RefreshManagerOptions {
   /** Parallel inspector loads in a full reload. */
   concurrency?: number;
   clock?: Clock;
+  /** Reconnect delays of the events socket (default 0.5 s doubling to 15 s). */
+  eventsBackoff?: Backoff;
   /** Tells the server owner that its server did not answer (it checks, and restarts or re-resolves it). */
   onUnreachable?(reason: string): void;
   /** The events socket was refused (401 after a token change, 503 while shutting down…). */
@@ -85,7 +88,11 @@ export class RefreshManager implements Disposable {
       },
       options.clock ?? systemClock,
     );
-    this.events = new EventsConnection({ log: this.log, resumeQuery: () => this.reconciler.resumeQuery() });
+    this.events = new EventsConnection({
+      log: this.log,
+      resumeQuery: () => this.reconciler.resumeQuery(),
+      ...(options.eventsBackoff ? { backoff: options.eventsBackoff } : {}),
+    });
     this.disposables.push(
       this.events.onDidOpen((info) => this.reconciler.connected(info)),
       this.events.onDidReceive((message) => {

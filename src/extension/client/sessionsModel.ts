@@ -209,15 +209,6 @@ export class SessionsModel {
     const old = this.inspectors.get(session);
     if (old && sameJson(old, next)) return;
     this.inspectors.set(session, next);
-    // Keep the session's counters in step with what the inspector shows.
-    const s = this.sessionMap.get(session);
-    if (s) {
-      const unreadPanes = next.panes.filter((p) => p.hasUnread).length;
-      const unreadWindows = next.windows.filter((w) => w.hasUnread).length;
-      if (next.windows.length && (s.unreadPanes !== unreadPanes || s.unreadWindows !== unreadWindows)) {
-        this.sessionMap.set(session, { ...s, unreadPanes, unreadWindows });
-      }
-    }
     this.mark(false, session);
   }
 
