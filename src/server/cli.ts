@@ -40,6 +40,8 @@ export interface RuntimeInfo {
   url: string;
   version: string;
   startedAt: string;
+  /** The tmux socket every tmux call uses ("" for tmux's default server): a client reuses only a match. */
+  tmuxSocket: string;
 }
 
 function writeRuntimeFile(dataDir: string, info: RuntimeInfo): string | undefined {
@@ -142,6 +144,7 @@ async function main(argv: string[]): Promise<void> {
     url: server.url,
     version: VERSION,
     startedAt: new Date().toISOString(),
+    tmuxSocket: config.tmuxSocket ?? "",
   });
   if (!runtimeFile) log.warn(`could not write ${join(config.dataDir, "runtime.json")}`);
   process.stdout.write(

@@ -32,7 +32,7 @@ describe("runtime.json", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test("is written with the pid, port, url and version, readable by the owner only", () => {
+  test("is written with the pid, port, url, version and tmux socket, readable by the owner only", () => {
     const file = join(server.dataDir, "runtime.json");
     const info = JSON.parse(readFileSync(file, "utf8"));
     assert.equal(info.pid, server.pid);
@@ -40,6 +40,7 @@ describe("runtime.json", () => {
     assert.equal(info.url, server.url);
     assert.equal(typeof info.version, "string");
     assert.ok(!Number.isNaN(Date.parse(info.startedAt)));
+    assert.equal(info.tmuxSocket, tmux.socket);
     assert.equal(statSync(file).mode & 0o777, 0o600);
   });
 

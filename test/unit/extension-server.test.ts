@@ -58,7 +58,13 @@ describe("runtime.json", () => {
       url: "http://127.0.0.1:4040",
       version: "0.1.0",
       startedAt: "2026-01-01T00:00:00Z",
+      tmuxSocket: undefined,
     });
+    assert.equal(
+      parseRuntimeInfo('{"pid":7,"port":1,"url":"http://127.0.0.1:1","version":"1","tmuxSocket":"/t/s"}')
+        ?.tmuxSocket,
+      "/t/s",
+    );
   });
 
   test("partial, garbled or foreign content is refused", () => {

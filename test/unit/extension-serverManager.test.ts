@@ -19,7 +19,7 @@ const FAKE = `
 const http = require("node:http");
 const fs = require("node:fs");
 const path = require("node:path");
-const arg = (name) => process.argv[process.argv.indexOf(name) + 1];
+const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : "");
 const dataDir = arg("--data-dir");
 const mode = process.env.FAKE_MODE || "ok";
 if (mode === "fail") { process.stderr.write("sentinel: port 4040 on 127.0.0.1 is already in use\\n"); process.exit(1); }
@@ -35,7 +35,7 @@ server.listen(Number(arg("--port")), arg("--host"), () => {
   const port = server.address().port;
   const url = "http://127.0.0.1:" + port;
   fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(path.join(dataDir, "runtime.json"), JSON.stringify({ pid: process.pid, port, url, version, startedAt: new Date().toISOString() }));
+  fs.writeFileSync(path.join(dataDir, "runtime.json"), JSON.stringify({ pid: process.pid, port, url, version, startedAt: new Date().toISOString(), tmuxSocket: arg("--tmux-socket") }));
   process.stderr.write(JSON.stringify({ level: 30, msg: "fake listening", port }) + "\\n");
   process.stdout.write(JSON.stringify({ event: "ready", url, port, pid: process.pid, version }) + "\\n");
 });
@@ -82,6 +82,7 @@ function manager(
     externalUrl?: string;
     externalToken?: string;
     maxAttempts?: number;
+    tmuxSocket?: string;
   } = {},
 ) {
   const serverLog = capture();
@@ -90,7 +91,7 @@ function manager(
     externalUrl: options.externalUrl ?? "",
     port: 0,
     dataDir: options.dataDir ?? mkdtempSync(join(dir, "data-")),
-    tmuxSocket: "",
+    tmuxSocket: options.tmuxSocket ?? "",
   };
   const states: ServerState["kind"][] = [];
   const m = new ServerManager({
@@ -161,6 +162,22 @@ describe("server manager", () => {
     const c = await otherVersion.m.start();
     assert.notEqual(c.url, b.url);
     assert.equal(otherVersion.m.spawnCount, 1);
+  });
+
+  test("no reuse of a server that talks to another tmux socket", async () => {
+    const first = manager({ tmuxSocket: "/tmp/other-tmux.sock" });
+    const a = await first.m.start();
+    const second = manager({ dataDir: first.settings.dataDir });
+    const b = await second.m.start();
+    assert.notEqual(b.url, a.url);
+    assert.equal(second.m.spawnCount, 1);
+    const third = manager({ dataDir: first.settings.dataDir, tmuxSocket: "/tmp/other-tmux.sock" });
+    await third.m.start();
+    assert.equal(
+      third.m.spawnCount,
+      1,
+      "runtime.json now names the second server, which uses the default socket",
+    );
   });
 
   test("a stale runtime.json (dead pid) is ignored", async () => {

@@ -11,6 +11,8 @@ export interface ReadyInfo {
 
 export interface RuntimeInfo extends ReadyInfo {
   startedAt: string;
+  /** The tmux socket the server uses, "" for tmux's default; undefined when the server did not say. */
+  tmuxSocket: string | undefined;
 }
 
 const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536;
@@ -65,6 +67,7 @@ export function parseRuntimeInfo(text: string): RuntimeInfo | undefined {
     pid: value.pid,
     version: value.version,
     startedAt: typeof value.startedAt === "string" ? value.startedAt : "",
+    tmuxSocket: typeof value.tmuxSocket === "string" ? value.tmuxSocket : undefined,
   };
 }
 

@@ -285,6 +285,13 @@ export class ServerManager implements Disposable {
       return undefined;
     }
     if (settings.port && info.port !== settings.port) return undefined;
+    // It must talk to the same tmux server (a server that does not say is taken to use the default one).
+    if ((info.tmuxSocket ?? "") !== settings.tmuxSocket) {
+      this.deps.log.info(
+        `server: not reusing ${info.url} (pid ${info.pid}): tmux socket "${info.tmuxSocket ?? ""}", this window uses "${settings.tmuxSocket}"`,
+      );
+      return undefined;
+    }
     const endpoint = { url: info.url, token };
     try {
       await new ApiClient(endpoint).meta(1500);
