@@ -15,6 +15,8 @@ export interface StatusMessage {
   type: "status";
   state: "attached";
   session: string;
+  /** Only on `/ws/tmux?record=1`: the id of the recording of this client (`/api/recordings/{id}`). */
+  recordingId?: string;
 }
 
 export interface ErrorMessage {

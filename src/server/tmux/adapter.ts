@@ -128,9 +128,10 @@ export class Tmux {
     return this.socketPath ? ["-S", this.socketPath] : [];
   }
 
-  /** argv (after the binary) of a `tmux attach` client for a PTY. */
-  attachArgs(session: string): string[] {
-    return [...this.serverArgs(), "attach-session", "-t", sessionTarget(session)];
+  /** argv (after the binary) of a `tmux attach` client for a PTY; `flags` are client flags (`-f`). */
+  attachArgs(session: string, flags: string[] = []): string[] {
+    const f = flags.length ? ["-f", flags.join(",")] : [];
+    return [...this.serverArgs(), "attach-session", ...f, "-t", sessionTarget(session)];
   }
 
   childEnv(): NodeJS.ProcessEnv {
@@ -311,6 +312,25 @@ export class Tmux {
 
   async capturePane(target: string, startLine: number): Promise<string> {
     return this.run(["capture-pane", "-p", "-t", target, "-S", String(startLine)]);
+  }
+
+  /**
+   * Size of the session's active window and the rows its status line takes: a client that shows the window
+   * whole is `width` × `height + statusLines`.
+   */
+  async activeWindowSize(session: string): Promise<{ width: number; height: number; statusLines: number }> {
+    const out = await this.run([
+      "display-message",
+      "-p",
+      "-t",
+      sessionScopeTarget(session),
+      `#{window_width}${SEP}#{window_height}${SEP}#{status}`,
+    ]);
+    const [row] = rows(out, 3);
+    if (!row) throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
+    const status = row[2]!.trim();
+    const statusLines = status === "off" ? 0 : status === "on" ? 1 : int(status);
+    return { width: int(row[0]), height: int(row[1]), statusLines };
   }
 
   async setSessionOption(session: string, option: string, value: string): Promise<void> {

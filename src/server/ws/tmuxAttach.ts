@@ -1,8 +1,7 @@
-// One `/ws/tmux` attachment (spec §2 with Appendix A's fixes): a `tmux attach` client in a PTY, its output
-// coalesced into binary frames, keyboard bytes and resize frames from the socket, pings, and backpressure
-// that pauses the PTY while the socket is congested. Owns the PTY, the coalescer and its timers.
-import type * as NodePty from "@lydell/node-pty";
-import type { IPty } from "@lydell/node-pty";
+// One `/ws/tmux` attachment (spec §2 with Appendix A's fixes): a `tmux attach` client in a PTY (terminalPipe.ts:
+// coalesced binary frames, backpressure that pauses the PTY while the socket is congested), keyboard bytes and
+// resize frames from the socket, pings. With `?record=1` the frames the client is sent, its resizes and (when
+// input capture is on) its keys are recorded as they happen.
 import type { FastifyBaseLogger } from "fastify";
 import { Value } from "typebox/value";
 import type { RawData, WebSocket } from "ws";
@@ -14,14 +13,20 @@ import {
   TERMINAL_LIMITS,
 } from "../../protocol/terminal.js";
 import type { Tmux } from "../tmux/adapter.js";
-import { OutputCoalescer } from "./outputCoalescer.js";
+import { TerminalPipe } from "./terminalPipe.js";
 
-// The native PTY module is loaded on the first attach, not at start-up.
-let ptyModule: typeof NodePty | undefined;
-const spawn: typeof NodePty.spawn = (...args) => {
-  ptyModule ??= require("@lydell/node-pty") as typeof NodePty;
-  return ptyModule.spawn(...args);
-};
+/** What a recording of one client takes from its attachment. */
+export interface TerminalTap {
+  readonly id: string;
+  /** A frame as the client was sent it. */
+  output(frame: Buffer): void;
+  input(bytes: Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** Bytes the tap has not written yet: counted with the socket's for backpressure. */
+  backlog(): number;
+  /** The attachment ended; `exitCode` is set when the tmux client exited by itself. */
+  end(exitCode: number | undefined): void;
+}
 
 export interface AttachOptions {
   tmux: Tmux;
@@ -34,10 +39,13 @@ export interface AttachOptions {
   /** Resume once the socket has drained below this. */
   lowWatermark?: number;
   pingIntervalMs?: number;
+  /** Starts a recording of this client at its initial size (`?record=1`); may throw. */
+  record?: (size: { cols: number; rows: number }) => TerminalTap;
+  /** Keyboard bytes, for the session's recordings that capture input. */
+  onInput?: (bytes: Buffer) => void;
 }
 
 export const MAX_CONTROL_FRAME = 8 * 1024;
-const DRAIN_POLL_MS = 10;
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(value)));
 
@@ -50,59 +58,42 @@ export function clampSize(cols: number, rows: number): { cols: number; rows: num
 
 export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose(): void } {
   const { tmux, session, log } = options;
-  const high = options.highWatermark ?? 1024 * 1024;
-  const low = options.lowWatermark ?? 256 * 1024;
   const size = clampSize(
     options.cols ?? DEFAULT_TERMINAL_SIZE.cols,
     options.rows ?? DEFAULT_TERMINAL_SIZE.rows,
   );
 
-  let pty: IPty | undefined;
-  let paused = false;
-  let drainTimer: NodeJS.Timeout | undefined;
   let finished = false;
-  const disposables: Array<() => void> = [];
+  let tap: TerminalTap | undefined;
+  let exitCode: number | undefined;
 
-  const sendFrame = (frame: Buffer) => {
-    if (ws.readyState !== ws.OPEN) return;
-    ws.send(frame, { binary: true });
-    if (!paused && ws.bufferedAmount > high) {
-      paused = true;
-      pty?.pause();
-      waitForDrain();
-    }
-  };
-  const coalescer = new OutputCoalescer(sendFrame);
-
-  const waitForDrain = () => {
-    drainTimer = setTimeout(() => {
-      drainTimer = undefined;
-      if (finished) return;
-      if (ws.bufferedAmount < low) {
-        paused = false;
-        pty?.resume();
-      } else {
-        waitForDrain();
-      }
-    }, DRAIN_POLL_MS);
-  };
+  const pipe = new TerminalPipe({
+    tmux,
+    session,
+    ...size,
+    log,
+    ...(options.highWatermark !== undefined ? { highWatermark: options.highWatermark } : {}),
+    ...(options.lowWatermark !== undefined ? { lowWatermark: options.lowWatermark } : {}),
+    output: (frame) => {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(frame, { binary: true });
+      tap?.output(frame);
+    },
+    pending: () => ws.bufferedAmount + (tap?.backlog() ?? 0),
+    // Any end of the tmux client (detach, session killed, EIO race) is a normal end: 1000 "done".
+    onExit: (code) => {
+      log.info({ session, exitCode: code }, "terminal detached");
+      exitCode = code;
+      finish(1000, "done");
+    },
+  });
 
   const finish = (code: number, reason: string) => {
     if (finished) return;
     finished = true;
-    if (drainTimer) clearTimeout(drainTimer);
     clearInterval(ping);
-    for (const d of disposables.splice(0)) d();
-    if (code === 1000) coalescer.flush();
-    coalescer.dispose();
-    if (pty) {
-      try {
-        pty.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-      pty = undefined;
-    }
+    pipe.dispose(code === 1000);
+    tap?.end(exitCode);
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
   };
 
@@ -111,11 +102,12 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
   };
 
   const onMessage = (data: RawData, isBinary: boolean) => {
-    if (finished || !pty) return;
+    if (finished || !pipe.running) return;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     if (isBinary) {
-      // node-pty writes strings and Buffers alike to the PTY socket; a Buffer keeps the bytes exact.
-      pty.write(bytes as unknown as string);
+      pipe.write(bytes);
+      tap?.input(bytes);
+      options.onInput?.(bytes);
       return;
     }
     if (bytes.length > MAX_CONTROL_FRAME) {
@@ -136,11 +128,12 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
     if (!Value.Check(ResizeMessage, message)) return;
     if (!(message.cols > 0 && message.rows > 0)) return;
     const next = clampSize(message.cols, message.rows);
-    try {
-      pty.resize(next.cols, next.rows);
-    } catch (error) {
-      log.debug({ err: error, session }, "resize failed");
+    if (tap) {
+      // Output drawn at the old size is recorded before the `r` event, the redraw after it.
+      pipe.flush();
+      tap.resize(next.cols, next.rows);
     }
+    pipe.resize(next.cols, next.rows);
   };
 
   const ping = setInterval(() => {
@@ -155,42 +148,26 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
   });
 
   const start = async () => {
-    // Best-effort: web terminals want tmux mouse support, set before the client attaches (spec §2.2 step 2).
-    // The seed's rewriting of the global mouse bindings (§2.2 step 1) is left out: it edits the user's tmux
-    // key tables, which a VS Code terminal does not need.
-    await tmux.setSessionOption(session, "mouse", "on").catch(() => undefined);
     if (finished) return;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(tmux.childEnv())) if (v !== undefined) env[k] = v;
-    env.TERM ||= "xterm-256color";
-    env.LANG ||= "C.UTF-8";
+    if (options.record) {
+      try {
+        tap = options.record(size);
+      } catch (error) {
+        log.error({ err: error, session }, "unable to start recording");
+        sendJson({ type: "error", code: "RECORDING_FAILED", message: "unable to start recording" });
+        finish(1011, "recording failed");
+        return;
+      }
+    }
     try {
-      pty = spawn(tmux.binary, tmux.attachArgs(session), {
-        name: "xterm-256color",
-        cols: size.cols,
-        rows: size.rows,
-        cwd: process.env.HOME || process.cwd(),
-        env,
-        encoding: null,
-      });
+      if (!(await pipe.start())) return;
     } catch (error) {
       log.error({ err: error, session }, "unable to start terminal");
       sendJson({ type: "error", code: "PTY_FAILED", message: "unable to start terminal" });
       finish(1011, "pty start failed");
       return;
     }
-    sendJson({ type: "status", state: "attached", session });
-    const data = pty.onData((chunk) => coalescer.push(chunk as unknown as Buffer));
-    // Any end of the tmux client (detach, session killed, EIO race) is a normal end: 1000 "done".
-    const exit = pty.onExit(({ exitCode }) => {
-      log.info({ session, exitCode }, "terminal detached");
-      pty = undefined;
-      finish(1000, "done");
-    });
-    disposables.push(
-      () => data.dispose(),
-      () => exit.dispose(),
-    );
+    sendJson({ type: "status", state: "attached", session, ...(tap ? { recordingId: tap.id } : {}) });
   };
   start().catch((error) => {
     log.error({ err: error, session }, "terminal failed");

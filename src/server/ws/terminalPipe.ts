@@ -1,0 +1,185 @@
+// A `tmux attach` client in a PTY, shared by every terminal consumer (/ws/tmux, the stream endpoint
+// /api/sessions/{id}/ws, headless recordings): spawns it with the server's tmux environment, hands its output
+// on (coalesced into paced frames for sockets, or chunk by chunk), and pauses the PTY while the consumer's
+// downstream (a socket's buffer, a recorder's backlog) is above a high watermark.
+import type * as NodePty from "@lydell/node-pty";
+import type { IDisposable, IPty } from "@lydell/node-pty";
+import type { FastifyBaseLogger } from "fastify";
+import type { Tmux } from "../tmux/adapter.js";
+import { OutputCoalescer } from "./outputCoalescer.js";
+
+// The native PTY module is loaded on the first attach, not at start-up.
+let ptyModule: typeof NodePty | undefined;
+const spawn: typeof NodePty.spawn = (...args) => {
+  ptyModule ??= require("@lydell/node-pty") as typeof NodePty;
+  return ptyModule.spawn(...args);
+};
+
+export interface TerminalPipeOptions {
+  tmux: Tmux;
+  session: string;
+  cols: number;
+  rows: number;
+  log: FastifyBaseLogger;
+  /** `attach-session -f` client flags, e.g. `ignore-size` and `read-only` for a recorder. */
+  attachFlags?: string[];
+  /** Turn tmux mouse support on for the session before attaching (web terminals want it). Default true. */
+  mouse?: boolean;
+  /** Gather output into paced frames of at most 64 KiB (sockets); false hands on each PTY read as it comes. */
+  coalesce?: boolean;
+  /** Receives the output, in order. */
+  output(chunk: Buffer): void;
+  /** Bytes waiting downstream of `output`. */
+  pending(): number;
+  /** Pause the PTY while `pending()` is above this. */
+  highWatermark?: number;
+  /** Resume once it is below this. */
+  lowWatermark?: number;
+  /** The tmux client exited by itself (detached, session killed, server gone). */
+  onExit(exitCode: number): void;
+}
+
+export class PtyStartError extends Error {
+  constructor(cause: unknown) {
+    super("unable to start terminal", { cause });
+  }
+}
+
+const DRAIN_POLL_MS = 10;
+
+export class TerminalPipe {
+  private pty: IPty | undefined;
+  private readonly coalescer: OutputCoalescer | undefined;
+  private readonly high: number;
+  private readonly low: number;
+  private paused = false;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private subscriptions: IDisposable[] = [];
+  /** Keys that arrived before the tmux client was started. */
+  private early: Buffer[] = [];
+  private _size: { cols: number; rows: number };
+
+  constructor(private readonly options: TerminalPipeOptions) {
+    this.high = options.highWatermark ?? 1024 * 1024;
+    this.low = options.lowWatermark ?? 256 * 1024;
+    this._size = { cols: options.cols, rows: options.rows };
+    if (options.coalesce !== false) this.coalescer = new OutputCoalescer((frame) => this.deliver(frame));
+  }
+
+  get size(): { cols: number; rows: number } {
+    return { ...this._size };
+  }
+
+  get running(): boolean {
+    return this.pty !== undefined;
+  }
+
+  /**
+   * Spawns the tmux client. Resolves false when the pipe was disposed meanwhile; throws PtyStartError when the
+   * PTY cannot be started.
+   */
+  async start(): Promise<boolean> {
+    const { tmux, session } = this.options;
+    // Best-effort, and before the client attaches (spec §2.2 step 2). The seed's rewriting of the global mouse
+    // bindings (§2.2 step 1) is left out: it edits the user's tmux key tables, which we do not need.
+    if (this.options.mouse !== false)
+      await tmux.setSessionOption(session, "mouse", "on").catch(() => undefined);
+    if (this.disposed) return false;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(tmux.childEnv())) if (v !== undefined) env[k] = v;
+    env.TERM ||= "xterm-256color";
+    env.LANG ||= "C.UTF-8";
+    let pty: IPty;
+    try {
+      pty = spawn(tmux.binary, tmux.attachArgs(session, this.options.attachFlags), {
+        name: "xterm-256color",
+        cols: this._size.cols,
+        rows: this._size.rows,
+        cwd: process.env.HOME || process.cwd(),
+        env,
+        encoding: null,
+      });
+    } catch (error) {
+      throw new PtyStartError(error);
+    }
+    this.pty = pty;
+    for (const bytes of this.early.splice(0)) pty.write(bytes as unknown as string);
+    this.subscriptions.push(
+      pty.onData((chunk) => {
+        const bytes = chunk as unknown as Buffer;
+        if (this.coalescer) this.coalescer.push(bytes);
+        else this.deliver(bytes);
+      }),
+      pty.onExit(({ exitCode }) => {
+        this.pty = undefined;
+        if (!this.disposed) this.options.onExit(exitCode);
+      }),
+    );
+    return true;
+  }
+
+  /**
+   * Keyboard bytes to the tmux client (kept until it has started). A Buffer keeps them exact: node-pty writes
+   * Buffers as they are.
+   */
+  write(bytes: Buffer): void {
+    if (this.pty) this.pty.write(bytes as unknown as string);
+    else if (!this.disposed && this.early.length < 256) this.early.push(bytes);
+  }
+
+  resize(cols: number, rows: number): void {
+    this._size = { cols, rows };
+    try {
+      this.pty?.resize(cols, rows);
+    } catch (error) {
+      this.options.log.debug({ err: error, session: this.options.session }, "resize failed");
+    }
+  }
+
+  /** Sends whatever output the coalescer holds now. */
+  flush(): void {
+    this.coalescer?.flush();
+  }
+
+  /** Kills the tmux client (the session keeps running). With `flush`, held output is handed on first. */
+  dispose(flush = false): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.early = [];
+    if (flush) this.coalescer?.flush();
+    this.coalescer?.dispose();
+    if (this.pty) {
+      try {
+        this.pty.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      this.pty = undefined;
+    }
+  }
+
+  private deliver(chunk: Buffer): void {
+    this.options.output(chunk);
+    if (!this.paused && !this.disposed && this.options.pending() > this.high) {
+      this.paused = true;
+      this.pty?.pause();
+      this.waitForDrain();
+    }
+  }
+
+  private waitForDrain(): void {
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      if (this.disposed) return;
+      if (this.options.pending() < this.low) {
+        this.paused = false;
+        this.pty?.resume();
+      } else {
+        this.waitForDrain();
+      }
+    }, DRAIN_POLL_MS);
+  }
+}
