@@ -2,6 +2,7 @@
 // connection-level messages of this port (`events.reconcile`, see docs/decisions/0003-events.md).
 import type { InspectorPatch, SessionPatch } from "./activity.js";
 import type { GuardrailBlockedPayload } from "./guardrails.js";
+import type { RecordingUpdatedPayload } from "./recording.js";
 
 export interface EventEnvelope<P = unknown> {
   /** Process-wide, monotonic, starting at 1; 0 for connection-level messages (`events.ready`, `events.reconcile`). */
@@ -25,6 +26,7 @@ export const EventType = {
   ActivityUpdated: "tmux.activity.updated",
   TimelineUpdated: "tmux.timeline.updated",
   GuardrailBlocked: "tmux.guardrail.blocked",
+  RecordingUpdated: "recording.updated",
 } as const;
 
 /** The first message on every connection; not published through the hub, so its eventId is 0 (§3.1). */
@@ -124,6 +126,7 @@ export interface EventPayloadMap {
   "tmux.activity.updated": ActivityUpdatedPayload;
   "tmux.timeline.updated": TimelineUpdatedPayload;
   "tmux.guardrail.blocked": GuardrailBlockedPayload;
+  "recording.updated": RecordingUpdatedPayload;
 }
 
 export type PayloadOf<T extends string> = T extends keyof EventPayloadMap ? EventPayloadMap[T] : unknown;

@@ -19,6 +19,7 @@ import { registerGuardrailRoutes } from "./http/guardrailRoutes.js";
 import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
 import { registerMetaRoutes } from "./http/metaRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
+import { registerRecordingRoutes } from "./http/recordingRoutes.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "./http/requestId.js";
 import { schemaCompilers } from "./http/schemaCompilers.js";
 import { registerSessionRoutes } from "./http/sessionRoutes.js";
@@ -113,6 +114,7 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     registerSessionRoutes(typed, ctx);
     registerWindowRoutes(typed, ctx);
     registerGuardrailRoutes(typed, ctx);
+    registerRecordingRoutes(typed, ctx);
     if (benchEventsEnabled()) registerBenchRoutes(typed, ctx);
   });
   return app;

@@ -16,6 +16,15 @@ export interface AuthThrottleConfig {
   windowMs: number;
 }
 
+export interface RecordingConfig {
+  /** Largest cast file, in bytes; a recording stops with a `limit: size` marker when it gets there. */
+  maxBytes: number;
+  /** Longest recording, in seconds; then it stops with a `limit: duration` marker. */
+  maxDurationSeconds: number;
+  /** Recordings that may run at once. */
+  maxActive: number;
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -31,6 +40,12 @@ export interface ServerConfig {
   authThrottle: AuthThrottleConfig;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /**
+   * Accept `?token=` on the terminal stream endpoint `/api/sessions/{id}/ws` (its clients may have no other way).
+   * Off by default: the Sentinel protocol never takes tokens in URLs (spec §5.2). Such URLs are never logged.
+   */
+  allowQueryToken: boolean;
+  recording: RecordingConfig;
 }
 
 export class ConfigError extends Error {}
@@ -83,7 +98,18 @@ token = "${token}"
 # log_level = "info"
 # rate_limit_per_minute = 6000
 # auth_failures_per_minute = 20
+# allow_query_token = false
+# recording_max_bytes = 268435456
+# recording_max_duration_seconds = 14400
 `;
+}
+
+/** `1 true yes on` / `0 false no off` (spec §10); anything else is the default. */
+function bool(value: string | undefined, fallback: boolean): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === "1" || v === "true" || v === "yes" || v === "on") return true;
+  if (v === "0" || v === "false" || v === "no" || v === "off") return false;
+  return fallback;
 }
 
 function positiveInt(value: string | undefined, fallback: number): number {
@@ -168,6 +194,15 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
       pick("SENTINEL_REFRESH_TOKEN_TTL", "refresh_token_ttl_seconds"),
       7 * 86400,
     ),
+    allowQueryToken: bool(pick("SENTINEL_ALLOW_QUERY_TOKEN", "allow_query_token"), false),
+    recording: {
+      maxBytes: positiveInt(pick("SENTINEL_RECORDING_MAX_BYTES", "recording_max_bytes"), 256 * 1024 * 1024),
+      maxDurationSeconds: positiveInt(
+        pick("SENTINEL_RECORDING_MAX_DURATION_SECONDS", "recording_max_duration_seconds"),
+        4 * 3600,
+      ),
+      maxActive: positiveInt(pick("SENTINEL_RECORDING_MAX_ACTIVE", "recording_max_active"), 16),
+    },
   };
 }
 

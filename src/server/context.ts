@@ -7,6 +7,7 @@ import type { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
 import type { EventHub } from "./events/hub.js";
 import type { Guardrails } from "./guardrails/service.js";
+import type { RecordingManager } from "./recording/manager.js";
 import type { Store } from "./store/database.js";
 import type { SessionsRepo } from "./store/sessionsRepo.js";
 import type { Tmux } from "./tmux/adapter.js";
@@ -23,6 +24,7 @@ export interface AppContext {
   events: EventHub;
   activity: ActivityTracker;
   guardrails: Guardrails;
+  recordings: RecordingManager;
 }
 
 /** Unread and presence state (the watchtower implements it); shared by the HTTP routes and /ws/events. */

@@ -8,6 +8,8 @@ import type { ServerConfig } from "./config.js";
 import type { AppContext } from "./context.js";
 import { EventHub } from "./events/hub.js";
 import { Guardrails } from "./guardrails/service.js";
+import { RecordingManager } from "./recording/manager.js";
+import { RecordingStore } from "./recording/store.js";
 import { Store } from "./store/database.js";
 import { GuardrailsRepo } from "./store/guardrailsRepo.js";
 import { SessionsRepo } from "./store/sessionsRepo.js";
@@ -28,17 +30,25 @@ export async function startServer(config: ServerConfig, version: string): Promis
     info: (m) => log.info(m),
     warn: (m) => log.warn(m),
   });
+  const tmux = new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {});
+  const events = new EventHub();
+  // Repairs what a crash left (recordings cut short are closed as interrupted) before anything records.
+  const recordingStore = RecordingStore.open(config.dataDir, {
+    info: (m) => log.info(m),
+    warn: (m) => log.warn(m),
+  });
   const ctx: AppContext = {
     config,
     version,
     log,
-    tmux: new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {}),
+    tmux,
     store,
     sessions: new SessionsRepo(store),
     auth: new Authenticator(config.token, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     throttle: new AuthThrottle(config.authThrottle.maxFailures, config.authThrottle.windowMs),
-    events: new EventHub(),
+    events,
     guardrails: new Guardrails(new GuardrailsRepo(store), log),
+    recordings: new RecordingManager({ store: recordingStore, tmux, events, log, config: config.recording }),
   };
   let gateway: WebSocketGateway | undefined;
   try {
@@ -60,7 +70,10 @@ export async function startServer(config: ServerConfig, version: string): Promis
     ctx,
     close: () => {
       closed ??= (async () => {
+        // Recordings end as "server-shutdown" (not as their clients' closes), with every file closed.
+        const recordingsClosed = ctx.recordings.close();
         gateway?.close();
+        await recordingsClosed;
         await app.close();
         store.close();
       })();

@@ -4,6 +4,7 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
+import { StreamCloseCode } from "../../protocol/recording.js";
 import { AUTH_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol/terminal.js";
 import { isSessionName } from "../../protocol/validate.js";
 import { hasUrlToken, type Principal, redactUrl, websocketCredential } from "../auth/authenticator.js";
@@ -12,6 +13,7 @@ import type { AppContext } from "../context.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../http/requestId.js";
 import { TmuxError } from "../tmux/errors.js";
 import { attachEvents } from "./eventsSocket.js";
+import { attachStream } from "./streamSocket.js";
 import { attachTerminal } from "./tmuxAttach.js";
 
 export const MAX_INBOUND_FRAME = 64 * 1024;
@@ -90,6 +92,7 @@ export class WebSocketGateway {
       if (this.closing) throw new HandshakeError(503, "server shutting down");
       if (url.pathname === "/ws/tmux") await this.upgradeTerminal(req, socket, head, url, remote);
       else if (url.pathname === "/ws/events") this.upgradeEvents(req, socket, head, url, remote);
+      else if (STREAM_PATH.test(url.pathname)) await this.upgradeStream(req, socket, head, url, remote);
       else throw new HandshakeError(404, "not found");
     } catch (error) {
       if (!(error instanceof HandshakeError)) throw error;
@@ -114,14 +117,29 @@ export class WebSocketGateway {
     await this.checkSession(session);
     const cols = intParam(url.searchParams.get("cols"));
     const rows = intParam(url.searchParams.get("rows"));
+    // `?record=1` records what this client sees; `&recordInput=1` its keys too (off by default: passwords).
+    const record = flagParam(url.searchParams.get("record"));
+    const recordInput = flagParam(url.searchParams.get("recordInput"));
+    if (record) {
+      try {
+        this.ctx.recordings.assertCanStart();
+      } catch (error) {
+        throw new HandshakeError(409, (error as Error).message);
+      }
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.ctx.log.info({ session, remote }, "terminal attached");
+      this.ctx.log.info({ session, remote, record }, "terminal attached");
+      const { recordings } = this.ctx;
       const attachment = attachTerminal(ws, {
         tmux: this.ctx.tmux,
         session,
         log: this.ctx.log,
         ...(cols !== undefined ? { cols } : {}),
         ...(rows !== undefined ? { rows } : {}),
+        ...(record
+          ? { record: (size) => recordings.startClient({ session, ...size, captureInput: recordInput }) }
+          : {}),
+        onInput: (bytes) => recordings.input(session, bytes),
       });
       this.track(ws, attachment);
     });
@@ -150,6 +168,87 @@ export class WebSocketGateway {
       });
       this.track(ws, subscription);
     });
+  }
+
+  /**
+   * `/api/sessions/{id}/ws` (the second document's stream). Only the origin check answers in plain HTTP (a
+   * page of another site never gets a socket); every other refusal is told the way that document's clients
+   * understand: upgrade, then close with 1008 (auth, scope, invalid id), 1000 (no such session: it has
+   * ended) or 1011 (tmux failed). A `?token=` is accepted only with `allowQueryToken`, and never logged.
+   */
+  private async upgradeStream(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    url: URL,
+    remote: string,
+  ): Promise<void> {
+    if (!originAllowed(header(req, "origin"), header(req, "host"), this.ctx.config.allowedOrigins)) {
+      throw new HandshakeError(403, "forbidden");
+    }
+    const verdict = await this.streamVerdict(req, url, remote);
+    dropAuthProtocols(req);
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if ("code" in verdict) {
+        this.ctx.log.info({ url: redactUrl(req.url ?? ""), remote, code: verdict.code }, "stream refused");
+        ws.close(verdict.code, verdict.reason);
+        return;
+      }
+      const { session } = verdict;
+      this.ctx.log.info({ session, remote }, "stream attached");
+      const cols = intParam(url.searchParams.get("cols"));
+      const rows = intParam(url.searchParams.get("rows"));
+      const stream = attachStream(ws, {
+        tmux: this.ctx.tmux,
+        session,
+        log: this.ctx.log,
+        ...(cols !== undefined ? { cols } : {}),
+        ...(rows !== undefined ? { rows } : {}),
+        onInput: (bytes) => this.ctx.recordings.input(session, bytes),
+      });
+      this.track(ws, stream);
+    });
+  }
+
+  private async streamVerdict(
+    req: IncomingMessage,
+    url: URL,
+    remote: string,
+  ): Promise<{ session: string } | { code: number; reason: string }> {
+    const policy = (reason: string) => ({ code: StreamCloseCode.Policy, reason });
+    if (this.ctx.throttle.retryAfter(remote) > 0) return policy("too many failed authentication attempts");
+    let credential = websocketCredential(header(req, "authorization"), header(req, "sec-websocket-protocol"));
+    if (hasUrlToken(req.url ?? "")) {
+      const token = url.searchParams.get("token");
+      if (!this.ctx.config.allowQueryToken || token === null) {
+        this.ctx.throttle.recordFailure(remote);
+        return policy("tokens in the URL are not accepted");
+      }
+      if (!credential.presented) credential = { presented: true, value: token };
+    }
+    const principal = this.ctx.auth.authenticate(credential);
+    if (!principal) {
+      this.ctx.throttle.recordFailure(remote);
+      return policy("unauthorized");
+    }
+    let session: string;
+    try {
+      session = decodeURIComponent(STREAM_PATH.exec(url.pathname)![1]!);
+    } catch {
+      return policy("invalid session");
+    }
+    if (!isSessionName(session)) return policy("invalid session");
+    if (principal.kind === "jwt" && principal.sessionId !== undefined && principal.sessionId !== session) {
+      return policy("forbidden");
+    }
+    try {
+      await this.checkSession(session);
+    } catch (error) {
+      if (!(error instanceof HandshakeError)) throw error;
+      if (error.status === 404) return { code: StreamCloseCode.Normal, reason: "session not found" };
+      return { code: StreamCloseCode.ServerError, reason: error.message };
+    }
+    return { session };
   }
 
   private authenticate(req: IncomingMessage, remote: string): Principal {
@@ -231,6 +330,11 @@ function handshakeFailure(wsMessage: string): [number, string, Record<string, st
   if (/Sec-WebSocket-Key/.test(wsMessage)) return [400, "missing websocket key", {}];
   return [400, "bad websocket request", {}];
 }
+
+/** The terminal stream of the second source document: `/api/sessions/{id}/ws`. */
+const STREAM_PATH = /^\/api\/sessions\/([^/]+)\/ws$/;
+
+const flagParam = (value: string | null) => value === "1" || value === "true";
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

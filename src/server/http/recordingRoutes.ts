@@ -1,0 +1,132 @@
+// Recordings (issue 6): start a headless recording of a session, list, get, the cast itself
+// (application/x-asciicast), stop, user markers, delete. The recordings themselves are in src/server/recording.
+import { createReadStream } from "node:fs";
+import {
+  AddMarkerBody,
+  isRecordingId,
+  isRecordingLabel,
+  RECORDING_CAST_CONTENT_TYPE,
+  RecordingErrorCode,
+  RecordingMessages,
+  RecordingParams,
+  type RecordingResponse,
+  type RecordingsResponse,
+  StartRecordingBody,
+} from "../../protocol/recording.js";
+import { TERMINAL_LIMITS } from "../../protocol/terminal.js";
+import { Messages } from "../../protocol/validate.js";
+import type { AppContext } from "../context.js";
+import type { HeadlessRequest } from "../recording/manager.js";
+import { ApiError, badRequest } from "./errors.js";
+import { sessionParam } from "./params.js";
+import { type ApiInstance, data } from "./types.js";
+
+const BASE = "/api/recordings";
+
+function idParam(value: string): string {
+  if (!isRecordingId(value)) throw badRequest(RecordingMessages.invalidId);
+  return value;
+}
+
+/** A JSON integer beyond what a double holds exactly was a decode error for the Go server. */
+function safeInt(value: number | undefined): number | undefined {
+  if (value !== undefined && !Number.isSafeInteger(value)) throw badRequest(Messages.invalidJson);
+  return value;
+}
+
+/** Checks the values of a start request (the schema has checked its shape). */
+export function headlessRequest(body: StartRecordingBody): HeadlessRequest {
+  const session = (body.session ?? "").trim();
+  if (!session) throw badRequest(RecordingMessages.sessionRequired);
+  sessionParam(session);
+  const cols = safeInt(body.cols);
+  const rows = safeInt(body.rows);
+  if ((cols === undefined) !== (rows === undefined)) throw badRequest(RecordingMessages.sizePair);
+  if (cols !== undefined && (cols < TERMINAL_LIMITS.minCols || cols > TERMINAL_LIMITS.maxCols)) {
+    throw badRequest(RecordingMessages.cols);
+  }
+  if (rows !== undefined && (rows < TERMINAL_LIMITS.minRows || rows > TERMINAL_LIMITS.maxRows)) {
+    throw badRequest(RecordingMessages.rows);
+  }
+  const options = body.options ?? {};
+  const title = (options.title ?? "").trim();
+  if (title && !isRecordingLabel(title)) throw badRequest(RecordingMessages.title);
+  const maxBytes = safeInt(options.maxBytes);
+  if (maxBytes !== undefined && maxBytes <= 0) throw badRequest(RecordingMessages.maxBytes);
+  const maxDurationSeconds = safeInt(options.maxDurationSeconds);
+  if (maxDurationSeconds !== undefined && maxDurationSeconds <= 0) {
+    throw badRequest(RecordingMessages.maxDuration);
+  }
+  return {
+    session,
+    ...(cols !== undefined && rows !== undefined ? { cols, rows } : {}),
+    captureInput: options.captureInput ?? false,
+    title,
+    ...(maxBytes !== undefined ? { maxBytes } : {}),
+    ...(maxDurationSeconds !== undefined ? { maxDurationSeconds } : {}),
+  };
+}
+
+export function registerRecordingRoutes(api: ApiInstance, ctx: AppContext): void {
+  const { recordings } = ctx;
+  // The path parameter is checked before the body is read (spec §0.7 order).
+  const checkIdParam = async (request: { params: unknown }) => {
+    idParam(String((request.params as { id?: unknown }).id ?? ""));
+  };
+  const found = (id: string) => {
+    const recording = recordings.get(idParam(id));
+    if (!recording) throw new ApiError(404, RecordingErrorCode.NotFound, RecordingMessages.notFound);
+    return recording;
+  };
+
+  api.post(BASE, { schema: { body: StartRecordingBody } }, async (request, reply) => {
+    const recording = await recordings.startHeadless(headlessRequest(request.body));
+    const body: RecordingResponse = { recording };
+    return reply.code(201).send(data(body));
+  });
+
+  api.get(BASE, async () => {
+    const body: RecordingsResponse = { recordings: recordings.list() };
+    return data(body);
+  });
+
+  api.get(`${BASE}/:id`, { schema: { params: RecordingParams } }, async (request) => {
+    const body: RecordingResponse = { recording: found(request.params.id) };
+    return data(body);
+  });
+
+  api.get(`${BASE}/:id/cast`, { schema: { params: RecordingParams } }, async (request, reply) => {
+    const id = idParam(request.params.id);
+    const { path, length } = await recordings.castFile(id);
+    reply
+      .code(200)
+      .type(RECORDING_CAST_CONTENT_TYPE)
+      .header("Content-Length", String(length))
+      .header("Content-Disposition", `inline; filename="${id}.cast"`)
+      .header("Cache-Control", "no-store");
+    // A running recording is read up to its last complete line: always a valid cast.
+    return reply.send(length ? createReadStream(path, { start: 0, end: length - 1 }) : "");
+  });
+
+  api.post(`${BASE}/:id/stop`, { schema: { params: RecordingParams } }, async (request) => {
+    const body: RecordingResponse = { recording: await recordings.stop(idParam(request.params.id)) };
+    return data(body);
+  });
+
+  api.post(
+    `${BASE}/:id/markers`,
+    { schema: { params: RecordingParams, body: AddMarkerBody }, preParsing: checkIdParam },
+    async (request) => {
+      const id = idParam(request.params.id);
+      const label = (request.body.label ?? "").trim();
+      if (!isRecordingLabel(label)) throw badRequest(RecordingMessages.label);
+      const body: RecordingResponse = { recording: recordings.marker(id, label) };
+      return data(body);
+    },
+  );
+
+  api.delete(`${BASE}/:id`, { schema: { params: RecordingParams } }, async (request, reply) => {
+    await recordings.remove(idParam(request.params.id));
+    return reply.code(204).send();
+  });
+}
