@@ -59,9 +59,15 @@ export class WsTerm extends BaseTerm implements Term {
     );
   }
 
-  /** Connects and waits for the status frame (spec §2.3: the first server message). */
-  static async connect(server: { port: number }, session: string, cols = 120, rows = 40): Promise<WsTerm> {
-    const url = `ws://127.0.0.1:${server.port}/ws/tmux?session=${encodeURIComponent(session)}&cols=${cols}&rows=${rows}`;
+  /** Connects and waits for the status frame (spec §2.3: the first server message); `query` is appended. */
+  static async connect(
+    server: { port: number },
+    session: string,
+    cols = 120,
+    rows = 40,
+    query = "",
+  ): Promise<WsTerm> {
+    const url = `ws://127.0.0.1:${server.port}/ws/tmux?session=${encodeURIComponent(session)}&cols=${cols}&rows=${rows}${query}`;
     const ws = new WebSocket(url, ["sentinel.v1"], {
       headers: { Authorization: `Bearer ${TOKEN}` },
       perMessageDeflate: false,

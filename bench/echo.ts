@@ -46,7 +46,7 @@ interface Subject {
 }
 
 /** One round trip in milliseconds, or undefined on timeout. */
-function roundTrip(term: Term, char: string): Promise<number | undefined> {
+export function roundTrip(term: Term, char: string): Promise<number | undefined> {
   return new Promise((resolve) => {
     let started = 0;
     const timer = setTimeout(() => {

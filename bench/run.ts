@@ -18,6 +18,7 @@ import {
   withTimeout,
 } from "./harness.js";
 import { benchMemory } from "./memory.js";
+import { benchRecording } from "./recording.js";
 import { benchThroughput } from "./throughput.js";
 
 const TOTAL_DEADLINE_MS = 290_000;
@@ -44,6 +45,7 @@ const BENCHES: Bench[] = [
     run: (w) => benchColdStart(w),
   },
   { name: "fanout", timeoutMs: 90_000, freshServer: false, selfServed: true, run: (w) => benchFanout(w) },
+  { name: "recording", timeoutMs: 120_000, freshServer: false, run: (w, s) => benchRecording(w, s!) },
 ];
 
 async function main(): Promise<number> {

@@ -24,7 +24,7 @@ const RUNS = 3;
 const RUN_TIMEOUT_MS = 60_000;
 const SESSION = "bench-tp";
 
-interface Run {
+export interface Run {
   ms: number;
   bytes: number;
   /** CPU the server process spent during the run (ws runs only). */
@@ -32,7 +32,7 @@ interface Run {
 }
 
 /** Base64 lines of random data (76 characters and a newline each), at least `size` bytes. */
-function makeFile(path: string, size: number): number {
+export function makeFile(path: string, size: number): number {
   const fd = openSync(path, "w");
   try {
     let written = 0;
@@ -48,7 +48,7 @@ function makeFile(path: string, size: number): number {
   return statSync(path).size;
 }
 
-async function runOnce(term: Term, file: string, serverPid?: number): Promise<Run> {
+export async function runOnce(term: Term, file: string, serverPid?: number): Promise<Run> {
   await waitQuiet(term, 300, 5000);
   term.write("clear\r");
   await waitQuiet(term, 300, 5000);
