@@ -102,15 +102,19 @@ export async function newSession(
     cwd = await pickFolder(ctx);
     if (cwd === undefined) return undefined;
   }
-  const created = await guardedCreate(ctx, () => api.createSession(name!, cwd || undefined));
-  if (!created) return undefined;
+  let created = name;
+  const done = await guarded(
+    ctx,
+    { question: `Create the tmux session "${name}"?`, action: "Create Session" },
+    async () => {
+      // tmux turns "." and ":" into "_": the server answers with the name tmux used.
+      created = (await api.createSession(name!, cwd || undefined))?.name || name!;
+    },
+  );
+  if (!done) return undefined;
   ctx.refresh.scheduleSessionsReload();
-  if (args.attach !== false) ctx.terminals.attach(name);
-  return name;
-}
-
-async function guardedCreate(ctx: CommandContext, call: () => Promise<unknown>): Promise<boolean> {
-  return guarded(ctx, { question: "Create this tmux session?", action: "Create" }, () => call());
+  if (args.attach !== false) ctx.terminals.attach(created);
+  return created;
 }
 
 export async function renameSession(ctx: CommandContext, arg: TargetArg, newName?: string): Promise<void> {

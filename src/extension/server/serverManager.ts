@@ -130,6 +130,18 @@ export class ServerManager implements Disposable {
     return run;
   }
 
+  /** The endpoint once the server runs, without starting it (a stopped server stays stopped). */
+  whenRunning(): Promise<Endpoint> {
+    if (this.current.kind === "running") return Promise.resolve(this.current.endpoint);
+    return new Promise((resolve) => {
+      const sub = this.stateEmitter.event((state) => {
+        if (state.kind !== "running") return;
+        sub.dispose();
+        resolve(state.endpoint);
+      });
+    });
+  }
+
   /** Stops the server this window started (others are left alone) and stays stopped until `start`. */
   async stop(reason = "stopped"): Promise<void> {
     this.generation++;

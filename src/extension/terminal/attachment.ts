@@ -12,8 +12,11 @@ export type AttachState = "connecting" | "attached" | "reconnecting" | "detached
 
 export interface AttachmentHost {
   log: Logger;
-  /** The server's endpoint once it runs (starting it if needed); rejects when it cannot. */
-  endpoint(): Promise<Endpoint>;
+  /**
+   * The server's endpoint. The first attach may start the server (rejecting when it cannot); a re-attach
+   * (`reattach`) waits for it to run again instead, so a server the user stopped stays stopped.
+   */
+  endpoint(reattach: boolean): Promise<Endpoint>;
   /** Whether the session still exists; undefined when that cannot be known now. */
   sessionExists(session: string): Promise<boolean | undefined>;
   /** Text for the terminal. */
@@ -158,7 +161,7 @@ export class TmuxAttachment {
     if (this.stateValue !== "reconnecting") this.setState("connecting");
     let endpoint: Endpoint;
     try {
-      endpoint = await this.host.endpoint();
+      endpoint = await this.host.endpoint(this.attaches > 0 || this.stateValue === "reconnecting");
     } catch (error) {
       if (generation !== this.generation) return;
       this.lost(`the Sentinel server is not available (${errorMessage(error)})`);

@@ -192,7 +192,7 @@ export class TerminalManager implements vscode.Disposable {
       terminalId: `vscode-${randomUUID()}`,
       pty: new TmuxPseudoterminal(session, {
         log: this.log,
-        endpoint: () => this.server.start("terminal attach"),
+        endpoint: (reattach) => (reattach ? this.server.whenRunning() : this.server.start("terminal attach")),
         sessionExists: async (name) => {
           const api = this.refresh.api;
           if (!api) return undefined;
