@@ -125,8 +125,9 @@ export class Container implements vscode.Disposable {
     this.onServerState(this.server.state);
 
     if (this.settings().autoStart || this.settings().externalUrl) {
-      // After activate() has returned: activation stays cheap, and the view shows "starting" meanwhile.
-      setTimeout(() => void this.server.start("activation").catch(() => undefined), 0);
+      // Only the state changes now (the view says "starting" at once, no "stopped" flicker); reading the token,
+      // probing runtime.json and spawning all happen after activate() has returned.
+      this.server.start("activation").catch(() => undefined);
     }
   }
 

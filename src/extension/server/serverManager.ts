@@ -70,7 +70,15 @@ export interface ServerManagerDeps {
   stableAfterMs?: number;
 }
 
-class StartFailure extends Error {}
+class StartFailure extends Error {
+  /** `fatal`: retrying cannot help (a refused token, a bad URL); fail at once. */
+  constructor(
+    message: string,
+    readonly fatal = false,
+  ) {
+    super(message);
+  }
+}
 
 const isAlive = (pid: number) => {
   try {
@@ -231,7 +239,7 @@ export class ServerManager implements Disposable {
       } catch (error) {
         if (generation !== this.generation) throw error;
         const reason = errorMessage(error);
-        if (error instanceof StartFailure && error.message.startsWith("unauthorized")) {
+        if (error instanceof StartFailure && error.fatal) {
           this.setState({ kind: "failed", reason });
           throw error;
         }
@@ -251,7 +259,8 @@ export class ServerManager implements Disposable {
 
   private async connectExternal(url: string, generation: number): Promise<Endpoint> {
     const clean = url.trim().replace(/\/+$/, "");
-    if (!/^https?:\/\//i.test(clean)) throw new StartFailure(`unauthorized: "${url}" is not an http(s) URL`);
+    if (!/^https?:\/\//i.test(clean))
+      throw new StartFailure(`sentinel.server.url "${url}" is not an http(s) URL`, true);
     if (this.current.kind !== "connecting")
       this.setState({ kind: "connecting", url: clean, reason: "connecting" });
     const token = (await this.deps.externalToken(clean)) ?? "";
@@ -263,9 +272,7 @@ export class ServerManager implements Disposable {
       return endpoint;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401)
-        throw new StartFailure(
-          `unauthorized: ${clean} refused the token; set it with "Sentinel: Set Server Token"`,
-        );
+        throw new StartFailure(`${clean} refused the token; set it with "Sentinel: Set Server Token"`, true);
       throw error;
     }
   }
