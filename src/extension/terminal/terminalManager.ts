@@ -206,11 +206,11 @@ export class TerminalManager implements vscode.Disposable {
           this.log.info(
             `terminal ${terminalName(entry.pty.attachment.session)}: ${state}${detail ? ` (${detail})` : ""}`,
           );
-          if (state === "attached") {
-            this.updateFocus(true);
-            // Its `attached` count changed; the watchtower would say so within a tick, the list says so now.
+          if (state === "attached") this.updateFocus(true);
+          // Attached counts changed, or the session is gone: the watchtower would say so within a tick, the list
+          // says so now.
+          if (state === "attached" || state === "detached" || state === "ended")
             this.refresh.scheduleSessionsReload();
-          }
         },
         onFirstOutput: (sinceConnect) => {
           if (!first) return;
