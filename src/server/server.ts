@@ -14,6 +14,7 @@ import { Store } from "./store/database.js";
 import { GuardrailsRepo } from "./store/guardrailsRepo.js";
 import { SessionsRepo } from "./store/sessionsRepo.js";
 import { Tmux } from "./tmux/adapter.js";
+import { ActivityService } from "./watchtower/tracker.js";
 import { WebSocketGateway } from "./ws/gateway.js";
 
 export interface RunningServer {
@@ -32,6 +33,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
   });
   const tmux = new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {});
   const events = new EventHub();
+  const activity = new ActivityService();
   // Repairs what a crash left (recordings cut short are closed as interrupted) before anything records.
   const recordingStore = RecordingStore.open(config.dataDir, {
     info: (m) => log.info(m),
@@ -47,6 +49,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
     auth: new Authenticator(config.token, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     throttle: new AuthThrottle(config.authThrottle.maxFailures, config.authThrottle.windowMs),
     events,
+    activity,
     guardrails: new Guardrails(new GuardrailsRepo(store), log),
     recordings: new RecordingManager({ store: recordingStore, tmux, events, log, config: config.recording }),
   };
@@ -58,6 +61,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
   } catch (error) {
     gateway?.close();
     await app.close().catch(() => undefined);
+    activity.close();
     store.close();
     throw error;
   }
@@ -75,6 +79,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
         gateway?.close();
         await recordingsClosed;
         await app.close();
+        activity.close();
         store.close();
       })();
       return closed;
