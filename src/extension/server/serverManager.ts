@@ -169,7 +169,9 @@ export class ServerManager implements Disposable {
    * it is gone, finds or starts another (a spawned server's exit is handled by its exit handler).
    */
   checkHealth(reason: string): Promise<void> {
-    if (this.current.kind !== "running" || this.checking) return this.checking ?? Promise.resolve();
+    // While this window stops its server on purpose, its sockets closing is no news.
+    if (this.current.kind !== "running" || this.childStopping || this.checking)
+      return this.checking ?? Promise.resolve();
     const state = this.current;
     this.checking = (async () => {
       try {
@@ -473,5 +475,6 @@ export class ServerManager implements Disposable {
       child.kill("SIGKILL");
       await exited;
     }
+    this.childStopping = false;
   }
 }
