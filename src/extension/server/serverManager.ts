@@ -94,6 +94,8 @@ export class ServerManager implements Disposable {
   private readonly stateEmitter = new Emitter<ServerState>();
   private child: ChildProcess | undefined;
   private childStopping = false;
+  /** `stop()` is under way: sockets closing is expected, not a reason to look for another server. */
+  private stopping = 0;
   private run: Promise<Endpoint> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryWake: (() => void) | undefined;
@@ -152,11 +154,16 @@ export class ServerManager implements Disposable {
 
   /** Stops the server this window started (others are left alone) and stays stopped until `start`. */
   async stop(reason = "stopped"): Promise<void> {
-    this.generation++;
-    this.cancelRetry();
-    this.run = undefined;
-    await this.stopChild();
-    this.setState({ kind: "stopped", reason });
+    this.stopping++;
+    try {
+      this.generation++;
+      this.cancelRetry();
+      this.run = undefined;
+      await this.stopChild();
+      this.setState({ kind: "stopped", reason });
+    } finally {
+      this.stopping--;
+    }
   }
 
   async restart(reason = "restart"): Promise<Endpoint> {
@@ -170,7 +177,7 @@ export class ServerManager implements Disposable {
    */
   checkHealth(reason: string): Promise<void> {
     // While this window stops its server on purpose, its sockets closing is no news.
-    if (this.current.kind !== "running" || this.childStopping || this.checking)
+    if (this.current.kind !== "running" || this.stopping > 0 || this.disposed || this.checking)
       return this.checking ?? Promise.resolve();
     const state = this.current;
     this.checking = (async () => {
@@ -403,6 +410,7 @@ export class ServerManager implements Disposable {
           return;
         }
         if (this.childStopping || this.disposed) {
+          this.childStopping = false;
           this.deps.log.info(`server: stopped (${how})`);
           return;
         }
@@ -475,6 +483,5 @@ export class ServerManager implements Disposable {
       child.kill("SIGKILL");
       await exited;
     }
-    this.childStopping = false;
   }
 }
