@@ -248,6 +248,19 @@ describe("server manager", () => {
     assert.deepEqual(states, ["starting", "running", "stopped", "starting", "running"]);
   });
 
+  test("sockets closing during a stop do not bring a server back", async () => {
+    const { m } = manager();
+    await m.start();
+    const stopping = m.stop("user");
+    // What the events socket's close reports while the server shuts down.
+    await m.checkHealth("events socket closed");
+    await stopping;
+    await m.checkHealth("events socket closed");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(m.state.kind, "stopped");
+    assert.equal(m.spawnCount, 1);
+  });
+
   test("an external server: connected with its token; a refused token fails with advice", async () => {
     const host = manager({ token: "ext-token" });
     const running = await host.m.start();
