@@ -56,4 +56,117 @@ export const migrations: Migration[] = [
       CREATE INDEX IF NOT EXISTS idx_guardrail_audit_created ON guardrail_audit (created_at DESC, id DESC);
     `,
   },
+  {
+    version: 3,
+    name: "watchtower projection, presence, journal, runtime, timeline",
+    sql: `
+      CREATE TABLE IF NOT EXISTS wt_sessions (
+        session_name TEXT PRIMARY KEY,
+        attached INTEGER NOT NULL DEFAULT 0,
+        windows INTEGER NOT NULL DEFAULT 0,
+        panes INTEGER NOT NULL DEFAULT 0,
+        session_created TEXT NOT NULL DEFAULT '',
+        activity_at TEXT NOT NULL DEFAULT '',
+        last_preview TEXT NOT NULL DEFAULT '',
+        last_preview_at TEXT NOT NULL DEFAULT '',
+        last_preview_pane_id TEXT NOT NULL DEFAULT '',
+        unread_windows INTEGER NOT NULL DEFAULT 0,
+        unread_panes INTEGER NOT NULL DEFAULT 0,
+        rev INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS wt_windows (
+        session_name TEXT NOT NULL,
+        window_index INTEGER NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        active INTEGER NOT NULL DEFAULT 0,
+        layout TEXT NOT NULL DEFAULT '',
+        window_activity_at TEXT NOT NULL DEFAULT '',
+        unread_panes INTEGER NOT NULL DEFAULT 0,
+        has_unread INTEGER NOT NULL DEFAULT 0,
+        rev INTEGER NOT NULL DEFAULT 1,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (session_name, window_index)
+      );
+      CREATE INDEX IF NOT EXISTS idx_wt_windows_activity ON wt_windows (session_name, window_activity_at DESC);
+      CREATE TABLE IF NOT EXISTS wt_panes (
+        pane_id TEXT PRIMARY KEY,
+        session_name TEXT NOT NULL,
+        window_index INTEGER NOT NULL,
+        pane_index INTEGER NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        active INTEGER NOT NULL DEFAULT 0,
+        tty TEXT NOT NULL DEFAULT '',
+        current_path TEXT NOT NULL DEFAULT '',
+        start_command TEXT NOT NULL DEFAULT '',
+        current_command TEXT NOT NULL DEFAULT '',
+        tail_hash TEXT NOT NULL DEFAULT '',
+        tail_preview TEXT NOT NULL DEFAULT '',
+        tail_captured_at TEXT NOT NULL DEFAULT '',
+        revision INTEGER NOT NULL DEFAULT 0,
+        seen_revision INTEGER NOT NULL DEFAULT 0,
+        changed_at TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_wt_panes_position ON wt_panes (session_name, window_index, pane_index);
+      CREATE INDEX IF NOT EXISTS idx_wt_panes_unread ON wt_panes (session_name, revision, seen_revision);
+      CREATE TABLE IF NOT EXISTS wt_presence (
+        terminal_id TEXT PRIMARY KEY,
+        session_name TEXT NOT NULL DEFAULT '',
+        window_index INTEGER NOT NULL DEFAULT -1,
+        pane_id TEXT NOT NULL DEFAULT '',
+        visible INTEGER NOT NULL DEFAULT 0,
+        focused INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL DEFAULT ''
+      );
+      CREATE TABLE IF NOT EXISTS wt_journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        global_rev INTEGER NOT NULL,
+        entity_type TEXT NOT NULL,
+        session_name TEXT NOT NULL,
+        window_index INTEGER NOT NULL DEFAULT -1,
+        pane_id TEXT NOT NULL DEFAULT '',
+        change_kind TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_wt_journal_rev ON wt_journal (global_rev, id);
+      CREATE TABLE IF NOT EXISTS wt_runtime (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      INSERT OR IGNORE INTO wt_runtime (key, value, updated_at)
+        VALUES ('global_rev', '0', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+      CREATE TABLE IF NOT EXISTS wt_timeline_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_name TEXT NOT NULL,
+        window_index INTEGER NOT NULL DEFAULT -1,
+        pane_id TEXT NOT NULL DEFAULT '',
+        event_type TEXT NOT NULL,
+        severity TEXT NOT NULL DEFAULT 'info',
+        command TEXT NOT NULL DEFAULT '',
+        cwd TEXT NOT NULL DEFAULT '',
+        duration_ms INTEGER NOT NULL DEFAULT 0,
+        summary TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL DEFAULT '',
+        marker TEXT NOT NULL DEFAULT '',
+        metadata_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_wt_timeline_created ON wt_timeline_events (created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS idx_wt_timeline_session ON wt_timeline_events (session_name, created_at DESC);
+      CREATE INDEX IF NOT EXISTS idx_wt_timeline_scope
+        ON wt_timeline_events (session_name, window_index, pane_id, created_at DESC);
+      CREATE INDEX IF NOT EXISTS idx_wt_timeline_type ON wt_timeline_events (event_type, created_at DESC);
+      CREATE TABLE IF NOT EXISTS wt_pane_runtime (
+        pane_id TEXT PRIMARY KEY,
+        session_name TEXT NOT NULL,
+        window_index INTEGER NOT NULL DEFAULT -1,
+        current_command TEXT NOT NULL DEFAULT '',
+        started_at TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
