@@ -1,6 +1,7 @@
 // The only module that runs tmux. Every call goes through execFile (never a shell), against the configured
 // socket, with exact targets: `=name` for sessions, `=name:index` for windows and `%N` for panes.
 import { execFile } from "node:child_process";
+import { ControlClient } from "./control.js";
 import { TmuxError, tmuxErrorFromStderr, tmuxNotFound } from "./errors.js";
 
 const SEP = "\x1f";
@@ -136,6 +137,18 @@ export class Tmux {
 
   childEnv(): NodeJS.ProcessEnv {
     return this.env;
+  }
+
+  /** A control-mode client attached to the session (`tmux -C attach-session -f flags -t =name`). */
+  openControl(session: string, flags: string[], commandTimeoutMs?: number): ControlClient {
+    return new ControlClient({
+      binary: this.binary,
+      serverArgs: this.serverArgs(),
+      env: this.env,
+      session,
+      flags,
+      ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}),
+    });
   }
 
   run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
