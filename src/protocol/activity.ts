@@ -1,4 +1,5 @@
 // Activity and unread wire shapes (spec §3.4–§3.5, §1.4–§1.5): patches carried by events, seen and presence.
+import { type Static, Type } from "typebox";
 import type { Pane, Window } from "./api.js";
 
 /** Full per-session replacement of the session's projection (§3.4). */
@@ -53,4 +54,117 @@ export interface PresenceInput {
   paneId: string;
   visible: boolean;
   focused: boolean;
+}
+
+/** `PUT /api/tmux/presence` body (§1.4): missing fields take Go's zero values; values are checked by the tracker. */
+export const PresenceBody = Type.Object(
+  {
+    terminalId: Type.Optional(Type.String()),
+    session: Type.Optional(Type.String()),
+    windowIndex: Type.Optional(Type.Integer()),
+    paneId: Type.Optional(Type.String()),
+    visible: Type.Optional(Type.Boolean()),
+    focused: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type PresenceBody = Static<typeof PresenceBody>;
+
+export interface PresenceResponse {
+  accepted: true;
+  /** RFC 3339: now + 30 s. */
+  expiresAt: string;
+}
+
+/** `POST /api/tmux/sessions/{s}/seen` body (§1.3, §3.5). A missing `windowIndex` is window 0 (Go's zero value). */
+export const SeenBody = Type.Object(
+  {
+    scope: Type.Optional(Type.String()),
+    paneId: Type.Optional(Type.String()),
+    windowIndex: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+export type SeenBody = Static<typeof SeenBody>;
+
+/** The HTTP seen answer: the ack without requestId, paneId and windowIndex (§3.5). */
+export interface SeenResponse {
+  session: string;
+  scope: string;
+  acked: boolean;
+  globalRev: number;
+  sessionPatches?: SessionPatch[];
+  inspectorPatches?: InspectorPatch[];
+}
+
+/** One journal row of `GET /api/tmux/activity/delta` (§1.5). */
+export interface ActivityChange {
+  id: number;
+  globalRev: number;
+  /** `session` (the watchtower writes nothing else). */
+  entityType: string;
+  session: string;
+  windowIndex: number;
+  paneId: string;
+  /** `activity`; this port also journals `delete` when a session vanishes. */
+  changeKind: string;
+  changedAt: string;
+}
+
+export interface ActivityDeltaResponse {
+  since: number;
+  limit: number;
+  globalRev: number;
+  /** More rows than `limit`, or `since` older than the kept journal (or newer than the server's revision). */
+  overflow: boolean;
+  changes: ActivityChange[];
+  sessionPatches?: SessionPatch[];
+  inspectorPatches?: InspectorPatch[];
+}
+
+/** `GET /api/tmux/activity/stats` (§1.5); `engine` is this port's addition (event-driven collects). */
+export interface ActivityStatsResponse {
+  globalRev: number;
+  collectTotal: number;
+  collectErrorsTotal: number;
+  lastCollectAt: string;
+  lastCollectDurationMs: number;
+  lastCollectSessions: number;
+  lastCollectChanged: number;
+  lastCollectError: string;
+  /** Raw strings of the wt_runtime keys. */
+  runtime: Record<string, string>;
+  engine: {
+    mode: "events" | "poll" | "disabled";
+    /** Control clients watching sessions now. */
+    monitors: number;
+    /** Collects, full collects and pane captures since the server started; change notices received. */
+    collects: number;
+    fullCollects: number;
+    captures: number;
+    notices: number;
+  };
+}
+
+/** One row of `GET /api/tmux/timeline` (§1.5). `metadata` is a JSON object. */
+export interface TimelineEvent {
+  id: number;
+  session: string;
+  windowIndex: number;
+  paneId: string;
+  eventType: string;
+  severity: string;
+  command: string;
+  cwd: string;
+  durationMs: number;
+  summary: string;
+  details: string;
+  marker: string;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface TimelineResponse {
+  events: TimelineEvent[];
+  hasMore: boolean;
 }

@@ -10,6 +10,7 @@ import Fastify, {
 } from "fastify";
 import { redactUrl } from "./auth/authenticator.js";
 import type { AppContext } from "./context.js";
+import { registerActivityRoutes } from "./http/activityRoutes.js";
 import { registerApiGuard } from "./http/apiGuard.js";
 import { registerAuthRoutes } from "./http/authRoutes.js";
 import { benchEventsEnabled, registerBenchRoutes } from "./http/benchRoutes.js";
@@ -113,6 +114,7 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     registerAuthRoutes(typed, ctx);
     registerSessionRoutes(typed, ctx);
     registerWindowRoutes(typed, ctx);
+    registerActivityRoutes(typed, ctx);
     registerGuardrailRoutes(typed, ctx);
     registerRecordingRoutes(typed, ctx);
     if (benchEventsEnabled()) registerBenchRoutes(typed, ctx);

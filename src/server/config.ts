@@ -25,6 +25,31 @@ export interface RecordingConfig {
   maxActive: number;
 }
 
+export interface WatchtowerConfig {
+  /** `watchtower_enabled`: off stops the collects; the APIs still answer from what is stored. */
+  enabled: boolean;
+  /**
+   * `watchtower_mode`: `events` learns of output and structure changes from tmux control-mode clients (one per
+   * session) and collects only what changed; `poll` collects everything every `tickIntervalMs`, like the Go
+   * server (ADR 0004).
+   */
+  mode: "events" | "poll";
+  /** `watchtower_tick_interval`: the period of `poll` mode, and of discovery while no tmux server runs. */
+  tickIntervalMs: number;
+  /** `watchtower_safety_interval`: in `events` mode, a full collect (every pane captured) this often. */
+  safetyIntervalMs: number;
+  /** `watchtower_debounce`: wait this long after a change notice before collecting. */
+  debounceMs: number;
+  /** `watchtower_min_collect_interval`: collects triggered by notices start at least this far apart. */
+  minCollectIntervalMs: number;
+  captureLines: number;
+  captureTimeoutMs: number;
+  journalRows: number;
+  timelineRows: number;
+  /** Most sessions watched by a control client at once; the others are seen by the safety collect. */
+  maxMonitors: number;
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -46,6 +71,7 @@ export interface ServerConfig {
    */
   allowQueryToken: boolean;
   recording: RecordingConfig;
+  watchtower: WatchtowerConfig;
 }
 
 export class ConfigError extends Error {}
@@ -117,6 +143,26 @@ function positiveInt(value: string | undefined, fallback: number): number {
   const n = Number(value.trim());
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
+
+/** A Go duration (`150ms`, `2s`, `1m30s`, `1.5s`) in milliseconds; undefined when invalid or not > 0. */
+export function parseDuration(value: string | undefined): number | undefined {
+  const v = value?.trim();
+  if (!v || !/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(v)) return undefined;
+  const unit: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
+  let total = 0;
+  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * unit[m[2]!]!;
+  return total > 0 ? total : undefined;
+}
+
+const duration = (value: string | undefined, fallback: number) => parseDuration(value) ?? fallback;
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -202,6 +248,31 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
         4 * 3600,
       ),
       maxActive: positiveInt(pick("SENTINEL_RECORDING_MAX_ACTIVE", "recording_max_active"), 16),
+    },
+    watchtower: {
+      enabled: bool(pick("SENTINEL_WATCHTOWER_ENABLED", "watchtower_enabled"), true),
+      mode: pick("SENTINEL_WATCHTOWER_MODE", "watchtower_mode")?.toLowerCase() === "poll" ? "poll" : "events",
+      tickIntervalMs: duration(pick("SENTINEL_WATCHTOWER_TICK_INTERVAL", "watchtower_tick_interval"), 1000),
+      safetyIntervalMs: duration(
+        pick("SENTINEL_WATCHTOWER_SAFETY_INTERVAL", "watchtower_safety_interval"),
+        10_000,
+      ),
+      debounceMs: duration(pick("SENTINEL_WATCHTOWER_DEBOUNCE", "watchtower_debounce"), 50),
+      minCollectIntervalMs: duration(
+        pick("SENTINEL_WATCHTOWER_MIN_COLLECT_INTERVAL", "watchtower_min_collect_interval"),
+        250,
+      ),
+      captureLines: positiveInt(pick("SENTINEL_WATCHTOWER_CAPTURE_LINES", "watchtower_capture_lines"), 80),
+      captureTimeoutMs: duration(
+        pick("SENTINEL_WATCHTOWER_CAPTURE_TIMEOUT", "watchtower_capture_timeout"),
+        150,
+      ),
+      journalRows: positiveInt(pick("SENTINEL_WATCHTOWER_JOURNAL_ROWS", "watchtower_journal_rows"), 5000),
+      timelineRows: positiveInt(
+        pick("SENTINEL_WATCHTOWER_TIMELINE_ROWS", "watchtower_timeline_rows"),
+        20_000,
+      ),
+      maxMonitors: positiveInt(pick("SENTINEL_WATCHTOWER_MAX_MONITORS", "watchtower_max_monitors"), 64),
     },
   };
 }

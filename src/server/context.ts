@@ -11,6 +11,7 @@ import type { RecordingManager } from "./recording/manager.js";
 import type { Store } from "./store/database.js";
 import type { SessionsRepo } from "./store/sessionsRepo.js";
 import type { Tmux } from "./tmux/adapter.js";
+import type { Watchtower } from "./watchtower/engine.js";
 
 export interface AppContext {
   config: ServerConfig;
@@ -23,6 +24,8 @@ export interface AppContext {
   throttle: AuthThrottle;
   events: EventHub;
   activity: ActivityTracker;
+  /** The activity projection, journal and timeline (spec §4), read by the GET and activity routes. */
+  watchtower: Watchtower;
   guardrails: Guardrails;
   recordings: RecordingManager;
 }
@@ -32,5 +35,5 @@ export interface ActivityTracker {
   /** Marks panes seen and, when acked, broadcasts the seen events itself (spec §3.5, §4.4). Never throws. */
   markSeen(request: SeenRequest): SeenResult;
   /** Validates and upserts presence with a 30 s TTL; throws an ApiError-like error on invalid input. */
-  upsertPresence(presence: PresenceInput): void;
+  upsertPresence(presence: PresenceInput): { expiresAt: string };
 }

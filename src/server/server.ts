@@ -14,6 +14,7 @@ import { Store } from "./store/database.js";
 import { GuardrailsRepo } from "./store/guardrailsRepo.js";
 import { SessionsRepo } from "./store/sessionsRepo.js";
 import { Tmux } from "./tmux/adapter.js";
+import { Watchtower } from "./watchtower/engine.js";
 import { ActivityService } from "./watchtower/tracker.js";
 import { WebSocketGateway } from "./ws/gateway.js";
 
@@ -33,7 +34,8 @@ export async function startServer(config: ServerConfig, version: string): Promis
   });
   const tmux = new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {});
   const events = new EventHub();
-  const activity = new ActivityService();
+  const watchtower = new Watchtower({ store, tmux, events, log, config: config.watchtower });
+  const activity = new ActivityService(watchtower.repos, events);
   // Repairs what a crash left (recordings cut short are closed as interrupted) before anything records.
   const recordingStore = RecordingStore.open(config.dataDir, {
     info: (m) => log.info(m),
@@ -50,6 +52,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
     throttle: new AuthThrottle(config.authThrottle.maxFailures, config.authThrottle.windowMs),
     events,
     activity,
+    watchtower,
     guardrails: new Guardrails(new GuardrailsRepo(store), log),
     recordings: new RecordingManager({ store: recordingStore, tmux, events, log, config: config.recording }),
   };
@@ -58,10 +61,11 @@ export async function startServer(config: ServerConfig, version: string): Promis
     await buildApp(ctx, app);
     gateway = new WebSocketGateway(ctx, app.server);
     await app.listen({ host: config.host, port: config.port });
+    watchtower.start();
   } catch (error) {
     gateway?.close();
     await app.close().catch(() => undefined);
-    activity.close();
+    watchtower.close();
     store.close();
     throw error;
   }
@@ -79,7 +83,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
         gateway?.close();
         await recordingsClosed;
         await app.close();
-        activity.close();
+        watchtower.close();
         store.close();
       })();
       return closed;

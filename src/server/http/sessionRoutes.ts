@@ -17,6 +17,7 @@ import { TmuxError } from "../tmux/errors.js";
 import { inferCommand } from "../tmux/inferCommand.js";
 import { badRequest } from "./errors.js";
 import { absoluteCwd, sessionParam } from "./params.js";
+import { sessionsFromProjection } from "./projectionViews.js";
 import { type ApiInstance, data } from "./types.js";
 
 export const rfc3339 = (epochSeconds: number) =>
@@ -86,7 +87,9 @@ function existingDirectory(path: string): string {
 }
 
 export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
-  api.get("/api/tmux/sessions", async () => data({ sessions: await listFromTmux(ctx) }));
+  api.get("/api/tmux/sessions", async () =>
+    data({ sessions: (await sessionsFromProjection(ctx)) ?? (await listFromTmux(ctx)) }),
+  );
 
   api.post("/api/tmux/sessions", { schema: { body: CreateSessionBody } }, async (request, reply) => {
     const name = (request.body.name ?? "").trim();

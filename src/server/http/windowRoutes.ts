@@ -1,5 +1,6 @@
-// Windows and panes of one session (spec §1.3): list, select, rename, create, kill, split. This is the tmux
-// path: no watchtower projection yet, so unread counters and revisions are zero. Each mutation publishes its
+// Windows and panes of one session (spec §1.3): list, select, rename, create, kill, split. The lists come from
+// the watchtower's projection while it mirrors tmux (./projectionViews.ts), else from tmux with unread
+// counters and revisions at zero. Each mutation publishes its
 // `tmux.inspector.updated` event, then its `tmux.sessions.updated` event where §3.3 has one, once it succeeded.
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
@@ -25,6 +26,7 @@ import {
   windowIndexValue,
   windowNameValue,
 } from "./params.js";
+import { panesFromProjection, windowsFromProjection } from "./projectionViews.js";
 import { type ApiInstance, data } from "./types.js";
 
 const WIN_NAME = /^win-(\d+)$/;
@@ -97,13 +99,16 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
 
   api.get("/api/tmux/sessions/:session/windows", { schema: { params: SessionParams } }, async (request) => {
     const session = sessionParam(request.params.session);
-    const windows = (await tmux.listWindows(session)).map(toWindow);
+    const windows =
+      (await windowsFromProjection(ctx, session)) ?? (await tmux.listWindows(session)).map(toWindow);
     return data({ windows });
   });
 
   api.get("/api/tmux/sessions/:session/panes", { schema: { params: SessionParams } }, async (request) => {
     const session = sessionParam(request.params.session);
-    const panes = (await tmux.listPanes(session)).sort(byPosition).map(toPane);
+    const panes =
+      (await panesFromProjection(ctx, session)) ??
+      (await tmux.listPanes(session)).sort(byPosition).map(toPane);
     return data({ panes });
   });
 

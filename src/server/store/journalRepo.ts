@@ -24,15 +24,23 @@ export class JournalRepo {
     return this.runtime.int("global_rev");
   }
 
-  /** One `session`/`activity` row per session, in order, each with the next global revision; returns the last. */
-  appendActivity(sessions: string[], nowIso: string): number {
+  /**
+   * One `session` row per session, in order, each with the next global revision: `activity` for the changed
+   * ones, then `delete` for the vanished ones (this port's addition, so delta readers learn of them too).
+   * Returns the last revision.
+   */
+  appendActivity(changed: string[], nowIso: string, vanished: string[] = []): number {
     let rev = this.globalRev();
-    for (const session of sessions) {
+    const rows = [
+      ...changed.map((s) => [s, "activity"] as const),
+      ...vanished.map((s) => [s, "delete"] as const),
+    ];
+    for (const [session, kind] of rows) {
       rev++;
       this.store.run(
         `INSERT INTO wt_journal (global_rev, entity_type, session_name, window_index, pane_id, change_kind,
-           changed_at) VALUES (?, 'session', ?, -1, '', 'activity', ?)`,
-        [rev, session, nowIso],
+           changed_at) VALUES (?, 'session', ?, -1, '', ?, ?)`,
+        [rev, session, kind, nowIso],
       );
     }
     this.runtime.set("global_rev", String(rev), nowIso);

@@ -1,0 +1,135 @@
+// Applies one collect to the store (spec §4.1 steps 1, 3–10, 12) in ONE transaction: presence pruning, the
+// projection of each session that needs it, deletion of what vanished, the journal and its global revision,
+// timeline rows, retention and the runtime counters. Reads tmux nothing: the engine hands it what tmux showed.
+import type { Store } from "../store/database.js";
+import type { JournalRepo } from "../store/journalRepo.js";
+import type { PaneRuntimeRepo } from "../store/paneRuntimeRepo.js";
+import type { PresenceRepo } from "../store/presenceRepo.js";
+import type { ProjectionRepo } from "../store/projectionRepo.js";
+import type { RuntimeRepo } from "../store/runtimeRepo.js";
+import type { TimelineRepo } from "../store/timelineRepo.js";
+import { type LivePane, type LiveSession, type LiveWindow, projectSession } from "./project.js";
+
+export interface Repos {
+  store: Store;
+  projection: ProjectionRepo;
+  presence: PresenceRepo;
+  runtime: RuntimeRepo;
+  journal: JournalRepo;
+  timeline: TimelineRepo;
+  paneRuntime: PaneRuntimeRepo;
+}
+
+export interface Snapshot {
+  /** In tmux list order. */
+  sessions: LiveSession[];
+  windows: ReadonlyMap<string, LiveWindow[]>;
+  panes: ReadonlyMap<string, LivePane[]>;
+}
+
+export interface CollectInput {
+  /** Undefined: no tmux server or no tmux; the projections are kept as they are. */
+  snapshot: Snapshot | undefined;
+  captures: ReadonlyMap<string, string>;
+  /** Sessions to project; the others are known to be unchanged. */
+  process: ReadonlySet<string>;
+  /** Also purge runtime rows of every pane tmux did not list (done on full collects). */
+  purgeRuntime: boolean;
+  now: string;
+  startedAt: number;
+  error?: string;
+}
+
+export interface CollectOutcome {
+  /** Live sessions whose projection changed, in tmux order. */
+  changed: string[];
+  /** Sessions whose projection was dropped because tmux no longer lists them. */
+  vanished: string[];
+  /** Sessions that got timeline rows, sorted. */
+  timeline: string[];
+  globalRev: number;
+  /** Normalised previews of the panes written, for the engine's cache. */
+  previews: Map<string, string>;
+}
+
+export interface Limits {
+  journalRows: number;
+  timelineRows: number;
+}
+
+export function applyCollect(repos: Repos, input: CollectInput, limits: Limits): CollectOutcome {
+  const { store, projection, presence, runtime, journal, timeline, paneRuntime } = repos;
+  const { now, snapshot } = input;
+  return store.transaction(() => {
+    presence.prune(now);
+    const outcome: CollectOutcome = {
+      changed: [],
+      vanished: [],
+      timeline: [],
+      globalRev: 0,
+      previews: new Map(),
+    };
+    const timelineSessions = new Set<string>();
+    if (snapshot) {
+      const focused = presence.focusedPanes(now);
+      for (const live of snapshot.sessions) {
+        if (!input.process.has(live.name)) continue;
+        const result = projectSession({
+          session: live,
+          windows: snapshot.windows.get(live.name) ?? [],
+          panes: snapshot.panes.get(live.name) ?? [],
+          captures: input.captures,
+          previous: {
+            session: projection.session(live.name),
+            windows: projection.windows(live.name),
+            panes: projection.panes(live.name),
+            runtime: paneRuntime.forSession(live.name),
+          },
+          focused: focused.get(live.name) ?? new Set(),
+          now,
+        });
+        for (const p of result.upsertPanes) {
+          projection.upsertPane(p, now);
+          outcome.previews.set(p.paneId, p.tailPreview);
+        }
+        projection.deletePanes(result.deletePanes);
+        paneRuntime.delete(result.deletePanes);
+        for (const w of result.upsertWindows) projection.upsertWindow(w, now);
+        projection.deleteWindows(live.name, result.deleteWindows);
+        for (const r of result.upsertRuntime) paneRuntime.upsert(r, now);
+        if (result.changed) {
+          projection.upsertSession(result.session, now);
+          outcome.changed.push(live.name);
+        }
+        for (const e of result.timeline) {
+          timeline.insert(e);
+          timelineSessions.add(live.name);
+        }
+      }
+      const liveNames = snapshot.sessions.map((s) => s.name);
+      outcome.vanished = projection.deleteSessionsNotIn(liveNames);
+      if (input.purgeRuntime || outcome.vanished.length) {
+        const livePanes: string[] = [];
+        for (const panes of snapshot.panes.values()) for (const p of panes) livePanes.push(p.paneId);
+        paneRuntime.purgeNotIn(livePanes);
+      }
+    }
+    const journalled = [...outcome.changed, ...outcome.vanished];
+    outcome.globalRev = journalled.length
+      ? journal.appendActivity(outcome.changed, now, outcome.vanished)
+      : journal.globalRev();
+    if (journalled.length) journal.retain(limits.journalRows);
+    if (timelineSessions.size) timeline.retain(limits.timelineRows);
+    outcome.timeline = [...timelineSessions].sort();
+
+    runtime.set("collect_total", String(runtime.int("collect_total") + 1), now);
+    if (input.error)
+      runtime.set("collect_errors_total", String(runtime.int("collect_errors_total") + 1), now);
+    runtime.set("last_collect_at", `${new Date(input.startedAt).toISOString().slice(0, 19)}Z`, now);
+    runtime.set("last_collect_duration_ms", String(Math.round(Date.now() - input.startedAt)), now);
+    runtime.set("last_collect_sessions", String(snapshot?.sessions.length ?? 0), now);
+    runtime.set("last_collect_changed_sessions", String(outcome.changed.length), now);
+    runtime.set("last_collect_error", input.error ?? "", now);
+    return outcome;
+  });
+}

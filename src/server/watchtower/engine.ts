@@ -1,0 +1,512 @@
+// The watchtower (spec §4, ADR 0004): keeps the activity projection of every tmux session up to date and
+// publishes what changed. In `events` mode it learns of output and structure changes from tmux control-mode
+// clients (./monitors.ts) and from the server's own mutations (the event hub), waits a few tens of
+// milliseconds, then collects: one listing of sessions, windows and panes each, captures of only the panes
+// that wrote (or are new), and a projection of only the sessions that differ. A slower full collect that
+// captures every pane runs as a safety net. In `poll` mode it collects everything on every tick, like the Go
+// server. With no tmux server (or no tmux), the projections are kept and the collect counts as a success.
+import type { FastifyBaseLogger } from "fastify";
+import type { ServerConfig } from "../config.js";
+import type { EventHub } from "../events/hub.js";
+import type { Store } from "../store/database.js";
+import { JournalRepo } from "../store/journalRepo.js";
+import { PaneRuntimeRepo } from "../store/paneRuntimeRepo.js";
+import { PresenceRepo } from "../store/presenceRepo.js";
+import { ProjectionRepo } from "../store/projectionRepo.js";
+import { RuntimeRepo } from "../store/runtimeRepo.js";
+import { TimelineRepo } from "../store/timelineRepo.js";
+import type { Tmux } from "../tmux/adapter.js";
+import {
+  capturePane,
+  isTmuxAbsent,
+  type TmuxRunner,
+  type WatchPane,
+  type WatchSession,
+  type WatchWindow,
+  watchPanes,
+  watchSessions,
+  watchWindows,
+} from "../tmux/queries.js";
+import { applyCollect, type CollectOutcome, type Repos, type Snapshot } from "./collector.js";
+import { Monitors } from "./monitors.js";
+import { patchesFor } from "./patches.js";
+import type { LivePane, LiveSession, LiveWindow } from "./project.js";
+import { normalizeTail } from "./tail.js";
+import { isoFromEpochSeconds } from "./time.js";
+
+type WatchtowerConfig = ServerConfig["watchtower"];
+
+export interface WatchtowerDeps {
+  store: Store;
+  tmux: Tmux;
+  events: EventHub;
+  log: FastifyBaseLogger;
+  config: WatchtowerConfig;
+}
+
+/** Counters for tests and benchmarks (process-local, not persisted). */
+export interface WatchtowerCounters {
+  collects: number;
+  fullCollects: number;
+  captures: number;
+  notices: number;
+  monitors: number;
+}
+
+/** Mutation events from the HTTP routes (and recovery) that change what tmux shows. */
+const MUTATIONS = new Set([
+  "create",
+  "rename",
+  "delete",
+  "window-meta",
+  "window-count",
+  "pane-count",
+  "live-set",
+  "select-window",
+  "select-pane",
+  "rename-window",
+  "rename-pane",
+  "new-window",
+  "kill-window",
+  "kill-pane",
+  "split-pane",
+]);
+
+const CONTROL_TIMEOUT_MS = 3000;
+
+export class Watchtower {
+  readonly repos: Repos;
+  readonly counters: WatchtowerCounters = {
+    collects: 0,
+    fullCollects: 0,
+    captures: 0,
+    notices: 0,
+    monitors: 0,
+  };
+  private readonly config: WatchtowerConfig;
+  private readonly tmux: Tmux;
+  private readonly events: EventHub;
+  private readonly log: FastifyBaseLogger;
+  private readonly monitors: Monitors | undefined;
+  private dirtyPanes = new Map<string, string>();
+  private dirty = false;
+  private fullDue = true;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
+  private safetyTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private lastCollectStart = 0;
+  private lastFullAt = 0;
+  private safetyDue = 0;
+  /** What tmux showed of each session at its last projection; equal means nothing to project. */
+  private signatures = new Map<string, string>();
+  /** The stored normalised preview of each pane. */
+  private previews = new Map<string, string>();
+  private knownPanes = new Set<string>();
+  private live = false;
+  private liveSessions = 0;
+  private publishing = false;
+  private closed = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(deps: WatchtowerDeps) {
+    this.config = deps.config;
+    this.tmux = deps.tmux;
+    this.events = deps.events;
+    this.log = deps.log;
+    const runtime = new RuntimeRepo(deps.store);
+    this.repos = {
+      store: deps.store,
+      projection: new ProjectionRepo(deps.store),
+      presence: new PresenceRepo(deps.store),
+      runtime,
+      journal: new JournalRepo(deps.store, runtime),
+      timeline: new TimelineRepo(deps.store),
+      paneRuntime: new PaneRuntimeRepo(deps.store),
+    };
+    if (this.config.enabled && this.config.mode === "events") {
+      this.monitors = new Monitors(
+        this.tmux,
+        {
+          output: (paneId, session) => {
+            this.counters.notices++;
+            this.dirtyPanes.set(paneId, session);
+            this.request();
+          },
+          structure: () => {
+            this.counters.notices++;
+            this.request();
+          },
+        },
+        this.log,
+        this.config.maxMonitors,
+      );
+    }
+  }
+
+  /** Starts collecting (the first collect runs at once). No-op when the watchtower is disabled. */
+  start(): void {
+    if (!this.config.enabled || this.closed) return;
+    if (this.monitors) {
+      this.unsubscribe = this.events.subscribe((_event, envelope) => {
+        if (this.publishing) return;
+        const action = (envelope.payload as { action?: unknown } | undefined)?.action;
+        if (
+          (envelope.type === "tmux.sessions.updated" || envelope.type === "tmux.inspector.updated") &&
+          typeof action === "string" &&
+          MUTATIONS.has(action)
+        ) {
+          this.request();
+        }
+      }).unsubscribe;
+    }
+    this.schedule(0);
+  }
+
+  /** Whether the projection mirrors a running tmux server (the GET routes serve it only then). */
+  get projectionLive(): boolean {
+    return this.live && !this.closed;
+  }
+
+  /** Asks for a collect soon (after the debounce, and not sooner than the minimum interval since the last). */
+  request(): void {
+    if (this.closed || !this.config.enabled) return;
+    this.dirty = true;
+    if (this.running) return;
+    const now = Date.now();
+    const due = Math.max(
+      now + this.config.debounceMs,
+      this.lastCollectStart + this.config.minCollectIntervalMs,
+    );
+    this.schedule(due - now);
+  }
+
+  get mode(): "events" | "poll" | "disabled" {
+    return this.config.enabled ? this.config.mode : "disabled";
+  }
+
+  /**
+   * Collects now, without the debounce (the listing, and captures of new panes and of panes that wrote), and
+   * resolves when that collect is done or after `timeoutMs`. The GET routes call it so that a change made
+   * through tmux a moment ago is in what they serve. A collect already running may have listed too early, so
+   * this waits for it and then runs (or joins) the next one.
+   */
+  async refresh(timeoutMs = 2000): Promise<void> {
+    if (this.closed || !this.config.enabled) return;
+    let timer: NodeJS.Timeout | undefined;
+    const run = async () => {
+      if (this.running) await this.running;
+      await this.runCollect();
+    };
+    await Promise.race([
+      run(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** Runs a full collect now (after any running one) and resolves when it is done. */
+  async collectNow(): Promise<void> {
+    if (this.closed) return;
+    this.fullDue = true;
+    while (this.running) await this.running;
+    await this.runCollect();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.safetyTimer) clearTimeout(this.safetyTimer);
+    this.timer = this.safetyTimer = undefined;
+    this.unsubscribe?.();
+    this.monitors?.close();
+  }
+
+  private schedule(delayMs: number): void {
+    const due = Date.now() + Math.max(0, delayMs);
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.runCollect();
+      },
+      Math.max(0, delayMs),
+    );
+  }
+
+  /**
+   * The next full collect: `safetyIntervalMs` after the last one while control clients watch, `tickIntervalMs`
+   * in poll mode and while none can (no tmux server yet, or every session unwatched). Collects triggered by
+   * notices do not push it back.
+   */
+  private scheduleSafety(): void {
+    if (this.closed) return;
+    const watching = this.monitors !== undefined && this.monitors.size > 0;
+    const due = this.lastFullAt + (watching ? this.config.safetyIntervalMs : this.config.tickIntervalMs);
+    if (this.safetyTimer && this.safetyDue === due) return;
+    if (this.safetyTimer) clearTimeout(this.safetyTimer);
+    this.safetyDue = due;
+    this.safetyTimer = setTimeout(
+      () => {
+        this.safetyTimer = undefined;
+        this.fullDue = true;
+        this.dirty = true;
+        if (!this.running) this.schedule(0);
+      },
+      Math.max(0, due - Date.now()),
+    );
+  }
+
+  private runCollect(): Promise<void> {
+    if (this.running) return this.running;
+    if (this.closed) return Promise.resolve();
+    // This collect takes whatever a pending timer was for.
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = this.collect()
+      .catch((error) => this.log.error({ err: error }, "watchtower collect failed"))
+      .finally(() => {
+        this.running = undefined;
+        if (this.closed) return;
+        this.scheduleSafety();
+        if (this.dirty || this.dirtyPanes.size) this.request();
+      });
+    return this.running;
+  }
+
+  private async collect(): Promise<void> {
+    const startedAt = Date.now();
+    const now = new Date(startedAt).toISOString();
+    this.lastCollectStart = startedAt;
+    const full = this.fullDue || !this.monitors;
+    this.fullDue = false;
+    this.dirty = false;
+    const dirtyPanes = this.dirtyPanes;
+    this.dirtyPanes = new Map();
+    this.counters.collects++;
+    if (full) {
+      this.counters.fullCollects++;
+      this.lastFullAt = startedAt;
+    }
+
+    await this.monitors?.resume();
+    const control = this.monitors?.runner();
+    const cli: TmuxRunner = (args, timeoutMs) => this.tmux.run(args, timeoutMs);
+
+    let listing: { sessions: WatchSession[]; windows: WatchWindow[]; panes: WatchPane[] } | undefined;
+    let runner: TmuxRunner = control ?? cli;
+    let error: string | undefined;
+    try {
+      try {
+        listing = await this.list(runner);
+      } catch (e) {
+        if (!control || isTmuxAbsent(e)) throw e;
+        // The control client went away mid-collect: ask the CLI instead.
+        runner = cli;
+        listing = await this.list(runner);
+      }
+    } catch (e) {
+      if (!isTmuxAbsent(e)) error = (e as Error).message || String(e);
+    }
+
+    const own = this.monitors?.clientNames() ?? new Set<string>();
+    const snapshot = listing ? this.snapshot(listing, own) : undefined;
+    const captures = new Map<string, string>();
+    const process = new Set<string>();
+    const signatures = new Map<string, string>();
+    if (snapshot && listing) {
+      const toCapture: string[] = [];
+      for (const panes of snapshot.panes.values()) {
+        for (const p of panes) {
+          if (full || dirtyPanes.has(p.paneId) || !this.knownPanes.has(p.paneId)) toCapture.push(p.paneId);
+        }
+      }
+      await this.capture(runner === cli ? cli : runner, runner === cli, toCapture, captures);
+      for (const s of snapshot.sessions) {
+        const signature = signatureOf(
+          s,
+          snapshot.windows.get(s.name) ?? [],
+          snapshot.panes.get(s.name) ?? [],
+        );
+        signatures.set(s.name, signature);
+        if (this.signatures.get(s.name) !== signature) process.add(s.name);
+      }
+      for (const [paneId, text] of captures) {
+        const previous = this.previews.get(paneId);
+        if (previous === undefined || previous !== normalizeTail(text)) {
+          const session = sessionOfPane(snapshot, paneId);
+          if (session) process.add(session);
+        }
+      }
+    }
+
+    if (this.closed) return;
+    let outcome: CollectOutcome;
+    try {
+      outcome = applyCollect(
+        this.repos,
+        {
+          snapshot,
+          captures,
+          process,
+          purgeRuntime: full,
+          now,
+          startedAt,
+          ...(error ? { error } : {}),
+        },
+        { journalRows: this.config.journalRows, timelineRows: this.config.timelineRows },
+      );
+    } catch (e) {
+      // The store and this cache may now disagree: project everything again next time.
+      this.signatures.clear();
+      this.previews.clear();
+      this.fullDue = true;
+      throw e;
+    }
+    if (error) this.log.warn({ error }, "watchtower collect failed");
+
+    if (snapshot) {
+      this.live = snapshot.sessions.length > 0;
+      this.liveSessions = snapshot.sessions.length;
+      for (const name of process) this.signatures.set(name, signatures.get(name)!);
+      for (const name of [...this.signatures.keys()]) if (!signatures.has(name)) this.signatures.delete(name);
+      for (const [paneId, preview] of outcome.previews) this.previews.set(paneId, preview);
+      const listed = new Set<string>();
+      for (const panes of snapshot.panes.values()) for (const p of panes) listed.add(p.paneId);
+      for (const paneId of [...this.previews.keys()]) if (!listed.has(paneId)) this.previews.delete(paneId);
+      this.knownPanes = listed;
+    } else if (!error) {
+      this.live = false;
+      this.liveSessions = 0;
+    }
+    this.publish(outcome);
+    if (this.monitors && !this.closed) {
+      if (listing) this.monitors.sync(listing.sessions);
+      else if (!error) this.monitors.sync([]);
+      this.counters.monitors = this.monitors.size;
+    }
+  }
+
+  private async list(run: TmuxRunner) {
+    const [sessions, windows, panes] = await Promise.all([
+      watchSessions(run),
+      watchWindows(run),
+      watchPanes(run),
+    ]);
+    return { sessions, windows, panes };
+  }
+
+  private async capture(run: TmuxRunner, cli: boolean, paneIds: string[], into: Map<string, string>) {
+    const lines = this.config.captureLines;
+    // Over the control channel the captures are pipelined on one connection; through the CLI each is a process
+    // with its own timeout, a few at a time.
+    const timeout = cli ? this.config.captureTimeoutMs : CONTROL_TIMEOUT_MS;
+    const width = cli ? 8 : paneIds.length;
+    for (let i = 0; i < paneIds.length; i += Math.max(1, width)) {
+      const batch = paneIds.slice(i, i + Math.max(1, width));
+      const texts = await Promise.all(
+        batch.map((id) => capturePane(run, id, lines, timeout).catch(() => undefined)),
+      );
+      batch.forEach((id, j) => {
+        const text = texts[j];
+        if (text !== undefined) into.set(id, text);
+      });
+    }
+    this.counters.captures += paneIds.length;
+  }
+
+  private snapshot(
+    listing: { sessions: WatchSession[]; windows: WatchWindow[]; panes: WatchPane[] },
+    own: Set<string>,
+  ): Snapshot {
+    const sessions: LiveSession[] = listing.sessions.map((s) => ({
+      name: s.name,
+      windows: s.windows,
+      attached: s.attachedClients.length
+        ? s.attachedClients.filter((c) => !own.has(c)).length
+        : Math.max(0, s.attached),
+      createdAt: isoFromEpochSeconds(s.createdAt),
+      activityAt: isoFromEpochSeconds(s.activityAt),
+    }));
+    const names = new Set(sessions.map((s) => s.name));
+    const windows = new Map<string, LiveWindow[]>();
+    for (const w of listing.windows) {
+      if (!names.has(w.session)) continue;
+      const list = windows.get(w.session) ?? [];
+      list.push({ index: w.index, name: w.name, active: w.active, layout: w.layout });
+      windows.set(w.session, list);
+    }
+    // A window linked into several sessions lists its panes once per session; a pane id is projected once, in
+    // the first session that lists it.
+    const seen = new Set<string>();
+    const panes = new Map<string, LivePane[]>();
+    for (const p of listing.panes) {
+      if (!names.has(p.session) || seen.has(p.paneId)) continue;
+      seen.add(p.paneId);
+      const list = panes.get(p.session) ?? [];
+      list.push({
+        paneId: p.paneId,
+        windowIndex: p.windowIndex,
+        paneIndex: p.paneIndex,
+        title: p.title,
+        active: p.active,
+        tty: p.tty,
+        currentPath: p.currentPath,
+        startCommand: p.startCommand,
+        currentCommand: p.currentCommand,
+      });
+      panes.set(p.session, list);
+    }
+    return { sessions, windows, panes };
+  }
+
+  private publish(outcome: CollectOutcome): void {
+    if (this.closed) return;
+    this.publishing = true;
+    try {
+      if (outcome.changed.length) {
+        const { sessionPatches, inspectorPatches } = patchesFor(this.repos.projection, outcome.changed);
+        const sessions = outcome.changed;
+        const globalRev = outcome.globalRev;
+        this.events.publish("tmux.sessions.updated", {
+          action: "activity",
+          sessions,
+          globalRev,
+          sessionPatches,
+          inspectorPatches,
+        });
+        this.events.publish("tmux.activity.updated", {
+          globalRev,
+          sessions,
+          sessionPatches,
+          inspectorPatches,
+        });
+      }
+      // Sessions gone from tmux (killed or renamed outside this server, or ended) change the live set: the
+      // event recovery publishes for that (§3.3) makes clients re-read the list.
+      if (outcome.vanished.length) {
+        this.events.publish("tmux.sessions.updated", {
+          changedSessions: outcome.vanished.length,
+          liveCount: this.liveSessions,
+          action: "live-set",
+        });
+      }
+      if (outcome.timeline.length)
+        this.events.publish("tmux.timeline.updated", { sessions: outcome.timeline });
+    } finally {
+      this.publishing = false;
+    }
+  }
+}
+
+function signatureOf(s: LiveSession, windows: LiveWindow[], panes: LivePane[]): string {
+  return JSON.stringify([s, windows, panes]);
+}
+
+function sessionOfPane(snapshot: Snapshot, paneId: string): string | undefined {
+  for (const [session, panes] of snapshot.panes) if (panes.some((p) => p.paneId === paneId)) return session;
+  return undefined;
+}

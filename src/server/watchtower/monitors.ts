@@ -1,0 +1,157 @@
+// One tmux control-mode client per watched session (ADR 0004). tmux sends a control client `%output` only for
+// panes of the session it is attached to, and structure notices (`%window-add`, `%sessions-changed`,
+// `%unlinked-window-*`, …) for every session. Each pane that writes is paused for its client
+// (`refresh-client -A %N:pause`) until the next collect continues it, so a pane that prints continuously costs
+// one notice per collect, not its whole output. (Not `off`/`on`: tmux 3.3a's server crashes, SIGSEGV, when a
+// pane switched off is switched on again while it writes; pause/continue discards the same way and does not.)
+import type { FastifyBaseLogger } from "fastify";
+import type { Tmux } from "../tmux/adapter.js";
+import type { ControlClient } from "../tmux/control.js";
+import type { TmuxRunner } from "../tmux/queries.js";
+
+export interface MonitorHandlers {
+  /** A pane of `session` wrote output. */
+  output(paneId: string, session: string): void;
+  /** Windows, panes, sessions or clients changed somewhere (names, layout, add, close…). */
+  structure(reason: string): void;
+}
+
+interface Monitor {
+  client: ControlClient;
+  session: string;
+  /** Panes paused on this client since the last resume. */
+  paused: Set<string>;
+  startedAt: number;
+}
+
+/** Notices that do not change what the watchtower projects. */
+const IGNORED = new Set([
+  "session-changed",
+  "exit",
+  "message",
+  "config-error",
+  "pause",
+  "continue",
+  "subscription-changed",
+]);
+
+export const MONITOR_FLAGS = ["ignore-size", "read-only"];
+
+export class Monitors {
+  private readonly monitors = new Map<string, Monitor>();
+  /** Sessions whose client ended on its own: when it may be started again, and how many times in a row. */
+  private readonly backoff = new Map<string, { until: number; failures: number }>();
+  private closed = false;
+
+  constructor(
+    private readonly tmux: Tmux,
+    private readonly handlers: MonitorHandlers,
+    private readonly log: FastifyBaseLogger,
+    private readonly maxMonitors: number,
+  ) {}
+
+  get size(): number {
+    return this.monitors.size;
+  }
+
+  /** Sessions being watched. */
+  sessions(): string[] {
+    return [...this.monitors.keys()];
+  }
+
+  /** tmux's names of the watchtower's own clients (`client-<pid>`), not counted as attached. */
+  clientNames(): Set<string> {
+    const names = new Set<string>();
+    for (const m of this.monitors.values())
+      if (m.client.pid !== undefined) names.add(`client-${m.client.pid}`);
+    return names;
+  }
+
+  /** A command channel to the tmux server through one of the clients, if any is up. */
+  runner(): TmuxRunner | undefined {
+    for (const m of this.monitors.values()) {
+      if (m.client.isOpen) {
+        const client = m.client;
+        return (args, timeoutMs) => client.command(args, timeoutMs);
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Watches exactly the live sessions (at most `maxMonitors`), except those with `destroy-unattached` (a client
+   * would keep them alive) and those backing off after their client ended.
+   */
+  sync(live: Array<{ name: string; destroyUnattached: boolean }>): void {
+    if (this.closed) return;
+    const wanted = new Set<string>();
+    for (const s of live) if (!s.destroyUnattached) wanted.add(s.name);
+    for (const [session, m] of this.monitors) {
+      if (!wanted.has(session)) {
+        this.monitors.delete(session);
+        m.client.close("session no longer watched");
+      }
+    }
+    for (const name of [...this.backoff.keys()]) if (!wanted.has(name)) this.backoff.delete(name);
+    const now = Date.now();
+    for (const session of wanted) {
+      if (this.monitors.size >= this.maxMonitors) break;
+      if (this.monitors.has(session)) continue;
+      const b = this.backoff.get(session);
+      if (b && b.until > now) continue;
+      this.start(session);
+    }
+  }
+
+  /** Continues every pane paused since the last call, and waits until tmux has done it. */
+  async resume(): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    for (const m of this.monitors.values()) {
+      if (m.paused.size === 0 || !m.client.isOpen) continue;
+      const args = ["refresh-client"];
+      for (const pane of m.paused) args.push("-A", `${pane}:continue`);
+      m.paused.clear();
+      pending.push(m.client.command(args).catch(() => undefined));
+    }
+    await Promise.all(pending);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const m of this.monitors.values()) m.client.close("server shutting down");
+    this.monitors.clear();
+  }
+
+  private start(session: string): void {
+    const client = this.tmux.openControl(session, MONITOR_FLAGS);
+    const monitor: Monitor = { client, session, paused: new Set(), startedAt: Date.now() };
+    this.monitors.set(session, monitor);
+    client.on("output", (paneId) => {
+      if (!monitor.paused.has(paneId)) {
+        monitor.paused.add(paneId);
+        client.command(["refresh-client", "-A", `${paneId}:pause`]).catch(() => undefined);
+      }
+      this.handlers.output(paneId, session);
+    });
+    client.on("notification", (name, args) => {
+      // A client moved to another session (its own was destroyed with detach-on-destroy off) is not needed.
+      if (name === "session-changed" && args.split(" ").slice(1).join(" ") !== session) {
+        client.close("moved to another session");
+        return;
+      }
+      if (!IGNORED.has(name)) this.handlers.structure(name);
+    });
+    client.on("exit", (reason) => {
+      if (this.monitors.get(session) === monitor) this.monitors.delete(session);
+      if (this.closed) return;
+      const lived = Date.now() - monitor.startedAt;
+      const failures = lived < 5000 ? (this.backoff.get(session)?.failures ?? 0) + 1 : 1;
+      this.backoff.set(session, {
+        until: Date.now() + Math.min(30_000, 250 * 2 ** (failures - 1)),
+        failures,
+      });
+      this.log.debug({ session, reason }, "watchtower: control client ended");
+      this.handlers.structure("monitor-exit");
+    });
+  }
+}
