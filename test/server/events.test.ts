@@ -122,7 +122,8 @@ describe("handshake", () => {
     const sub = await connect();
     try {
       assert.equal(sub.ws.protocol, "sentinel.v1");
-      assert.equal(sub.messages.length, 1);
+      // Ready first; anything after it (the watchtower's first collects, say) is a hub event.
+      assert.ok(sub.messages.slice(1).every((m) => m.eventId > 0));
       const ready = sub.messages[0]!;
       assert.deepEqual(Object.keys(ready), ["eventId", "type", "timestamp", "payload"]);
       assert.equal(ready.eventId, 0);
@@ -498,7 +499,8 @@ describe("since: replay, or a reconcile notice", () => {
         assert.notEqual(String(back.headers["x-sentinel-events-epoch"]), epoch);
         assert.deepEqual(back.messages[1]?.payload, { reason: "restarted", since: 5, lastEventId: 20 });
         await sleep(50);
-        assert.equal(back.events().length, 0);
+        // Nothing is replayed (the fresh server's own watchtower activity may arrive live meanwhile).
+        assert.equal(back.events().filter((e) => e.type === "bench.tick").length, 0);
       } finally {
         await back.close();
       }
@@ -806,8 +808,18 @@ describe("client messages", () => {
         sub.ws.send(
           JSON.stringify({ type: "seen", requestId: "s1", session: "ev", scope: "pane", paneId: pane }),
         );
-        await waitFor(() => sub.messages.length >= before + 3, 5000, "ack and broadcasts");
-        const got = sub.messages.slice(before, before + 3) as unknown as Array<Record<string, unknown>>;
+        // The watchtower's activity events may interleave (the pane is still writing its prompt).
+        const seenFlow = () =>
+          sub.messages
+            .slice(before)
+            .filter(
+              (m) =>
+                m.type !== "tmux.activity.updated" &&
+                m.type !== "tmux.timeline.updated" &&
+                m.payload?.action !== "activity",
+            );
+        await waitFor(() => seenFlow().length >= 3, 5000, "ack and broadcasts");
+        const got = seenFlow().slice(0, 3) as unknown as Array<Record<string, unknown>>;
         assert.equal(got[0]?.type, "tmux.seen.ack");
         assert.equal(got[0]?.acked, true);
         assert.equal(got[1]?.type, "tmux.inspector.updated");

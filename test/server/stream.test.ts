@@ -98,8 +98,21 @@ function checkFrame(frame: Buffer): Buffer {
   return payload;
 }
 
+/** Sizes of the session's terminal clients (not the watchtower's control-mode clients). */
 const sizeOf = async (session: string) =>
-  (await tmux.tmux("list-clients", "-t", `=${session}`, "-F", "#{client_width}x#{client_height}")).trim();
+  (
+    await tmux.tmux(
+      "list-clients",
+      "-t",
+      `=${session}`,
+      "-F",
+      "#{client_control_mode} #{client_width}x#{client_height}",
+    )
+  )
+    .split("\n")
+    .filter((line) => line.startsWith("0 "))
+    .map((line) => line.slice(2))
+    .join("\n");
 
 describe("/api/sessions/{id}/ws: streaming", () => {
   test("framing byte for byte: 0xBF, 4-byte big-endian length, UTF-8 bytes; no character split across frames", async () => {

@@ -104,8 +104,13 @@ describe("/ws/tmux", () => {
   test("resize frames reach tmux, clamped to the limits; bad control frames are ignored", async () => {
     const c = connect("session=main&cols=90&rows=30");
     await opened(c);
+    // Terminal clients only: the watchtower's control-mode clients are listed too.
     const size = async () =>
-      (await tmux.tmux("list-clients", "-F", "#{client_width}x#{client_height}")).trim();
+      (await tmux.tmux("list-clients", "-F", "#{client_control_mode} #{client_width}x#{client_height}"))
+        .split("\n")
+        .filter((line) => line.startsWith("0 "))
+        .map((line) => line.slice(2))
+        .join("\n");
     await waitFor(async () => (await size()) === "90x30", 5000, "initial size 90x30");
     c.ws.send("not json");
     c.ws.send(JSON.stringify({ type: "resize", cols: -1, rows: 10 }));

@@ -69,7 +69,9 @@ describe("new-window naming rule (pure part)", () => {
 });
 
 describe("GET windows and panes", () => {
-  test("windows mirror list-windows, with the tmux-path defaults", async () => {
+  // The session is watched, so these come from the watchtower's projection (spec §1.3): the tmux fields mirror
+  // tmux at once (the GET asks for a fresh collect), and the unread fields follow §4.
+  test("windows mirror list-windows, with the projection's unread fields", async () => {
     await tmux.tmux("new-window", "-d", "-t", "=w:1", "-n", "second");
     const res = await server.api(`${base("w")}/windows`);
     assert.equal(res.status, 200);
@@ -77,7 +79,15 @@ describe("GET windows and panes", () => {
     const layouts = (await tmux.tmux("list-windows", "-t", "=w", "-F", "#{window_layout}"))
       .trim()
       .split("\n");
-    assert.deepEqual(data.windows, [
+    const pick = ({ session, index, name, active, panes, layout }: Record<string, unknown>) => ({
+      session,
+      index,
+      name,
+      active,
+      panes,
+      layout,
+    });
+    assert.deepEqual(data.windows.map(pick), [
       {
         session: "w",
         index: 0,
@@ -85,22 +95,15 @@ describe("GET windows and panes", () => {
         active: true,
         panes: 1,
         layout: layouts[0],
-        unreadPanes: 0,
-        hasUnread: false,
-        rev: 0,
       },
-      {
-        session: "w",
-        index: 1,
-        name: "second",
-        active: false,
-        panes: 1,
-        layout: layouts[1],
-        unreadPanes: 0,
-        hasUnread: false,
-        rev: 0,
-      },
+      { session: "w", index: 1, name: "second", active: false, panes: 1, layout: layouts[1] },
     ]);
+    for (const w of data.windows) {
+      assert.ok(Number.isInteger(w.rev) && (w.rev as number) >= 1, `rev ${w.rev}`);
+      assert.ok(Number.isInteger(w.unreadPanes) && (w.unreadPanes as number) >= 0);
+      assert.equal(w.hasUnread, (w.unreadPanes as number) > 0);
+      if ("activityAt" in w) assert.match(String(w.activityAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
   });
 
   test("panes mirror list-panes, sorted by window then pane, empty strings omitted", async () => {
@@ -134,8 +137,9 @@ describe("GET windows and panes", () => {
       const [wi, pi, id, title, active, tty, path, cmd] = rows.find(
         (r) => Number(r[0]) === p.windowIndex && Number(r[1]) === p.paneIndex,
       )!;
+      const { revision, seenRevision, hasUnread, changedAt, tailPreview, ...tmuxFields } = p;
       assert.deepEqual(
-        p,
+        tmuxFields,
         {
           session: "w",
           windowIndex: Number(wi),
@@ -146,13 +150,15 @@ describe("GET windows and panes", () => {
           tty,
           ...(path ? { currentPath: path } : {}),
           ...(cmd ? { currentCommand: cmd } : {}),
-          revision: 0,
-          seenRevision: 0,
-          hasUnread: false,
         },
         `pane ${i}`,
       );
-      assert.ok(!("tailPreview" in p) && !("changedAt" in p) && !("startCommand" in p));
+      assert.ok(Number.isInteger(revision) && Number.isInteger(seenRevision));
+      assert.equal(hasUnread, (revision as number) > (seenRevision as number));
+      // The projection path always formats changedAt (the zero time for a pane that never changed).
+      assert.match(String(changedAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      if (tailPreview !== undefined) assert.ok(typeof tailPreview === "string" && tailPreview !== "");
+      assert.ok(!("startCommand" in p));
     }
   });
 
