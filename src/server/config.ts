@@ -48,6 +48,8 @@ export interface WatchtowerConfig {
   timelineRows: number;
   /** Most sessions watched by a control client at once; the others are seen by the safety collect. */
   maxMonitors: number;
+  /** `presence_ttl`: how long a terminal's presence counts (30 s in the spec; shorter only for tests). */
+  presenceTtlMs: number;
 }
 
 export interface ServerConfig {
@@ -273,6 +275,7 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
         20_000,
       ),
       maxMonitors: positiveInt(pick("SENTINEL_WATCHTOWER_MAX_MONITORS", "watchtower_max_monitors"), 64),
+      presenceTtlMs: duration(pick("SENTINEL_PRESENCE_TTL", "presence_ttl"), 30_000),
     },
   };
 }

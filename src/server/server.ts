@@ -35,7 +35,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
   const tmux = new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {});
   const events = new EventHub();
   const watchtower = new Watchtower({ store, tmux, events, log, config: config.watchtower });
-  const activity = new ActivityService(watchtower.repos, events);
+  const activity = new ActivityService(watchtower.repos, events, config.watchtower.presenceTtlMs);
   // Repairs what a crash left (recordings cut short are closed as interrupted) before anything records.
   const recordingStore = RecordingStore.open(config.dataDir, {
     info: (m) => log.info(m),

@@ -139,12 +139,15 @@ export class Tmux {
     return this.env;
   }
 
-  /** A control-mode client attached to the session (`tmux -C attach-session -f flags -t =name`). */
-  openControl(session: string, flags: string[], commandTimeoutMs?: number): ControlClient {
+  /**
+   * A control-mode client attached to the session (`tmux -C attach-session -f flags -t =name`); `term` is its
+   * TERM, which tmux shows as `client_termname` (a way to recognise the client in `list-clients`).
+   */
+  openControl(session: string, flags: string[], term?: string, commandTimeoutMs?: number): ControlClient {
     return new ControlClient({
       binary: this.binary,
       serverArgs: this.serverArgs(),
-      env: this.env,
+      env: term ? { ...this.env, TERM: term } : this.env,
       session,
       flags,
       ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}),

@@ -23,12 +23,13 @@ import {
   type WatchPane,
   type WatchSession,
   type WatchWindow,
+  watchClients,
   watchPanes,
   watchSessions,
   watchWindows,
 } from "../tmux/queries.js";
 import { applyCollect, type CollectOutcome, type Repos, type Snapshot } from "./collector.js";
-import { Monitors } from "./monitors.js";
+import { MONITOR_TERM, Monitors } from "./monitors.js";
 import { patchesFor } from "./patches.js";
 import type { LivePane, LiveSession, LiveWindow } from "./project.js";
 import { normalizeTail } from "./tail.js";
@@ -296,7 +297,14 @@ export class Watchtower {
     const control = this.monitors?.runner();
     const cli: TmuxRunner = (args, timeoutMs) => this.tmux.run(args, timeoutMs);
 
-    let listing: { sessions: WatchSession[]; windows: WatchWindow[]; panes: WatchPane[] } | undefined;
+    let listing:
+      | {
+          sessions: WatchSession[];
+          windows: WatchWindow[];
+          panes: WatchPane[];
+          watchtowerClients: Set<string>;
+        }
+      | undefined;
     let runner: TmuxRunner = control ?? cli;
     let error: string | undefined;
     try {
@@ -312,7 +320,8 @@ export class Watchtower {
       if (!isTmuxAbsent(e)) error = (e as Error).message || String(e);
     }
 
-    const own = this.monitors?.clientNames() ?? new Set<string>();
+    // Not attached: this server's control clients, and those of any other Sentinel server on this tmux.
+    const own = new Set([...(this.monitors?.clientNames() ?? []), ...(listing?.watchtowerClients ?? [])]);
     const snapshot = listing ? this.snapshot(listing, own) : undefined;
     const captures = new Map<string, string>();
     const process = new Set<string>();
@@ -391,12 +400,14 @@ export class Watchtower {
   }
 
   private async list(run: TmuxRunner) {
-    const [sessions, windows, panes] = await Promise.all([
+    const [sessions, windows, panes, clients] = await Promise.all([
       watchSessions(run),
       watchWindows(run),
       watchPanes(run),
+      watchClients(run),
     ]);
-    return { sessions, windows, panes };
+    const watchtowerClients = new Set(clients.filter((c) => c.term === MONITOR_TERM).map((c) => c.name));
+    return { sessions, windows, panes, watchtowerClients };
   }
 
   private async capture(run: TmuxRunner, cli: boolean, paneIds: string[], into: Map<string, string>) {

@@ -36,6 +36,11 @@ const IGNORED = new Set([
 ]);
 
 export const MONITOR_FLAGS = ["ignore-size", "read-only"];
+/**
+ * The TERM of every watchtower client: tmux lists it as `client_termname`, so the clients of any Sentinel server
+ * on this tmux server are recognised and not counted as attached.
+ */
+export const MONITOR_TERM = "sentinel-watchtower";
 
 export class Monitors {
   private readonly monitors = new Map<string, Monitor>();
@@ -123,7 +128,7 @@ export class Monitors {
   }
 
   private start(session: string): void {
-    const client = this.tmux.openControl(session, MONITOR_FLAGS);
+    const client = this.tmux.openControl(session, MONITOR_FLAGS, MONITOR_TERM);
     const monitor: Monitor = { client, session, paused: new Set(), startedAt: Date.now() };
     this.monitors.set(session, monitor);
     client.on("output", (paneId) => {

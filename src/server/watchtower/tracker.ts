@@ -10,6 +10,7 @@ import type { Repos } from "./collector.js";
 import { patchesFor } from "./patches.js";
 import { isoNow, toRfc3339 } from "./time.js";
 
+/** The spec's presence TTL (§1.4); the server takes it from its configuration. */
 export const PRESENCE_TTL_MS = 30_000;
 
 export const SeenMessages = {
@@ -33,6 +34,7 @@ export class ActivityService implements ActivityTracker {
   constructor(
     private readonly repos: Repos,
     private readonly events: EventHub,
+    private readonly presenceTtlMs = PRESENCE_TTL_MS,
   ) {}
 
   markSeen(request: SeenRequest): SeenResult {
@@ -78,12 +80,12 @@ export class ActivityService implements ActivityTracker {
     return result;
   }
 
-  /** Validates (the messages of `PUT /api/tmux/presence`) and stores the presence until now + 30 s. */
+  /** Validates (the messages of `PUT /api/tmux/presence`) and stores the presence until now + the TTL (30 s). */
   upsertPresence(presence: PresenceInput): { expiresAt: string } {
     const error = presenceError(presence);
     if (error !== undefined) throw badRequest(error);
     const now = new Date();
-    const expires = new Date(now.getTime() + PRESENCE_TTL_MS);
+    const expires = new Date(now.getTime() + this.presenceTtlMs);
     this.repos.presence.upsert(
       {
         terminalId: presence.terminalId.trim(),
