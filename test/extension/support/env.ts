@@ -80,6 +80,8 @@ export async function waitFor<T>(
   }
 }
 
+export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
 export interface Metric {
   metric: string;
   value: number;
