@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { encodeStreamFrame } from "../../src/protocol/recording.js";
-import { parseStreamMessage, streamFrame, wellFormed } from "../../src/server/ws/streamSocket.js";
+import { parseStreamMessage, streamFrame, utf8Pieces, wellFormed } from "../../src/server/ws/streamSocket.js";
 
 /** The document's own encoder, as written there. */
 function documentEncode(text: string): ArrayBuffer {
@@ -77,5 +77,25 @@ describe("stream frame payloads", () => {
     assert.equal(wellFormed(valid), valid);
     const cut = Buffer.concat([Buffer.from("ab"), Buffer.from("語").subarray(0, 2), Buffer.from("\u001b[K")]);
     assert.equal(wellFormed(cut).toString("utf8"), "ab\ufffd\u001b[K");
+  });
+
+  test("pieces stay within the frame limit and never split a character", () => {
+    // 3 held-back bytes of a previous read put in front of a full 64 KiB read: 65,539 bytes.
+    const text = `${"é".repeat(10)}${"語🙂a".repeat(9000)}`;
+    const bytes = Buffer.from(text);
+    const pieces = [...utf8Pieces(bytes, 1000)];
+    assert.ok(pieces.every((p) => p.length <= 1000));
+    assert.ok(
+      pieces.slice(0, -1).every((p) => p.length > 996),
+      "cut at most 3 bytes early",
+    );
+    assert.equal(Buffer.concat(pieces).toString("utf8"), text);
+    assert.ok(
+      pieces.every((p) => Buffer.from(p.toString("utf8")).equals(p)),
+      "each piece is whole UTF-8",
+    );
+    const small = Buffer.from("abc");
+    assert.deepEqual([...utf8Pieces(small)], [small]);
+    assert.deepEqual([...utf8Pieces(Buffer.alloc(0))], []);
   });
 });

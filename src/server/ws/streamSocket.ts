@@ -43,6 +43,25 @@ export function wellFormed(bytes: Buffer): Buffer {
   return isUtf8(bytes) ? bytes : Buffer.from(bytes.toString("utf8"), "utf8");
 }
 
+/** The largest payload of one frame, as for /ws/tmux. */
+export const STREAM_MAX_PAYLOAD = 64 * 1024;
+
+/**
+ * Splits whole UTF-8 characters into pieces of at most `max` bytes, each cut before a lead byte. (A chunk can
+ * run past `max` by the few bytes of a character held back from the previous one, or by replacement characters.)
+ */
+export function* utf8Pieces(bytes: Buffer, max = STREAM_MAX_PAYLOAD): Generator<Buffer> {
+  let start = 0;
+  while (bytes.length - start > max) {
+    let cut = start + max;
+    while (cut > start && (bytes[cut]! & 0xc0) === 0x80) cut--;
+    if (cut === start) cut = start + max;
+    yield bytes.subarray(start, cut);
+    start = cut;
+  }
+  if (start < bytes.length) yield bytes.subarray(start);
+}
+
 /** `0xBF` + length + bytes, in one buffer. */
 export function streamFrame(bytes: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(STREAM_HEADER_BYTES + bytes.length);
@@ -92,7 +111,8 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
   let finished = false;
 
   const send = (bytes: Buffer) => {
-    if (bytes.length && ws.readyState === ws.OPEN) ws.send(streamFrame(wellFormed(bytes)), { binary: true });
+    if (!bytes.length || ws.readyState !== ws.OPEN) return;
+    for (const piece of utf8Pieces(wellFormed(bytes))) ws.send(streamFrame(piece), { binary: true });
   };
 
   const pipe = new TerminalPipe({
