@@ -1,6 +1,7 @@
 // The extension under test: its test API (src/extension/testApi.ts) and a few UI steps the scenarios share.
 import * as vscode from "vscode";
 import type { SentinelTestApi } from "../../../src/extension/testApi.js";
+import type { RenderedItem } from "../../../src/extension/views/sessionsView.js";
 import { EXTENSION_ID } from "./env.js";
 
 export type { SentinelTestApi } from "../../../src/extension/testApi.js";
@@ -16,4 +17,27 @@ export async function sentinel(): Promise<SentinelTestApi> {
 /** Shows the Sentinel container, which makes VS Code render the Sessions tree. */
 export async function showSessionsView(): Promise<void> {
   await vscode.commands.executeCommand("workbench.view.extension.sentinel");
+}
+
+/** The server state the scenarios start from: running, and the Sessions view shown. */
+export async function runningSentinel(timeoutMs = 30_000): Promise<SentinelTestApi> {
+  const api = await sentinel();
+  await showSessionsView();
+  await api.waitForState("running", timeoutMs);
+  return api;
+}
+
+/** The rendered row with this id (`session:NAME`, `window:NAME:INDEX`, `pane:NAME:%ID`), searched depth-first. */
+export function findItem(items: RenderedItem[] | undefined, id: string): RenderedItem | undefined {
+  for (const item of items ?? []) {
+    if (item.id === id) return item;
+    const found = findItem(item.children, id);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Whether a row carries the unread mark (its context value ends in `.unread`, which drives the menus). */
+export function isUnread(item: RenderedItem | undefined): boolean {
+  return !!item && /\.unread$/.test(item.contextValue);
 }
