@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
 import { Store } from "../../src/server/store/database.js";
 import { migrations } from "../../src/server/store/migrations.js";
@@ -101,5 +110,64 @@ describe("SessionsRepo", () => {
     assert.equal(repo.all().get("new")?.icon, "bolt");
     assert.equal(repo.all().has("old"), false);
     store.close();
+  });
+
+  test("killed in the middle of a write: the lock is cleared, the transaction rolled back, the data kept", async () => {
+    const path = tempDb();
+    const seed = Store.open(path);
+    new SessionsRepo(seed).setIcon("kept", "bolt", "h1");
+    seed.close();
+    // A server that takes the write lock, writes into its journal, and dies before COMMIT.
+    const module = resolve("src/server/store/database.ts");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "-e",
+        `const imported = await import(${JSON.stringify(module)});
+         const { Store } = imported.default ?? imported;
+         const store = Store.open(${JSON.stringify(path)});
+         store.run("BEGIN IMMEDIATE");
+         store.run("INSERT INTO sessions (name, hash, updated_at) VALUES ('lost', 'h', 'now')");
+         console.log("in-transaction");
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((done, fail) => {
+      child.stdout.on("data", (d: Buffer) => d.toString().includes("in-transaction") && done());
+      child.once("exit", (code) => fail(new Error(`child exited early (${code})`)));
+    });
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGKILL");
+    await exited;
+    assert.ok(existsSync(`${path}.lock`), "the killed writer left its lock behind");
+    assert.equal(JSON.parse(readFileSync(`${path}.owner`, "utf8")).pid, child.pid);
+
+    const warnings: string[] = [];
+    const store = Store.open(path, { info: () => {}, warn: (m) => warnings.push(m) });
+    assert.deepEqual(
+      store.all("SELECT name FROM sessions ORDER BY name").map((r) => r.name),
+      ["kept"],
+    );
+    assert.match(warnings.join("\n"), new RegExp(`removed the lock left by server pid ${child.pid}`));
+    assert.equal(readdirSync(join(path, "..")).filter((f) => f.includes("corrupt")).length, 0);
+    assert.equal(JSON.parse(readFileSync(`${path}.owner`, "utf8")).pid, process.pid);
+    store.close();
+    assert.ok(!existsSync(`${path}.owner`), "a clean close gives the file up");
+  });
+
+  test("a lock held by a live server is left alone, and the file is never moved aside for it", () => {
+    const path = tempDb();
+    Store.open(path).close();
+    // The parent of this test process stands in for a live server holding the lock.
+    const bootId = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    writeFileSync(`${path}.owner`, JSON.stringify({ pid: process.ppid, bootId }));
+    mkdirSync(`${path}.lock`);
+    assert.throws(() => Store.open(path), /could not be opened: database is locked/);
+    assert.ok(existsSync(`${path}.lock`));
+    assert.ok(existsSync(path));
+    assert.equal(readdirSync(join(path, "..")).filter((f) => f.includes("corrupt")).length, 0);
   });
 });

@@ -1,8 +1,15 @@
 // The embedded SQLite store (WASM, file-backed): opening, migrations, transactions, and a recovery path for a
 // corrupt file (the broken file is kept aside and a fresh one created).
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+//
+// node-sqlite3-wasm locks the file with a `<path>.lock` directory (mkdir), not fcntl: a server killed in the
+// middle of a write leaves it behind, and every later open would answer "database is locked". The store
+// therefore writes `<path>.owner` (pid and boot id) and, at open, removes a lock whose owner is gone; SQLite
+// then rolls back the hot journal as usual. A file that is locked by a live owner, or that cannot be opened for
+// any other reason than corruption, is never moved aside: that would lose the user's data.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Database } from "node-sqlite3-wasm";
+import { isProcessAlive } from "../pidAlive.js";
 import { migrations as defaultMigrations, type Migration } from "./migrations.js";
 
 export type Row = Record<string, number | bigint | string | Uint8Array | null>;
@@ -28,10 +35,16 @@ export class Store {
   /** Opens (creating if needed) and migrates the store; a corrupt file is moved to `<path>.corrupt-<time>`. */
   static open(path: string, log?: StoreLogger, migrations: Migration[] = defaultMigrations): Store {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    clearStaleLock(path, log);
     try {
-      return Store.openAndMigrate(path, migrations);
+      const store = Store.openAndMigrate(path, migrations);
+      claimOwnership(path);
+      return store;
     } catch (error) {
       if (!existsSync(path)) throw error;
+      if (!isCorruption(error)) {
+        throw new Error(`store ${path} could not be opened: ${(error as Error).message}`, { cause: error });
+      }
       const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
       renameSync(path, aside);
       for (const suffix of ["-journal", "-wal", "-shm"]) {
@@ -40,7 +53,9 @@ export class Store {
       log?.warn(
         `store ${path} could not be opened (${(error as Error).message}); kept it as ${aside}, created anew`,
       );
-      return Store.openAndMigrate(path, migrations);
+      const store = Store.openAndMigrate(path, migrations);
+      claimOwnership(path);
+      return store;
     }
   }
 
@@ -106,6 +121,68 @@ export class Store {
 
   /** Flushes and closes the file; safe to call twice. */
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    this.db.close();
+    releaseOwnership(this.path);
   }
+}
+
+interface Owner {
+  pid: number;
+  bootId: string;
+}
+
+const ownerPath = (path: string) => `${path}.owner`;
+
+function bootId(): string {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+function readOwner(path: string): Owner | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(ownerPath(path), "utf8")) as Partial<Owner>;
+    return typeof owner.pid === "number" ? { pid: owner.pid, bootId: String(owner.bootId ?? "") } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A live process of this boot (pids are reused after a reboot) that is not this one. */
+function ownedByAnother(owner: Owner | undefined): boolean {
+  return !!owner && owner.pid !== process.pid && owner.bootId === bootId() && isProcessAlive(owner.pid);
+}
+
+/** Removes `<path>.lock` when the server that took it is gone. */
+export function clearStaleLock(path: string, log?: StoreLogger): boolean {
+  const lock = `${path}.lock`;
+  if (!existsSync(lock)) return false;
+  const owner = readOwner(path);
+  if (ownedByAnother(owner)) return false;
+  rmSync(lock, { recursive: true, force: true });
+  log?.warn(
+    `store ${path}: removed the lock left by ${owner ? `server pid ${owner.pid}` : "a server"} that stopped in the middle of a write; its unfinished transaction is rolled back`,
+  );
+  return true;
+}
+
+function claimOwnership(path: string): void {
+  if (ownedByAnother(readOwner(path))) return;
+  try {
+    writeFileSync(ownerPath(path), JSON.stringify({ pid: process.pid, bootId: bootId() }), { mode: 0o600 });
+  } catch {
+    // A read-only data dir: the lock can still be cleared by hand.
+  }
+}
+
+function releaseOwnership(path: string): void {
+  if (readOwner(path)?.pid === process.pid) rmSync(ownerPath(path), { force: true });
+}
+
+/** Errors that mean the file's content is broken, as opposed to locked, unreadable or on a full disk. */
+function isCorruption(error: unknown): boolean {
+  return /not a database|malformed|integrity check failed|file is encrypted/i.test((error as Error).message);
 }
