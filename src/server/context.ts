@@ -7,6 +7,7 @@ import type { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
 import type { EventHub } from "./events/hub.js";
 import type { Guardrails } from "./guardrails/service.js";
+import type { OpsTimeline } from "./ops/timeline.js";
 import type { RecordingManager } from "./recording/manager.js";
 import type { Store } from "./store/database.js";
 import type { SessionsRepo } from "./store/sessionsRepo.js";
@@ -28,6 +29,8 @@ export interface AppContext {
   watchtower: Watchtower;
   guardrails: Guardrails;
   recordings: RecordingManager;
+  /** The ops timeline (spec §1.7): every ops writer records through it; it publishes `ops.timeline.updated`. */
+  opsTimeline: OpsTimeline;
 }
 
 /** Unread and presence state (the watchtower implements it); shared by the HTTP routes and /ws/events. */

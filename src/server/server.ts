@@ -8,6 +8,7 @@ import type { ServerConfig } from "./config.js";
 import type { AppContext } from "./context.js";
 import { EventHub } from "./events/hub.js";
 import { Guardrails } from "./guardrails/service.js";
+import { OpsTimeline } from "./ops/timeline.js";
 import { RecordingManager } from "./recording/manager.js";
 import { RecordingStore } from "./recording/store.js";
 import { Store } from "./store/database.js";
@@ -55,6 +56,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
     watchtower,
     guardrails: new Guardrails(new GuardrailsRepo(store), log),
     recordings: new RecordingManager({ store: recordingStore, tmux, events, log, config: config.recording }),
+    opsTimeline: new OpsTimeline(store, events),
   };
   let gateway: WebSocketGateway | undefined;
   try {

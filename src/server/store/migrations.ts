@@ -169,4 +169,109 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "recovery sessions, snapshots, jobs and runtime_kv",
+    sql: `
+      CREATE TABLE IF NOT EXISTS recovery_sessions (
+        name TEXT PRIMARY KEY,
+        state TEXT NOT NULL DEFAULT 'running',
+        latest_snapshot_id INTEGER NOT NULL DEFAULT 0,
+        snapshot_hash TEXT NOT NULL DEFAULT '',
+        snapshot_at TEXT NOT NULL DEFAULT '',
+        last_boot_id TEXT NOT NULL DEFAULT '',
+        last_seen_at TEXT NOT NULL DEFAULT '',
+        killed_at TEXT NOT NULL DEFAULT '',
+        restored_at TEXT NOT NULL DEFAULT '',
+        archived_at TEXT NOT NULL DEFAULT '',
+        restore_error TEXT NOT NULL DEFAULT '',
+        windows INTEGER NOT NULL DEFAULT 0,
+        panes INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_recovery_sessions_state ON recovery_sessions (state, snapshot_at DESC);
+      CREATE TABLE IF NOT EXISTS recovery_snapshots (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_name TEXT NOT NULL,
+        boot_id TEXT NOT NULL DEFAULT '',
+        state_hash TEXT NOT NULL,
+        captured_at TEXT NOT NULL,
+        active_window INTEGER NOT NULL DEFAULT -1,
+        active_pane_id TEXT NOT NULL DEFAULT '',
+        windows INTEGER NOT NULL DEFAULT 0,
+        panes INTEGER NOT NULL DEFAULT 0,
+        payload_json TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_recovery_snapshots_session
+        ON recovery_snapshots (session_name, captured_at DESC, id DESC);
+      CREATE TABLE IF NOT EXISTS recovery_jobs (
+        id TEXT PRIMARY KEY,
+        session_name TEXT NOT NULL,
+        target_session TEXT NOT NULL,
+        snapshot_id INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        conflict_policy TEXT NOT NULL,
+        status TEXT NOT NULL,
+        total_steps INTEGER NOT NULL DEFAULT 0,
+        completed_steps INTEGER NOT NULL DEFAULT 0,
+        current_step TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        started_at TEXT NOT NULL DEFAULT '',
+        finished_at TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX IF NOT EXISTS idx_recovery_jobs_status ON recovery_jobs (status, created_at DESC);
+      CREATE TABLE IF NOT EXISTS runtime_kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: "ops timeline, alerts and custom services",
+    sql: `
+      CREATE TABLE IF NOT EXISTS ops_timeline_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL DEFAULT 'ops',
+        event_type TEXT NOT NULL DEFAULT 'ops.event',
+        severity TEXT NOT NULL DEFAULT 'info',
+        resource TEXT NOT NULL DEFAULT '',
+        message TEXT NOT NULL DEFAULT '',
+        details TEXT NOT NULL DEFAULT '',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_ops_timeline_created ON ops_timeline_events (created_at DESC, id DESC);
+      CREATE INDEX IF NOT EXISTS idx_ops_timeline_source ON ops_timeline_events (source, created_at DESC);
+      CREATE TABLE IF NOT EXISTS ops_alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL DEFAULT 'ops',
+        resource TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        message TEXT NOT NULL DEFAULT '',
+        severity TEXT NOT NULL DEFAULT 'info',
+        status TEXT NOT NULL DEFAULT 'open',
+        occurrences INTEGER NOT NULL DEFAULT 1,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        acked_at TEXT NOT NULL DEFAULT '',
+        resolved_at TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX IF NOT EXISTS idx_ops_alerts_last_seen ON ops_alerts (last_seen_at DESC, id DESC);
+      CREATE TABLE IF NOT EXISTS ops_custom_services (
+        name TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL DEFAULT '',
+        manager TEXT NOT NULL DEFAULT 'systemd',
+        unit TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT 'user',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
