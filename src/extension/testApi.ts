@@ -12,7 +12,7 @@
 //   treeSnapshot()              the Sessions tree as the view renders it (ids, labels, descriptions, context values)
 //   refresh()                   a full reload over HTTP; resolves when done
 //   events()                    the events socket: state, lastEventId, lastGlobalRev, gaps, deltas, reloads…
-//   terminals()                 open Sentinel terminals: session, attach state, attaches so far
+//   terminals()                 open Sentinel terminals: session, attach state, attaches so far, recent output
 //   contextKeys()               the `setContext` keys as last set
 //   metrics()                   activate() time, activation → first tree render, attach → first screen
 //   setConfirmAnswer(answer)    true/false answers the next confirmations without a dialog; undefined restores it

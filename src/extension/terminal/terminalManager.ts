@@ -19,7 +19,12 @@ export interface TerminalInfo {
   state: AttachState;
   terminalId: string;
   attaches: number;
+  /** The last few KiB of text this terminal was given to show (what its Pseudoterminal wrote), for tests. */
+  output: string;
 }
+
+/** How much of a terminal's recent output `list()` reports. */
+const OUTPUT_TAIL = 16 * 1024;
 
 interface Entry {
   terminal: vscode.Terminal | undefined;
@@ -35,6 +40,8 @@ class TmuxPseudoterminal implements vscode.Pseudoterminal {
   readonly onDidClose = this.closeEmitter.event;
   readonly onDidChangeName = this.nameEmitter.event;
   readonly attachment: TmuxAttachment;
+  /** The tail of what was written to the terminal. */
+  output = "";
   private opened = false;
 
   constructor(
@@ -43,7 +50,10 @@ class TmuxPseudoterminal implements vscode.Pseudoterminal {
   ) {
     this.attachment = new TmuxAttachment(session, {
       ...host,
-      write: (text) => this.writeEmitter.fire(text),
+      write: (text) => {
+        this.output = (this.output + text).slice(-OUTPUT_TAIL);
+        this.writeEmitter.fire(text);
+      },
       exit: (code) => this.closeEmitter.fire(code),
     });
   }
@@ -159,6 +169,7 @@ export class TerminalManager implements vscode.Disposable {
       state: e.pty.attachment.state,
       terminalId: e.terminalId,
       attaches: e.pty.attachment.attaches,
+      output: e.pty.output,
     }));
   }
 

@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import type { SentinelTestApi } from "../../../src/extension/testApi.js";
 import type { RenderedItem } from "../../../src/extension/views/sessionsView.js";
-import { EXTENSION_ID } from "./env.js";
+import { EXTENSION_ID, tmux, waitFor } from "./env.js";
 
 export type { SentinelTestApi } from "../../../src/extension/testApi.js";
 export type { RenderedItem } from "../../../src/extension/views/sessionsView.js";
@@ -40,4 +40,44 @@ export function findItem(items: RenderedItem[] | undefined, id: string): Rendere
 /** Whether a row carries the unread mark (its context value ends in `.unread`, which drives the menus). */
 export function isUnread(item: RenderedItem | undefined): boolean {
   return !!item && /\.unread$/.test(item.contextValue);
+}
+
+/** Pane ids (`%N`) of a tmux target, in tmux's order. */
+export async function paneIds(target: string): Promise<string[]> {
+  return (await tmux("list-panes", "-t", target, "-F", "#{pane_id}")).trim().split("\n");
+}
+
+/** A fixture session made with the tmux CLI for one suite (its shell is the fixture's /bin/sh, clean HOME). */
+export async function newTmuxSession(name: string, ...extra: string[]): Promise<void> {
+  await tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "30", ...extra);
+}
+
+/** Kills a session if it is still there (after hooks). */
+export async function killTmuxSession(name: string): Promise<void> {
+  await tmux("kill-session", "-t", `=${name}`).catch(() => undefined);
+}
+
+export async function tmuxHasSession(name: string): Promise<boolean> {
+  return tmux("has-session", "-t", `=${name}`).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Waits for the rendered row `id` to satisfy `check` (default: to exist) and returns it. */
+export async function waitForItem(
+  api: SentinelTestApi,
+  id: string,
+  what: string,
+  check: (item: RenderedItem) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<RenderedItem> {
+  return waitFor(
+    async () => {
+      const item = findItem(await api.treeSnapshot(), id);
+      return item && check(item) ? item : undefined;
+    },
+    what,
+    timeoutMs,
+  );
 }
