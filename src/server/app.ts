@@ -22,6 +22,7 @@ import { registerMetaRoutes } from "./http/metaRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
 import { registerRecordingRoutes } from "./http/recordingRoutes.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "./http/requestId.js";
+import { RouteMethods } from "./http/routeMethods.js";
 import { schemaCompilers } from "./http/schemaCompilers.js";
 import { registerSessionRoutes } from "./http/sessionRoutes.js";
 import { registerWindowRoutes } from "./http/windowRoutes.js";
@@ -87,12 +88,30 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.setErrorHandler(errorHandler);
+  const routes = new RouteMethods();
+  routes.track(app);
   app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    const allow = routes.allowed(path);
+    if (allow.length) {
+      reply
+        .code(405)
+        .header("Allow", allow.join(", "))
+        .type("application/json")
+        .send(envelope("METHOD_NOT_ALLOWED", `method ${request.method} not allowed for ${path}`));
+      return;
+    }
     reply
       .code(404)
       .type("application/json")
-      .send(envelope("NOT_FOUND", `no route for ${request.method} ${request.url.split("?")[0]}`));
+      .send(envelope("NOT_FOUND", `no route for ${request.method} ${path}`));
   });
+  // A plain request to a WebSocket endpoint (no upgrade): the spec's 400 `bad websocket request`, in text.
+  for (const url of ["/ws/tmux", "/ws/events"]) {
+    app.get(url, (_request, reply) => {
+      reply.code(400).type("text/plain; charset=utf-8").send("bad websocket request\n");
+    });
+  }
 
   await app.register(async (api) => {
     await api.register(rateLimit, {

@@ -585,3 +585,31 @@ describe("GET /api/meta", () => {
     await expectError(await server.api("/api/meta", { auth: false }), 401, "UNAUTHORIZED");
   });
 });
+
+describe("unmatched routes (§0.2)", () => {
+  test("a known path with the wrong method is 405 with Allow; an unknown path is 404", async () => {
+    const wrong = await send("PUT", base, { name: "x" });
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get("allow"), "GET, HEAD, POST");
+    assert.equal(((await wrong.json()) as { error: { code: string } }).error.code, "METHOD_NOT_ALLOWED");
+    const post = await send("POST", "/api/meta", {});
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get("allow"), "GET, HEAD");
+    const param = await send("POST", `${path("anything")}/icon`, {});
+    assert.equal(param.status, 405);
+    assert.equal(param.headers.get("allow"), "PATCH");
+    const unknown = await send("GET", "/api/nope");
+    assert.equal(unknown.status, 404);
+    assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, "NOT_FOUND");
+    assert.equal((await send("DELETE", "/nope")).status, 404);
+  });
+
+  test("a plain GET of a WebSocket endpoint is 400 `bad websocket request`", async () => {
+    for (const p of ["/ws/tmux?session=x", "/ws/events"]) {
+      const res = await server.api(p);
+      assert.equal(res.status, 400, p);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+      assert.equal((await res.text()).trim(), "bad websocket request");
+    }
+  });
+});
