@@ -42,6 +42,7 @@ export class Container implements vscode.Disposable {
   readonly contextKeys = new ContextKeys();
   readonly metrics: Metrics = {
     activateMs: 0,
+    activateCpuMs: 0,
     firstTreeRenderMs: undefined,
     serverReadyMs: undefined,
     attachToFirstScreenMs: [],

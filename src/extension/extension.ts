@@ -9,9 +9,12 @@ let container: Container | undefined;
 
 export function activate(context: vscode.ExtensionContext): SentinelTestApi {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   container = new Container(context, started);
   const api = container.testApi();
   container.metrics.activateMs = Math.round((performance.now() - started) * 10) / 10;
+  const used = process.cpuUsage(cpu);
+  container.metrics.activateCpuMs = Math.round((used.user + used.system) / 100) / 10;
   container.log.info(`activated in ${container.metrics.activateMs} ms`);
   return api;
 }

@@ -27,6 +27,8 @@ import type { RenderedItem } from "./views/sessionsView.js";
 export interface Metrics {
   /** Wall time of activate() itself. */
   activateMs: number;
+  /** CPU time of the extension host process during activate() (unlike wall time, not stretched by a busy machine). */
+  activateCpuMs: number;
   /** From the start of activate() to the first render of the Sessions tree with sessions in it. */
   firstTreeRenderMs: number | undefined;
   /** From activate() to the server being usable (spawned, reused or connected). */
