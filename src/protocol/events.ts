@@ -2,6 +2,7 @@
 // connection-level messages of this port (`events.reconcile`, see docs/decisions/0003-events.md).
 import type { InspectorPatch, SessionPatch } from "./activity.js";
 import type { GuardrailBlockedPayload } from "./guardrails.js";
+import type { JobUpdatedPayload, ScheduleUpdatedPayload } from "./opsRunbooks.js";
 import type { RecordingUpdatedPayload } from "./recording.js";
 
 export interface EventEnvelope<P = unknown> {
@@ -127,6 +128,8 @@ export interface EventPayloadMap {
   "tmux.timeline.updated": TimelineUpdatedPayload;
   "tmux.guardrail.blocked": GuardrailBlockedPayload;
   "recording.updated": RecordingUpdatedPayload;
+  "ops.job.updated": JobUpdatedPayload;
+  "ops.schedule.updated": ScheduleUpdatedPayload;
 }
 
 export type PayloadOf<T extends string> = T extends keyof EventPayloadMap ? EventPayloadMap[T] : unknown;

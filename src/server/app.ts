@@ -19,6 +19,7 @@ import { registerFsRoutes } from "./http/fsRoutes.js";
 import { registerGuardrailRoutes } from "./http/guardrailRoutes.js";
 import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
 import { registerMetaRoutes } from "./http/metaRoutes.js";
+import { registerOpsRunbookRoutes } from "./http/opsRunbookRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
 import { registerRecordingRoutes } from "./http/recordingRoutes.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "./http/requestId.js";
@@ -136,6 +137,7 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     registerActivityRoutes(typed, ctx);
     registerGuardrailRoutes(typed, ctx);
     registerRecordingRoutes(typed, ctx);
+    registerOpsRunbookRoutes(typed, ctx);
     if (benchEventsEnabled()) registerBenchRoutes(typed, ctx);
   });
   return app;

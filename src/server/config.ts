@@ -52,6 +52,19 @@ export interface WatchtowerConfig {
   presenceTtlMs: number;
 }
 
+export interface RunbooksConfig {
+  /** `runbook_step_timeout`: a step's time limit unless the step sets its own (spec: 30 s). */
+  stepTimeoutMs: number;
+  /** `runbook_run_timeout`: a run's time limit unless the runbook sets its own (spec: 5 min). */
+  runTimeoutMs: number;
+  /** `runbook_max_output_bytes`: output kept per step (head and tail; the middle is dropped). */
+  maxOutputBytes: number;
+  /** `runbook_max_concurrent`: jobs running at once; others wait as `queued`. */
+  maxConcurrent: number;
+  /** `scheduler_tick`: longest sleep between due checks (spec: 5 s). */
+  schedulerTickMs: number;
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -74,6 +87,7 @@ export interface ServerConfig {
   allowQueryToken: boolean;
   recording: RecordingConfig;
   watchtower: WatchtowerConfig;
+  runbooks: RunbooksConfig;
 }
 
 export class ConfigError extends Error {}
@@ -276,6 +290,16 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
       ),
       maxMonitors: positiveInt(pick("SENTINEL_WATCHTOWER_MAX_MONITORS", "watchtower_max_monitors"), 64),
       presenceTtlMs: duration(pick("SENTINEL_PRESENCE_TTL", "presence_ttl"), 30_000),
+    },
+    runbooks: {
+      stepTimeoutMs: duration(pick("SENTINEL_RUNBOOK_STEP_TIMEOUT", "runbook_step_timeout"), 30_000),
+      runTimeoutMs: duration(pick("SENTINEL_RUNBOOK_RUN_TIMEOUT", "runbook_run_timeout"), 300_000),
+      maxOutputBytes: positiveInt(
+        pick("SENTINEL_RUNBOOK_MAX_OUTPUT_BYTES", "runbook_max_output_bytes"),
+        64 * 1024,
+      ),
+      maxConcurrent: positiveInt(pick("SENTINEL_RUNBOOK_MAX_CONCURRENT", "runbook_max_concurrent"), 5),
+      schedulerTickMs: duration(pick("SENTINEL_SCHEDULER_TICK", "scheduler_tick"), 5000),
     },
   };
 }

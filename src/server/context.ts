@@ -7,6 +7,7 @@ import type { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
 import type { EventHub } from "./events/hub.js";
 import type { Guardrails } from "./guardrails/service.js";
+import type { RunbookService } from "./ops/runbooks/service.js";
 import type { OpsTimeline } from "./ops/timeline.js";
 import type { RecordingManager } from "./recording/manager.js";
 import type { Store } from "./store/database.js";
@@ -29,6 +30,8 @@ export interface AppContext {
   watchtower: Watchtower;
   guardrails: Guardrails;
   recordings: RecordingManager;
+  /** Runbooks, their jobs and schedules (spec §1.8). */
+  runbooks: RunbookService;
   /** The ops timeline (spec §1.7): every ops writer records through it; it publishes `ops.timeline.updated`. */
   opsTimeline: OpsTimeline;
 }

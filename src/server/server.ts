@@ -8,6 +8,7 @@ import type { ServerConfig } from "./config.js";
 import type { AppContext } from "./context.js";
 import { EventHub } from "./events/hub.js";
 import { Guardrails } from "./guardrails/service.js";
+import { RunbookService } from "./ops/runbooks/service.js";
 import { OpsTimeline } from "./ops/timeline.js";
 import { RecordingManager } from "./recording/manager.js";
 import { RecordingStore } from "./recording/store.js";
@@ -42,6 +43,15 @@ export async function startServer(config: ServerConfig, version: string): Promis
     info: (m) => log.info(m),
     warn: (m) => log.warn(m),
   });
+  const runbooks = new RunbookService({
+    store,
+    events,
+    log,
+    limits: config.runbooks,
+    schedulerTickMs: config.runbooks.schedulerTickMs,
+    // Job starts and ends go on the ops timeline (ctx is complete by the time the first job runs).
+    timeline: { record: (input) => ctx.opsTimeline.record(input) },
+  });
   const ctx: AppContext = {
     config,
     version,
@@ -56,6 +66,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
     watchtower,
     guardrails: new Guardrails(new GuardrailsRepo(store), log),
     recordings: new RecordingManager({ store: recordingStore, tmux, events, log, config: config.recording }),
+    runbooks,
     opsTimeline: new OpsTimeline(store, events),
   };
   let gateway: WebSocketGateway | undefined;
@@ -64,7 +75,9 @@ export async function startServer(config: ServerConfig, version: string): Promis
     gateway = new WebSocketGateway(ctx, app.server);
     await app.listen({ host: config.host, port: config.port });
     watchtower.start();
+    runbooks.start();
   } catch (error) {
+    await runbooks.close().catch(() => undefined);
     gateway?.close();
     await app.close().catch(() => undefined);
     watchtower.close();
@@ -84,6 +97,8 @@ export async function startServer(config: ServerConfig, version: string): Promis
         const recordingsClosed = ctx.recordings.close();
         gateway?.close();
         await recordingsClosed;
+        // Running jobs end as failed ("the server stopped"), their process groups killed, before the store closes.
+        await ctx.runbooks.close();
         await app.close();
         watchtower.close();
         store.close();

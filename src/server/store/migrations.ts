@@ -274,4 +274,65 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "ops runbooks, runbook runs and schedules",
+    sql: `
+      CREATE TABLE IF NOT EXISTS ops_runbooks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        steps_json TEXT NOT NULL DEFAULT '[]',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        timeout_seconds INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS ops_runbook_runs (
+        id TEXT PRIMARY KEY,
+        runbook_id TEXT NOT NULL,
+        runbook_name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        total_steps INTEGER NOT NULL DEFAULT 0,
+        completed_steps INTEGER NOT NULL DEFAULT 0,
+        current_step TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        step_results TEXT NOT NULL DEFAULT '[]',
+        source TEXT NOT NULL DEFAULT '',
+        schedule_id TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        started_at TEXT NOT NULL DEFAULT '',
+        finished_at TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX IF NOT EXISTS idx_ops_runbook_runs_created ON ops_runbook_runs (created_at DESC);
+      CREATE INDEX IF NOT EXISTS idx_ops_runbook_runs_status ON ops_runbook_runs (status);
+      CREATE TABLE IF NOT EXISTS ops_schedules (
+        id TEXT PRIMARY KEY,
+        runbook_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        schedule_type TEXT NOT NULL,
+        cron_expr TEXT NOT NULL DEFAULT '',
+        timezone TEXT NOT NULL DEFAULT 'UTC',
+        run_at TEXT NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 0,
+        last_run_at TEXT NOT NULL DEFAULT '',
+        last_run_status TEXT NOT NULL DEFAULT '',
+        next_run_at TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_ops_schedules_due ON ops_schedules (enabled, next_run_at);
+      CREATE INDEX IF NOT EXISTS idx_ops_schedules_runbook ON ops_schedules (runbook_id);
+      INSERT OR IGNORE INTO ops_runbooks (id, name, description, steps_json, enabled, created_at, updated_at)
+      VALUES (
+        'sentinel.host.diagnostics',
+        'Host diagnostics',
+        'Reads the host''s identity, load, memory and disk, and the tmux version. Changes nothing.',
+        '[{"type":"command","title":"Host and kernel","command":"uname -a"},{"type":"command","title":"Uptime and load","command":"uptime"},{"type":"command","title":"Memory","command":"free -m 2>/dev/null || vm_stat"},{"type":"command","title":"Disk usage of /","command":"df -h /"},{"type":"command","title":"tmux version","command":"tmux -V"}]',
+        1,
+        strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+        strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+      );
+    `,
+  },
 ];

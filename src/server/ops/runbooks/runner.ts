@@ -1,0 +1,305 @@
+// Runs runbooks as jobs (spec §1.8 "Runbook execution engine", §8 job states): one job per run, steps in order,
+// each with its own time limit inside the run's; the first failing step ends the run. The job row is written and
+// `ops.job.updated` published when the run is created, when it starts, when each step starts and ends, and when
+// it finishes. Cancellation and the run limit end the running step's whole process group (./shell.ts). At most
+// `maxConcurrent` jobs run at once; the others wait as `queued`. A job never stays `running` past its process:
+// shutdown ends running jobs as failed, and the next start fails whatever a killed process left unfinished.
+import { randomUUID } from "node:crypto";
+import type {
+  Job,
+  JobSource,
+  JobUpdatedPayload,
+  Runbook,
+  RunbookStep,
+  StepResult,
+} from "../../../protocol/opsRunbooks.js";
+import { nowRfc3339, type RunbookRepo } from "./repo.js";
+import { formatSeconds, runShell } from "./shell.js";
+
+/** What the runner writes to the ops timeline (src/server/ops/timeline.ts satisfies it). */
+export interface TimelineSink {
+  record(input: {
+    source?: string;
+    eventType?: string;
+    severity?: string;
+    resource?: string;
+    message?: string;
+    details?: string;
+    metadata?: Record<string, unknown> | string;
+  }): unknown;
+}
+
+export interface RunnerLogger {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+export interface RunnerLimits {
+  /** Default time limit of one step (spec: 30 s); a step's `timeoutSeconds` overrides it. */
+  stepTimeoutMs: number;
+  /** Default time limit of a whole run (spec: 5 min); a runbook's `timeoutSeconds` overrides it. */
+  runTimeoutMs: number;
+  /** Output kept per step; the middle of longer output is dropped. */
+  maxOutputBytes: number;
+  /** Jobs running at once; more wait as `queued`. */
+  maxConcurrent: number;
+}
+
+export interface RunnerOptions {
+  repo: RunbookRepo;
+  publish: (type: "ops.job.updated", payload: JobUpdatedPayload) => void;
+  log: RunnerLogger;
+  limits: RunnerLimits;
+  timeline?: TimelineSink | undefined;
+  /** Called once per job when it has finished (the scheduler records the outcome on its schedule). */
+  onFinished?: (job: Job) => void;
+  /** Between SIGTERM to a step's process group and SIGKILL. */
+  killGraceMs?: number;
+}
+
+export const Reasons = {
+  cancelled: "cancelled by request",
+  shutdown: "interrupted: the server stopped",
+  restart: "interrupted by a server restart",
+} as const;
+
+interface Active {
+  job: Job;
+  runbook: Runbook;
+  controller: AbortController;
+  /** Settles when the job has finished and its row is written. */
+  done: Promise<void>;
+  resolveDone: () => void;
+  started: boolean;
+}
+
+export class JobRunner {
+  private readonly active = new Map<string, Active>();
+  private readonly queue: Active[] = [];
+  private running = 0;
+  private closing = false;
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  /** At start-up: jobs a previous process left queued or running end as failed, with the reason. */
+  failInterrupted(): Job[] {
+    const failed = this.options.repo.failUnfinishedJobs(Reasons.restart);
+    for (const job of failed) {
+      this.options.log.warn({ job: job.id, runbook: job.runbookId }, "runbook job interrupted by a restart");
+      this.options.onFinished?.(job);
+    }
+    return failed;
+  }
+
+  /** Creates the job (`queued`), publishes it, and runs it as soon as a slot is free. */
+  start(runbook: Runbook, source: JobSource, scheduleId?: string): Job {
+    if (this.closing) throw new Error("the server is stopping");
+    const job: Job = {
+      id: randomUUID(),
+      runbookId: runbook.id,
+      runbookName: runbook.name,
+      status: "queued",
+      totalSteps: runbook.steps.length,
+      completedSteps: 0,
+      currentStep: runbook.steps[0]?.title ?? "",
+      error: "",
+      stepResults: [],
+      source,
+      ...(scheduleId ? { scheduleId } : {}),
+      createdAt: nowRfc3339(),
+    };
+    this.options.repo.insertJob(job);
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => {
+      resolveDone = resolve;
+    });
+    const entry: Active = {
+      job,
+      runbook,
+      controller: new AbortController(),
+      done,
+      resolveDone,
+      started: false,
+    };
+    this.active.set(job.id, entry);
+    this.emit(job);
+    this.queue.push(entry);
+    queueMicrotask(() => this.pump());
+    return structuredClone(job);
+  }
+
+  isActive(jobId: string): boolean {
+    return this.active.has(jobId);
+  }
+
+  /** A copy of an unfinished job's current state, else undefined. */
+  snapshot(jobId: string): Job | undefined {
+    const entry = this.active.get(jobId);
+    return entry ? structuredClone(entry.job) : undefined;
+  }
+
+  /**
+   * Cancels an unfinished job: its running step's process group gets SIGTERM (then SIGKILL), and the job ends
+   * as failed with `reason`. Resolves with the finished job; undefined when the job is not unfinished here.
+   */
+  async cancel(jobId: string, reason: string = Reasons.cancelled): Promise<Job | undefined> {
+    const entry = this.active.get(jobId);
+    if (!entry) return undefined;
+    if (!entry.started) {
+      const at = this.queue.indexOf(entry);
+      if (at >= 0) this.queue.splice(at, 1);
+      this.finish(entry, reason);
+    } else {
+      entry.controller.abort(reason);
+    }
+    await entry.done;
+    return structuredClone(entry.job);
+  }
+
+  /** Ends every unfinished job as failed (server shutdown) and waits until their rows are written. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.active.keys()].map((id) => this.cancel(id, Reasons.shutdown)));
+  }
+
+  private pump(): void {
+    while (!this.closing && this.running < this.options.limits.maxConcurrent && this.queue.length > 0) {
+      const entry = this.queue.shift()!;
+      entry.started = true;
+      this.running += 1;
+      this.execute(entry)
+        .catch((error: unknown) => {
+          this.options.log.warn({ job: entry.job.id, err: error }, "runbook job failed unexpectedly");
+          if (this.active.has(entry.job.id)) {
+            this.finish(entry, `internal error: ${(error as Error).message}`);
+          }
+        })
+        .finally(() => {
+          this.running -= 1;
+          this.pump();
+        });
+    }
+  }
+
+  private async execute(entry: Active): Promise<void> {
+    const { job, runbook, controller } = entry;
+    job.status = "running";
+    job.startedAt = nowRfc3339();
+    this.save(job);
+    const runLimitMs = runbook.timeoutSeconds
+      ? runbook.timeoutSeconds * 1000
+      : this.options.limits.runTimeoutMs;
+    const runTimer = setTimeout(
+      () => controller.abort(`run timed out after ${formatSeconds(runLimitMs)}`),
+      runLimitMs,
+    );
+    let error = "";
+    try {
+      for (const [index, step] of runbook.steps.entries()) {
+        if (controller.signal.aborted) {
+          error = abortReason(controller.signal);
+          break;
+        }
+        job.currentStep = step.title;
+        this.save(job);
+        const result = await this.runStep(index, step, controller.signal);
+        job.stepResults.push(result);
+        job.completedSteps = index + 1;
+        job.currentStep = step.title;
+        if (result.error) {
+          error = `step ${index + 1} ${JSON.stringify(step.title)} failed: ${result.error}`;
+          break;
+        }
+        // The last step's save is the finish below (one event, not two).
+        if (index < runbook.steps.length - 1) this.save(job);
+      }
+    } finally {
+      clearTimeout(runTimer);
+    }
+    this.finish(entry, error);
+  }
+
+  private async runStep(index: number, step: RunbookStep, signal: AbortSignal): Promise<StepResult> {
+    const base = { stepIndex: index, title: step.title, type: step.type };
+    if (step.type === "manual") {
+      return { ...base, output: step.description ?? "", error: "", durationMs: 0 };
+    }
+    const text = step.type === "command" ? step.command : step.type === "check" ? step.check : undefined;
+    if (text === undefined) {
+      return { ...base, output: "", error: `unknown step type: ${JSON.stringify(step.type)}`, durationMs: 0 };
+    }
+    const timeoutMs = step.timeoutSeconds ? step.timeoutSeconds * 1000 : this.options.limits.stepTimeoutMs;
+    const result = await runShell(text, {
+      timeoutMs,
+      signal,
+      maxOutputBytes: this.options.limits.maxOutputBytes,
+      ...(this.options.killGraceMs !== undefined ? { killGraceMs: this.options.killGraceMs } : {}),
+    });
+    const stepResult: StepResult = {
+      ...base,
+      output: result.output,
+      error: result.error,
+      durationMs: result.durationMs,
+    };
+    if (result.exitCode !== undefined) stepResult.exitCode = result.exitCode;
+    if (result.truncatedBytes > 0) stepResult.truncatedBytes = result.truncatedBytes;
+    return stepResult;
+  }
+
+  /** Writes the finished job, publishes it, records it on the timeline, and releases its waiters. */
+  private finish(entry: Active, error: string): void {
+    const { job } = entry;
+    if (!this.active.has(job.id)) return;
+    this.active.delete(job.id);
+    job.status = error ? "failed" : "succeeded";
+    job.error = error;
+    job.finishedAt = nowRfc3339();
+    try {
+      this.save(job);
+    } catch (saveError) {
+      this.options.log.warn({ job: job.id, err: saveError }, "could not store the finished runbook job");
+    }
+    this.options.log.info(
+      { job: job.id, runbook: job.runbookId, status: job.status, error: job.error || undefined },
+      "runbook job finished",
+    );
+    try {
+      this.options.timeline?.record({
+        source: job.source === "manual" || !job.source ? "runbook" : "scheduler",
+        eventType: `runbook.${job.status}`,
+        severity: job.status === "failed" ? "error" : "info",
+        resource: job.id,
+        message: `Runbook run ${job.status}`,
+        details: job.error,
+        metadata: {
+          jobId: job.id,
+          status: job.status,
+          ...(job.scheduleId ? { scheduleId: job.scheduleId } : { runbookId: job.runbookId }),
+        },
+      });
+    } catch (timelineError) {
+      this.options.log.warn(
+        { job: job.id, err: timelineError },
+        "could not record the runbook job on the timeline",
+      );
+    }
+    try {
+      this.options.onFinished?.(structuredClone(job));
+    } finally {
+      entry.resolveDone();
+    }
+  }
+
+  private save(job: Job): void {
+    this.options.repo.updateJob(job);
+    this.emit(job);
+  }
+
+  private emit(job: Job): void {
+    this.options.publish("ops.job.updated", { globalRev: Date.now(), job: structuredClone(job) });
+  }
+}
+
+function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === "string" && signal.reason ? signal.reason : Reasons.cancelled;
+}
