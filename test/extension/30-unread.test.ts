@@ -3,7 +3,7 @@
 // session's; "Sentinel: Mark Seen" on the pane clears them. Real watchtower, real tmux output.
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
-import { capturePane, recordMetric, tmux, waitFor } from "./support/env.js";
+import { capturePane, recordMetric, tmux } from "./support/env.js";
 import {
   isUnread,
   killTmuxSession,
@@ -26,12 +26,12 @@ describe("unread marks", () => {
     const api = await runningSentinel();
     const [quiet, noisy] = await paneIds(`=${SESSION}:0`);
     assert.ok(quiet && noisy);
-    // Both shells have drawn their prompt, and the tree has both panes.
+    // A new pane's first screen (the shell's prompt) is unread output: wait until the watchtower has both, so
+    // that no late prompt undoes the mark seen below.
     for (const pane of [quiet, noisy])
-      await waitFor(async () => (await capturePane(pane)).trim(), `${pane}'s prompt`);
-    await waitForItem(api, `pane:${SESSION}:${noisy}`, "the new session's panes in the tree");
+      await waitForItem(api, `pane:${SESSION}:${pane}`, `${pane}'s prompt as unread output`, isUnread);
 
-    // Start from nothing unread (a fresh pane's prompt may count as output).
+    // Start from nothing unread.
     await vscode.commands.executeCommand("sentinel.markSeen", SESSION);
     await waitForItem(api, `session:${SESSION}`, "the session read after mark seen", (s) => !isUnread(s));
 
