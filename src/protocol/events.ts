@@ -4,6 +4,7 @@ import type { InspectorPatch, SessionPatch } from "./activity.js";
 import type { GuardrailBlockedPayload } from "./guardrails.js";
 import type { JobUpdatedPayload, ScheduleUpdatedPayload } from "./opsRunbooks.js";
 import type { RecordingUpdatedPayload } from "./recording.js";
+import type { RecoveryJobPayload, RecoveryOverviewPayload } from "./recovery.js";
 
 export interface EventEnvelope<P = unknown> {
   /** Process-wide, monotonic, starting at 1; 0 for connection-level messages (`events.ready`, `events.reconcile`). */
@@ -28,6 +29,8 @@ export const EventType = {
   TimelineUpdated: "tmux.timeline.updated",
   GuardrailBlocked: "tmux.guardrail.blocked",
   RecordingUpdated: "recording.updated",
+  RecoveryOverviewUpdated: "recovery.overview.updated",
+  RecoveryJobUpdated: "recovery.job.updated",
 } as const;
 
 /** The first message on every connection; not published through the hub, so its eventId is 0 (§3.1). */
@@ -130,6 +133,8 @@ export interface EventPayloadMap {
   "recording.updated": RecordingUpdatedPayload;
   "ops.job.updated": JobUpdatedPayload;
   "ops.schedule.updated": ScheduleUpdatedPayload;
+  "recovery.overview.updated": RecoveryOverviewPayload;
+  "recovery.job.updated": RecoveryJobPayload;
 }
 
 export type PayloadOf<T extends string> = T extends keyof EventPayloadMap ? EventPayloadMap[T] : unknown;

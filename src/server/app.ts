@@ -22,6 +22,7 @@ import { registerMetaRoutes } from "./http/metaRoutes.js";
 import { registerOpsRunbookRoutes } from "./http/opsRunbookRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
 import { registerRecordingRoutes } from "./http/recordingRoutes.js";
+import { registerRecoveryRoutes } from "./http/recoveryRoutes.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "./http/requestId.js";
 import { RouteMethods } from "./http/routeMethods.js";
 import { schemaCompilers } from "./http/schemaCompilers.js";
@@ -137,6 +138,7 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     registerActivityRoutes(typed, ctx);
     registerGuardrailRoutes(typed, ctx);
     registerRecordingRoutes(typed, ctx);
+    registerRecoveryRoutes(typed, ctx);
     registerOpsRunbookRoutes(typed, ctx);
     if (benchEventsEnabled()) registerBenchRoutes(typed, ctx);
   });

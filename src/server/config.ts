@@ -65,6 +65,19 @@ export interface RunbooksConfig {
   schedulerTickMs: number;
 }
 
+export interface RecoveryConfig {
+  /** `recovery_enabled`: off makes every /api/recovery/* route 503 RECOVERY_DISABLED and DELETE skip archiving. */
+  enabled: boolean;
+  /** `recovery_snapshot_interval`: the collect period (spec: 5 s). */
+  snapshotIntervalMs: number;
+  /** `recovery_max_snapshots`: snapshots kept per session (spec: 300). */
+  maxSnapshots: number;
+  /** `recovery_restore_timeout`: a restore job's time limit (spec: 5 min). */
+  restoreTimeoutMs: number;
+  /** `recovery_boot_id_path`: where the boot id is read (Linux procfs; tests point it at a file to fake a reboot). */
+  bootIdPath: string;
+}
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -87,6 +100,7 @@ export interface ServerConfig {
   allowQueryToken: boolean;
   recording: RecordingConfig;
   watchtower: WatchtowerConfig;
+  recovery: RecoveryConfig;
   runbooks: RunbooksConfig;
 }
 
@@ -143,6 +157,9 @@ token = "${token}"
 # allow_query_token = false
 # recording_max_bytes = 268435456
 # recording_max_duration_seconds = 14400
+# recovery_enabled = true
+# recovery_snapshot_interval = "5s"
+# recovery_max_snapshots = 300
 `;
 }
 
@@ -290,6 +307,20 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
       ),
       maxMonitors: positiveInt(pick("SENTINEL_WATCHTOWER_MAX_MONITORS", "watchtower_max_monitors"), 64),
       presenceTtlMs: duration(pick("SENTINEL_PRESENCE_TTL", "presence_ttl"), 30_000),
+    },
+    recovery: {
+      enabled: bool(pick("SENTINEL_RECOVERY_ENABLED", "recovery_enabled"), true),
+      snapshotIntervalMs: duration(
+        pick("SENTINEL_RECOVERY_SNAPSHOT_INTERVAL", "recovery_snapshot_interval"),
+        5000,
+      ),
+      maxSnapshots: positiveInt(pick("SENTINEL_RECOVERY_MAX_SNAPSHOTS", "recovery_max_snapshots"), 300),
+      restoreTimeoutMs: duration(
+        pick("SENTINEL_RECOVERY_RESTORE_TIMEOUT", "recovery_restore_timeout"),
+        300_000,
+      ),
+      bootIdPath:
+        pick("SENTINEL_RECOVERY_BOOT_ID_PATH", "recovery_boot_id_path") ?? "/proc/sys/kernel/random/boot_id",
     },
     runbooks: {
       stepTimeoutMs: duration(pick("SENTINEL_RUNBOOK_STEP_TIMEOUT", "runbook_step_timeout"), 30_000),

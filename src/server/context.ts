@@ -10,6 +10,7 @@ import type { Guardrails } from "./guardrails/service.js";
 import type { RunbookService } from "./ops/runbooks/service.js";
 import type { OpsTimeline } from "./ops/timeline.js";
 import type { RecordingManager } from "./recording/manager.js";
+import type { Recovery } from "./recovery/service.js";
 import type { Store } from "./store/database.js";
 import type { SessionsRepo } from "./store/sessionsRepo.js";
 import type { Tmux } from "./tmux/adapter.js";
@@ -30,6 +31,8 @@ export interface AppContext {
   watchtower: Watchtower;
   guardrails: Guardrails;
   recordings: RecordingManager;
+  /** Snapshots, reboot and tmux-server-loss detection, restore jobs (spec §7). */
+  recovery: Recovery;
   /** Runbooks, their jobs and schedules (spec §1.8). */
   runbooks: RunbookService;
   /** The ops timeline (spec §1.7): every ops writer records through it; it publishes `ops.timeline.updated`. */

@@ -12,6 +12,7 @@ import { RunbookService } from "./ops/runbooks/service.js";
 import { OpsTimeline } from "./ops/timeline.js";
 import { RecordingManager } from "./recording/manager.js";
 import { RecordingStore } from "./recording/store.js";
+import { Recovery } from "./recovery/service.js";
 import { Store } from "./store/database.js";
 import { GuardrailsRepo } from "./store/guardrailsRepo.js";
 import { SessionsRepo } from "./store/sessionsRepo.js";
@@ -66,6 +67,16 @@ export async function startServer(config: ServerConfig, version: string): Promis
     watchtower,
     guardrails: new Guardrails(new GuardrailsRepo(store), log),
     recordings: new RecordingManager({ store: recordingStore, tmux, events, log, config: config.recording }),
+    recovery: new Recovery({
+      store,
+      tmux,
+      events,
+      log,
+      config: config.recovery,
+      projection: watchtower.repos.projection,
+      projectionCurrent: () => watchtower.mode !== "disabled",
+      beforeFirstCollect: () => watchtower.refresh(),
+    }),
     runbooks,
     opsTimeline: new OpsTimeline(store, events),
   };
@@ -75,9 +86,11 @@ export async function startServer(config: ServerConfig, version: string): Promis
     gateway = new WebSocketGateway(ctx, app.server);
     await app.listen({ host: config.host, port: config.port });
     watchtower.start();
+    ctx.recovery.start();
     runbooks.start();
   } catch (error) {
     await runbooks.close().catch(() => undefined);
+    await ctx.recovery.close().catch(() => undefined);
     gateway?.close();
     await app.close().catch(() => undefined);
     watchtower.close();
@@ -97,6 +110,8 @@ export async function startServer(config: ServerConfig, version: string): Promis
         const recordingsClosed = ctx.recordings.close();
         gateway?.close();
         await recordingsClosed;
+        // A restore under way stops at its next step and ends as failed, with a reason, before the store closes.
+        await ctx.recovery.close();
         // Running jobs end as failed ("the server stopped"), their process groups killed, before the store closes.
         await ctx.runbooks.close();
         await app.close();

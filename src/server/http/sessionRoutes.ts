@@ -122,6 +122,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
       }
       await ctx.tmux.renameSession(session, newName);
       ctx.sessions.rename(session, newName);
+      if (ctx.recovery.enabled) ctx.recovery.renameSession(session, newName);
       ctx.events.publish("tmux.sessions.updated", { session, newName, action: "rename" });
       return data({ name: newName });
     },
@@ -149,6 +150,14 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     ctx.sessions.remove(session);
     request.log.info({ session }, "session killed");
     ctx.events.publish("tmux.sessions.updated", { session, action: "delete" });
+    // A session killed through the API is archived, not "killed" (§1.2, §7.1); best-effort.
+    if (ctx.recovery.enabled) {
+      try {
+        ctx.recovery.archive(session);
+      } catch (error) {
+        request.log.warn({ err: error, session }, "recovery: archive of a killed session failed");
+      }
+    }
     return reply.code(204).send();
   });
 }

@@ -335,4 +335,63 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "recovery sessions, snapshots, jobs and runtime_kv",
+    sql: `
+      CREATE TABLE IF NOT EXISTS recovery_sessions (
+        name TEXT PRIMARY KEY,
+        state TEXT NOT NULL DEFAULT 'running',
+        latest_snapshot_id INTEGER NOT NULL DEFAULT 0,
+        snapshot_hash TEXT NOT NULL DEFAULT '',
+        snapshot_at TEXT NOT NULL DEFAULT '',
+        last_boot_id TEXT NOT NULL DEFAULT '',
+        last_seen_at TEXT NOT NULL DEFAULT '',
+        killed_at TEXT NOT NULL DEFAULT '',
+        restored_at TEXT NOT NULL DEFAULT '',
+        archived_at TEXT NOT NULL DEFAULT '',
+        restore_error TEXT NOT NULL DEFAULT '',
+        windows INTEGER NOT NULL DEFAULT 0,
+        panes INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_recovery_sessions_state ON recovery_sessions (state, snapshot_at DESC);
+      CREATE TABLE IF NOT EXISTS recovery_snapshots (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_name TEXT NOT NULL,
+        boot_id TEXT NOT NULL DEFAULT '',
+        state_hash TEXT NOT NULL,
+        captured_at TEXT NOT NULL,
+        active_window INTEGER NOT NULL DEFAULT -1,
+        active_pane_id TEXT NOT NULL DEFAULT '',
+        windows INTEGER NOT NULL DEFAULT 0,
+        panes INTEGER NOT NULL DEFAULT 0,
+        payload_json TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS idx_recovery_snapshots_session
+        ON recovery_snapshots (session_name, captured_at DESC, id DESC);
+      CREATE TABLE IF NOT EXISTS recovery_jobs (
+        id TEXT PRIMARY KEY,
+        session_name TEXT NOT NULL,
+        target_session TEXT NOT NULL,
+        snapshot_id INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        conflict_policy TEXT NOT NULL,
+        status TEXT NOT NULL,
+        total_steps INTEGER NOT NULL DEFAULT 0,
+        completed_steps INTEGER NOT NULL DEFAULT 0,
+        current_step TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        started_at TEXT NOT NULL DEFAULT '',
+        finished_at TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX IF NOT EXISTS idx_recovery_jobs_status ON recovery_jobs (status, created_at DESC);
+      CREATE TABLE IF NOT EXISTS runtime_kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -45,6 +45,12 @@ export interface TmuxPaneInfo {
   currentCommand: string;
 }
 
+export interface TmuxServerListing {
+  /** `<pid>:<start_time>` of the server, "" when none runs. */
+  server: string;
+  sessions: Array<{ name: string; attached: number; createdAt: number; windows: number }>;
+}
+
 export type SplitDirection = "vertical" | "horizontal";
 
 const sessionFormat = [
@@ -347,6 +353,90 @@ export class Tmux {
     const status = row[2]!.trim();
     const statusLines = status === "off" ? 0 : status === "on" ? 1 : int(status);
     return { width: int(row[0]), height: int(row[1]), statusLines };
+  }
+
+  /**
+   * Sessions with the identity of the tmux server listing them, `<pid>:<start_time>` (recovery tells a lost or
+   * restarted server by it); no server running is `server: ""` and no sessions.
+   */
+  async listSessionsWithServer(): Promise<TmuxServerListing> {
+    const fields = [
+      "pid",
+      "start_time",
+      "session_name",
+      "session_attached",
+      "session_created",
+      "session_windows",
+    ];
+    let out: string;
+    try {
+      out = await this.run(["list-sessions", "-F", format(fields)]);
+    } catch (e) {
+      if (e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return { server: "", sessions: [] };
+      throw e;
+    }
+    const lines = rows(out, fields.length);
+    return {
+      server: lines[0] ? `${lines[0][0]}:${lines[0][1]}` : "",
+      sessions: lines.map((c) => ({
+        name: c[2]!,
+        attached: int(c[3]),
+        createdAt: int(c[4]),
+        windows: int(c[5]),
+      })),
+    };
+  }
+
+  /**
+   * Creates a detached session for a restore: its first window named, sized and started in `cwd`. Returns the
+   * name tmux really gave it (it rewrites `.` and `:`), the first window's index and its pane.
+   */
+  async newSessionWith(
+    name: string,
+    options: { windowName?: string; cwd?: string; width?: number; height?: number },
+  ): Promise<{ session: string; windowIndex: number; paneId: string }> {
+    const args = ["new-session", "-d", "-P", "-F", `#{session_name}${SEP}#{window_index}${SEP}#{pane_id}`];
+    args.push("-s", name);
+    if (options.windowName) args.push("-n", options.windowName);
+    if (options.width && options.height) args.push("-x", String(options.width), "-y", String(options.height));
+    if (options.cwd) args.push("-c", options.cwd);
+    const [row] = rows(await this.run(args), 3);
+    if (!row) throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
+    return { session: row[0]!, windowIndex: int(row[1]), paneId: row[2]! };
+  }
+
+  /** Creates a window at exactly `index` (named, in `cwd`) without selecting it; returns its pane. */
+  async newWindowWith(
+    session: string,
+    index: number,
+    options: { name?: string; cwd?: string },
+  ): Promise<string> {
+    const args = ["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", windowTarget(session, index)];
+    if (options.name) args.push("-n", options.name);
+    if (options.cwd) args.push("-c", options.cwd);
+    return (await this.run(args)).trim();
+  }
+
+  /** Splits `paneId` (`-h` side by side, `-v` stacked) without selecting the new pane, started in `cwd`. */
+  async splitPaneWith(paneId: string, flag: "-h" | "-v", cwd?: string): Promise<string> {
+    const args = ["split-window", "-d", "-P", "-F", "#{pane_id}", "-t", paneId, flag];
+    if (cwd) args.push("-c", cwd);
+    return (await this.run(args)).trim();
+  }
+
+  async moveWindow(session: string, from: number, to: number): Promise<void> {
+    await this.run(["move-window", "-s", windowTarget(session, from), "-t", windowTarget(session, to)]);
+  }
+
+  async selectLayout(session: string, index: number, layout: string): Promise<void> {
+    await this.run(["select-layout", "-t", windowTarget(session, index), layout]);
+  }
+
+  /** Types `text` literally into the pane (no key names), then Enter when asked; one tmux call. */
+  async typeInto(paneId: string, text: string, enter: boolean): Promise<void> {
+    const args = ["send-keys", "-t", paneId, "-l", text];
+    if (enter) args.push(";", "send-keys", "-t", paneId, "Enter");
+    await this.run(args);
   }
 
   async setSessionOption(session: string, option: string, value: string): Promise<void> {

@@ -1,0 +1,201 @@
+// One recovery collect (spec §7.1): the boot id, the live sessions with the identity of their tmux server, a
+// snapshot of each session, stored only when its hash changed and bounded per session, and sessions marked
+// `killed` when they vanished across a reboot or with their tmux server. The watchtower's projection is the
+// source of each session it already mirrors (same tmux session, same window count), so a collect usually costs
+// one tmux call; the others are read from tmux with the watchtower's own listings (two calls for all of them).
+
+import { rfc3339Seconds } from "../../protocol/events.js";
+import type { SessionSnapshot } from "../../protocol/recovery.js";
+import type { Store } from "../store/database.js";
+import type { ProjectionRepo } from "../store/projectionRepo.js";
+import { RecoveryKey, type RecoveryRepo } from "../store/recoveryRepo.js";
+import type { Tmux, TmuxServerListing } from "../tmux/adapter.js";
+import { TmuxError } from "../tmux/errors.js";
+import { isTmuxAbsent, type TmuxRunner, watchPanes, watchWindows } from "../tmux/queries.js";
+import { isoFromEpochSeconds } from "../watchtower/time.js";
+import { buildSnapshot, type SnapshotSource, stateHash } from "./snapshot.js";
+
+export interface CollectDeps {
+  store: Store;
+  repo: RecoveryRepo;
+  tmux: Tmux;
+  projection: ProjectionRepo;
+  /** Whether the watchtower keeps its projection current (it collects); otherwise tmux is asked. */
+  projectionCurrent: () => boolean;
+  readBootId: () => Promise<string>;
+  maxSnapshots: number;
+}
+
+export interface CollectResult {
+  bootId: string;
+  bootChanged: boolean;
+  /** The tmux server that ran at the previous collect is gone (killed, crashed, or replaced by another). */
+  serverLost: boolean;
+  /** Sessions whose snapshot was stored (its hash changed). */
+  changed: string[];
+  /** Sessions marked killed. */
+  killed: string[];
+  liveCount: number;
+  liveSetChanged: boolean;
+  /** tmux processes this collect ran, and how many sessions came from the projection or from tmux. */
+  tmuxCalls: number;
+  fromProjection: number;
+  fromTmux: number;
+}
+
+/** The snapshot source of a session the watchtower mirrors, or undefined when it cannot be trusted. */
+function fromProjection(
+  projection: ProjectionRepo,
+  live: TmuxServerListing["sessions"][number],
+): SnapshotSource | undefined {
+  const row = projection.session(live.name);
+  if (!row || row.createdAt !== isoFromEpochSeconds(live.createdAt) || row.windows !== live.windows)
+    return undefined;
+  const windows = projection.windows(live.name);
+  const panes = projection.panes(live.name);
+  if (windows.length !== live.windows || panes.length === 0) return undefined;
+  return {
+    sessionName: live.name,
+    attached: row.attached,
+    windows: windows.map((w) => ({ index: w.index, name: w.name, active: w.active, layout: w.layout })),
+    panes: panes.map((p) => ({
+      paneId: p.paneId,
+      windowIndex: p.windowIndex,
+      paneIndex: p.paneIndex,
+      title: p.title,
+      active: p.active,
+      currentPath: p.currentPath,
+      startCommand: p.startCommand,
+      currentCommand: p.currentCommand,
+      lastContent: p.tailPreview,
+    })),
+  };
+}
+
+/** Snapshot sources of `sessions` from tmux: every window and pane in one listing each. */
+async function fromTmux(run: TmuxRunner, sessions: TmuxServerListing["sessions"]): Promise<SnapshotSource[]> {
+  const [windows, panes] = await Promise.all([watchWindows(run), watchPanes(run)]);
+  return sessions.map((s) => ({
+    sessionName: s.name,
+    attached: s.attached,
+    windows: windows
+      .filter((w) => w.session === s.name)
+      .map((w) => ({ index: w.index, name: w.name, active: w.active, layout: w.layout })),
+    panes: panes
+      .filter((p) => p.session === s.name)
+      .map((p) => ({
+        paneId: p.paneId,
+        windowIndex: p.windowIndex,
+        paneIndex: p.paneIndex,
+        title: p.title,
+        active: p.active,
+        currentPath: p.currentPath,
+        startCommand: p.startCommand,
+        currentCommand: p.currentCommand,
+        lastContent: "",
+      })),
+  }));
+}
+
+export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Promise<CollectResult> {
+  const { repo, tmux } = deps;
+  const nowIso = rfc3339Seconds(now);
+  const bootId = await deps.readBootId();
+  let tmuxCalls = 0;
+  // Undefined: no tmux binary, so nothing is known about a server (neither live nor lost).
+  let listing: TmuxServerListing | undefined;
+  try {
+    tmuxCalls++;
+    listing = await tmux.listSessionsWithServer();
+  } catch (e) {
+    if (!(e instanceof TmuxError && e.code === "TMUX_NOT_FOUND")) throw e;
+  }
+  const liveSessions = listing?.sessions ?? [];
+
+  const sources: SnapshotSource[] = [];
+  const needTmux: TmuxServerListing["sessions"] = [];
+  const useProjection = deps.projectionCurrent();
+  for (const s of liveSessions) {
+    const source = useProjection ? fromProjection(deps.projection, s) : undefined;
+    if (source) sources.push(source);
+    else needTmux.push(s);
+  }
+  const fromProjectionCount = sources.length;
+  if (needTmux.length) {
+    tmuxCalls += 2;
+    try {
+      sources.push(...(await fromTmux((args, t) => tmux.run(args, t), needTmux)));
+    } catch (e) {
+      // The server went away between the listings: those sessions are not snapshotted this time.
+      if (!isTmuxAbsent(e)) throw e;
+    }
+  }
+  const snapshots: SessionSnapshot[] = sources
+    .filter((s) => s.windows.length > 0 && s.panes.length > 0)
+    .map((s) => buildSnapshot(s, bootId, nowIso));
+
+  return deps.store.transaction(() => {
+    const storedBoot = repo.get(RecoveryKey.LastBootId) ?? "";
+    const bootChanged = storedBoot !== "" && bootId !== "" && storedBoot !== bootId;
+    const storedServer = repo.get(RecoveryKey.LastTmuxServer) ?? "";
+    const serverLost = listing !== undefined && storedServer !== "" && storedServer !== listing.server;
+    const previousLive = repo.get(RecoveryKey.LastLiveSessions) ?? "";
+
+    const hashes = repo.hashes();
+    const changed: string[] = [];
+    for (const snap of snapshots) {
+      const hash = stateHash(snap);
+      if (hashes.get(snap.sessionName) === hash) {
+        repo.touchSession(snap.sessionName, bootId, snap.windows.length, snap.panes.length, nowIso);
+        continue;
+      }
+      repo.insertSnapshot(
+        {
+          sessionName: snap.sessionName,
+          bootId,
+          stateHash: hash,
+          capturedAt: nowIso,
+          activeWindow: snap.activeWindow,
+          activePaneId: snap.activePaneId,
+          windows: snap.windows.length,
+          panes: snap.panes.length,
+          payloadJson: JSON.stringify(snap),
+        },
+        nowIso,
+      );
+      repo.trimSnapshots(snap.sessionName, deps.maxSnapshots);
+      changed.push(snap.sessionName);
+    }
+
+    const liveNames = liveSessions.map((s) => s.name).sort();
+    const liveJoined = liveNames.join(",");
+    repo.set(RecoveryKey.LastLiveSessions, liveJoined, nowIso);
+    const live = new Set(liveNames);
+    const killed: string[] = [];
+    if (bootChanged) {
+      killed.push(...repo.markKilled(live, bootId, nowIso));
+      repo.set(RecoveryKey.LastBootChangeAt, nowIso, nowIso);
+    }
+    if (serverLost) {
+      // Only the sessions that went down with the server: one that ended earlier, on its own, stays as it was.
+      const wentDown = new Set(previousLive ? previousLive.split(",") : []);
+      killed.push(...repo.markKilled(live, bootId, nowIso, wentDown));
+      repo.set(RecoveryKey.LastServerLossAt, nowIso, nowIso);
+    }
+    repo.set(RecoveryKey.LastBootId, bootId, nowIso);
+    if (listing) repo.set(RecoveryKey.LastTmuxServer, listing.server, nowIso);
+    repo.set(RecoveryKey.LastCollectAt, nowIso, nowIso);
+    return {
+      bootId,
+      bootChanged,
+      serverLost,
+      changed,
+      killed,
+      liveCount: liveNames.length,
+      liveSetChanged: liveJoined !== previousLive,
+      tmuxCalls,
+      fromProjection: fromProjectionCount,
+      fromTmux: needTmux.length,
+    };
+  });
+}

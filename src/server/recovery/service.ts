@@ -1,0 +1,342 @@
+// Recovery (spec §7): owns the periodic collect, the restore jobs and what the routes read. Collects and
+// restores never overlap (a restore's half-built session is not snapshotted); restores run one at a time, in
+// the order they were asked for. A job never stays queued or running past its server: stopping fails it with a
+// reason, and a server that starts fails whatever a crashed one left (Appendix A).
+import { randomBytes } from "node:crypto";
+import type { FastifyBaseLogger } from "fastify";
+import { rfc3339Seconds } from "../../protocol/events.js";
+import {
+  type ConflictPolicy,
+  RecoveryEventType,
+  type RecoveryJob,
+  type RecoveryJobPayload,
+  RecoveryMessages,
+  type RecoveryOverview,
+  type RecoveryOverviewPayload,
+  type RecoverySession,
+  type RestoreMode,
+  type SessionSnapshot,
+  type SnapshotMeta,
+  ZERO_TIME,
+} from "../../protocol/recovery.js";
+import type { ServerConfig } from "../config.js";
+import type { EventHub } from "../events/hub.js";
+import type { Store } from "../store/database.js";
+import type { ProjectionRepo } from "../store/projectionRepo.js";
+import { RecoveryKey, RecoveryRepo } from "../store/recoveryRepo.js";
+import type { Tmux } from "../tmux/adapter.js";
+import { readBootId } from "./bootId.js";
+import { type CollectResult, collectOnce } from "./collector.js";
+import { planRestore } from "./plan.js";
+import { RestoreError, runRestore } from "./restore.js";
+
+export type RecoveryConfig = ServerConfig["recovery"];
+
+export interface RecoveryDeps {
+  store: Store;
+  tmux: Tmux;
+  events: EventHub;
+  log: FastifyBaseLogger;
+  config: RecoveryConfig;
+  /** The watchtower's projection, and whether it is kept current. */
+  projection: ProjectionRepo;
+  projectionCurrent: () => boolean;
+  /** Awaited before the first collect (the watchtower's first collect, so snapshots carry its tail previews). */
+  beforeFirstCollect?: () => Promise<void>;
+}
+
+export interface RestoreRequest {
+  mode: RestoreMode;
+  conflictPolicy: ConflictPolicy;
+  /** "" means the snapshot's own session name. */
+  targetSession: string;
+}
+
+/** Process-local figures for tests and benchmarks. */
+export interface RecoveryCounters {
+  collects: number;
+  collectErrors: number;
+  tmuxCalls: number;
+  snapshotsStored: number;
+  lastCollectMs: number;
+  lastCollectCpuMs: number;
+  lastCollectTmuxCalls: number;
+}
+
+export class SnapshotNotFound extends Error {}
+
+const OPEN_JOB_STATES = ["queued", "running", "failed", "partial"] as const;
+
+export class Recovery {
+  readonly repo: RecoveryRepo;
+  readonly counters: RecoveryCounters = {
+    collects: 0,
+    collectErrors: 0,
+    tmuxCalls: 0,
+    snapshotsStored: 0,
+    lastCollectMs: 0,
+    lastCollectCpuMs: 0,
+    lastCollectTmuxCalls: 0,
+  };
+  private readonly deps: RecoveryDeps;
+  /** Collects and restores, one at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private closed = false;
+
+  constructor(deps: RecoveryDeps) {
+    this.deps = deps;
+    this.repo = new RecoveryRepo(deps.store);
+  }
+
+  get enabled(): boolean {
+    return this.deps.config.enabled;
+  }
+
+  /** Fails jobs a previous server left unfinished, then collects now and every interval. */
+  start(): void {
+    if (!this.enabled || this.closed) return;
+    const stale = this.repo.failUnfinishedJobs(RecoveryMessages.interruptedByRestart, this.now());
+    for (const job of stale) {
+      this.deps.log.warn(
+        { job: job.id, session: job.sessionName },
+        "recovery: restore job interrupted by a restart",
+      );
+    }
+    const first = this.deps.beforeFirstCollect?.().catch(() => undefined) ?? Promise.resolve();
+    void first.then(() => this.tick());
+  }
+
+  /** Collects (after whatever collect or restore is under way). Errors are logged and counted, not thrown. */
+  collectNow(): Promise<CollectResult | undefined> {
+    return this.enqueue(() => this.collect());
+  }
+
+  private tick(): void {
+    if (this.closed) return;
+    void this.collectNow().finally(() => {
+      if (this.closed) return;
+      this.timer = setTimeout(() => this.tick(), this.deps.config.snapshotIntervalMs);
+    });
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private now(): string {
+    return rfc3339Seconds();
+  }
+
+  private async collect(): Promise<CollectResult | undefined> {
+    if (this.closed) return undefined;
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    let result: CollectResult;
+    try {
+      result = await collectOnce({
+        store: this.deps.store,
+        repo: this.repo,
+        tmux: this.deps.tmux,
+        projection: this.deps.projection,
+        projectionCurrent: this.deps.projectionCurrent,
+        readBootId: () => readBootId(this.deps.config.bootIdPath),
+        maxSnapshots: this.deps.config.maxSnapshots,
+      });
+    } catch (error) {
+      this.counters.collectErrors++;
+      if (!this.closed) this.deps.log.warn({ err: error }, "recovery collect failed");
+      return undefined;
+    }
+    const used = process.cpuUsage(cpu);
+    this.counters.collects++;
+    this.counters.tmuxCalls += result.tmuxCalls;
+    this.counters.snapshotsStored += result.changed.length;
+    this.counters.lastCollectMs = performance.now() - started;
+    this.counters.lastCollectCpuMs = (used.user + used.system) / 1000;
+    this.counters.lastCollectTmuxCalls = result.tmuxCalls;
+    if (this.closed) return result;
+    if (result.liveSetChanged) {
+      this.deps.events.publish("tmux.sessions.updated", {
+        changedSessions: result.changed.length,
+        liveCount: result.liveCount,
+        action: "live-set",
+      });
+    }
+    if (result.changed.length || result.killed.length || result.bootChanged || result.serverLost) {
+      if (result.bootChanged || result.serverLost) {
+        this.deps.log.warn(
+          { bootChanged: result.bootChanged, serverLost: result.serverLost, killed: result.killed },
+          "recovery: sessions lost",
+        );
+      }
+      this.overviewEvent({
+        changedSessions: result.changed.length,
+        killed: result.killed.length,
+        bootChanged: result.bootChanged,
+        ...(result.serverLost ? { serverLost: true } : {}),
+      });
+    }
+    return result;
+  }
+
+  private overviewEvent(payload: RecoveryOverviewPayload): void {
+    this.deps.events.publish(RecoveryEventType.Overview, payload);
+  }
+
+  private jobEvent(payload: RecoveryJobPayload): void {
+    this.deps.events.publish(RecoveryEventType.Job, payload);
+  }
+
+  async overview(): Promise<RecoveryOverview> {
+    const bootId = await readBootId(this.deps.config.bootIdPath);
+    return {
+      bootId,
+      lastBootId: this.repo.get(RecoveryKey.LastBootId) ?? "",
+      lastCollectAt: this.repo.get(RecoveryKey.LastCollectAt) || ZERO_TIME,
+      lastBootChange: this.repo.get(RecoveryKey.LastBootChangeAt) || ZERO_TIME,
+      killedSessions: this.killedSessions(),
+      runningJobs: this.repo.jobs([...OPEN_JOB_STATES], 30),
+    };
+  }
+
+  /** Sessions in killed, restoring or restored (§1.10). */
+  killedSessions(): RecoverySession[] {
+    return this.repo.sessions(["killed", "restoring", "restored"]);
+  }
+
+  snapshots(session: string, limit: number): SnapshotMeta[] {
+    return this.repo.snapshots(session, limit);
+  }
+
+  snapshot(id: number): { meta: SnapshotMeta; payload: SessionSnapshot } | undefined {
+    const meta = this.repo.snapshot(id);
+    if (!meta) return undefined;
+    return { meta, payload: JSON.parse(meta.payloadJson) as SessionSnapshot };
+  }
+
+  job(id: string): RecoveryJob | undefined {
+    return this.repo.job(id);
+  }
+
+  /** Archives the session's recovery row and publishes it (§1.10, and DELETE of a session, §1.2). */
+  archive(session: string): void {
+    this.repo.archive(session, this.now());
+    this.overviewEvent({ session, action: "archive" });
+  }
+
+  /** Follows a session rename into the recovery rows (best-effort, §1.2). */
+  renameSession(from: string, to: string): void {
+    try {
+      this.repo.renameSession(from, to, this.now());
+    } catch (error) {
+      this.deps.log.warn({ err: error, from, to }, "recovery: rename of recovery rows failed");
+    }
+  }
+
+  /**
+   * Creates a restore job for the snapshot and runs it in the background (§7.2). Throws SnapshotNotFound; a
+   * store failure propagates (the route answers RECOVERY_RESTORE_FAILED).
+   */
+  startRestore(snapshotId: number, request: RestoreRequest): RecoveryJob {
+    const found = this.snapshot(snapshotId);
+    if (!found) throw new SnapshotNotFound(`snapshot ${snapshotId} not found`);
+    const snapshot = found.payload;
+    const plan = planRestore(snapshot);
+    const job: RecoveryJob = {
+      id: randomBytes(10).toString("hex"),
+      sessionName: snapshot.sessionName,
+      targetSession: request.targetSession || snapshot.sessionName,
+      snapshotId,
+      mode: request.mode,
+      conflictPolicy: request.conflictPolicy,
+      status: "queued",
+      totalSteps: plan.totalSteps,
+      completedSteps: 0,
+      currentStep: "",
+      error: "",
+      createdAt: new Date().toISOString(),
+    };
+    this.repo.createJob(job);
+    this.jobEvent({ jobId: job.id, status: "queued" });
+    this.overviewEvent({ session: job.sessionName, action: "restore-started" });
+    void this.enqueue(() => this.runJob(job, snapshot));
+    return job;
+  }
+
+  private async runJob(job: RecoveryJob, snapshot: SessionSnapshot): Promise<void> {
+    const { repo } = this;
+    const { log } = this.deps;
+    if (this.closed) return; // close() fails it.
+    const plan = planRestore(snapshot);
+    const timeout = AbortSignal.timeout(this.deps.config.restoreTimeoutMs);
+    const signal = AbortSignal.any([this.abort.signal, timeout]);
+    repo.setJobRunning(job.id, this.now());
+    repo.markRestoring(job.sessionName, this.now());
+    this.jobEvent({ jobId: job.id, status: "running" });
+    this.overviewEvent({ session: job.sessionName, status: "restoring" });
+    let completed = 0;
+    try {
+      const target = await runRestore({
+        tmux: this.deps.tmux,
+        plan,
+        mode: job.mode,
+        conflictPolicy: job.conflictPolicy,
+        target: job.targetSession,
+        signal,
+        step: (label) => {
+          completed++;
+          repo.setJobProgress(job.id, completed, plan.totalSteps, label);
+          this.jobEvent({
+            jobId: job.id,
+            status: "running",
+            completed,
+            total: plan.totalSteps,
+            step: label,
+          });
+        },
+        retarget: (target) => repo.setJobTarget(job.id, target),
+      });
+      if (signal.aborted) throw new RestoreError(String(signal.reason));
+      repo.markRestored(job.sessionName, this.now());
+      repo.finishJob(job.id, "succeeded", "", this.now());
+      log.info({ job: job.id, session: job.sessionName, target }, "recovery: session restored");
+      this.jobEvent({ jobId: job.id, status: "succeeded", target });
+      this.overviewEvent({ session: job.sessionName, status: "restored" });
+      this.deps.events.publish("tmux.sessions.updated", { source: "recovery.restore", target });
+      // Snapshot what was restored at once (the queue runs it right after this job).
+      void this.collectNow();
+    } catch (error) {
+      const message = signal.aborted
+        ? timeout.aborted
+          ? RecoveryMessages.timedOut
+          : RecoveryMessages.interruptedByShutdown
+        : (error as Error).message || String(error);
+      if (!this.deps.store.isOpen) return;
+      repo.finishJob(job.id, "failed", message, this.now());
+      repo.markRestoreFailed(job.sessionName, message, this.now());
+      log.warn({ job: job.id, session: job.sessionName, error: message }, "recovery: restore failed");
+      this.jobEvent({ jobId: job.id, status: "failed", message });
+      this.overviewEvent({ session: job.sessionName, status: "killed" });
+    }
+  }
+
+  /**
+   * Stops collecting and interrupts restores: a running job stops at its next step and fails with a reason,
+   * queued ones fail at once. Resolves when no job can write any more (the store may close after).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort(RecoveryMessages.interruptedByShutdown);
+    const bounded = new Promise((resolve) => setTimeout(resolve, 3000).unref());
+    await Promise.race([this.queue, bounded]);
+    if (this.deps.store.isOpen) {
+      this.repo.failUnfinishedJobs(RecoveryMessages.interruptedByShutdown, this.now());
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// Builds a session snapshot (spec §7.1 step 4) from what tmux or the watchtower projection shows, and its
+// state hash. Pure: no tmux, no store.
+import { createHash } from "node:crypto";
+import type { PaneSnapshot, SessionSnapshot, WindowSnapshot } from "../../protocol/recovery.js";
+
+export interface SnapshotWindow {
+  index: number;
+  name: string;
+  active: boolean;
+  layout: string;
+}
+
+export interface SnapshotPane {
+  paneId: string;
+  windowIndex: number;
+  paneIndex: number;
+  title: string;
+  active: boolean;
+  currentPath: string;
+  startCommand: string;
+  currentCommand: string;
+  lastContent: string;
+}
+
+export interface SnapshotSource {
+  sessionName: string;
+  attached: number;
+  windows: SnapshotWindow[];
+  panes: SnapshotPane[];
+}
+
+/** Windows by index, panes by (window, pane); active window and pane as §7.1 says. */
+export function buildSnapshot(source: SnapshotSource, bootId: string, capturedAt: string): SessionSnapshot {
+  const windows = [...source.windows].sort((a, b) => a.index - b.index);
+  const panes = [...source.panes].sort((a, b) => a.windowIndex - b.windowIndex || a.paneIndex - b.paneIndex);
+  const counts = new Map<number, number>();
+  for (const p of panes) counts.set(p.windowIndex, (counts.get(p.windowIndex) ?? 0) + 1);
+  let activeWindow = windows.find((w) => w.active)?.index ?? -1;
+  // The active pane of the active window; any active pane when no window is marked active.
+  const activePane =
+    panes.find((p) => p.active && p.windowIndex === activeWindow) ?? panes.find((p) => p.active);
+  if (activeWindow < 0 && activePane) activeWindow = activePane.windowIndex;
+  return {
+    sessionName: source.sessionName,
+    capturedAt,
+    bootId,
+    attached: source.attached,
+    activeWindow,
+    activePaneId: activePane?.paneId ?? "",
+    windows: windows.map(
+      (w): WindowSnapshot => ({
+        index: w.index,
+        name: w.name,
+        active: w.active,
+        panes: counts.get(w.index) ?? 0,
+        layout: w.layout,
+      }),
+    ),
+    panes: panes.map(
+      (p): PaneSnapshot => ({
+        windowIndex: p.windowIndex,
+        paneIndex: p.paneIndex,
+        title: p.title,
+        active: p.active,
+        currentPath: p.currentPath,
+        startCommand: p.startCommand,
+        currentCommand: p.currentCommand,
+        lastContent: p.lastContent,
+      }),
+    ),
+  };
+}
+
+/**
+ * The state hash (§7.1): hex of the first 8 bytes of SHA-256 over what identifies the workspace's shape. It
+ * leaves out capturedAt, bootId, the windows' active flags and the panes' content, so a snapshot is stored only
+ * when the shape changes; layout (a resize) and the attached count are in.
+ */
+export function stateHash(s: SessionSnapshot): string {
+  const shape = {
+    SessionName: s.sessionName,
+    Attached: s.attached,
+    ActiveWindow: s.activeWindow,
+    ActivePaneID: s.activePaneId,
+    Windows: s.windows.map((w) => ({ Index: w.index, Name: w.name, Panes: w.panes, Layout: w.layout })),
+    Panes: s.panes.map((p) => ({
+      WindowIndex: p.windowIndex,
+      PaneIndex: p.paneIndex,
+      Title: p.title,
+      CurrentPath: p.currentPath,
+      StartCommand: p.startCommand,
+      CurrentCommand: p.currentCommand,
+    })),
+  };
+  return createHash("sha256").update(JSON.stringify(shape)).digest("hex").slice(0, 16);
+}
