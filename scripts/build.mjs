@@ -34,6 +34,19 @@ for (const name of readdirSync(ptyFrom).filter((n) => n === "node-pty" || n.star
   });
 }
 
+// The cast player's webview loads the asciinema player from media/vendor (no CDN): its bundle, stylesheet and
+// licence are copied from the npm package at every build, so the VSIX ships them (.vscodeignore keeps media/**).
+const playerFrom = join(root, "node_modules/asciinema-player");
+const playerTo = join(root, "media/vendor/asciinema-player");
+mkdirSync(playerTo, { recursive: true });
+for (const [from, to] of [
+  ["dist/bundle/asciinema-player.min.js", "asciinema-player.min.js"],
+  ["dist/bundle/asciinema-player.css", "asciinema-player.css"],
+  ["LICENSE", "LICENSE"],
+]) {
+  copyFileSync(join(playerFrom, from), join(playerTo, to));
+}
+
 // Fastify loads Ajv and fast-json-stringify only when no schema compilers are given; the server gives its own
 // (src/server/http/schemaCompilers.ts), so they are left out of the bundle: ~570 KiB less to parse at start-up.
 const unusedSchemaCompilers = {

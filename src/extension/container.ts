@@ -8,6 +8,7 @@ import { SessionsModel } from "./client/sessionsModel.js";
 import type { CommandContext } from "./commands/context.js";
 import { Prompts } from "./commands/prompts.js";
 import { EXTERNAL_TOKEN_KEY, registerCommands } from "./commands/registerCommands.js";
+import { Features } from "./features.js";
 import {
   ServerManager,
   type ServerSettings,
@@ -40,6 +41,8 @@ export class Container implements vscode.Disposable {
   readonly terminals: TerminalManager;
   readonly prompts = new Prompts();
   readonly contextKeys = new ContextKeys();
+  /** Recordings, the player, Events, notifications, Ops and Recovery (src/extension/features.ts). */
+  readonly features: Features;
   readonly metrics: Metrics = {
     activateMs: 0,
     activateCpuMs: 0,
@@ -82,6 +85,14 @@ export class Container implements vscode.Disposable {
     this.view = vscode.window.createTreeView(SESSIONS_VIEW_ID, {
       treeDataProvider: this.tree,
       showCollapseAll: true,
+    });
+    this.features = new Features({
+      context,
+      server: this.server,
+      refresh: this.refresh,
+      sessions: this.model,
+      sessionsTree: this.tree,
+      log: this.log,
     });
     this.terminals = new TerminalManager(this.server, this.refresh, this.model, this.log, this.metrics, () =>
       vscode.workspace.getConfiguration("sentinel").get<"panel" | "editor">("terminal.location", "panel"),
@@ -236,6 +247,7 @@ export class Container implements vscode.Disposable {
       };
     };
     return {
+      ...this.features.testApi(),
       state: () => this.server.state.kind,
       serverInfo: info,
       waitForState: (kind: ServerStateKind, timeoutMs = 10_000) =>
@@ -275,6 +287,7 @@ export class Container implements vscode.Disposable {
     if (this.minuteTimer) clearInterval(this.minuteTimer);
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     this.terminals.dispose();
+    this.features.dispose();
     this.refresh.dispose();
     this.view.dispose();
     this.tree.dispose();

@@ -20,6 +20,7 @@
 import type { ConnectionState } from "./client/eventsConnection.js";
 import type { ReconcilerStats } from "./client/reconciler.js";
 import type { SessionSnapshot } from "./client/sessionsModel.js";
+import type { FeaturesTestApi } from "./features.js";
 import type { ServerSource, ServerStateKind } from "./server/serverManager.js";
 import type { TerminalInfo } from "./terminal/terminalManager.js";
 import type { RenderedItem } from "./views/sessionsView.js";
@@ -54,7 +55,8 @@ export interface EventsInfo extends ReconcilerStats {
   refreshes: string[];
 }
 
-export interface SentinelTestApi {
+/** Also: recordings(), players(), eventsView(), notifications(), opsView(), recoveryView() (src/extension/features.ts). */
+export interface SentinelTestApi extends FeaturesTestApi {
   state(): ServerStateKind;
   serverInfo(): ServerInfo;
   waitForState(kind: ServerStateKind, timeoutMs?: number): Promise<ServerInfo>;

@@ -31,6 +31,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
   private renderedOnce = false;
   /** Called once, when the root is first rendered with sessions in the model. */
   onFirstRender: (() => void) | undefined;
+  /** Adds state owned by other features to a row (a recording in progress: src/extension/recording/). */
+  decorate: ((view: NodeView) => NodeView) | undefined;
 
   constructor(
     private readonly model: SessionsModel,
@@ -98,7 +100,9 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     item.contextValue = view.contextValue;
     item.iconPath = view.unread
       ? new vscode.ThemeIcon(view.icon, new vscode.ThemeColor("notificationsInfoIcon.foreground"))
-      : new vscode.ThemeIcon(view.icon);
+      : view.iconColor
+        ? new vscode.ThemeIcon(view.icon, new vscode.ThemeColor(view.iconColor))
+        : new vscode.ThemeIcon(view.icon);
     item.accessibilityInformation = {
       label: `${view.label}${view.description ? `, ${view.description.replace(/●/g, "unread")}` : ""}`,
     };
@@ -140,6 +144,11 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
 
   /** The view of a node from the current model, or undefined when its target is gone. */
   view(node: SessionNode): NodeView | undefined {
+    const view = this.baseView(node);
+    return view && this.decorate ? this.decorate(view) : view;
+  }
+
+  private baseView(node: SessionNode): NodeView | undefined {
     const now = Date.now();
     const session = this.model.session(node.session);
     if (!session) return undefined;

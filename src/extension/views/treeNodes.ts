@@ -26,6 +26,8 @@ export interface NodeView {
   unread: boolean;
   /** A codicon id. */
   icon: string;
+  /** A theme colour id for the icon (when not unread). */
+  iconColor?: string;
 }
 
 export const UNREAD_MARK = "●";

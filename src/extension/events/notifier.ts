@@ -1,0 +1,75 @@
+// Notifications that respect the user: events marked `notify` (an alert raised, a guardrail block, a failed
+// runbook or restore, a recording stopped by a limit or failing) go through the NotificationGate (each once,
+// at most 3 per 10 s, the rest summed up in one "N more" message), each with the actions that fit. The level
+// comes from `sentinel.notifications` (all | errors | off).
+import * as vscode from "vscode";
+import type { EventEntry } from "./eventsLog.js";
+import { NotificationGate } from "./notificationGate.js";
+
+export interface NotifierActions {
+  /** Acknowledge an ops alert by id. */
+  ackAlert?(id: number): Promise<void>;
+}
+
+export interface ShownNotification {
+  key: string;
+  severity: string;
+  message: string;
+}
+
+export class Notifier implements vscode.Disposable {
+  private readonly gate: NotificationGate;
+  /** What was shown (newest last, at most 50), for tests. */
+  readonly shown: ShownNotification[] = [];
+
+  constructor(private readonly actions: NotifierActions = {}) {
+    this.gate = new NotificationGate((held) => {
+      const message = `Sentinel: ${held} more event${held === 1 ? "" : "s"} need${held === 1 ? "s" : ""} attention.`;
+      this.record("summary", "info", message);
+      void vscode.window.showInformationMessage(message, "Show Events").then((choice) => {
+        if (choice) void vscode.commands.executeCommand("sentinel.events.focus");
+      });
+    });
+  }
+
+  get stats(): NotificationGate["stats"] {
+    return { ...this.gate.stats };
+  }
+
+  offer(entry: EventEntry): void {
+    if (!entry.notify) return;
+    const level = vscode.workspace
+      .getConfiguration("sentinel")
+      .get<"all" | "errors" | "off">("notifications", "all");
+    if (level === "off" || (level === "errors" && entry.severity !== "error")) return;
+    if (this.gate.offer(entry.key) !== "show") return;
+    const message = `Sentinel: ${entry.title}${entry.detail ? ` — ${entry.detail}` : ""}`;
+    this.record(entry.key, entry.severity, message);
+    const items: string[] = [];
+    const alertId = /^alert:(\d+):/.exec(entry.key)?.[1];
+    if (alertId && this.actions.ackAlert) items.push("Acknowledge");
+    if (entry.category === "recording") items.push("Show Recordings");
+    items.push("Show Events");
+    const show =
+      entry.severity === "error"
+        ? vscode.window.showErrorMessage
+        : entry.severity === "warning"
+          ? vscode.window.showWarningMessage
+          : vscode.window.showInformationMessage;
+    void show(message, ...items).then(async (choice) => {
+      if (choice === "Acknowledge" && alertId) await this.actions.ackAlert?.(Number(alertId));
+      else if (choice === "Show Recordings")
+        await vscode.commands.executeCommand("sentinel.recordings.focus");
+      else if (choice === "Show Events") await vscode.commands.executeCommand("sentinel.events.focus");
+    });
+  }
+
+  dispose(): void {
+    this.gate.dispose();
+  }
+
+  private record(key: string, severity: string, message: string): void {
+    this.shown.push({ key, severity, message });
+    if (this.shown.length > 50) this.shown.splice(0, this.shown.length - 50);
+  }
+}

@@ -1,0 +1,114 @@
+// The issue-8 features beside the Sessions core: Recordings (view, commands, player, recording state on Sessions
+// rows and in the status bar), the Events view, notifications, and the Ops and Recovery views. Built by the
+// Container after the Sessions tree, disposed before it; `testApi()` adds their read-outs to the test API.
+import * as vscode from "vscode";
+import type { RecordingInfo } from "../protocol/recording.js";
+import type { EventEntry } from "./events/eventsLog.js";
+import { EventsView, type EventsViewInfo } from "./events/eventsView.js";
+import { Notifier, type ShownNotification } from "./events/notifier.js";
+import { loadOps, loadRecovery, ProbedView, type ProbeState, type Row } from "./ops/opsViews.js";
+import type { PlayerInfo } from "./recording/castPlayer.js";
+import { type FeatureHost, Recordings } from "./recording/recordings.js";
+import type { RecordingRow } from "./recording/recordingsView.js";
+
+export interface FeaturesTestApi {
+  /** Recordings as the model has them (newest first), the rows the view shows, and why the list was reloaded. */
+  recordings(): { loaded: boolean; list: RecordingInfo[]; rows: RecordingRow[]; reloads: string[] };
+  /** Open cast players: ready / loaded as their webviews reported. */
+  players(): PlayerInfo[];
+  /** The Events view: capacity, size, received, rendered rows, filter, and the rows' titles (newest first). */
+  eventsView(): EventsViewInfo & {
+    rows: Array<Pick<EventEntry, "title" | "type" | "severity" | "category">>;
+  };
+  /** Notifications shown so far and the gate's counters. */
+  notifications(): { shown: ShownNotification[]; stats: Record<string, number> };
+  /** The Ops and Recovery views: probe state and rows. */
+  opsView(): { state: ProbeState; error: string | undefined; rows: Row[] };
+  recoveryView(): { state: ProbeState; error: string | undefined; rows: Row[] };
+}
+
+export class Features implements vscode.Disposable {
+  readonly recordings: Recordings;
+  readonly events: EventsView;
+  readonly notifier: Notifier;
+  readonly ops: ProbedView;
+  readonly recovery: ProbedView;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly host: FeatureHost) {
+    this.recordings = new Recordings(host);
+    this.events = new EventsView();
+    this.ops = new ProbedView("sentinel.ops", "sentinel.opsState", "ops.", host.refresh, loadOps);
+    this.recovery = new ProbedView(
+      "sentinel.recovery",
+      "sentinel.recoveryState",
+      "recovery.",
+      host.refresh,
+      loadRecovery,
+    );
+    this.notifier = new Notifier({ ackAlert: (id) => this.ackAlert(id) });
+    const eventSub = host.refresh.onDidReceiveEvent((event) => {
+      const entry = this.events.log.add(event);
+      if (entry) this.notifier.offer(entry);
+    });
+    this.disposables.push(
+      { dispose: () => eventSub.dispose() },
+      host.server.onDidChangeState((state) => {
+        if (state.kind === "stopped" || state.kind === "failed") {
+          this.ops.reset();
+          this.recovery.reset();
+        }
+      }) as unknown as vscode.Disposable,
+      vscode.commands.registerCommand("sentinel.refreshOps", () => this.ops.reload()),
+      vscode.commands.registerCommand("sentinel.refreshRecovery", () => this.recovery.reload()),
+      vscode.commands.registerCommand("sentinel.ackAlert", (arg?: Row | number) => {
+        const id = typeof arg === "number" ? arg : (arg?.data as { alertId?: number } | undefined)?.alertId;
+        return id ? this.ackAlert(id) : undefined;
+      }),
+    );
+  }
+
+  testApi(): FeaturesTestApi {
+    return {
+      recordings: () => ({
+        loaded: this.recordings.model.loaded,
+        list: this.recordings.model.list(),
+        rows: this.recordings.tree.render(),
+        reloads: [...this.recordings.reloads],
+      }),
+      players: () => this.recordings.players.list(),
+      eventsView: () => ({
+        ...this.events.info(),
+        rows: this.events
+          .rows()
+          .map(({ title, type, severity, category }) => ({ title, type, severity, category })),
+      }),
+      notifications: () => ({ shown: [...this.notifier.shown], stats: { ...this.notifier.stats } }),
+      opsView: () => this.ops.snapshot(),
+      recoveryView: () => this.recovery.snapshot(),
+    };
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+    this.notifier.dispose();
+    this.recovery.dispose();
+    this.ops.dispose();
+    this.events.dispose();
+    this.recordings.dispose();
+  }
+
+  private async ackAlert(id: number): Promise<void> {
+    const api = this.host.refresh.api;
+    if (!api) throw new Error("the Sentinel server is not running");
+    try {
+      await api.request("POST", `/api/ops/alerts/${id}/ack`);
+    } catch (error) {
+      void vscode.window.showErrorMessage(
+        `Sentinel: could not acknowledge the alert: ${(error as Error).message}`,
+      );
+      return;
+    }
+    await this.ops.reload();
+  }
+}

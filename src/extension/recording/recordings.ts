@@ -1,0 +1,401 @@
+// Recordings in the extension: the model kept current from `recording.updated` events (reloaded over HTTP after
+// a gap, a reconnect, or every few seconds while a recording runs and the view is visible), the Recordings view,
+// the recording state on Sessions rows and in the status bar, and the commands: record / stop a session, add a
+// marker, play a cast in the player, open the cast as a file, save it elsewhere, delete.
+import { mkdir, writeFile } from "node:fs/promises";
+import * as vscode from "vscode";
+import type { RecordingInfo } from "../../protocol/recording.js";
+import type { ApiClient } from "../client/apiClient.js";
+import type { RefreshManager } from "../client/refreshManager.js";
+import type { SessionsModel } from "../client/sessionsModel.js";
+import type { ServerManager } from "../server/serverManager.js";
+import type { SessionsTreeProvider } from "../views/sessionsView.js";
+import type { NodeView } from "../views/treeNodes.js";
+import { CastPlayers, MAX_PLAYER_CAST_BYTES } from "./castPlayer.js";
+import { formatDuration } from "./castText.js";
+import {
+  addMarker,
+  deleteRecording,
+  fetchCast,
+  listRecordings,
+  startRecording,
+  stopRecording,
+} from "./recordingsApi.js";
+import { RecordingsModel } from "./recordingsModel.js";
+import { RECORDINGS_VIEW_ID, RecordingsTreeProvider } from "./recordingsView.js";
+
+export interface FeatureHost {
+  context: vscode.ExtensionContext;
+  server: ServerManager;
+  refresh: RefreshManager;
+  sessions: SessionsModel;
+  sessionsTree: SessionsTreeProvider;
+  log: vscode.LogOutputChannel;
+}
+
+/** A command argument: a recording row, a Sessions row, a recording id or a session name. */
+type RecordingArg = RecordingInfo | { kind?: string; session?: string } | string | undefined;
+
+const LIVE_POLL_MS = 5000;
+
+export class Recordings implements vscode.Disposable {
+  readonly model = new RecordingsModel();
+  readonly tree: RecordingsTreeProvider;
+  readonly view: vscode.TreeView<RecordingInfo>;
+  readonly players: CastPlayers;
+  private readonly statusItem: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private loading: Promise<void> | undefined;
+  private loadAgain = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  /** Reasons of the reloads so far (newest last, at most 50), for tests. */
+  readonly reloads: string[] = [];
+
+  constructor(private readonly host: FeatureHost) {
+    this.tree = new RecordingsTreeProvider(this.model);
+    this.view = vscode.window.createTreeView(RECORDINGS_VIEW_ID, { treeDataProvider: this.tree });
+    this.players = new CastPlayers(host.context.extensionUri, host.log, () =>
+      vscode.workspace.getConfiguration("sentinel").get<number>("player.speed", 1),
+    );
+    this.statusItem = vscode.window.createStatusBarItem(
+      "sentinel.recording",
+      vscode.StatusBarAlignment.Left,
+      49,
+    );
+    this.statusItem.name = "Sentinel Recording";
+    this.statusItem.command = "sentinel.stopRecording";
+
+    const previous = host.sessionsTree.decorate;
+    host.sessionsTree.decorate = (view) => this.decorate(previous ? previous(view) : view);
+
+    const sub = (d: { dispose(): void }) => this.disposables.push({ dispose: () => d.dispose() });
+    sub(
+      this.model.onDidChange((change) => {
+        this.tree.trigger();
+        for (const session of change.sessions)
+          host.sessionsTree.trigger(host.sessionsTree.node({ kind: "session", session }));
+        this.updateStatus();
+        this.updatePolling();
+      }),
+    );
+    sub(
+      host.refresh.onDidReceiveEvent((event) => {
+        if (this.model.handle(event)) void this.reload("event gap");
+      }),
+    );
+    sub(
+      host.refresh.events.onDidOpen(() => {
+        this.model.resetStream();
+        void this.reload("events connected");
+      }),
+    );
+    sub(
+      host.refresh.events.onDidReceive((message) => {
+        if (message.kind === "event" && message.event.type === "events.reconcile")
+          void this.reload("reconcile notice");
+      }),
+    );
+    sub(
+      host.server.onDidChangeState((state) => {
+        if (state.kind === "stopped" || state.kind === "failed") this.model.clear();
+      }),
+    );
+    this.disposables.push(
+      this.view,
+      this.tree,
+      this.players,
+      this.statusItem,
+      this.view.onDidChangeVisibility(() => {
+        this.updatePolling();
+        if (this.view.visible && !this.model.loaded) void this.reload("view shown");
+      }),
+      ...this.registerCommands(),
+    );
+  }
+
+  /** Reloads the list (concurrent calls share one run plus one rerun). */
+  reload(reason: string): Promise<void> {
+    if (this.loading) {
+      this.loadAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      try {
+        do {
+          this.loadAgain = false;
+          const api = this.host.refresh.api;
+          if (!api) return;
+          this.reloads.push(reason);
+          if (this.reloads.length > 50) this.reloads.splice(0, this.reloads.length - 50);
+          try {
+            const list = await listRecordings(api);
+            if (api === this.host.refresh.api) this.model.replace(list);
+          } catch (error) {
+            this.host.log.warn(
+              `recordings: loading the list (${reason}) failed: ${(error as Error).message}`,
+            );
+          }
+        } while (this.loadAgain);
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  dispose(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+    this.model.dispose();
+  }
+
+  /** A Sessions row of a session being recorded: a record icon and "REC" first in its description. */
+  private decorate(view: NodeView): NodeView {
+    if (!view.id.startsWith("session:")) return view;
+    const session = view.id.slice("session:".length);
+    const active = this.model.activeFor(session);
+    if (!active) return view;
+    return {
+      ...view,
+      description: view.description ? `⏺ REC · ${view.description}` : "⏺ REC",
+      tooltip: `${view.tooltip}\n\n⏺ Recording since ${new Date(active.startedAt).toLocaleTimeString()}`,
+      contextValue: `${view.contextValue}.recording`,
+      icon: "record",
+      iconColor: "errorForeground",
+    };
+  }
+
+  private updateStatus(): void {
+    const active = this.model.active();
+    void vscode.commands.executeCommand("setContext", "sentinel.recordingActive", active.length > 0);
+    if (!active.length) {
+      this.statusItem.hide();
+      return;
+    }
+    this.statusItem.text =
+      active.length === 1 ? `$(record) REC ${active[0]!.session}` : `$(record) REC ${active.length}`;
+    this.statusItem.tooltip = `Sentinel is recording ${active.map((r) => r.session).join(", ")}. Click to stop.`;
+    this.statusItem.accessibilityInformation = {
+      label: `Sentinel recording ${active.length} session${active.length === 1 ? "" : "s"}`,
+    };
+    this.statusItem.show();
+  }
+
+  /** While a recording runs and the view is visible, re-read the list so its duration and size move. */
+  private updatePolling(): void {
+    const poll = this.view.visible && this.model.active().length > 0;
+    if (poll && !this.pollTimer) {
+      this.pollTimer = setInterval(() => void this.reload("live recording"), LIVE_POLL_MS);
+    } else if (!poll && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+  }
+
+  private async api(): Promise<ApiClient> {
+    await this.host.server.start("recording command");
+    const api = this.host.refresh.api;
+    if (!api) throw new Error("the Sentinel server is not running");
+    return api;
+  }
+
+  private async pickSession(): Promise<string | undefined> {
+    await this.host.server.start("recording command");
+    if (!this.host.sessions.loaded) await this.host.refresh.refresh("session picker");
+    const sessions = this.host.sessions.sessions();
+    if (!sessions.length) {
+      void vscode.window.showInformationMessage("Sentinel: there are no tmux sessions to record.");
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      sessions.map((s) => ({
+        label: s.name,
+        description: this.model.activeFor(s.name) ? "already recording" : "",
+      })),
+      { placeHolder: "tmux session to record" },
+    );
+    return picked?.label;
+  }
+
+  /** The recording an argument means; `active` limits the choice (and the picker) to running recordings. */
+  private async resolve(arg: RecordingArg, active: boolean): Promise<RecordingInfo | undefined> {
+    if (arg && typeof arg === "object" && "id" in arg && typeof arg.id === "string")
+      return this.model.get(arg.id) ?? (arg as RecordingInfo);
+    if (typeof arg === "string") {
+      const byId = this.model.get(arg);
+      if (byId) return byId;
+      return active ? this.model.activeFor(arg) : this.model.list().find((r) => r.session === arg);
+    }
+    if (arg && typeof arg === "object" && typeof arg.session === "string") {
+      const session = arg.session;
+      return active ? this.model.activeFor(session) : this.model.list().find((r) => r.session === session);
+    }
+    if (!this.model.loaded) await this.reload("picker");
+    const choices = active ? this.model.active() : this.model.list();
+    if (!choices.length) {
+      void vscode.window.showInformationMessage(
+        active ? "Sentinel: nothing is being recorded." : "Sentinel: there are no recordings.",
+      );
+      return undefined;
+    }
+    if (active && choices.length === 1) return choices[0];
+    const picked = await vscode.window.showQuickPick(
+      choices.map((r) => ({
+        label: r.title || r.session,
+        description: `${r.status} · ${formatDuration(r.durationMs / 1000)} · ${new Date(r.startedAt).toLocaleString()}`,
+        recording: r,
+      })),
+      { placeHolder: active ? "Recording to stop" : "Recording" },
+    );
+    return picked?.recording;
+  }
+
+  private async cast(recording: RecordingInfo): Promise<string> {
+    return fetchCast(await this.api(), recording.id);
+  }
+
+  private fileName(r: RecordingInfo): string {
+    const safe = (r.title || r.session).replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60) || "recording";
+    return `${safe}-${r.startedAt.replace(/[:]/g, "").replace(/Z$/, "")}.cast`;
+  }
+
+  private registerCommands(): vscode.Disposable[] {
+    const run =
+      <A extends unknown[]>(id: string, handler: (...args: A) => unknown) =>
+      async (...args: A) => {
+        try {
+          return await handler(...args);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          this.host.log.error(`${id}: ${message}`);
+          void vscode.window.showErrorMessage(`Sentinel: ${message}`);
+          return undefined;
+        }
+      };
+    const commands: Record<string, (...args: never[]) => unknown> = {
+      "sentinel.recordSession": async (arg?: RecordingArg) => {
+        const session =
+          typeof arg === "string"
+            ? arg
+            : arg && typeof arg === "object" && typeof arg.session === "string"
+              ? arg.session
+              : await this.pickSession();
+        if (!session) return undefined;
+        const existing = this.model.activeFor(session);
+        if (existing) {
+          void vscode.window.showInformationMessage(`Sentinel: ${session} is already being recorded.`);
+          return existing;
+        }
+        const captureInput = vscode.workspace
+          .getConfiguration("sentinel")
+          .get<boolean>("recording.captureInput", false);
+        const recording = await startRecording(
+          await this.api(),
+          session,
+          captureInput ? { captureInput } : {},
+        );
+        this.model.upsert(recording);
+        this.host.log.info(`recording ${recording.id} of ${session} started`);
+        return recording;
+      },
+      "sentinel.stopRecording": async (arg?: RecordingArg) => {
+        const recording = await this.resolve(arg, true);
+        if (!recording) return undefined;
+        if (recording.status !== "recording") return recording;
+        const stopped = await stopRecording(await this.api(), recording.id);
+        this.model.upsert(stopped);
+        this.host.log.info(`recording ${stopped.id} of ${stopped.session} stopped`);
+        const choice = await Promise.race([
+          vscode.window.showInformationMessage(
+            `Sentinel: recording of ${stopped.session} saved (${formatDuration(stopped.durationMs / 1000)}).`,
+            "Play",
+          ),
+          // Tests and scripts do not wait for the toast.
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 0)),
+        ]);
+        if (choice === "Play") await vscode.commands.executeCommand("sentinel.playRecording", stopped);
+        return stopped;
+      },
+      "sentinel.addRecordingMarker": async (arg?: RecordingArg, label?: string) => {
+        const recording = await this.resolve(arg, true);
+        if (!recording) return undefined;
+        const text =
+          label ??
+          (await vscode.window.showInputBox({
+            title: `Marker in the recording of ${recording.session}`,
+            prompt: "A chapter name for this moment",
+            validateInput: (v) => (v.trim() ? undefined : "A marker needs a label"),
+          }));
+        if (!text?.trim()) return undefined;
+        return addMarker(await this.api(), recording.id, text.trim());
+      },
+      "sentinel.playRecording": async (arg?: RecordingArg) => {
+        const recording = await this.resolve(arg, false);
+        if (!recording) return undefined;
+        const cast = await this.cast(recording);
+        if (cast.length > MAX_PLAYER_CAST_BYTES) {
+          const open = await vscode.window.showWarningMessage(
+            `Sentinel: this cast is too large for the player (${Math.round(cast.length / 1048576)} MiB).`,
+            "Open as File",
+          );
+          if (open) await vscode.commands.executeCommand("sentinel.openCast", recording);
+          return undefined;
+        }
+        return this.players.open(
+          recording.id,
+          `${recording.title || recording.session} ${new Date(recording.startedAt).toLocaleTimeString()}`,
+          cast,
+        );
+      },
+      "sentinel.openCast": async (arg?: RecordingArg) => {
+        const recording = await this.resolve(arg, false);
+        if (!recording) return undefined;
+        const cast = await this.cast(recording);
+        const dir = vscode.Uri.joinPath(this.host.context.globalStorageUri, "casts");
+        await mkdir(dir.fsPath, { recursive: true });
+        const file = vscode.Uri.joinPath(dir, this.fileName(recording));
+        await writeFile(file.fsPath, cast, { mode: 0o600 });
+        const document = await vscode.workspace.openTextDocument(file);
+        await vscode.window.showTextDocument(document, { preview: true });
+        return file;
+      },
+      "sentinel.saveCast": async (arg?: RecordingArg, target?: vscode.Uri) => {
+        const recording = await this.resolve(arg, false);
+        if (!recording) return undefined;
+        const defaultUri = vscode.Uri.joinPath(
+          vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.env.HOME ?? "/"),
+          this.fileName(recording),
+        );
+        const uri =
+          target ??
+          (await vscode.window.showSaveDialog({
+            defaultUri,
+            filters: { "asciicast v2": ["cast"] },
+            title: "Save the recording as",
+          }));
+        if (!uri) return undefined;
+        const cast = await this.cast(recording);
+        await vscode.workspace.fs.writeFile(uri, Buffer.from(cast, "utf8"));
+        if (!target) void vscode.window.showInformationMessage(`Sentinel: saved ${uri.fsPath}`);
+        return uri;
+      },
+      "sentinel.deleteRecording": async (arg?: RecordingArg) => {
+        const recording = await this.resolve(arg, false);
+        if (!recording) return false;
+        const ok = await vscode.window.showWarningMessage(
+          `Delete the recording of ${recording.session} from ${new Date(recording.startedAt).toLocaleString()}?`,
+          { modal: true },
+          "Delete",
+        );
+        if (ok !== "Delete") return false;
+        await deleteRecording(await this.api(), recording.id);
+        this.model.remove(recording.id);
+        return true;
+      },
+      "sentinel.refreshRecordings": () => this.reload("manual"),
+    };
+    return Object.entries(commands).map(([id, handler]) =>
+      vscode.commands.registerCommand(id, run(id, handler as (...args: unknown[]) => unknown)),
+    );
+  }
+}
