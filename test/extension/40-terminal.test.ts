@@ -27,6 +27,13 @@ describe("terminals", () => {
     await killTmuxSession(SESSION);
   });
 
+  /** The session's terminal, attached (opened here when an earlier test did not, e.g. under --grep). */
+  async function attachedTerminal(api: SentinelTestApi): Promise<vscode.Terminal> {
+    terminal ??= await vscode.commands.executeCommand<vscode.Terminal>("sentinel.attach", SESSION);
+    await waitFor(() => terminalOf(api, SESSION)?.state === "attached", "the terminal to attach", 15_000);
+    return terminal;
+  }
+
   it("attach opens a terminal; typed text reaches tmux and the echo comes back", async () => {
     const api = await runningSentinel();
     await waitForItem(api, `session:${SESSION}`, "the session in the tree");
@@ -62,9 +69,28 @@ describe("terminals", () => {
     );
   });
 
+  it("carries UTF-8 both ways: typed multi-byte text reaches the pane, multi-byte output arrives whole", async () => {
+    const api = await runningSentinel();
+    const terminal = await attachedTerminal(api);
+    // In: the characters are typed; the shell echoes them back as its output line.
+    terminal.sendText("echo 'héllo wörld 世界 🙂'");
+    await waitFor(
+      async () =>
+        (await capturePane(`=${SESSION}:`)).split("\n").some((l) => l.trimEnd() === "héllo wörld 世界 🙂"),
+      "the typed UTF-8 line echoed in the tmux pane",
+    );
+    // Out: the shell makes the bytes (octal escapes), so only a correct decode shows the characters.
+    terminal.sendText("printf 'out-\\303\\251t\\303\\251-\\344\\270\\226\\347\\225\\214-%d\\n' 7");
+    await waitFor(
+      () => terminalOf(api, SESSION)?.output.includes("out-été-世界-7"),
+      "the UTF-8 output decoded in the terminal",
+    );
+    assert.ok(!terminalOf(api, SESSION)!.output.includes("\ufffd"), "no replacement characters");
+  });
+
   it("tells the terminal that its session has ended", async () => {
     const api = await runningSentinel();
-    assert.equal(terminalOf(api, SESSION)?.state, "attached");
+    await attachedTerminal(api);
     await tmux("kill-session", "-t", `=${SESSION}`);
     await waitFor(() => terminalOf(api, SESSION)?.state === "ended", "the terminal to end");
     assert.match(terminalOf(api, SESSION)!.output, /the tmux session "typing" has ended/);
