@@ -169,7 +169,8 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
 
     const liveNames = liveSessions.map((s) => s.name).sort();
     const liveJoined = liveNames.join(",");
-    repo.set(RecoveryKey.LastLiveSessions, liveJoined, nowIso);
+    // Without tmux nothing is known about the live set: the last one known stays.
+    if (listing) repo.set(RecoveryKey.LastLiveSessions, liveJoined, nowIso);
     const live = new Set(liveNames);
     const killed: string[] = [];
     if (bootChanged) {
@@ -192,7 +193,7 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
       changed,
       killed,
       liveCount: liveNames.length,
-      liveSetChanged: liveJoined !== previousLive,
+      liveSetChanged: listing !== undefined && liveJoined !== previousLive,
       tmuxCalls,
       fromProjection: fromProjectionCount,
       fromTmux: needTmux.length,
