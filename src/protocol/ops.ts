@@ -358,8 +358,6 @@ export interface OpsMetricsUpdatedPayload {
 
 export const OpsErrorCode = {
   Unavailable: "OPS_UNAVAILABLE",
-  /** This port: no systemd (or launchd) on the host, e.g. a container; 503 on every service route. */
-  ServiceManagerUnavailable: "OPS_SERVICE_MANAGER_UNAVAILABLE",
   ServiceNotFound: "OPS_SERVICE_NOT_FOUND",
   ServiceExists: "OPS_SERVICE_EXISTS",
   ActionFailed: "OPS_ACTION_FAILED",
@@ -373,7 +371,17 @@ export const OpsErrorCode = {
   StoreError: "STORE_ERROR",
 } as const;
 
+/**
+ * `details` of the 503 `OPS_UNAVAILABLE` every service route answers where no service manager runs (containers,
+ * CI): the message starts with "service manager unavailable", the rest of ops keeps working.
+ */
+export interface ServiceManagerUnavailableDetails {
+  serviceManager: "none";
+  reason: string;
+}
+
 export const OpsMessages = {
+  serviceManagerUnavailable: "service manager unavailable",
   nameRequired: "name is required",
   unitRequired: "unit is required",
   invalidAction: "action must be start, stop, or restart",

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadOpsConfig, type OpsConfig } from "./ops/opsConfig.js";
 
 export interface RateLimitConfig {
   /** Requests per window for one address on `/api/*`. */
@@ -102,6 +103,8 @@ export interface ServerConfig {
   watchtower: WatchtowerConfig;
   recovery: RecoveryConfig;
   runbooks: RunbooksConfig;
+  /** The ops control plane: service manager, health thresholds, pushes, ops timeline retention. */
+  ops: OpsConfig;
 }
 
 export class ConfigError extends Error {}
@@ -332,6 +335,7 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
       maxConcurrent: positiveInt(pick("SENTINEL_RUNBOOK_MAX_CONCURRENT", "runbook_max_concurrent"), 5),
       schedulerTickMs: duration(pick("SENTINEL_SCHEDULER_TICK", "scheduler_tick"), 5000),
     },
+    ops: loadOpsConfig(pick),
   };
 }
 
