@@ -1,4 +1,4 @@
-// Runs one runbook step: `/bin/sh -c <text>` (the one place in the server where a shell is intended, since the
+// Runs one runbook step: `/bin/sh -c <text>` (through eval, with stderr joined to stdout) (the one place in the server where a shell is intended, since the
 // step IS a shell command) as the leader of its own process group, so a timeout or a cancel ends the whole tree
 // the step started, not just the shell. Output is stdout and stderr combined, in arrival order, capped: the
 // head and the tail are kept and the middle is dropped. When the shell exits, whatever it left running in its
@@ -86,6 +86,8 @@ export function formatSeconds(ms: number): string {
   return `${s}s`;
 }
 
+const STEP_SCRIPT = 'exec 2>&1; __sentinel_step=$1; set --; eval "$__sentinel_step"';
+
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
@@ -110,7 +112,9 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
       });
       return;
     }
-    const child = spawn("/bin/sh", ["-c", command], {
+    // stderr goes into stdout's pipe inside the shell, so the two interleave in the order they were written
+    // (as Go's CombinedOutput has them); the step's text is run unchanged by eval, with no arguments.
+    const child = spawn("/bin/sh", ["-c", STEP_SCRIPT, "sh", command], {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       cwd: options.cwd,
