@@ -31,6 +31,13 @@
 
   const post = (/** @type {object} */ message) => vscode.postMessage(message);
 
+  // Anything the Content-Security-Policy refused, or a script error, is reported (the test API shows it).
+  document.addEventListener("securitypolicyviolation", (e) =>
+    post({ type: "error", message: `CSP refused ${e.blockedURI || "inline"} (${e.violatedDirective})` }),
+  );
+  window.addEventListener("error", (e) => post({ type: "error", message: String(e.message) }));
+  window.addEventListener("unhandledrejection", (e) => post({ type: "error", message: String(e.reason) }));
+
   function setPlaying(/** @type {boolean} */ value) {
     playing = value;
     playButton.textContent = value ? "Pause" : "Play";

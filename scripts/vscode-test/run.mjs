@@ -198,6 +198,8 @@ async function main() {
     SENTINEL_VSCODE_NODE: tools.node,
     SENTINEL_VSCODE_CODE_SERVER: tools.codeServerEntry,
     CHROMIUM: tools.chromium,
+    // The server's bench-only event source (/api/bench/events), for the Events view's 5,000-event burst.
+    SENTINEL_BENCH_EVENTS: "1",
   };
   delete env.TMUX;
   delete env.TMUX_PANE;

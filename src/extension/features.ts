@@ -25,6 +25,8 @@ export interface FeaturesTestApi {
   /** The Ops and Recovery views: probe state and rows. */
   opsView(): { state: ProbeState; error: string | undefined; rows: Row[] };
   recoveryView(): { state: ProbeState; error: string | undefined; rows: Row[] };
+  /** An HTTP call to the server through the extension's client (its token never leaves the extension). */
+  apiRequest<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
 export class Features implements vscode.Disposable {
@@ -47,18 +49,19 @@ export class Features implements vscode.Disposable {
       loadRecovery,
     );
     this.notifier = new Notifier({ ackAlert: (id) => this.ackAlert(id) });
+    const stateSub = host.server.onDidChangeState((state) => {
+      if (state.kind === "stopped" || state.kind === "failed") {
+        this.ops.reset();
+        this.recovery.reset();
+      }
+    });
     const eventSub = host.refresh.onDidReceiveEvent((event) => {
       const entry = this.events.log.add(event);
       if (entry) this.notifier.offer(entry);
     });
     this.disposables.push(
       { dispose: () => eventSub.dispose() },
-      host.server.onDidChangeState((state) => {
-        if (state.kind === "stopped" || state.kind === "failed") {
-          this.ops.reset();
-          this.recovery.reset();
-        }
-      }) as unknown as vscode.Disposable,
+      { dispose: () => stateSub.dispose() },
       vscode.commands.registerCommand("sentinel.refreshOps", () => this.ops.reload()),
       vscode.commands.registerCommand("sentinel.refreshRecovery", () => this.recovery.reload()),
       vscode.commands.registerCommand("sentinel.ackAlert", (arg?: Row | number) => {
@@ -86,6 +89,11 @@ export class Features implements vscode.Disposable {
       notifications: () => ({ shown: [...this.notifier.shown], stats: { ...this.notifier.stats } }),
       opsView: () => this.ops.snapshot(),
       recoveryView: () => this.recovery.snapshot(),
+      apiRequest: <T>(method: string, path: string, body?: unknown) => {
+        const api = this.host.refresh.api;
+        if (!api) return Promise.reject(new Error("the Sentinel server is not running"));
+        return api.request<T>(method, path, body);
+      },
     };
   }
 
