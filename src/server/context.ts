@@ -7,6 +7,7 @@ import type { AuthThrottle } from "./auth/throttle.js";
 import type { ServerConfig } from "./config.js";
 import type { EventHub } from "./events/hub.js";
 import type { Guardrails } from "./guardrails/service.js";
+import type { Ops } from "./ops/ops.js";
 import type { RunbookService } from "./ops/runbooks/service.js";
 import type { OpsTimeline } from "./ops/timeline.js";
 import type { RecordingManager } from "./recording/manager.js";
@@ -37,6 +38,8 @@ export interface AppContext {
   runbooks: RunbookService;
   /** The ops timeline (spec §1.7): every ops writer records through it; it publishes `ops.timeline.updated`. */
   opsTimeline: OpsTimeline;
+  /** Ops overview, metrics, services, alerts with the health checker, storage (spec §1.6–§1.9). */
+  ops: Ops;
 }
 
 /** Unread and presence state (the watchtower implements it); shared by the HTTP routes and /ws/events. */

@@ -8,6 +8,7 @@ import type { ServerConfig } from "./config.js";
 import type { AppContext } from "./context.js";
 import { EventHub } from "./events/hub.js";
 import { Guardrails } from "./guardrails/service.js";
+import { Ops } from "./ops/ops.js";
 import { RunbookService } from "./ops/runbooks/service.js";
 import { OpsTimeline } from "./ops/timeline.js";
 import { RecordingManager } from "./recording/manager.js";
@@ -53,6 +54,10 @@ export async function startServer(config: ServerConfig, version: string): Promis
     // Job starts and ends go on the ops timeline (ctx is complete by the time the first job runs).
     timeline: { record: (input) => ctx.opsTimeline.record(input) },
   });
+  const opsTimeline = new OpsTimeline(store, events, {
+    retentionRows: config.ops.timelineRows,
+    maxAgeMs: config.ops.timelineMaxAgeMs,
+  });
   const ctx: AppContext = {
     config,
     version,
@@ -78,7 +83,8 @@ export async function startServer(config: ServerConfig, version: string): Promis
       beforeFirstCollect: () => watchtower.refresh(),
     }),
     runbooks,
-    opsTimeline: new OpsTimeline(store, events),
+    opsTimeline,
+    ops: new Ops({ store, events, timeline: opsTimeline, config: config.ops, version, log }),
   };
   let gateway: WebSocketGateway | undefined;
   try {
@@ -88,7 +94,9 @@ export async function startServer(config: ServerConfig, version: string): Promis
     watchtower.start();
     ctx.recovery.start();
     runbooks.start();
+    ctx.ops.start();
   } catch (error) {
+    ctx.ops.close();
     await runbooks.close().catch(() => undefined);
     await ctx.recovery.close().catch(() => undefined);
     gateway?.close();
@@ -114,6 +122,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
         await ctx.recovery.close();
         // Running jobs end as failed ("the server stopped"), their process groups killed, before the store closes.
         await ctx.runbooks.close();
+        ctx.ops.close();
         await app.close();
         watchtower.close();
         store.close();

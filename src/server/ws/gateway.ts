@@ -10,9 +10,11 @@ import { isSessionName } from "../../protocol/validate.js";
 import { hasUrlToken, type Principal, redactUrl, websocketCredential } from "../auth/authenticator.js";
 import { originAllowed } from "../auth/origin.js";
 import type { AppContext } from "../context.js";
+import { ApiError } from "../http/errors.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../http/requestId.js";
 import { TmuxError } from "../tmux/errors.js";
 import { attachEvents } from "./eventsSocket.js";
+import { attachLogs } from "./logsSocket.js";
 import { attachStream } from "./streamSocket.js";
 import { attachTerminal } from "./tmuxAttach.js";
 
@@ -92,6 +94,7 @@ export class WebSocketGateway {
       if (this.closing) throw new HandshakeError(503, "server shutting down");
       if (url.pathname === "/ws/tmux") await this.upgradeTerminal(req, socket, head, url, remote);
       else if (url.pathname === "/ws/events") this.upgradeEvents(req, socket, head, url, remote);
+      else if (url.pathname === "/ws/logs") this.upgradeLogs(req, socket, head, url, remote);
       else if (STREAM_PATH.test(url.pathname)) await this.upgradeStream(req, socket, head, url, remote);
       else throw new HandshakeError(404, "not found");
     } catch (error) {
@@ -167,6 +170,37 @@ export class WebSocketGateway {
         ...(epoch !== undefined ? { epoch } : {}),
       });
       this.track(ws, subscription);
+    });
+  }
+
+  /**
+   * `/ws/logs?service=<name>` or `?unit=&scope=&manager=` (spec §2.5): a bad query is refused in plain text
+   * (400); an unknown service, a host without a service manager or an unsupported manager is told after the
+   * upgrade, as an error message and close 1011 `stream start failed`.
+   */
+  private upgradeLogs(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, remote: string): void {
+    const principal = this.authenticate(req, remote);
+    if (principal.kind === "jwt" && principal.sessionId !== undefined)
+      throw new HandshakeError(403, "forbidden");
+    const param = (name: string) => url.searchParams.get(name)?.trim() ?? "";
+    const query = {
+      service: param("service"),
+      unit: param("unit"),
+      scope: param("scope"),
+      manager: param("manager"),
+    };
+    if (!query.service && !query.unit) throw new HandshakeError(400, "service or unit required");
+    let command: { file: string; args: string[] } | { error: string };
+    try {
+      command = this.ctx.ops.services.followCommand(query);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.status === 400) throw new HandshakeError(400, error.message);
+      command = { error: error.message };
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.ctx.log.info({ service: query.service, unit: query.unit, remote }, "log stream attached");
+      this.track(ws, attachLogs(ws, { command, log: this.ctx.log }));
     });
   }
 

@@ -1,0 +1,105 @@
+// Ops config and storage routes (spec §1.9). The config file is shown with the token masked and written only
+// after validation (src/server/ops/configFile.ts), atomically, mode 0600; storage is src/server/ops/storage.ts.
+import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { Type } from "typebox";
+import { rfc3339Seconds } from "../../protocol/events.js";
+import {
+  ConfigPatchBody,
+  type ConfigPatchResponse,
+  type ConfigResponse,
+  OpsErrorCode,
+  OpsMessages,
+  type StorageFlushResponse,
+  type StorageStatsResponse,
+} from "../../protocol/ops.js";
+import type { AppContext } from "../context.js";
+import { ConfigValidationError, maskToken, unmaskToken, validateConfig } from "../ops/configFile.js";
+import { isStorageResource } from "../ops/storage.js";
+import { ApiError, badRequest } from "./errors.js";
+import { storeCall } from "./opsRoutes.js";
+import { type ApiInstance, data } from "./types.js";
+
+/** `POST /api/ops/storage/flush`: unknown fields are allowed (the seed used a plain decoder). */
+const FlushBody = Type.Object({ resource: Type.Optional(Type.String()) });
+
+export function registerOpsConfigRoutes(
+  api: ApiInstance,
+  ctx: Pick<AppContext, "config" | "ops" | "opsTimeline">,
+): void {
+  const path = ctx.config.configPath;
+  const read = (): string => {
+    if (!path) throw new ApiError(503, OpsErrorCode.ConfigUnavailable, "config path is not set");
+    try {
+      return readFileSync(path, "utf8");
+    } catch (error) {
+      throw new ApiError(
+        500,
+        OpsErrorCode.ConfigReadFailed,
+        `config read failed: ${(error as Error).message}`,
+      );
+    }
+  };
+
+  api.get("/api/ops/config", async () => {
+    const body: ConfigResponse = { path, content: maskToken(read()) };
+    return data(body);
+  });
+
+  api.patch("/api/ops/config", { schema: { body: ConfigPatchBody } }, async (request) => {
+    const content = request.body.content ?? "";
+    if (!content.trim()) throw badRequest(OpsMessages.contentRequired);
+    let next: string;
+    let warnings: string[];
+    try {
+      next = unmaskToken(content, read());
+      ({ warnings } = validateConfig(next));
+    } catch (error) {
+      if (error instanceof ConfigValidationError) throw badRequest(`invalid config: ${error.message}`);
+      throw error;
+    }
+    const tmp = `${path}.tmp-${process.pid}`;
+    try {
+      writeFileSync(tmp, next, { mode: 0o600 });
+      chmodSync(tmp, 0o600);
+      renameSync(tmp, path);
+    } catch (error) {
+      throw new ApiError(
+        500,
+        OpsErrorCode.ConfigWriteFailed,
+        `config write failed: ${(error as Error).message}`,
+      );
+    }
+    ctx.opsTimeline.record({
+      source: "config",
+      eventType: "config.updated",
+      resource: basename(path),
+      message: "Config updated (restart required)",
+      details: warnings.join("\n"),
+      metadata: { path, bytes: Buffer.byteLength(next), warnings: warnings.length },
+    });
+    request.log.info({ warnings: warnings.length }, "config file updated");
+    const body: ConfigPatchResponse & { warnings: string[] } = {
+      path,
+      message: OpsMessages.configUpdated,
+      warnings,
+    };
+    return data(body);
+  });
+
+  api.get("/api/ops/storage/stats", async () => {
+    const stats = await storeCall(() => ctx.ops.storage.collect());
+    const body: StorageStatsResponse = { ...stats, collectedAt: new Date().toISOString() };
+    return data(body);
+  });
+
+  api.post("/api/ops/storage/flush", { schema: { body: FlushBody } }, async (request) => {
+    const resource = (request.body.resource ?? "").trim().toLowerCase();
+    if (!resource) throw badRequest(OpsMessages.resourceRequired);
+    if (resource !== "all" && !isStorageResource(resource)) throw badRequest(OpsMessages.invalidResource);
+    const results = await storeCall(() => ctx.ops.storage.flush(resource));
+    request.log.info({ resource }, "storage flushed");
+    const body: StorageFlushResponse = { results, flushedAt: rfc3339Seconds() };
+    return data(body);
+  });
+}
