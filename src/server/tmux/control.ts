@@ -119,12 +119,16 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
     });
   }
 
-  /** Stops the client (it detaches) and fails what is still pending. */
+  /**
+   * Stops the client and fails what is still pending. The process is killed outright: tmux then drops the
+   * client at once. A client told to exit (stdin closed, SIGTERM) first flushes its queued output, and once
+   * this process no longer reads it, tmux 3.3a can keep that client, and the server with it, forever.
+   */
   close(reason = "closed"): void {
     if (this.closed) return;
     this.exitReason = reason;
     this.child.stdin.end();
-    this.child.kill("SIGTERM");
+    this.child.kill("SIGKILL");
     this.finish(reason);
   }
 

@@ -122,10 +122,12 @@ export async function watchPanes(run: TmuxRunner): Promise<WatchPane[]> {
   }));
 }
 
-/** Every client's name (`client-<pid>` for one without a terminal) and TERM. */
-export async function watchClients(run: TmuxRunner): Promise<Array<{ name: string; term: string }>> {
-  const out = await run(["list-clients", "-F", format(["client_name", "client_termname"])]);
-  return rows(out, 2).map((c) => ({ name: c[0]!, term: c[1]! }));
+/** Every client's name (`client-<pid>` for one without a terminal), TERM and process id. */
+export async function watchClients(
+  run: TmuxRunner,
+): Promise<Array<{ name: string; term: string; pid: number }>> {
+  const out = await run(["list-clients", "-F", format(["client_name", "client_termname", "client_pid"])]);
+  return rows(out, 3).map((c) => ({ name: c[0]!, term: c[1]!, pid: int(c[2]) }));
 }
 
 /** The pane's last `lines` lines of history and its visible screen, as plain text. */

@@ -29,7 +29,7 @@ import {
   watchWindows,
 } from "../tmux/queries.js";
 import { applyCollect, type CollectOutcome, type Repos, type Snapshot } from "./collector.js";
-import { MONITOR_TERM, Monitors } from "./monitors.js";
+import { MONITOR_TERM_PREFIX, Monitors, removeOrphans } from "./monitors.js";
 import { patchesFor } from "./patches.js";
 import type { LivePane, LiveSession, LiveWindow } from "./project.js";
 import { normalizeTail } from "./tail.js";
@@ -406,8 +406,10 @@ export class Watchtower {
       watchPanes(run),
       watchClients(run),
     ]);
-    const watchtowerClients = new Set(clients.filter((c) => c.term === MONITOR_TERM).map((c) => c.name));
-    return { sessions, windows, panes, watchtowerClients };
+    const watchtower = clients.filter((c) => c.term.startsWith(MONITOR_TERM_PREFIX));
+    const orphans = removeOrphans(watchtower);
+    if (orphans) this.log.warn({ orphans }, "watchtower: removed control clients left by a server that died");
+    return { sessions, windows, panes, watchtowerClients: new Set(watchtower.map((c) => c.name)) };
   }
 
   private async capture(run: TmuxRunner, cli: boolean, paneIds: string[], into: Map<string, string>) {

@@ -4,7 +4,9 @@
 // (`refresh-client -A %N:pause`) until the next collect continues it, so a pane that prints continuously costs
 // one notice per collect, not its whole output. (Not `off`/`on`: tmux 3.3a's server crashes, SIGSEGV, when a
 // pane switched off is switched on again while it writes; pause/continue discards the same way and does not.)
+import { existsSync, readFileSync } from "node:fs";
 import type { FastifyBaseLogger } from "fastify";
+import { isProcessAlive } from "../pidAlive.js";
 import type { Tmux } from "../tmux/adapter.js";
 import type { ControlClient } from "../tmux/control.js";
 import type { TmuxRunner } from "../tmux/queries.js";
@@ -37,10 +39,54 @@ const IGNORED = new Set([
 
 export const MONITOR_FLAGS = ["ignore-size", "read-only"];
 /**
- * The TERM of every watchtower client: tmux lists it as `client_termname`, so the clients of any Sentinel server
- * on this tmux server are recognised and not counted as attached.
+ * The TERM of every watchtower client, `sentinel-watchtower-<pid of its server>`: tmux lists it as
+ * `client_termname`, so the clients of any Sentinel server on this tmux server are recognised (and not counted
+ * as attached), and those left behind by a server that died are found and removed.
  */
-export const MONITOR_TERM = "sentinel-watchtower";
+export const MONITOR_TERM_PREFIX = "sentinel-watchtower";
+export const monitorTerm = (ownerPid = process.pid) => `${MONITOR_TERM_PREFIX}-${ownerPid}`;
+
+/** The server process a watchtower client's TERM names, if it is one. */
+export function monitorOwner(term: string): number | undefined {
+  const m = /^sentinel-watchtower-(\d+)$/.exec(term);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Whether `pid` may be a tmux client process. Where /proc is readable (Linux) its command name must be tmux's: a
+ * pid reported by a tmux server in another PID namespace must never kill an unrelated process here.
+ */
+function isTmuxProcess(pid: number): boolean {
+  let comm: string;
+  try {
+    comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch (error) {
+    // No /proc (macOS, BSD): tmux named the pid as its client's; ENOENT on Linux: it is gone already.
+    return (error as NodeJS.ErrnoException).code !== "ENOENT" || !existsSync("/proc/self/comm");
+  }
+  return comm.startsWith("tmux");
+}
+
+/**
+ * Kills the tmux client processes of watchtower clients whose server is gone (a server killed with SIGKILL
+ * cannot stop its own). Such a client may never leave on its own: tmux 3.3a can wait forever to flush output
+ * that nobody reads, and then even `kill-server` cannot finish. Returns how many were removed.
+ */
+export function removeOrphans(clients: Array<{ term: string; pid: number }>): number {
+  let removed = 0;
+  for (const c of clients) {
+    const owner = monitorOwner(c.term);
+    if (owner === undefined || owner === process.pid || isProcessAlive(owner)) continue;
+    if (!Number.isInteger(c.pid) || c.pid <= 0 || !isTmuxProcess(c.pid)) continue;
+    try {
+      process.kill(c.pid, "SIGKILL");
+      removed++;
+    } catch {
+      // Already gone, or not ours to kill.
+    }
+  }
+  return removed;
+}
 
 export class Monitors {
   private readonly monitors = new Map<string, Monitor>();
@@ -128,7 +174,7 @@ export class Monitors {
   }
 
   private start(session: string): void {
-    const client = this.tmux.openControl(session, MONITOR_FLAGS, MONITOR_TERM);
+    const client = this.tmux.openControl(session, MONITOR_FLAGS, monitorTerm());
     const monitor: Monitor = { client, session, paused: new Set(), startedAt: Date.now() };
     this.monitors.set(session, monitor);
     client.on("output", (paneId) => {
