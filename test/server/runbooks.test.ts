@@ -658,16 +658,17 @@ describe("server stop and restart in the middle of a job", () => {
     const job = await run(h, "kill.rb");
     await waitFor(() => readPids(pidFile).length === 3, 5000, "the step's processes");
     await h.stop("SIGKILL");
-    // The step ran in its own process group, which a SIGKILLed server cannot end: clean up here.
-    for (const pid of readPids(pidFile)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
+    const pids = readPids(pidFile);
+    // The step ran in its own process group, which outlives a SIGKILLed server ...
+    assert.ok(pids.every(alive), "the step's processes outlive the killed server");
     const again = await startServer({ tmuxSocket: tmux.socket, dataDir });
     try {
+      // ... until the next start recognises the group (same boot, same leader start time) and ends it.
+      await waitFor(
+        () => pids.every((pid) => !alive(pid)),
+        5000,
+        "the orphaned step's processes to be ended",
+      );
       const r = await call<{ job: Job }>(again, "GET", `/api/ops/jobs/${job.id}`);
       assert.equal(r.data.job.status, "failed");
       assert.equal(r.data.job.error, "interrupted by a server restart");
@@ -675,6 +676,13 @@ describe("server stop and restart in the middle of a job", () => {
       assert.ok(r.data.job.finishedAt);
     } finally {
       await again.stop();
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone, as it should be
+        }
+      }
     }
   });
 });

@@ -3,6 +3,7 @@
 // whole process tree gone), and the runner and scheduler against a real SQLite file (per-step events, a cron
 // schedule that keeps firing, the manual trigger's outcome, a restart failing the jobs a killed process left).
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import {
   parseRfc3339,
   resolveTimezone,
 } from "../../src/server/ops/runbooks/cron.js";
+import { endOrphanGroup, identify, parseStat } from "../../src/server/ops/runbooks/orphans.js";
 import { RunbookRepo } from "../../src/server/ops/runbooks/repo.js";
 import { JobRunner, Reasons } from "../../src/server/ops/runbooks/runner.js";
 import { Scheduler } from "../../src/server/ops/runbooks/scheduler.js";
@@ -627,5 +629,33 @@ describe("runner and scheduler", () => {
     assert.equal(job.startedAt, "2026-01-01T00:00:00Z");
     assert.ok(job.finishedAt);
     second.store.close();
+  });
+});
+
+describe("orphaned step processes", () => {
+  test("/proc/<pid>/stat is parsed after the last parenthesis", () => {
+    const line = "4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 100";
+    assert.deepEqual(parseStat(line), { pgrp: 4242, startTime: 987654, zombie: false });
+    assert.equal(parseStat("garbage"), undefined);
+  });
+
+  test("only the recorded group is ended: same leader start time and boot", async () => {
+    const child = spawn("/bin/sh", ["-c", "sleep 300 & sleep 300"], { detached: true, stdio: "ignore" });
+    const pgid = child.pid!;
+    try {
+      await waitUntil(() => identify(pgid) !== undefined);
+      const recorded = identify(pgid)!;
+      assert.equal(endOrphanGroup({ ...recorded, startTime: recorded.startTime + 1 }), 0);
+      assert.equal(endOrphanGroup({ ...recorded, bootId: "another-boot" }), 0);
+      assert.ok(groupAlive(pgid));
+      assert.equal(endOrphanGroup(recorded), 1);
+      await waitUntil(() => !alive(pgid));
+    } finally {
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
   });
 });

@@ -335,4 +335,11 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: "ops runbook runs: the running step's process group",
+    sql: `
+      ALTER TABLE ops_runbook_runs ADD COLUMN process TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

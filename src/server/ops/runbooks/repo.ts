@@ -11,6 +11,7 @@ import type {
   StepResult,
 } from "../../../protocol/opsRunbooks.js";
 import type { Store } from "../../store/database.js";
+import type { StepProcess } from "./orphans.js";
 
 interface RunbookRow {
   id: string;
@@ -226,11 +227,12 @@ export class RunbookRepo {
     );
   }
 
-  /** Writes a job's progress (everything but its identity and createdAt). */
+  /** Writes a job's progress (everything but its identity and createdAt); a finished job has no process. */
   updateJob(job: Job): void {
     this.store.run(
       `UPDATE ops_runbook_runs SET status = ?, completed_steps = ?, current_step = ?, error = ?, step_results = ?,
-         started_at = ?, finished_at = ?
+         started_at = ?, finished_at = ?,
+         process = CASE WHEN ? IN ('succeeded', 'failed') THEN '' ELSE process END
        WHERE id = ?`,
       [
         job.status,
@@ -240,6 +242,7 @@ export class RunbookRepo {
         JSON.stringify(job.stepResults),
         job.startedAt ?? "",
         job.finishedAt ?? "",
+        job.status,
         job.id,
       ],
     );
@@ -258,6 +261,38 @@ export class RunbookRepo {
 
   deleteJob(id: string): boolean {
     return this.store.run("DELETE FROM ops_runbook_runs WHERE id = ?", [id]).changes > 0;
+  }
+
+  /** Who leads the running step's process group (migration 7); undefined clears it. */
+  setJobProcess(id: string, process: StepProcess | undefined): void {
+    this.store.run("UPDATE ops_runbook_runs SET process = ? WHERE id = ?", [
+      process ? JSON.stringify(process) : "",
+      id,
+    ]);
+  }
+
+  /** The step processes recorded for jobs left `queued` or `running` (by a process that was killed). */
+  unfinishedJobProcesses(): StepProcess[] {
+    const rows = this.store.all<{ process: string }>(
+      "SELECT process FROM ops_runbook_runs WHERE status IN ('queued', 'running') AND process != ''",
+    );
+    const out: StepProcess[] = [];
+    for (const row of rows) {
+      try {
+        const p = JSON.parse(row.process) as Partial<StepProcess>;
+        if (
+          typeof p.pgid === "number" &&
+          p.pgid > 1 &&
+          typeof p.startTime === "number" &&
+          typeof p.bootId === "string"
+        ) {
+          out.push({ pgid: p.pgid, startTime: p.startTime, bootId: p.bootId });
+        }
+      } catch {
+        // Not ours to read: leave it.
+      }
+    }
+    return out;
   }
 
   /** Jobs a previous process left `queued` or `running`: they end as failed with `reason` (Appendix A). */

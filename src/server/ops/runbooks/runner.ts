@@ -13,6 +13,7 @@ import type {
   RunbookStep,
   StepResult,
 } from "../../../protocol/opsRunbooks.js";
+import { endOrphanGroup, identify } from "./orphans.js";
 import { nowRfc3339, type RunbookRepo } from "./repo.js";
 import { formatSeconds, runShell } from "./shell.js";
 
@@ -83,6 +84,15 @@ export class JobRunner {
 
   /** At start-up: jobs a previous process left queued or running end as failed, with the reason. */
   failInterrupted(): Job[] {
+    // Their steps' process groups outlived the killed server: end them first (only provably the same ones).
+    for (const orphan of this.options.repo.unfinishedJobProcesses()) {
+      const killed = endOrphanGroup(orphan);
+      if (killed > 0)
+        this.options.log.warn(
+          { pgid: orphan.pgid, killed },
+          "ended a step's processes left by a killed server",
+        );
+    }
     const failed = this.options.repo.failUnfinishedJobs(Reasons.restart);
     for (const job of failed) {
       this.options.log.warn({ job: job.id, runbook: job.runbookId }, "runbook job interrupted by a restart");
@@ -202,7 +212,7 @@ export class JobRunner {
         }
         job.currentStep = step.title;
         this.save(job);
-        const result = await this.runStep(index, step, controller.signal);
+        const result = await this.runStep(job.id, index, step, controller.signal);
         job.stepResults.push(result);
         job.completedSteps = index + 1;
         job.currentStep = step.title;
@@ -219,7 +229,12 @@ export class JobRunner {
     this.finish(entry, error);
   }
 
-  private async runStep(index: number, step: RunbookStep, signal: AbortSignal): Promise<StepResult> {
+  private async runStep(
+    jobId: string,
+    index: number,
+    step: RunbookStep,
+    signal: AbortSignal,
+  ): Promise<StepResult> {
     const base = { stepIndex: index, title: step.title, type: step.type };
     if (step.type === "manual") {
       return { ...base, output: step.description ?? "", error: "", durationMs: 0 };
@@ -234,6 +249,7 @@ export class JobRunner {
       signal,
       maxOutputBytes: this.options.limits.maxOutputBytes,
       ...(this.options.killGraceMs !== undefined ? { killGraceMs: this.options.killGraceMs } : {}),
+      onSpawn: (pgid) => this.recordProcess(jobId, pgid),
     });
     const stepResult: StepResult = {
       ...base,
@@ -287,6 +303,15 @@ export class JobRunner {
       this.options.onFinished?.(structuredClone(job));
     } finally {
       entry.resolveDone();
+    }
+  }
+
+  /** Remembers the step's process group so a start after a SIGKILL can end it (./orphans.ts). */
+  private recordProcess(jobId: string, pgid: number): void {
+    try {
+      this.options.repo.setJobProcess(jobId, identify(pgid));
+    } catch (error) {
+      this.options.log.warn({ job: jobId, err: error }, "could not record a step's process");
     }
   }
 

@@ -14,6 +14,8 @@ export interface ShellOptions {
   env?: NodeJS.ProcessEnv;
   /** Between SIGTERM to the group and SIGKILL. */
   killGraceMs?: number;
+  /** Called once the shell runs, with its process group id (= its pid). */
+  onSpawn?: (pgid: number) => void;
 }
 
 export interface ShellResult {
@@ -121,6 +123,7 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
       env: options.env,
     });
     const pgid = child.pid;
+    if (pgid !== undefined) options.onSpawn?.(pgid);
     let stopping: "timeout" | "cancel" | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let settled = false;
