@@ -38,6 +38,12 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     SENTINEL_LOG_LEVEL: "info",
     // The V8 code cache (src/server/loader.ts) stays in the real user's cache even when a test fakes HOME.
     XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || join(homedir(), ".cache"),
+    // The ops pushes (metrics every 2 s, alert and timeline lists every 5 s) and the health checker are off unless
+    // a test asks for them: their periodic events would interleave with the event sequences other tests check.
+    SENTINEL_OPS_METRICS_INTERVAL: "0",
+    SENTINEL_OPS_ALERTS_INTERVAL: "0",
+    SENTINEL_OPS_TIMELINE_INTERVAL: "0",
+    SENTINEL_OPS_HEALTH_INTERVAL: "0",
     ...options.env,
   };
   delete env.TMUX;
