@@ -16,6 +16,19 @@ import { type ApiInstance, data } from "./types.js";
 
 type Params<K extends string> = { Params: Record<K, string> };
 
+/**
+ * The run, cancel and trigger routes take no body (the seed never read one), but clients often send
+ * `Content-Type: application/json` with an empty body: that is not an "invalid json body" here.
+ */
+const noBody = {
+  onRequest: async (request: { headers: Record<string, string | string[] | undefined> }) => {
+    const length = request.headers["content-length"];
+    if ((length === undefined || length === "0") && request.headers["transfer-encoding"] === undefined) {
+      delete request.headers["content-type"];
+    }
+  },
+};
+
 async function mapped<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -56,7 +69,7 @@ export function registerOpsRunbookRoutes(api: ApiInstance, ctx: Pick<AppContext,
     return data(body);
   });
 
-  api.post<Params<"runbook">>("/api/ops/runbooks/:runbook/run", async (request, reply) => {
+  api.post<Params<"runbook">>("/api/ops/runbooks/:runbook/run", noBody, async (request, reply) => {
     const started = await mapped(() => runbooks.run(request.params.runbook));
     request.log.info({ runbook: request.params.runbook, job: started.job.id }, "runbook run started");
     const body: RunStartedResponse = started;
@@ -68,7 +81,7 @@ export function registerOpsRunbookRoutes(api: ApiInstance, ctx: Pick<AppContext,
     return data(body);
   });
 
-  api.post<Params<"job">>("/api/ops/jobs/:job/cancel", async (request) => {
+  api.post<Params<"job">>("/api/ops/jobs/:job/cancel", noBody, async (request) => {
     const job = await mapped(() => runbooks.cancelJob(request.params.job));
     request.log.info({ job: job.id }, "runbook job cancelled");
     const body: JobResponse = { job };
@@ -107,7 +120,7 @@ export function registerOpsRunbookRoutes(api: ApiInstance, ctx: Pick<AppContext,
     return data(body);
   });
 
-  api.post<Params<"schedule">>("/api/ops/schedules/:schedule/trigger", async (request, reply) => {
+  api.post<Params<"schedule">>("/api/ops/schedules/:schedule/trigger", noBody, async (request, reply) => {
     const job = await mapped(() => runbooks.triggerSchedule(request.params.schedule));
     request.log.info({ schedule: request.params.schedule, job: job.id }, "schedule triggered");
     const body: JobResponse = { job };
