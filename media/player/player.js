@@ -101,7 +101,10 @@
   function seek(/** @type {number} */ time) {
     if (!player) return;
     // A hair past the event, so the frame that wrote the text is shown.
-    void Promise.resolve(player.seek(Math.max(0, time + 0.001))).then(tick);
+    void Promise.resolve(player.seek(Math.max(0, time + 0.001))).then(() => {
+      tick();
+      post({ type: "seeked", time });
+    });
   }
 
   playButton.addEventListener("click", () => {

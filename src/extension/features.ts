@@ -6,8 +6,17 @@ import type { RecordingInfo } from "../protocol/recording.js";
 import type { EventEntry } from "./events/eventsLog.js";
 import { EventsView, type EventsViewInfo } from "./events/eventsView.js";
 import { Notifier, type ShownNotification } from "./events/notifier.js";
-import { loadOps, loadRecovery, ProbedView, type ProbeState, type Row } from "./ops/opsViews.js";
+import {
+  jobRow,
+  loadOps,
+  loadRecovery,
+  opsReloadEvent,
+  ProbedView,
+  type ProbeState,
+  type Row,
+} from "./ops/opsViews.js";
 import type { PlayerInfo } from "./recording/castPlayer.js";
+import type { CastHit } from "./recording/castText.js";
 import { type FeatureHost, Recordings } from "./recording/recordings.js";
 import type { RecordingRow } from "./recording/recordingsView.js";
 
@@ -16,6 +25,8 @@ export interface FeaturesTestApi {
   recordings(): { loaded: boolean; list: RecordingInfo[]; rows: RecordingRow[]; reloads: string[] };
   /** Open cast players: ready / loaded as their webviews reported. */
   players(): PlayerInfo[];
+  /** Searches an open player's cast as its search box does (the webview then seeks to the first hit). */
+  playerSearch(recordingId: string, query: string): CastHit[] | undefined;
   /** The Events view: capacity, size, received, rendered rows, filter, and the rows' titles (newest first). */
   eventsView(): EventsViewInfo & {
     rows: Array<Pick<EventEntry, "title" | "type" | "severity" | "category">>;
@@ -36,15 +47,33 @@ export class Features implements vscode.Disposable {
   readonly ops: ProbedView;
   readonly recovery: ProbedView;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly jobs = new Map<string, Record<string, unknown>>();
 
   constructor(private readonly host: FeatureHost) {
     this.recordings = new Recordings(host);
     this.events = new EventsView();
-    this.ops = new ProbedView("sentinel.ops", "sentinel.opsState", "ops.", host.refresh, loadOps);
+    this.ops = new ProbedView(
+      "sentinel.ops",
+      "sentinel.opsState",
+      opsReloadEvent,
+      host.refresh,
+      async (api) => {
+        const rows = await loadOps(api);
+        if (!this.jobs.size) return rows;
+        const jobs: Row[] = [...this.jobs.values()].reverse().map(jobRow);
+        return [
+          ...rows,
+          { id: "ops:jobs", label: "Jobs", description: `${jobs.length}`, icon: "run-all", children: jobs },
+        ];
+      },
+    );
     this.recovery = new ProbedView(
       "sentinel.recovery",
       "sentinel.recoveryState",
-      "recovery.",
+      (event) =>
+        event.type.startsWith("recovery.") ||
+        (event.type === "tmux.sessions.updated" &&
+          (event.payload as { action?: string } | undefined)?.action === "live-set"),
       host.refresh,
       loadRecovery,
     );
@@ -56,6 +85,7 @@ export class Features implements vscode.Disposable {
       }
     });
     const eventSub = host.refresh.onDidReceiveEvent((event) => {
+      if (event.type === "ops.job.updated") this.noteJob(event.payload);
       const entry = this.events.log.add(event);
       if (entry) this.notifier.offer(entry);
     });
@@ -80,6 +110,7 @@ export class Features implements vscode.Disposable {
         reloads: [...this.recordings.reloads],
       }),
       players: () => this.recordings.players.list(),
+      playerSearch: (recordingId, query) => this.recordings.players.search(recordingId, query),
       eventsView: () => ({
         ...this.events.info(),
         rows: this.events
@@ -104,6 +135,15 @@ export class Features implements vscode.Disposable {
     this.ops.dispose();
     this.events.dispose();
     this.recordings.dispose();
+  }
+
+  /** Runbook jobs seen in `ops.job.updated` events (the server has no jobs list): the newest 20, by id. */
+  private noteJob(payload: unknown): void {
+    const job = (payload as { job?: Record<string, unknown> } | undefined)?.job;
+    if (!job || typeof job.id !== "string") return;
+    this.jobs.delete(job.id);
+    this.jobs.set(job.id, job);
+    while (this.jobs.size > 20) this.jobs.delete(this.jobs.keys().next().value as string);
   }
 
   private async ackAlert(id: number): Promise<void> {

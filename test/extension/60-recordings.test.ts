@@ -99,6 +99,20 @@ describe("recordings", () => {
     assert.ok(player.markers >= 1);
   });
 
+  it("finds text in the cast and the player jumps to the moment it appeared", async () => {
+    assert.ok(recording, "recorded by the previous test");
+    const hits = api.playerSearch(recording.id, "cast-check-42");
+    assert.ok(hits && hits.length >= 1, `hits: ${JSON.stringify(hits)}`);
+    const player = await waitFor(
+      () => api.players().find((p) => p.recordingId === recording!.id && p.lastSeek !== undefined),
+      "the player to seek to the first hit",
+    );
+    assert.equal(player.lastSeek, hits[0]!.time);
+    assert.ok(hits[0]!.time > 0 && hits[0]!.time <= (player.duration ?? 0) + 0.001);
+    assert.match(hits[0]!.preview, /cast-check-42/);
+    assert.deepEqual(api.playerSearch(recording.id, "no such text in this cast"), []);
+  });
+
   it("opens the cast as a file", async () => {
     assert.ok(recording, "recorded by the previous test");
     const file = await vscode.commands.executeCommand<vscode.Uri>("sentinel.openCast", recording.id);

@@ -65,9 +65,19 @@ describe("Events view", () => {
     const api = await runningSentinel();
     await vscode.commands.executeCommand("sentinel.refreshOps");
     await vscode.commands.executeCommand("sentinel.refreshRecovery");
-    for (const view of [api.opsView(), api.recoveryView()]) {
+    for (const [name, view] of [
+      ["ops", api.opsView()],
+      ["recovery", api.recoveryView()],
+    ] as const) {
+      console.log(
+        `${name} view: ${view.state}${view.error ? ` (${view.error})` : ""}: ${view.rows.map((r) => `${r.label} [${r.description ?? ""}]`).join(", ")}`,
+      );
       assert.ok(["missing", "disabled", "available", "error"].includes(view.state), view.state);
       if (view.state !== "available") assert.deepEqual(view.rows, []);
+      assert.equal(api.contextKeys()[`sentinel.${name}State`] ?? view.state, view.state);
     }
+    // This server has the ops routes: the view lists the host from its overview.
+    const ops = api.opsView();
+    if (ops.state === "available") assert.equal(ops.rows[0]?.id, "ops:overview");
   });
 });

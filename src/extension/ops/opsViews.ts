@@ -5,6 +5,7 @@
 // from the server's lists (ops: overview, open and acknowledged alerts with Acknowledge, services; recovery:
 // sessions by state).
 import * as vscode from "vscode";
+import type { EventEnvelope } from "../../protocol/events.js";
 import { type ApiClient, ApiError } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import { md } from "../views/treeNodes.js";
@@ -55,17 +56,32 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
     icon: Number(services.failed) > 0 ? "warning" : "server",
     ...(Number(services.failed) > 0 ? { iconColor: "list.warningForeground" } : {}),
   });
-  const [alerts, serviceList] = await Promise.all([
+  // A list the server refuses (503 where systemd does not run, or a route it lacks) becomes a row that says so.
+  const list = (path: string, key: string) =>
     api
-      .request<{ alerts: unknown[] | null }>("GET", "/api/ops/alerts?limit=100")
-      .then((d) => (d?.alerts ?? []).map(rec))
-      .catch(() => undefined),
-    api
-      .request<{ services: unknown[] | null }>("GET", "/api/ops/services")
-      .then((d) => (d?.services ?? []).map(rec))
-      .catch(() => undefined),
+      .request<Record<string, unknown[] | null>>("GET", path)
+      .then((d) => (d?.[key] ?? []).map(rec))
+      .catch((error: unknown) =>
+        error instanceof ApiError && error.status === 404
+          ? undefined
+          : error instanceof Error
+            ? error.message
+            : String(error),
+      );
+  const [alerts, serviceList, runbooks] = await Promise.all([
+    list("/api/ops/alerts?limit=100", "alerts"),
+    list("/api/ops/services", "services"),
+    list("/api/ops/runbooks", "runbooks"),
   ]);
-  if (alerts) {
+  const unavailable = (id: string, label: string, reason: string): Row => ({
+    id,
+    label,
+    description: `unavailable: ${reason}`,
+    icon: "circle-slash",
+    children: [],
+  });
+  if (typeof alerts === "string") rows.push(unavailable("ops:alerts", "Alerts", alerts));
+  else if (alerts) {
     const live = alerts.filter((a) => str(a.status) !== "resolved");
     rows.push({
       id: "ops:alerts",
@@ -93,7 +109,8 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
       }),
     });
   }
-  if (serviceList) {
+  if (typeof serviceList === "string") rows.push(unavailable("ops:services", "Services", serviceList));
+  else if (serviceList) {
     rows.push({
       id: "ops:services",
       label: "Services",
@@ -113,12 +130,77 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
       }),
     });
   }
+  if (typeof runbooks === "string") rows.push(unavailable("ops:runbooks", "Runbooks", runbooks));
+  else if (runbooks) {
+    rows.push({
+      id: "ops:runbooks",
+      label: "Runbooks",
+      description: `${runbooks.length}`,
+      icon: "checklist",
+      children: runbooks.map((r) => {
+        const steps = Array.isArray(r.steps) ? r.steps.length : 0;
+        return {
+          id: `ops:runbook:${str(r.id)}`,
+          label: str(r.name) || str(r.id),
+          description: [`${steps} step${steps === 1 ? "" : "s"}`, r.enabled === false ? "disabled" : ""]
+            .filter(Boolean)
+            .join(" · "),
+          tooltip: `**${md(str(r.name))}**\n\n${md(str(r.description))}`,
+          icon: "checklist",
+          contextValue: `sentinel.runbook${r.enabled === false ? ".disabled" : ""}`,
+          data: { runbookId: str(r.id) },
+        };
+      }),
+    });
+  }
   return rows;
+}
+
+/** A runbook job as `ops.job.updated` carries it: a row with its per-step progress. */
+export function jobRow(job: Record<string, unknown>): Row {
+  const status = str(job.status);
+  const total = Number(job.totalSteps) || 0;
+  const done = Number(job.completedSteps) || 0;
+  const [icon, iconColor] =
+    status === "failed"
+      ? ["error", "errorForeground"]
+      : status === "succeeded"
+        ? ["pass", "testing.iconPassed"]
+        : status === "running"
+          ? ["sync~spin", undefined]
+          : ["clock", undefined];
+  return {
+    id: `ops:job:${str(job.id)}`,
+    label: str(job.runbookName) || str(job.runbookId) || str(job.id),
+    description: [
+      status,
+      total ? `${done}/${total}` : "",
+      status === "running" ? str(job.currentStep) : "",
+      str(job.error),
+    ]
+      .filter(Boolean)
+      .join(" · "),
+    icon,
+    ...(iconColor ? { iconColor } : {}),
+    contextValue: `sentinel.job.${status}`,
+  };
+}
+
+/**
+ * Ops events that change what the Ops view lists; not the 2 s metrics, nor the 5 s alert and timeline snapshots
+ * (they carry no `globalRev`), which would re-read every list every few seconds.
+ */
+export function opsReloadEvent(event: EventEnvelope): boolean {
+  if (!event.type.startsWith("ops.") || event.type === "ops.metrics.updated") return false;
+  if (event.type === "ops.timeline.updated") return false;
+  const p = rec(event.payload);
+  if (event.type === "ops.alerts.updated") return p.globalRev !== undefined;
+  return true;
 }
 
 /** Recovery rows: the sessions the server tracks, grouped by state. */
 export async function loadRecovery(api: ApiClient): Promise<Row[]> {
-  await api.request("GET", "/api/recovery/overview");
+  const overview = rec((await api.request<{ overview: unknown }>("GET", "/api/recovery/overview"))?.overview);
   const sessions = (
     (await api.request<{ sessions: unknown[] | null }>("GET", "/api/recovery/sessions"))?.sessions ?? []
   ).map(rec);
@@ -144,7 +226,35 @@ export async function loadRecovery(api: ApiClient): Promise<Row[]> {
     groups.set(state, list);
   }
   const order = ["killed", "restoring", "running", "restored"];
-  return [...groups.entries()]
+  const jobs = (Array.isArray(overview.runningJobs) ? overview.runningJobs : []).map(rec);
+  const jobRows: Row[] = jobs.length
+    ? [
+        {
+          id: "recovery:jobs",
+          label: "Restore jobs",
+          description: `${jobs.length}`,
+          icon: "history",
+          children: jobs.map((j) => {
+            const status = str(j.status);
+            return {
+              id: `recovery:job:${str(j.id)}`,
+              label: `${str(j.sessionName)}${j.targetSession && j.targetSession !== j.sessionName ? ` → ${str(j.targetSession)}` : ""}`,
+              description: [
+                status,
+                Number(j.totalSteps) ? `${str(j.completedSteps)}/${str(j.totalSteps)}` : "",
+                str(j.currentStep),
+                str(j.error),
+              ]
+                .filter(Boolean)
+                .join(" · "),
+              icon: status === "failed" ? "error" : status === "running" ? "sync~spin" : "clock",
+              ...(status === "failed" ? { iconColor: "errorForeground" } : {}),
+            };
+          }),
+        },
+      ]
+    : [];
+  const stateRows = [...groups.entries()]
     .sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99))
     .map(([state, children]) => ({
       id: `recovery:state:${state}`,
@@ -153,6 +263,7 @@ export async function loadRecovery(api: ApiClient): Promise<Row[]> {
       icon: "folder",
       children,
     }));
+  return [...stateRows, ...jobRows];
 }
 
 export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposable {
@@ -170,13 +281,14 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
   constructor(
     readonly viewId: string,
     private readonly contextKey: string,
-    private readonly eventPrefix: string,
+    /** Events after which the lists are re-read (throttled to one reload per 300 ms). */
+    private readonly reloadOn: (event: EventEnvelope) => boolean,
     private readonly refresh: RefreshManager,
     private readonly load: (api: ApiClient) => Promise<Row[]>,
   ) {
     this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this });
     const eventSub = refresh.onDidReceiveEvent((event) => {
-      if (event.type.startsWith(this.eventPrefix)) this.scheduleReload();
+      if (this.reloadOn(event)) this.scheduleReload();
     });
     const openSub = refresh.events.onDidOpen(() => this.scheduleReload());
     this.disposables.push(

@@ -6,7 +6,7 @@
 // has the cast; the test API reports both.
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
-import { type CastMarker, CastTextIndex, parseCast, summarizeCast } from "./castText.js";
+import { type CastHit, type CastMarker, CastTextIndex, parseCast, summarizeCast } from "./castText.js";
 
 /** The largest cast handed to a webview; bigger ones are opened as files instead. */
 export const MAX_PLAYER_CAST_BYTES = 64 * 1024 * 1024;
@@ -23,6 +23,8 @@ export interface PlayerInfo {
   error: string | undefined;
   /** Types of the messages the webview has posted, in order. */
   messages: string[];
+  /** Where the webview last moved the player to (a chapter, a search hit), in seconds. */
+  lastSeek: number | undefined;
 }
 
 type FromWebview =
@@ -30,6 +32,7 @@ type FromWebview =
   | { type: "loaded"; duration?: number }
   | { type: "error"; message: string }
   | { type: "search"; query: string }
+  | { type: "seeked"; time: number }
   | { type: "log"; message: string };
 
 interface Player {
@@ -91,6 +94,7 @@ export class CastPlayers implements vscode.Disposable {
         markers: summary.markers.length,
         error: undefined,
         messages: [],
+        lastSeek: undefined,
       },
     };
     this.players.set(recordingId, player);
@@ -103,6 +107,15 @@ export class CastPlayers implements vscode.Disposable {
     ];
     panel.webview.html = this.html(panel.webview, title);
     return player.info;
+  }
+
+  /**
+   * Searches a player's cast as its search box does: the hits go to the webview, which lists them and seeks to
+   * the first (then reports `seeked`). Returns the hits; undefined when no such player is open.
+   */
+  search(recordingId: string, query: string): CastHit[] | undefined {
+    const player = this.players.get(recordingId);
+    return player ? this.runSearch(player, query) : undefined;
   }
 
   dispose(): void {
@@ -140,18 +153,24 @@ export class CastPlayers implements vscode.Disposable {
         player.info.error = String(message.message);
         this.log.warn(`player ${player.info.recordingId}: ${player.info.error}`);
         break;
-      case "search": {
-        player.index ??= new CastTextIndex(parseCast(player.cast).events);
-        const query = String(message.query ?? "");
-        const hits = player.index.search(query, 200);
-        void player.panel.webview.postMessage({ type: "searchResults", query, hits });
+      case "search":
+        this.runSearch(player, String(message.query ?? ""));
         break;
-      }
+      case "seeked":
+        player.info.lastSeek = typeof message.time === "number" ? message.time : undefined;
+        break;
       case "log":
         this.log.debug(`player ${player.info.recordingId}: ${String(message.message)}`);
         break;
     }
     this.changeEmitter.fire({ ...player.info });
+  }
+
+  private runSearch(player: Player, query: string): CastHit[] {
+    player.index ??= new CastTextIndex(parseCast(player.cast).events);
+    const hits = player.index.search(query, 200);
+    void player.panel.webview.postMessage({ type: "searchResults", query, hits });
+    return hits;
   }
 
   private html(webview: vscode.Webview, title: string): string {
