@@ -79,6 +79,8 @@ export class JobRunner {
   private readonly queue: Active[] = [];
   private running = 0;
   private closing = false;
+  /** Aborted when a shutdown stops waiting for steps to end on SIGTERM. */
+  private readonly killNow = new AbortController();
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -166,10 +168,18 @@ export class JobRunner {
     return structuredClone(entry.job);
   }
 
-  /** Ends every unfinished job as failed (server shutdown) and waits until their rows are written. */
-  async close(): Promise<void> {
+  /**
+   * Ends every unfinished job as failed (server shutdown) and waits until their rows are written. Steps get
+   * SIGTERM, and SIGKILL after `shutdownGraceMs` (the server has a short deadline to exit).
+   */
+  async close(shutdownGraceMs = 500): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.active.keys()].map((id) => this.cancel(id, Reasons.shutdown)));
+    const timer = setTimeout(() => this.killNow.abort(), shutdownGraceMs);
+    try {
+      await Promise.all([...this.active.keys()].map((id) => this.cancel(id, Reasons.shutdown)));
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private pump(): void {
@@ -249,6 +259,7 @@ export class JobRunner {
       signal,
       maxOutputBytes: this.options.limits.maxOutputBytes,
       ...(this.options.killGraceMs !== undefined ? { killGraceMs: this.options.killGraceMs } : {}),
+      killNow: this.killNow.signal,
       onSpawn: (pgid) => this.recordProcess(jobId, pgid),
     });
     const stepResult: StepResult = {

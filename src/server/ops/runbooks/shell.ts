@@ -14,6 +14,8 @@ export interface ShellOptions {
   env?: NodeJS.ProcessEnv;
   /** Between SIGTERM to the group and SIGKILL. */
   killGraceMs?: number;
+  /** Aborting sends SIGKILL to the group at once (a shutdown that cannot wait out the grace). */
+  killNow?: AbortSignal;
   /** Called once the shell runs, with its process group id (= its pid). */
   onSpawn?: (pgid: number) => void;
 }
@@ -138,6 +140,12 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
     const timer = setTimeout(() => stop("timeout"), options.timeoutMs);
     const onAbort = () => stop("cancel");
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    const onKillNow = () => {
+      stop("cancel");
+      if (pgid !== undefined) killGroup(pgid, "SIGKILL");
+    };
+    if (options.killNow?.aborted) queueMicrotask(onKillNow);
+    else options.killNow?.addEventListener("abort", onKillNow, { once: true });
 
     child.stdout.on("data", (chunk: Buffer) => capture.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => capture.push(chunk));
@@ -148,6 +156,7 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener("abort", onAbort);
+      options.killNow?.removeEventListener("abort", onKillNow);
       // The step is over: nothing it started keeps running (nor keeps our pipes open).
       if (pgid !== undefined) killGroup(pgid, "SIGKILL");
       child.stdout.destroy();
