@@ -166,6 +166,7 @@ export const CONFIG_KEYS: Record<string, Check> = {
   ops_timeline_interval: durationOrOff,
   ops_timeline_rows: positiveInt,
   ops_timeline_max_age: durationOrOff,
+  ops_command_timeout: durationOrOff,
 };
 
 /**

@@ -69,6 +69,7 @@ export class Ops {
       timeline,
       alerts: this.alerts,
       overview: () => this.overview.build(),
+      commandTimeoutMs: config.commandTimeoutMs,
     });
     this.overview = new OverviewBuilder({
       version: options.version,

@@ -19,6 +19,8 @@ export interface OpsConfig {
   timelineIntervalMs: number;
   /** `ops_timeline_rows`: newest ops timeline rows kept (20000). */
   timelineRows: number;
+  /** `ops_command_timeout`: overrides the spec's 3–8 s limits of systemctl/journalctl calls (`0`: the spec's). */
+  commandTimeoutMs: number;
   /** `ops_timeline_max_age`: ops timeline rows older than this are dropped (`0`, the default: no age limit). */
   timelineMaxAgeMs: number;
 }
@@ -56,6 +58,7 @@ export function loadOpsConfig(pick: (envName: string, key: string) => string | u
     alertsIntervalMs: durationOrOff(pick("SENTINEL_OPS_ALERTS_INTERVAL", "ops_alerts_interval"), 5000),
     timelineIntervalMs: durationOrOff(pick("SENTINEL_OPS_TIMELINE_INTERVAL", "ops_timeline_interval"), 5000),
     timelineRows: positiveInt(pick("SENTINEL_OPS_TIMELINE_ROWS", "ops_timeline_rows"), 20_000),
+    commandTimeoutMs: durationOrOff(pick("SENTINEL_OPS_COMMAND_TIMEOUT", "ops_command_timeout"), 0),
     timelineMaxAgeMs: durationOrOff(pick("SENTINEL_OPS_TIMELINE_MAX_AGE", "ops_timeline_max_age"), 0),
   };
 }

@@ -33,6 +33,7 @@ import {
   normalizeState,
   parseListUnits,
   parseShow,
+  parseShowBlocks,
   STATE_PROPERTIES,
   showArgs,
 } from "./systemd.js";
@@ -69,6 +70,8 @@ export interface OpsServicesOptions {
   overview: () => Promise<Overview>;
   /** root tracks the built-ins in the system manager, everyone else in their user manager. */
   uid?: number;
+  /** Overrides every systemctl/journalctl time limit (0: the spec's 3–8 s). */
+  commandTimeoutMs?: number;
 }
 
 const lower = (s: string | undefined) => (s ?? "").trim().toLowerCase();
@@ -151,6 +154,11 @@ export class OpsServices {
     );
   }
 
+  /** The spec's per-call limit, or `ops_command_timeout` when set (slow hosts, tests). */
+  private timeout(kind: keyof typeof Timeouts): number {
+    return this.opts.commandTimeoutMs || Timeouts[kind];
+  }
+
   private get builtInScope(): ServiceScope {
     return (this.opts.uid ?? process.getuid?.() ?? 1000) === 0 ? "system" : "user";
   }
@@ -207,34 +215,52 @@ export class OpsServices {
 
   /** States from `systemctl show` (§1.6 step 3); on error `exists=false`, states `unknown`. */
   async status(service: TrackedService): Promise<ServiceStatus> {
-    const base = {
+    return (await this.statuses([service]))[0]!;
+  }
+
+  /**
+   * States from `systemctl show` (§1.6 step 3), one call per scope for all its units (systemctl prints one
+   * block per unit, in order); on error `exists=false`, states `unknown`.
+   */
+  async statuses(services: TrackedService[]): Promise<ServiceStatus[]> {
+    const updatedAt = rfc3339Seconds();
+    const unknown = (service: TrackedService): ServiceStatus => ({
       name: service.name,
       displayName: service.displayName,
       manager: service.manager,
       scope: service.scope,
       unit: service.unit,
-      updatedAt: rfc3339Seconds(),
-    };
-    if (service.manager !== "systemd") {
-      return { ...base, exists: false, enabledState: "unknown", activeState: "unknown" };
+      updatedAt,
+      exists: false,
+      enabledState: "unknown",
+      activeState: "unknown",
+    });
+    const result = services.map(unknown);
+    for (const scope of ["user", "system"] as const) {
+      const indexes = services
+        .map((s, i) => (s.manager === "systemd" && s.scope === scope ? i : -1))
+        .filter((i) => i >= 0);
+      if (!indexes.length) continue;
+      const units = indexes.map((i) => services[i]!.unit);
+      const run = await this.systemctl(showArgs(scope, units, STATE_PROPERTIES), this.timeout("list"));
+      if (run.code !== 0) continue;
+      const blocks = parseShowBlocks(run.stdout);
+      if (blocks.length !== units.length) continue;
+      indexes.forEach((serviceIndex, n) => {
+        const props = blocks[n]!;
+        Object.assign(result[serviceIndex]!, {
+          exists: props.LoadState !== "not-found" && props.LoadState !== undefined,
+          enabledState: normalizeState(props.UnitFileState),
+          activeState: normalizeState(props.ActiveState),
+        });
+      });
     }
-    const result = await this.systemctl(
-      showArgs(service.scope, service.unit, STATE_PROPERTIES),
-      Timeouts.list,
-    );
-    if (result.code !== 0) return { ...base, exists: false, enabledState: "unknown", activeState: "unknown" };
-    const props = parseShow(result.stdout);
-    return {
-      ...base,
-      exists: props.LoadState !== "not-found" && props.LoadState !== undefined,
-      enabledState: normalizeState(props.UnitFileState),
-      activeState: normalizeState(props.ActiveState),
-    };
+    return result;
   }
 
   async list(): Promise<ServiceStatus[]> {
     this.assertAvailable();
-    return Promise.all(this.tracked().map((s) => this.status(s)));
+    return this.statuses(this.tracked());
   }
 
   /** For the overview and the health checker: undefined where no service manager runs. */
@@ -254,12 +280,13 @@ export class OpsServices {
     if (!name) throw badRequest(OpsMessages.nameRequired);
     const unit = validateUnit(body.unit);
     if (!SERVICE_NAME.test(name)) throw badRequest("name must match ^[A-Za-z0-9._@:-]{1,64}$");
-    if (resolveServiceName(name) !== name || name === "unit") {
-      throw new ApiError(
-        409,
-        OpsErrorCode.ServiceExists,
-        `"${name}" is reserved for a built-in route or service`,
-      );
+    if (
+      resolveServiceName(name) !== name ||
+      name === "unit" ||
+      name === "sentinel" ||
+      name === "sentinel-updater"
+    ) {
+      throw badRequest(`name "${name}" is reserved (a built-in service or route)`);
     }
     const manager = parseManager(body.manager);
     const scope = parseScope(body.scope, "user");
@@ -308,7 +335,7 @@ export class OpsServices {
     const rows: DiscoveredService[] = [];
     const failures: string[] = [];
     for (const scope of ["user", "system"] as const) {
-      const result = await this.systemctl(listUnitsArgs(scope), Timeouts.browse);
+      const result = await this.systemctl(listUnitsArgs(scope), this.timeout("browse"));
       if (result.code !== 0) {
         failures.push(`${scope}: ${firstLine(result.stderr) || `exit ${result.code}`}`);
         continue;
@@ -384,7 +411,10 @@ export class OpsServices {
     if (target.manager !== "systemd") {
       throw new ApiError(500, OpsErrorCode.ActionFailed, `unsupported service manager "${target.manager}"`);
     }
-    const result = await this.systemctl(actionArgs(target.scope, action, target.unit), Timeouts.action);
+    const result = await this.systemctl(
+      actionArgs(target.scope, action, target.unit),
+      this.timeout("action"),
+    );
     if (result.code !== 0) {
       const why = result.timedOut ? "timed out" : firstLine(result.stderr) || `exit status ${result.code}`;
       throw new ApiError(500, OpsErrorCode.ActionFailed, `systemctl ${action} ${target.unit} failed: ${why}`);
@@ -460,8 +490,8 @@ export class OpsServices {
       throw new ApiError(500, OpsErrorCode.ActionFailed, `unsupported service manager "${target.manager}"`);
     }
     const result = await this.systemctl(
-      showArgs(target.scope, target.unit, INSPECT_PROPERTIES),
-      Timeouts.status,
+      showArgs(target.scope, [target.unit], INSPECT_PROPERTIES),
+      this.timeout("status"),
     );
     if (result.code !== 0) {
       const why = result.timedOut ? "timed out" : firstLine(result.stderr) || `exit status ${result.code}`;
@@ -503,7 +533,7 @@ export class OpsServices {
       throw new ApiError(500, OpsErrorCode.LogsFailed, `unsupported service manager "${target.manager}"`);
     }
     const n = Math.min(lines, LOG_LINES_MAX);
-    const result = await this.journalctl(journalArgs(target.scope, target.unit, n), Timeouts.logs);
+    const result = await this.journalctl(journalArgs(target.scope, target.unit, n), this.timeout("logs"));
     if (result.code !== 0) {
       const why = result.timedOut ? "timed out" : firstLine(result.stderr) || `exit status ${result.code}`;
       throw new ApiError(500, OpsErrorCode.LogsFailed, `journalctl -u ${target.unit} failed: ${why}`);

@@ -9,8 +9,9 @@ export const STATE_PROPERTIES = "UnitFileState,ActiveState,LoadState";
 export const INSPECT_PROPERTIES =
   "Id,Description,LoadState,UnitFileState,ActiveState,SubState,FragmentPath,ExecMainPID";
 
-export function showArgs(scope: ServiceScope, unit: string, properties: string): string[] {
-  return [...scopeArgs(scope), "show", unit, "--no-pager", `--property=${properties}`];
+/** `systemctl show U1 U2 … --property=…`: one block per unit, in order, separated by an empty line. */
+export function showArgs(scope: ServiceScope, units: string[], properties: string): string[] {
+  return [...scopeArgs(scope), "show", ...units, "--no-pager", `--property=${properties}`];
 }
 
 export function actionArgs(scope: ServiceScope, action: string, unit: string): string[] {
@@ -53,6 +54,15 @@ export function parseShow(output: string): Record<string, string> {
     props[key] = line.slice(eq + 1).replace(/\r$/, "");
   }
   return props;
+}
+
+/** The blocks of a multi-unit `systemctl show`, split on empty lines. */
+export function parseShowBlocks(output: string): Array<Record<string, string>> {
+  return output
+    .replace(/\r/g, "")
+    .split(/\n\s*\n/)
+    .filter((block) => block.trim())
+    .map(parseShow);
 }
 
 /** Empty states become `-` (§1.6). */
