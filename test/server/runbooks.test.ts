@@ -314,6 +314,19 @@ describe("runbook runs", () => {
     );
     const list = await call<{ jobs: Job[] }>(server, "GET", "/api/ops/runbooks");
     assert.equal(list.data.jobs[0]?.id, job.id);
+    // The ops timeline has the start (resource: the runbook) and the finish (resource: the job).
+    const timeline = await call<{ events: Array<{ eventType: string; resource: string; metadata: string }> }>(
+      server,
+      "GET",
+      "/api/ops/timeline?source=runbook&limit=50",
+    );
+    assert.equal(timeline.status, 200);
+    const started = timeline.data.events.find(
+      (e) => e.eventType === "runbook.started" && e.resource === "run.ok",
+    );
+    assert.ok(started);
+    assert.equal(JSON.parse(started.metadata).jobId, job.id);
+    assert.ok(timeline.data.events.some((e) => e.eventType === "runbook.succeeded" && e.resource === job.id));
   });
 
   test("failure: the first failing step ends the run, later steps do not run", async () => {

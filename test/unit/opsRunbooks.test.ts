@@ -476,6 +476,39 @@ describe("runner and scheduler", () => {
     h.store.close();
   });
 
+  test("at most maxConcurrent jobs run; the others wait queued and a queued one can be cancelled", async () => {
+    const h = harness(join(tempDir(), "s.db"));
+    h.repo.insertRunbook({
+      id: "rb",
+      name: "Sleeps",
+      description: "",
+      enabled: true,
+      timeoutSeconds: 0,
+      steps: [{ type: "command", title: "zz", command: "sleep 30" }],
+    });
+    const rb = h.repo.runbook("rb")!;
+    const [a, b, c, d] = [1, 2, 3, 4].map(() => h.runner.start(rb, "manual"));
+    await waitUntil(
+      () => h.jobs.filter((j) => j.status === "running" && j.stepResults.length === 0).length >= 2,
+    );
+    await sleep(100);
+    assert.equal(h.runner.snapshot(c!.id)?.status, "queued");
+    assert.equal(h.runner.snapshot(d!.id)?.status, "queued");
+    const cancelledQueued = await h.runner.cancel(d!.id);
+    assert.equal(cancelledQueued?.status, "failed");
+    assert.equal(cancelledQueued?.error, "cancelled by request");
+    assert.equal(cancelledQueued?.startedAt, undefined);
+    await h.runner.cancel(a!.id);
+    await waitUntil(() => h.runner.snapshot(c!.id)?.status === "running");
+    await h.runner.close();
+    for (const job of [b, c]) {
+      const stored = h.repo.job(job!.id)!;
+      assert.equal(stored.status, "failed");
+      assert.equal(stored.error, 'step 1 "zz" failed: interrupted: the server stopped');
+    }
+    h.store.close();
+  });
+
   test("a cron schedule keeps firing; each run records its outcome; a manual trigger does too", async () => {
     const h = harness(join(tempDir(), "s.db"));
     h.repo.insertRunbook({
