@@ -1,11 +1,13 @@
 // Pure watchtower logic (spec §4.1–§4.3): tail normalisation and hash, output markers, command lifecycle and the
 // revision rules of one session's projection step.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { PaneRuntimeRow } from "../../src/server/store/paneRuntimeRepo.js";
 import type { PaneRow, SessionRow, WindowRow } from "../../src/server/store/projectionRepo.js";
 import { commandLifecycle, isShellLike, paneCommand } from "../../src/server/watchtower/lifecycle.js";
 import { findMarker, markerSummary, truncateUtf8 } from "../../src/server/watchtower/markers.js";
+import { monitorOwner, monitorTerm, removeOrphans } from "../../src/server/watchtower/monitors.js";
 import { type LivePane, type ProjectInput, projectSession } from "../../src/server/watchtower/project.js";
 import { normalizeTail, tailHash } from "../../src/server/watchtower/tail.js";
 import { toRfc3339, toRfc3339OrZero } from "../../src/server/watchtower/time.js";
@@ -313,5 +315,42 @@ describe("projection step: timeline events", () => {
       finished.result.timeline.map((e) => [e.eventType, e.summary, e.durationMs]),
       [["command.finished", "command finished: sleep", 5000]],
     );
+  });
+});
+
+describe("watchtower client TERM and orphan removal (ADR 0004)", () => {
+  test("the TERM names the server's pid, and only such a TERM names an owner", () => {
+    assert.equal(monitorTerm(1234), "sentinel-watchtower-1234");
+    assert.equal(monitorTerm(), `sentinel-watchtower-${process.pid}`);
+    assert.equal(monitorOwner("sentinel-watchtower-1234"), 1234);
+    for (const term of ["sentinel-watchtower", "sentinel-watchtower-", "sentinel-watchtower-12x", "xterm"])
+      assert.equal(monitorOwner(term), undefined, term);
+  });
+
+  // Without /proc (macOS) a pid tmux reports is trusted to be its client's; the check needs Linux.
+  test("kills nothing but tmux clients whose server is gone", {
+    skip: !existsSync("/proc/self/comm"),
+  }, async () => {
+    const { spawn } = await import("node:child_process");
+    const { once } = await import("node:events");
+    const gone = spawn("true");
+    await once(gone, "exit");
+    // A live process that is not tmux, listed as the client of a dead server: never killed.
+    const bystander = spawn("sleep", ["30"]);
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      const removed = removeOrphans([
+        { term: monitorTerm(gone.pid), pid: bystander.pid! },
+        { term: monitorTerm(), pid: bystander.pid! },
+        { term: monitorTerm(process.ppid), pid: bystander.pid! },
+        { term: "xterm-256color", pid: bystander.pid! },
+        { term: monitorTerm(gone.pid), pid: 0 },
+      ]);
+      assert.equal(removed, 0);
+      assert.equal(bystander.exitCode, null);
+      assert.equal(bystander.signalCode, null);
+    } finally {
+      bystander.kill();
+    }
   });
 });
