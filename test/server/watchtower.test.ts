@@ -3,6 +3,8 @@
 // invalid inputs, the delta with journal overflow, stats and timeline, tmux changes made outside the server,
 // unread state kept across a restart, and a corrupt database file.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,9 +26,17 @@ let server: ServerHandle;
 const dirs: string[] = [];
 const extra: ServerHandle[] = [];
 
+/**
+ * Every pane runs a clean shell with the prompt `$`: no rc file (a user's ~/.bashrc can print late or hang), so a
+ * pane writes only its prompt and what a test makes it write.
+ */
+const SHELL = "env PS1='$ ' bash --norc --noprofile";
+
 before(async () => {
   tmux = await startTmux();
-  await tmux.newSession("u");
+  await tmux.tmux("new-session", "-d", "-s", "u", "-x", "120", "-y", "40", SHELL);
+  // For every later pane: split-window, new-window and the fixture's newSession.
+  await tmux.tmux("set-option", "-g", "default-command", SHELL);
   await tmux.tmux("split-window", "-d", "-t", "=u:0");
   await tmux.tmux("new-window", "-d", "-t", "=u:1");
   await tmux.newSession("f");
@@ -117,8 +127,28 @@ function subscribe(h = server): Promise<Sub> {
   });
 }
 
-/** Marks the whole session seen so that a test starts from zero unread. */
+/**
+ * Waits until every pane of the session is idle at its prompt in the projection: its tail ends with the prompt
+ * line `$`, so what the shell printed for the last command (and the prompt after it) has been collected.
+ */
+async function settled(session: string, h = server) {
+  await waitFor(
+    async () => {
+      const list = await panes(session, h);
+      return list.length > 0 && list.every((p) => /(^|\n)\$$/.test(String(p.tailPreview ?? "")));
+    },
+    8000,
+    `every pane of ${session} at its prompt`,
+  );
+}
+
+/**
+ * Marks the whole session seen so that a test starts from zero unread. Only once its panes are idle: output that
+ * is still arriving (a shell's first prompt, the prompt after a command) would be a new revision after the seen,
+ * unread again.
+ */
 async function clearUnread(session: string) {
+  await settled(session);
   const res = await seenHttp(session, { scope: "session" });
   assert.equal(res.status, 200);
   await res.text();
@@ -128,7 +158,6 @@ async function clearUnread(session: string) {
 describe("unread from output (§4.1, §4.2)", () => {
   test("output in an unfocused pane raises its revision and the unread counts; activity events follow", async () => {
     const [p0, p1] = await paneIds("=u:0");
-    await paneShowing("u", p1!, "");
     await clearUnread("u");
     const before = (await panes("u")).find((p) => p.paneId === p1)!;
     const sub = await subscribe();
@@ -315,6 +344,8 @@ describe("seen (§3.5, §4.4)", () => {
         `${p} unread`,
       );
     }
+    // The prompt after each echo is in too: nothing arrives after the seen calls below.
+    await settled("u");
     return { p0: p0!, p1: p1!, p2: p2! };
   }
 
@@ -690,11 +721,76 @@ describe("tmux changes made outside the server", () => {
   });
 });
 
+describe("control clients left by a server that died (ADR 0004)", () => {
+  test("each client's TERM names its server; clients whose server is gone (SIGKILL) are removed by a live one", async () => {
+    // A tmux server of its own: this test kills tmux clients.
+    const own = await startTmux();
+    await own.tmux("new-session", "-d", "-s", "o", "-x", "120", "-y", "40", SHELL);
+    const clients = async () =>
+      (await own.tmux("list-clients", "-F", "#{client_termname} #{client_pid}"))
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("sentinel-watchtower-"))
+        .map((l) => {
+          const [term, pid] = l.split(" ");
+          return { term: term!, pid: Number(pid) };
+        });
+    const live = await startServer({ tmuxSocket: own.socket });
+    let orphan: ReturnType<typeof spawn> | undefined;
+    let signal: string | null = null;
+    try {
+      const dying = await startServer({ tmuxSocket: own.socket });
+      const term = `sentinel-watchtower-${dying.pid}`;
+      await waitFor(async () => (await clients()).some((c) => c.term === term), 8000, "its control client");
+      dying.child.kill("SIGKILL");
+      await dying.stop();
+      // Whether tmux lets the dead server's client go depends on what it had queued (tmux 3.3a may keep it
+      // forever); either way it is gone once the live server has collected (a GET collects at once).
+      await waitFor(
+        async () => {
+          await get("/api/tmux/sessions", live);
+          return !(await clients()).some((c) => c.term === term);
+        },
+        8000,
+        "no client of the killed server",
+      );
+      // One that surely stays: its TERM names a process that has exited, and nobody reads it or closes its stdin.
+      const dead = spawn("true");
+      await once(dead, "exit");
+      orphan = spawn(
+        "tmux",
+        ["-S", own.socket, "-C", "attach-session", "-f", "ignore-size,read-only", "-t", "=o"],
+        { env: { ...process.env, TMUX: undefined, TERM: `sentinel-watchtower-${dead.pid}` }, stdio: "pipe" },
+      );
+      orphan.once("exit", (_code, s) => {
+        signal = s ?? "exit";
+      });
+      await waitFor(
+        async () => {
+          await get("/api/tmux/sessions", live);
+          return signal !== null;
+        },
+        8000,
+        "the orphan removed",
+      );
+      assert.equal(signal, "SIGKILL");
+      assert.match(live.logs(), /removed control clients left by a server that died/);
+      // The live server's own client is untouched.
+      const mine = (await clients()).filter((c) => c.term === `sentinel-watchtower-${live.pid}`);
+      assert.equal(mine.length, 1, "the live server's client stays");
+    } finally {
+      if (orphan && signal === null) orphan.kill("SIGKILL");
+      await live.stop();
+      await own.close();
+    }
+  });
+});
+
 describe("the store across restarts", () => {
   test("a restart keeps unread state from SQLite", async () => {
     const dataDir = tempDir();
-    const first = await startServer({ tmuxSocket: tmux.socket, dataDir });
     const [p1] = (await paneIds("=u:0")).slice(1);
+    const first = await startServer({ tmuxSocket: tmux.socket, dataDir });
     try {
       await waitFor(async () => (await sessionOf("u", first))?.rev, 8000, "projection");
       await (await seenHttp("u", { scope: "session" }, first)).text();
