@@ -2,6 +2,13 @@
 // connection-level messages of this port (`events.reconcile`, see docs/decisions/0003-events.md).
 import type { InspectorPatch, SessionPatch } from "./activity.js";
 import type { GuardrailBlockedPayload } from "./guardrails.js";
+import type {
+  OpsAlertsUpdatedPayload,
+  OpsMetricsUpdatedPayload,
+  OpsOverviewUpdatedPayload,
+  OpsServicesUpdatedPayload,
+  OpsTimelineUpdatedPayload,
+} from "./ops.js";
 import type { JobUpdatedPayload, ScheduleUpdatedPayload } from "./opsRunbooks.js";
 import type { RecordingUpdatedPayload } from "./recording.js";
 import type { RecoveryJobPayload, RecoveryOverviewPayload } from "./recovery.js";
@@ -133,6 +140,11 @@ export interface EventPayloadMap {
   "recording.updated": RecordingUpdatedPayload;
   "ops.job.updated": JobUpdatedPayload;
   "ops.schedule.updated": ScheduleUpdatedPayload;
+  "ops.overview.updated": OpsOverviewUpdatedPayload;
+  "ops.services.updated": OpsServicesUpdatedPayload;
+  "ops.alerts.updated": OpsAlertsUpdatedPayload;
+  "ops.timeline.updated": OpsTimelineUpdatedPayload;
+  "ops.metrics.updated": OpsMetricsUpdatedPayload;
   "recovery.overview.updated": RecoveryOverviewPayload;
   "recovery.job.updated": RecoveryJobPayload;
 }

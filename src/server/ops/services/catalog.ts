@@ -309,10 +309,12 @@ export class OpsServices {
     });
     const globalRev = opsGlobalRev();
     this.publishServices({ globalRev, action: "registered", service: name });
-    return { services: await this.list(), globalRev };
+    const services = await this.list();
+    await this.publishOverview(globalRev);
+    return { services, globalRev };
   }
 
-  unregister(name: string): { removed: string; globalRev: number } {
+  async unregister(name: string): Promise<{ removed: string; globalRev: number }> {
     this.assertAvailable();
     if (!this.opts.repo.remove(name)) {
       throw new ApiError(404, OpsErrorCode.ServiceNotFound, OpsMessages.customServiceNotFound);
@@ -326,6 +328,7 @@ export class OpsServices {
     });
     const globalRev = opsGlobalRev();
     this.publishServices({ globalRev, action: "unregistered", service: name });
+    await this.publishOverview(globalRev);
     return { removed: name, globalRev };
   }
 
@@ -572,6 +575,16 @@ export class OpsServices {
     }
     const a = this.opts.availability as { journalctl: string };
     return { file: a.journalctl, args: journalArgs(target.scope, target.unit, 50, true) };
+  }
+
+  /** The counts changed: `ops.overview.updated` (this port also sends it on register and unregister). */
+  private async publishOverview(globalRev: number): Promise<void> {
+    try {
+      const overview = await this.opts.overview();
+      this.opts.events.publish(OpsEventType.OverviewUpdated, { globalRev, overview });
+    } catch {
+      // The overview is a courtesy here; the registration itself succeeded.
+    }
   }
 
   private publishServices(payload: OpsServicesUpdatedPayload): void {
