@@ -163,6 +163,10 @@ token = "${token}"
 # recovery_enabled = true
 # recovery_snapshot_interval = "5s"
 # recovery_max_snapshots = 300
+# runbook_step_timeout = "30s"
+# runbook_run_timeout = "5m"
+# runbook_max_output_bytes = 65536
+# runbook_max_concurrent = 5
 `;
 }
 
