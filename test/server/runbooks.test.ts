@@ -4,7 +4,7 @@
 // server stopped or killed in the middle of a job (the job ends as failed with a reason, never stuck running).
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
@@ -277,6 +277,11 @@ describe("runbook runs", () => {
         { type: "command", title: "out and err", command: "echo to-out; echo to-err >&2" },
         { type: "check", title: "check", check: "test 1 -eq 1" },
         { type: "manual", title: "manual", description: "nothing to do" },
+        {
+          type: "command",
+          title: "environment",
+          command: 'echo "token=$(printenv SENTINEL_TOKEN || echo unset) step=$SENTINEL_STEP job=$SENTINEL_JOB_ID"; pwd',
+        },
       ],
     });
     const response = await call<{ job: Job; timelineEvent?: { eventType: string; source: string } }>(
@@ -290,7 +295,7 @@ describe("runbook runs", () => {
     const job = await finished(server, response.data.job.id);
     assert.equal(job.status, "succeeded");
     assert.equal(job.error, "");
-    assert.equal(job.completedSteps, 3);
+    assert.equal(job.completedSteps, 4);
     assert.ok(job.startedAt && job.finishedAt, "startedAt is kept on finish (Appendix A)");
     assert.deepEqual(
       job.stepResults.map((r) => [r.stepIndex, r.type, r.output, r.error]),
@@ -298,18 +303,20 @@ describe("runbook runs", () => {
         [0, "command", "to-out\nto-err\n", ""],
         [1, "check", "", ""],
         [2, "manual", "nothing to do", ""],
+        // The server's token is not in a step's environment; steps start in the home directory.
+        [3, "command", `token=unset step=4 job=${job.id}\n${homedir()}\n`, ""],
       ],
     );
     await waitFor(() => jobEvents(job.id).at(-1)?.status === "succeeded", 5000, "the final job event");
     const seen = jobEvents(job.id);
     assert.equal(seen[0]?.status, "queued");
     // One event per step start and per step end, besides queued/running/finished.
-    for (const title of ["out and err", "check", "manual"]) {
+    for (const title of ["out and err", "check", "manual", "environment"]) {
       assert.ok(seen.some((j) => j.status === "running" && j.currentStep === title));
     }
     assert.deepEqual(
       [...new Set(seen.map((j) => j.completedSteps))],
-      [0, 1, 2, 3],
+      [0, 1, 2, 3, 4],
       "completedSteps advances one step at a time",
     );
     const list = await call<{ jobs: Job[] }>(server, "GET", "/api/ops/runbooks");

@@ -5,6 +5,8 @@
 // `maxConcurrent` jobs run at once; the others wait as `queued`. A job never stays `running` past its process:
 // shutdown ends running jobs as failed, and the next start fails whatever a killed process left unfinished.
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import type {
   Job,
   JobSource,
@@ -222,7 +224,7 @@ export class JobRunner {
         }
         job.currentStep = step.title;
         this.save(job);
-        const result = await this.runStep(job.id, index, step, controller.signal);
+        const result = await this.runStep(job.id, runbook.id, index, step, controller.signal);
         job.stepResults.push(result);
         job.completedSteps = index + 1;
         job.currentStep = step.title;
@@ -241,6 +243,7 @@ export class JobRunner {
 
   private async runStep(
     jobId: string,
+    runbookId: string,
     index: number,
     step: RunbookStep,
     signal: AbortSignal,
@@ -255,6 +258,8 @@ export class JobRunner {
     }
     const timeoutMs = step.timeoutSeconds ? step.timeoutSeconds * 1000 : this.options.limits.stepTimeoutMs;
     const result = await runShell(text, {
+      env: stepEnvironment(process.env, { jobId, runbookId, stepIndex: index }),
+      cwd: homeDirectory(),
       timeoutMs,
       signal,
       maxOutputBytes: this.options.limits.maxOutputBytes,
@@ -333,6 +338,35 @@ export class JobRunner {
 
   private emit(job: Job): void {
     this.options.publish("ops.job.updated", { globalRev: Date.now(), job: structuredClone(job) });
+  }
+}
+
+/** Variables a step must not see: the server's token, and Electron's switch that makes Electron apps plain Node. */
+const HIDDEN_VARIABLES = ["SENTINEL_TOKEN", "ELECTRON_RUN_AS_NODE"];
+
+/**
+ * The server's environment, less what a step must not inherit, plus `SENTINEL_JOB_ID`, `SENTINEL_RUNBOOK_ID`
+ * and `SENTINEL_STEP` (1-based) for steps that want to say which run they belong to.
+ */
+export function stepEnvironment(
+  base: NodeJS.ProcessEnv,
+  step: { jobId: string; runbookId: string; stepIndex: number },
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of HIDDEN_VARIABLES) delete env[name];
+  env.SENTINEL_JOB_ID = step.jobId;
+  env.SENTINEL_RUNBOOK_ID = step.runbookId;
+  env.SENTINEL_STEP = String(step.stepIndex + 1);
+  return env;
+}
+
+/** Steps start in the user's home directory (not wherever the server happened to be started). */
+function homeDirectory(): string | undefined {
+  try {
+    const home = homedir();
+    return home && existsSync(home) ? home : undefined;
+  } catch {
+    return undefined;
   }
 }
 
