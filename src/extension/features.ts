@@ -15,6 +15,7 @@ import {
   type ProbeState,
   type Row,
 } from "./ops/opsViews.js";
+import { type RestoreOptions, restoreSession } from "./ops/restore.js";
 import type { PlayerInfo } from "./recording/castPlayer.js";
 import type { CastHit } from "./recording/castText.js";
 import { type FeatureHost, Recordings } from "./recording/recordings.js";
@@ -94,6 +95,24 @@ export class Features implements vscode.Disposable {
       { dispose: () => stateSub.dispose() },
       vscode.commands.registerCommand("sentinel.refreshOps", () => this.ops.reload()),
       vscode.commands.registerCommand("sentinel.refreshRecovery", () => this.recovery.reload()),
+      vscode.commands.registerCommand(
+        "sentinel.restoreSession",
+        async (arg?: Row | string, options?: RestoreOptions) => {
+          try {
+            await host.server.start("restore command");
+            const api = host.refresh.api;
+            if (!api) throw new Error("the Sentinel server is not running");
+            const job = await restoreSession(api, host.refresh, host.sessions, arg, options);
+            void this.recovery.reload();
+            return job;
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            host.log.error(`sentinel.restoreSession: ${message}`);
+            void vscode.window.showErrorMessage(`Sentinel: ${message}`);
+            return undefined;
+          }
+        },
+      ),
       vscode.commands.registerCommand("sentinel.ackAlert", (arg?: Row | number) => {
         const id = typeof arg === "number" ? arg : (arg?.data as { alertId?: number } | undefined)?.alertId;
         return id ? this.ackAlert(id) : undefined;

@@ -5,6 +5,7 @@ import type { Pane } from "../../protocol/api.js";
 import { ApiClient, ApiError } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
+import { noteCommandBlock } from "../events/notifier.js";
 import type { ServerManager } from "../server/serverManager.js";
 import type { TerminalManager } from "../terminal/terminalManager.js";
 import type { SessionsTreeProvider } from "../views/sessionsView.js";
@@ -129,6 +130,7 @@ export async function guarded(
       return true;
     }
     if (error.isBlocked) {
+      noteCommandBlock(decision?.matchedRuleId ?? "");
       void vscode.window.showErrorMessage(`Sentinel: blocked. ${ruleText}`);
       return false;
     }

@@ -36,6 +36,8 @@ export interface EventEntry {
   key: string;
   /** Whether this event deserves a notification (alerts raised, guardrail blocks, failures). */
   notify: boolean;
+  /** The matched guardrail rule (guardrail events). */
+  ruleId?: string;
 }
 
 export interface EventsFilter {
@@ -94,6 +96,7 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
       ...(g.session ? { session: g.session } : {}),
       key: `guardrail:${decision?.mode}:${g.session}:${g.action}:${decision?.matchedRuleId ?? ""}`,
       notify: blocked,
+      ruleId: decision?.matchedRuleId ?? "",
     };
   }
   if (type === "recording.updated") {

@@ -6,6 +6,22 @@ import * as vscode from "vscode";
 import type { EventEntry } from "./eventsLog.js";
 import { NotificationGate } from "./notificationGate.js";
 
+/** Guardrail rules whose block a command of this window has just shown (by rule id → when). */
+const commandBlocks = new Map<string, number>();
+const COMMAND_BLOCK_MS = 5000;
+/** How long a guardrail event waits for the command that caused it to report its own block. */
+const GUARDRAIL_DELAY_MS = 800;
+
+/**
+ * A command of this window showed a guardrail block itself (src/extension/commands/context.ts): the event the
+ * server publishes for the same block is not notified a second time.
+ */
+export function noteCommandBlock(ruleId: string): void {
+  const now = Date.now();
+  for (const [id, at] of commandBlocks) if (now - at > COMMAND_BLOCK_MS) commandBlocks.delete(id);
+  commandBlocks.set(ruleId, now);
+}
+
 export interface NotifierActions {
   /** Acknowledge an ops alert by id. */
   ackAlert?(id: number): Promise<void>;
@@ -19,6 +35,7 @@ export interface ShownNotification {
 
 export class Notifier implements vscode.Disposable {
   private readonly gate: NotificationGate;
+  private readonly timers = new Set<NodeJS.Timeout>();
   /** What was shown (newest last, at most 50), for tests. */
   readonly shown: ShownNotification[] = [];
 
@@ -38,6 +55,21 @@ export class Notifier implements vscode.Disposable {
 
   offer(entry: EventEntry): void {
     if (!entry.notify) return;
+    if (entry.category === "guardrail") {
+      // The event may arrive before the blocked call's own answer: give the command time to claim it.
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        const at = commandBlocks.get(entry.ruleId ?? "");
+        if (at !== undefined && Date.now() - at < COMMAND_BLOCK_MS) return;
+        this.show(entry);
+      }, GUARDRAIL_DELAY_MS);
+      this.timers.add(timer);
+      return;
+    }
+    this.show(entry);
+  }
+
+  private show(entry: EventEntry): void {
     const level = vscode.workspace
       .getConfiguration("sentinel")
       .get<"all" | "errors" | "off">("notifications", "all");
@@ -65,6 +97,8 @@ export class Notifier implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     this.gate.dispose();
   }
 

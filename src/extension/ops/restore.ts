@@ -1,0 +1,220 @@
+// Restoring a recovered session (spec §1.10, §7.2): pick the session and a snapshot, a mode and, when a live
+// session has the name, what to do about it; `POST /api/recovery/snapshots/{id}/restore` starts a job whose
+// progress (`recovery.job.updated`, with `GET /api/recovery/jobs/{id}` as a fallback every second) drives a
+// progress notification until it succeeds or fails.
+import * as vscode from "vscode";
+import type { EventEnvelope } from "../../protocol/events.js";
+import type {
+  ConflictPolicy,
+  RecoveryJob,
+  RecoverySession,
+  RestoreMode,
+  SnapshotMeta,
+} from "../../protocol/recovery.js";
+import type { ApiClient } from "../client/apiClient.js";
+import type { RefreshManager } from "../client/refreshManager.js";
+import type { SessionsModel } from "../client/sessionsModel.js";
+
+export interface RestoreOptions {
+  mode?: RestoreMode;
+  conflictPolicy?: ConflictPolicy;
+  targetSession?: string;
+  snapshotId?: number;
+}
+
+const enc = encodeURIComponent;
+const JOB_TIMEOUT_MS = 6 * 60_000;
+
+export async function restoreSession(
+  api: ApiClient,
+  refresh: RefreshManager,
+  sessions: SessionsModel,
+  arg: { data?: unknown } | string | undefined,
+  options: RestoreOptions | undefined,
+): Promise<RecoveryJob | undefined> {
+  const interactive = !options;
+  const data = (typeof arg === "object" ? arg?.data : undefined) as
+    | { session?: string; snapshotId?: number }
+    | undefined;
+  let session = typeof arg === "string" ? arg : data?.session;
+  let snapshotId = options?.snapshotId ?? data?.snapshotId;
+  if (!session) {
+    const list =
+      (await api.request<{ sessions: RecoverySession[] | null }>("GET", "/api/recovery/sessions"))
+        ?.sessions ?? [];
+    const candidates = list.filter((s) => s.latestSnapshotId > 0 && s.state !== "archived");
+    if (!candidates.length) {
+      void vscode.window.showInformationMessage("Sentinel: there is no session with a snapshot to restore.");
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      candidates.map((s) => ({
+        label: s.name,
+        description: `${s.state} · ${s.windows} window${s.windows === 1 ? "" : "s"}`,
+        s,
+      })),
+      { title: "Restore a tmux session", placeHolder: "Session" },
+    );
+    if (!picked) return undefined;
+    session = picked.s.name;
+    snapshotId = picked.s.latestSnapshotId;
+  }
+  if (interactive || !snapshotId) {
+    const snapshots =
+      (
+        await api.request<{ snapshots: SnapshotMeta[] | null }>(
+          "GET",
+          `/api/recovery/sessions/${enc(session)}/snapshots?limit=20`,
+        )
+      )?.snapshots ?? [];
+    if (interactive && snapshots.length > 1) {
+      const picked = await vscode.window.showQuickPick(
+        snapshots.map((s, i) => ({
+          label: new Date(s.capturedAt).toLocaleString(),
+          description: `${s.windows} window${s.windows === 1 ? "" : "s"}, ${s.panes} pane${s.panes === 1 ? "" : "s"}${i === 0 ? " · latest" : ""}`,
+          id: s.id,
+        })),
+        { title: `Restore ${session} (1/3): snapshot` },
+      );
+      if (!picked) return undefined;
+      snapshotId = picked.id;
+    } else if (snapshots[0]) snapshotId ??= snapshots[0].id;
+  }
+  if (!snapshotId) throw new Error(`${session} has no snapshot to restore`);
+
+  let mode = options?.mode;
+  if (!mode) {
+    const picked = await vscode.window.showQuickPick(
+      [
+        {
+          label: "Confirm",
+          description: "layout and folders; each pane's command typed, not run",
+          value: "confirm" as const,
+        },
+        { label: "Safe", description: "layout and folders only", value: "safe" as const },
+        {
+          label: "Full",
+          description: "layout, folders, and each pane's command run again",
+          value: "full" as const,
+        },
+      ],
+      { title: `Restore ${session} (2/3): mode` },
+    );
+    if (!picked) return undefined;
+    mode = picked.value;
+  }
+  let conflictPolicy = options?.conflictPolicy;
+  const target = options?.targetSession ?? session;
+  if (!conflictPolicy && sessions.session(target)) {
+    const picked = await vscode.window.showQuickPick(
+      [
+        {
+          label: "Rename",
+          description: `restore beside the live ${target} under a new name`,
+          value: "rename" as const,
+        },
+        { label: "Skip", description: `keep the live ${target}; restore nothing`, value: "skip" as const },
+        {
+          label: "Replace",
+          description: `kill the live ${target} and restore in its place`,
+          value: "replace" as const,
+        },
+      ],
+      { title: `Restore ${session} (3/3): a session named ${target} is running` },
+    );
+    if (!picked) return undefined;
+    conflictPolicy = picked.value;
+  }
+  const body = {
+    mode,
+    conflictPolicy: conflictPolicy ?? "rename",
+    ...(options?.targetSession ? { targetSession: options.targetSession } : {}),
+  };
+  const started = (
+    await api.request<{ job: RecoveryJob }>("POST", `/api/recovery/snapshots/${snapshotId}/restore`, body)
+  ).job;
+  const job = await followJob(api, refresh, started, `Restoring ${session}`);
+  if (job.status === "succeeded") {
+    void refresh.refresh("restore finished");
+    if (interactive) {
+      void vscode.window
+        .showInformationMessage(`Sentinel: restored ${job.targetSession || session}.`, "Attach")
+        .then((choice) => {
+          if (choice) void vscode.commands.executeCommand("sentinel.attach", job.targetSession || session);
+        });
+    }
+  } else if (interactive) {
+    void vscode.window.showErrorMessage(
+      `Sentinel: restoring ${session} ${job.status}: ${job.error || "no reason given"}`,
+    );
+  }
+  return job;
+}
+
+/** Follows a job to its end with a progress notification; resolves with its last state. */
+function followJob(
+  api: ApiClient,
+  refresh: RefreshManager,
+  job: RecoveryJob,
+  title: string,
+): Promise<RecoveryJob> {
+  return Promise.resolve(
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: false },
+      (progress) =>
+        new Promise<RecoveryJob>((resolve) => {
+          let current = job;
+          let reported = 0;
+          let finished = false;
+          const done = (final: RecoveryJob) => {
+            if (finished) return;
+            finished = true;
+            clearInterval(poll);
+            clearTimeout(limit);
+            sub.dispose();
+            resolve(final);
+          };
+          const update = (next: Partial<RecoveryJob>) => {
+            if (finished) return;
+            current = { ...current, ...next };
+            const total = current.totalSteps || 0;
+            const completed = current.completedSteps || 0;
+            const pct = total ? Math.min(100, (completed / total) * 100) : 0;
+            progress.report({
+              message: [current.status, total ? `${completed}/${total}` : "", current.currentStep]
+                .filter(Boolean)
+                .join(" · "),
+              increment: Math.max(0, pct - reported),
+            });
+            reported = Math.max(reported, pct);
+            if (current.status === "succeeded" || current.status === "failed" || current.status === "partial")
+              done(current);
+          };
+          const sub = refresh.onDidReceiveEvent((event: EventEnvelope) => {
+            if (event.type !== "recovery.job.updated") return;
+            const p = (event.payload ?? {}) as Record<string, unknown>;
+            if (p.jobId !== job.id) return;
+            update({
+              status: (p.status as RecoveryJob["status"]) ?? current.status,
+              ...(typeof p.completed === "number" ? { completedSteps: p.completed } : {}),
+              ...(typeof p.total === "number" ? { totalSteps: p.total } : {}),
+              ...(typeof p.step === "string" ? { currentStep: p.step } : {}),
+              ...(typeof p.message === "string" ? { error: p.message } : {}),
+              ...(typeof p.target === "string" ? { targetSession: p.target } : {}),
+            });
+          });
+          const poll = setInterval(() => {
+            void api
+              .request<{ job: RecoveryJob }>("GET", `/api/recovery/jobs/${enc(job.id)}`)
+              .then((r) => r?.job && update(r.job))
+              .catch(() => undefined);
+          }, 1000);
+          const limit = setTimeout(
+            () => done({ ...current, status: "failed", error: current.error || "no end reported in time" }),
+            JOB_TIMEOUT_MS,
+          );
+          update(job);
+        }),
+    ),
+  );
+}
