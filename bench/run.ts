@@ -19,6 +19,7 @@ import {
 } from "./harness.js";
 import { benchMemory } from "./memory.js";
 import { benchRecording } from "./recording.js";
+import { benchRecovery } from "./recovery.js";
 import { benchThroughput } from "./throughput.js";
 
 const TOTAL_DEADLINE_MS = 290_000;
@@ -46,6 +47,7 @@ const BENCHES: Bench[] = [
   },
   { name: "fanout", timeoutMs: 90_000, freshServer: false, selfServed: true, run: (w) => benchFanout(w) },
   { name: "recording", timeoutMs: 120_000, freshServer: false, run: (w, s) => benchRecording(w, s!) },
+  { name: "recovery", timeoutMs: 120_000, freshServer: false, selfServed: true, run: () => benchRecovery() },
 ];
 
 async function main(): Promise<number> {

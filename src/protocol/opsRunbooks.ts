@@ -61,6 +61,11 @@ export interface Job {
   /** Why the run failed: `step <i> "<title>" failed: <err>`, `cancelled …`, `interrupted by a server restart`. */
   error: string;
   stepResults: StepResult[];
+  /**
+   * This port: the step running now, with the tail of its output so far (up to 4 KiB), refreshed about once a
+   * second in `ops.job.updated` while it writes. Only on a running job (events and GET), never stored.
+   */
+  runningStep?: RunningStep;
   /** This port: `manual` (the run route), `scheduler` (a schedule fired) or `trigger` (a schedule's trigger). */
   source?: JobSource;
   /** This port: the schedule that started the run, when one did. */
@@ -71,6 +76,21 @@ export interface Job {
 }
 
 export type JobSource = "manual" | "scheduler" | "trigger";
+
+export interface RunningStep {
+  stepIndex: number;
+  title: string;
+  type: string;
+  /** The last bytes of the step's output so far (at most RUNNING_OUTPUT_TAIL_BYTES). */
+  outputTail: string;
+  /** Bytes the step has written so far. */
+  outputBytes: number;
+  /** Since the step started. */
+  elapsedMs: number;
+}
+
+/** How much of a running step's output `runningStep.outputTail` carries. */
+export const RUNNING_OUTPUT_TAIL_BYTES = 4096;
 
 export type ScheduleType = "cron" | "once";
 

@@ -116,10 +116,11 @@ export async function startServer(config: ServerConfig, version: string): Promis
       closed ??= (async () => {
         // Recordings end as "server-shutdown" (not as their clients' closes), with every file closed.
         const recordingsClosed = ctx.recordings.close();
+        // A restore under way is failed at once, with a reason, and stops at its next step (before the store closes).
+        const recoveryClosed = ctx.recovery.close();
         gateway?.close();
         await recordingsClosed;
-        // A restore under way stops at its next step and ends as failed, with a reason, before the store closes.
-        await ctx.recovery.close();
+        await recoveryClosed;
         // Running jobs end as failed ("the server stopped"), their process groups killed, before the store closes.
         await ctx.runbooks.close();
         ctx.ops.close();

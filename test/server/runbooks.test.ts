@@ -280,7 +280,8 @@ describe("runbook runs", () => {
         {
           type: "command",
           title: "environment",
-          command: 'echo "token=$(printenv SENTINEL_TOKEN || echo unset) step=$SENTINEL_STEP job=$SENTINEL_JOB_ID"; pwd',
+          command:
+            'echo "token=$(printenv SENTINEL_TOKEN || echo unset) step=$SENTINEL_STEP job=$SENTINEL_JOB_ID"; pwd',
         },
       ],
     });
@@ -334,6 +335,27 @@ describe("runbook runs", () => {
     assert.ok(started);
     assert.equal(JSON.parse(started.metadata).jobId, job.id);
     assert.ok(timeline.data.events.some((e) => e.eventType === "runbook.succeeded" && e.resource === job.id));
+  });
+
+  test("a running step's output arrives live in ops.job.updated (runningStep) and in GET", async () => {
+    await createRunbook(server, {
+      id: "run.live",
+      name: "Talks",
+      steps: [{ type: "command", title: "talk", command: "for i in 1 2 3; do echo line$i; sleep 0.7; done" }],
+    });
+    const job = await run(server, "run.live");
+    await waitFor(
+      () => jobEvents(job.id).some((j) => j.runningStep?.outputTail.startsWith("line1\n")),
+      5000,
+      "live output in an event",
+    );
+    const live = await call<{ job: Job }>(server, "GET", `/api/ops/jobs/${job.id}`);
+    assert.equal(live.data.job.status, "running");
+    assert.equal(live.data.job.runningStep?.title, "talk");
+    assert.match(live.data.job.runningStep?.outputTail ?? "", /^line1\n/);
+    const done = await finished(server, job.id);
+    assert.equal(done.runningStep, undefined);
+    assert.equal(done.stepResults[0]?.output, "line1\nline2\nline3\n");
   });
 
   test("failure: the first failing step ends the run, later steps do not run", async () => {

@@ -351,6 +351,7 @@ function harness(
     timeline: { record: (input) => timeline.push(input) },
     onFinished: (job) => scheduler?.jobFinished(job),
     killGraceMs: 300,
+    progressIntervalMs: 100,
   });
   scheduler = new Scheduler({ repo, runner, publish: (_t, p) => schedules.push(p), log, tickMs: 200 });
   return { store, repo, runner, scheduler, jobs, schedules, timeline };
@@ -405,6 +406,29 @@ describe("runner and scheduler", () => {
       ],
     );
     assert.equal(h.timeline.at(-1)?.eventType, "runbook.succeeded");
+    h.store.close();
+  });
+
+  test("a running step's output is published as it comes (runningStep), and gone once the step ends", async () => {
+    const h = harness(join(tempDir(), "s.db"));
+    h.repo.insertRunbook({
+      id: "rb",
+      name: "Talks",
+      description: "",
+      enabled: true,
+      timeoutSeconds: 0,
+      steps: [{ type: "command", title: "talk", command: "echo first; sleep 0.5; echo second; sleep 0.5" }],
+    });
+    const job = h.runner.start(h.repo.runbook("rb")!, "manual");
+    await waitUntil(() => h.jobs.some((j) => j.id === job.id && j.runningStep?.outputTail === "first\n"));
+    const live = h.runner.snapshot(job.id)!;
+    assert.equal(live.runningStep?.title, "talk");
+    assert.equal(live.runningStep?.stepIndex, 0);
+    const done = await finished(h, job.id);
+    assert.equal(done.runningStep, undefined);
+    assert.equal(done.stepResults[0]?.output, "first\nsecond\n");
+    assert.ok(h.jobs.some((j) => j.runningStep?.outputTail === "first\nsecond\n"));
+    assert.equal(h.jobs.filter((j) => j.id === job.id).at(-1)?.runningStep, undefined);
     h.store.close();
   });
 

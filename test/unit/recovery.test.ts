@@ -20,14 +20,13 @@ import {
   planRestore,
   renameCandidates,
   replayFor,
-  splitFlag,
   unquote,
 } from "../../src/server/recovery/plan.js";
 import { buildSnapshot, type SnapshotSource, stateHash } from "../../src/server/recovery/snapshot.js";
 import { Store } from "../../src/server/store/database.js";
 import { ProjectionRepo } from "../../src/server/store/projectionRepo.js";
 import { RecoveryKey, RecoveryRepo } from "../../src/server/store/recoveryRepo.js";
-import type { Tmux, TmuxServerListing } from "../../src/server/tmux/adapter.js";
+import { literalArg, type Tmux, type TmuxServerListing } from "../../src/server/tmux/adapter.js";
 import { TmuxError } from "../../src/server/tmux/errors.js";
 
 const LAYOUT = "95e4,120x40,0,0{60x40,0,0,0,59x40,61,0[59x20,61,0,1,59x19,61,21,2]}";
@@ -94,14 +93,14 @@ describe("snapshot", () => {
     assert.equal(none.activePaneId, "");
   });
 
-  test("the hash ignores time, boot id, content and window active flags; layout and attached count", () => {
+  test("the hash ignores time, boot id, content, window active flags and attached clients; not the layout", () => {
     const a = buildSnapshot(source(), "boot-a", "2026-01-01T00:00:00Z");
     const hash = stateHash(a);
     assert.match(hash, /^[0-9a-f]{16}$/);
     const other = source();
     other.panes = other.panes.map((p) => ({ ...p, lastContent: "something else" }));
     assert.equal(stateHash(buildSnapshot(other, "boot-b", "2027-01-01T00:00:00Z")), hash);
-    assert.notEqual(stateHash(buildSnapshot(source({ attached: 1 }), "boot-a", "t")), hash);
+    assert.equal(stateHash(buildSnapshot(source({ attached: 2 }), "boot-a", "t")), hash);
     const resized = source();
     resized.windows = resized.windows.map((w) => (w.index === 1 ? { ...w, layout: "abcd,80x24,0,0,3" } : w));
     assert.notEqual(stateHash(buildSnapshot(resized, "boot-a", "t")), hash);
@@ -147,8 +146,7 @@ describe("restore plan", () => {
     assert.equal(plan.totalSteps, 1 + 2 + 2);
   });
 
-  test("split directions alternate; rename candidates are -restored-01..99", () => {
-    assert.deepEqual([1, 2, 3].map(splitFlag), ["-v", "-h", "-v"]);
+  test("rename candidates are -restored-01..99", () => {
     const names = renameCandidates("dev");
     assert.equal(names.length, 99);
     assert.equal(names[0], "dev-restored-01");
@@ -170,6 +168,15 @@ describe("restore plan", () => {
     assert.ok(!isShell("vim"));
     assert.equal(unquote("'a b'"), "a b");
     assert.equal(unquote('"a'), '"a');
+  });
+});
+
+describe("tmux arguments", () => {
+  test("a trailing ; is passed escaped (tmux would end the command there); a lone ; still separates", () => {
+    assert.equal(literalArg("make test;"), "make test\\;");
+    assert.equal(literalArg(";"), ";");
+    assert.equal(literalArg("a;b"), "a;b");
+    assert.equal(literalArg("already\\;"), "already\\;");
   });
 });
 
@@ -395,6 +402,96 @@ describe("collect", () => {
     const restarted = await collectOnce(deps);
     assert.equal(restarted.serverLost, true);
     assert.deepEqual(restarted.killed, ["a"]);
+    store.close();
+  });
+});
+
+describe("collect from the watchtower projection", () => {
+  test("one tmux call; the panes carry the watchtower's tail previews; a stale projection is not used", async () => {
+    const { store, repo, projection } = openStore();
+    const now = new Date().toISOString();
+    const created = new Date(1000).toISOString();
+    const state = {
+      server: "100:1",
+      sessions: [{ name: "a", windows: [{ index: 0, layout: "x", panes: ["/a"] }] }],
+    };
+    const { tmux, calls } = fakeTmux(state);
+    store.transaction(() => {
+      projection.upsertSession(
+        {
+          name: "a",
+          attached: 0,
+          windows: 1,
+          panes: 1,
+          createdAt: created,
+          activityAt: now,
+          lastPreview: "",
+          lastPreviewAt: "",
+          lastPreviewPaneId: "",
+          unreadWindows: 0,
+          unreadPanes: 0,
+          rev: 1,
+        },
+        now,
+      );
+      projection.upsertWindow(
+        {
+          session: "a",
+          index: 0,
+          name: "w0",
+          active: true,
+          layout: "x",
+          activityAt: now,
+          unreadPanes: 0,
+          hasUnread: false,
+          rev: 1,
+        },
+        now,
+      );
+      projection.upsertPane(
+        {
+          paneId: "%a00",
+          session: "a",
+          windowIndex: 0,
+          paneIndex: 0,
+          title: "t",
+          active: true,
+          tty: "",
+          currentPath: "/a",
+          startCommand: "",
+          currentCommand: "bash",
+          tailHash: "",
+          tailPreview: "$ make\nok",
+          tailCapturedAt: now,
+          revision: 1,
+          seenRevision: 1,
+          changedAt: now,
+        },
+        now,
+      );
+    });
+    const deps = {
+      store,
+      repo,
+      tmux,
+      projection,
+      projectionCurrent: () => true,
+      readBootId: async () => "boot",
+      maxSnapshots: 10,
+    };
+    const result = await collectOnce(deps);
+    assert.equal(result.tmuxCalls, 1);
+    assert.equal(calls(), 1);
+    assert.equal(result.fromProjection, 1);
+    const payload = JSON.parse(repo.snapshots("a", 1)[0]!.payloadJson) as SessionSnapshot;
+    assert.equal(payload.panes[0]?.lastContent, "$ make\nok");
+    // The same name from another tmux session (another creation time): tmux is asked, the projection is not used.
+    store.run("UPDATE wt_sessions SET session_created = ?", [new Date(5000).toISOString()]);
+    const stale = await collectOnce(deps);
+    assert.equal(stale.fromProjection, 0);
+    assert.equal(stale.tmuxCalls, 3);
+    // The same shape from either source is the same hash: nothing new stored.
+    assert.deepEqual(stale.changed, []);
     store.close();
   });
 });

@@ -43,22 +43,35 @@ export interface CollectResult {
   fromTmux: number;
 }
 
-/** The snapshot source of a session the watchtower mirrors, or undefined when it cannot be trusted. */
+/**
+ * Snapshot sources of the sessions the watchtower mirrors (same tmux session, by its creation time, with its
+ * window count), read in three queries; the others are left to tmux.
+ */
 function fromProjection(
   projection: ProjectionRepo,
-  live: TmuxServerListing["sessions"][number],
-): SnapshotSource | undefined {
-  const row = projection.session(live.name);
-  if (!row || row.createdAt !== isoFromEpochSeconds(live.createdAt) || row.windows !== live.windows)
-    return undefined;
-  const windows = projection.windows(live.name);
-  const panes = projection.panes(live.name);
-  if (windows.length !== live.windows || panes.length === 0) return undefined;
-  return {
-    sessionName: live.name,
-    attached: row.attached,
-    windows: windows.map((w) => ({ index: w.index, name: w.name, active: w.active, layout: w.layout })),
-    panes: panes.map((p) => ({
+  live: TmuxServerListing["sessions"],
+): Map<string, SnapshotSource> {
+  const out = new Map<string, SnapshotSource>();
+  const rows = new Map(projection.sessions().map((r) => [r.name, r]));
+  const trusted = new Set(
+    live
+      .filter((s) => {
+        const row = rows.get(s.name);
+        return (
+          row !== undefined && row.createdAt === isoFromEpochSeconds(s.createdAt) && row.windows === s.windows
+        );
+      })
+      .map((s) => s.name),
+  );
+  if (!trusted.size) return out;
+  for (const name of trusted) {
+    out.set(name, { sessionName: name, attached: rows.get(name)!.attached, windows: [], panes: [] });
+  }
+  for (const w of projection.allWindows()) {
+    out.get(w.session)?.windows.push({ index: w.index, name: w.name, active: w.active, layout: w.layout });
+  }
+  for (const p of projection.allPanes()) {
+    out.get(p.session)?.panes.push({
       paneId: p.paneId,
       windowIndex: p.windowIndex,
       paneIndex: p.paneIndex,
@@ -68,8 +81,14 @@ function fromProjection(
       startCommand: p.startCommand,
       currentCommand: p.currentCommand,
       lastContent: p.tailPreview,
-    })),
-  };
+    });
+  }
+  // A projection caught between two watchtower collects (a window added, the panes not yet) is not used.
+  const counts = new Map(live.map((s) => [s.name, s.windows]));
+  for (const [name, source] of out) {
+    if (source.windows.length !== counts.get(name) || source.panes.length === 0) out.delete(name);
+  }
+  return out;
 }
 
 /** Snapshot sources of `sessions` from tmux: every window and pane in one listing each. */
@@ -114,9 +133,12 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
 
   const sources: SnapshotSource[] = [];
   const needTmux: TmuxServerListing["sessions"] = [];
-  const useProjection = deps.projectionCurrent();
+  const mirrored =
+    deps.projectionCurrent() && liveSessions.length
+      ? fromProjection(deps.projection, liveSessions)
+      : undefined;
   for (const s of liveSessions) {
-    const source = useProjection ? fromProjection(deps.projection, s) : undefined;
+    const source = mirrored?.get(s.name);
     if (source) sources.push(source);
     else needTmux.push(s);
   }

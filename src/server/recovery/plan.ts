@@ -53,14 +53,6 @@ export function planRestore(snapshot: SessionSnapshot): RestorePlan {
   };
 }
 
-/**
- * Split direction of the pane that is `next`-th in its window, alternating as the seed does (the layout is
- * applied afterwards, so this only matters when the layout cannot be).
- */
-export function splitFlag(next: number): "-h" | "-v" {
-  return next % 2 === 0 ? "-h" : "-v";
-}
-
 /** `<target>-restored-01` … `-99` (§7.2). */
 export function renameCandidates(target: string): string[] {
   return Array.from({ length: 99 }, (_, i) => `${target}-restored-${String(i + 1).padStart(2, "0")}`);

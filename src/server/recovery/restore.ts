@@ -1,10 +1,12 @@
 // Runs one restore (spec §7.2) through the tmux adapter: resolve the target by the conflict policy, create the
 // session at the size its layouts were taken at, each window at its index with its panes started in their
-// directories, the layout, titles, the commands the mode asks for, the active pane and window. Reports each step;
-// stops between steps once `signal` is aborted. Job bookkeeping (store, events) is the caller's.
+// directories (one tmux process), then its layout, titles, the commands the mode asks for, the active pane and
+// window (another). Reports each step; stops between windows once `signal` is aborted. Job bookkeeping (store,
+// events) is the caller's.
+import { hostname } from "node:os";
 import type { ConflictPolicy, RestoreMode } from "../../protocol/recovery.js";
 import type { Tmux } from "../tmux/adapter.js";
-import { type RestorePlan, renameCandidates, replayFor, splitFlag } from "./plan.js";
+import { type RestorePlan, renameCandidates, replayFor } from "./plan.js";
 
 export interface RestoreRun {
   tmux: Tmux;
@@ -39,7 +41,7 @@ export async function resolveTarget(tmux: Tmux, target: string, policy: Conflict
   throw new RestoreError(`unable to allocate unique restore target for "${target}"`);
 }
 
-/** Runs the restore; resolves with the session it created. */
+/** Runs the restore; resolves with the session it created. Two tmux processes per window. */
 export async function runRestore(run: RestoreRun): Promise<string> {
   const { tmux, plan, signal } = run;
   const first = plan.windows[0];
@@ -48,55 +50,51 @@ export async function runRestore(run: RestoreRun): Promise<string> {
   let target = await resolveTarget(tmux, run.target, run.conflictPolicy);
   if (target !== run.target) run.retarget(target);
   run.step("target resolved");
-  checkAborted(signal);
 
-  const created = await tmux.newSessionWith(target, {
-    windowName: first.name,
-    cwd: first.panes[0]?.currentPath,
-    ...(plan.size ?? {}),
-  });
-  if (created.session !== target) {
-    target = created.session;
-    run.retarget(target);
-  }
-  // With a base-index other than the snapshot's, the first window is moved to its index.
-  if (created.windowIndex !== first.index) await tmux.moveWindow(target, created.windowIndex, first.index);
-  run.step("session created");
-
+  const defaultTitle = hostname();
   for (const [i, window] of plan.windows.entries()) {
     checkAborted(signal);
-    let firstPane = created.paneId;
-    if (i > 0) {
-      firstPane = await tmux.newWindowWith(target, window.index, {
-        name: window.name,
-        cwd: window.panes[0]?.currentPath,
-      });
-      run.step(`window ${window.index} ready`);
+    const built = await tmux.buildWindow({
+      session: target,
+      index: window.index,
+      name: window.name,
+      cwds: window.panes.map((p) => p.currentPath),
+      ...(i === 0 ? { newSession: plan.size ?? {} } : {}),
+    });
+    if (i === 0) {
+      if (built.session !== target) {
+        target = built.session;
+        run.retarget(target);
+      }
+      // With a base-index other than the snapshot's, the first window is moved to its index.
+      if (built.windowIndex !== window.index) await tmux.moveWindow(target, built.windowIndex, window.index);
     }
-    const paneIds = [firstPane];
-    for (let next = 1; next < window.panes.length; next++) {
-      checkAborted(signal);
-      const from = paneIds[paneIds.length - 1]!;
-      paneIds.push(await tmux.splitPaneWith(from, splitFlag(next), window.panes[next]?.currentPath));
-    }
-    if (window.layout) {
-      // A layout tmux refuses (another pane count, say) leaves the split arrangement; not a failure (§7.2).
-      await tmux.selectLayout(target, window.index, window.layout).catch(() => undefined);
-    }
-    let active: string | undefined;
-    for (const [j, pane] of window.panes.entries()) {
-      const paneId = paneIds[j]!;
-      if (pane.title) await tmux.setPaneTitle(paneId, pane.title).catch(() => undefined);
+    run.step(i === 0 ? "session created" : `window ${window.index} ready`);
+    checkAborted(signal);
+
+    const titles: Array<{ paneId: string; title: string }> = [];
+    const typed: Array<{ paneId: string; text: string; enter: boolean }> = [];
+    let activePane: string | undefined;
+    window.panes.forEach((pane, j) => {
+      const paneId = built.paneIds[j]!;
+      // A new pane's title is already the host name.
+      if (pane.title && pane.title !== defaultTitle) titles.push({ paneId, title: pane.title });
       const replay = replayFor(pane, run.mode);
-      if (replay) await tmux.typeInto(paneId, replay.text, replay.enter);
-      if (pane.active) active = paneId;
-      run.step(`window ${window.index} pane ${pane.paneIndex} restored`);
-    }
-    if (active && window.panes.length > 1) await tmux.selectPane(active);
+      if (replay) typed.push({ paneId, ...replay });
+      if (pane.active) activePane = paneId;
+    });
+    const activeWindow = plan.windows.some((w) => w.index === plan.activeWindow) ? plan.activeWindow : -1;
+    await tmux.arrangeWindow({
+      session: target,
+      index: window.index,
+      layout: window.layout,
+      titles,
+      typed,
+      ...(activePane && window.panes.length > 1 ? { activePane } : {}),
+      select: window.index === activeWindow,
+    });
+    for (const pane of window.panes) run.step(`window ${window.index} pane ${pane.paneIndex} restored`);
     run.step(`window ${window.index} restored`);
-  }
-  if (plan.activeWindow >= 0 && plan.windows.some((w) => w.index === plan.activeWindow)) {
-    await tmux.selectWindow(target, plan.activeWindow);
   }
   return target;
 }

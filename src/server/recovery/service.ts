@@ -65,6 +65,9 @@ export interface RecoveryCounters {
 
 export class SnapshotNotFound extends Error {}
 
+/** Least time between two saves of a running job's progress. */
+const PROGRESS_SAVE_MS = 250;
+
 const OPEN_JOB_STATES = ["queued", "running", "failed", "partial"] as const;
 
 export class Recovery {
@@ -274,11 +277,17 @@ export class Recovery {
     const plan = planRestore(snapshot);
     const timeout = AbortSignal.timeout(this.deps.config.restoreTimeoutMs);
     const signal = AbortSignal.any([this.abort.signal, timeout]);
-    repo.setJobRunning(job.id, this.now());
-    repo.markRestoring(job.sessionName, this.now());
+    this.deps.store.transaction(() => {
+      repo.setJobRunning(job.id, this.now());
+      repo.markRestoring(job.sessionName, this.now());
+    });
     this.jobEvent({ jobId: job.id, status: "running" });
     this.overviewEvent({ session: job.sessionName, status: "restoring" });
+    // Every step is an event; the job row is updated at most every PROGRESS_SAVE_MS (each write is a commit to
+    // disk) and at the end, so a slow disk does not slow the restore.
     let completed = 0;
+    let step = "";
+    let savedAt = 0;
     try {
       const target = await runRestore({
         tmux: this.deps.tmux,
@@ -289,7 +298,12 @@ export class Recovery {
         signal,
         step: (label) => {
           completed++;
-          repo.setJobProgress(job.id, completed, plan.totalSteps, label);
+          step = label;
+          const now = performance.now();
+          if (now - savedAt >= PROGRESS_SAVE_MS) {
+            savedAt = now;
+            repo.setJobProgress(job.id, completed, plan.totalSteps, label);
+          }
           this.jobEvent({
             jobId: job.id,
             status: "running",
@@ -301,8 +315,10 @@ export class Recovery {
         retarget: (target) => repo.setJobTarget(job.id, target),
       });
       if (signal.aborted) throw new RestoreError(String(signal.reason));
-      repo.markRestored(job.sessionName, this.now());
-      repo.finishJob(job.id, "succeeded", "", this.now());
+      this.deps.store.transaction(() => {
+        repo.markRestored(job.sessionName, this.now());
+        repo.finishJob(job.id, "succeeded", "", this.now(), { completed, step });
+      });
       log.info({ job: job.id, session: job.sessionName, target }, "recovery: session restored");
       this.jobEvent({ jobId: job.id, status: "succeeded", target });
       this.overviewEvent({ session: job.sessionName, status: "restored" });
@@ -316,8 +332,10 @@ export class Recovery {
           : RecoveryMessages.interruptedByShutdown
         : (error as Error).message || String(error);
       if (!this.deps.store.isOpen) return;
-      repo.finishJob(job.id, "failed", message, this.now());
-      repo.markRestoreFailed(job.sessionName, message, this.now());
+      this.deps.store.transaction(() => {
+        repo.finishJob(job.id, "failed", message, this.now(), { completed, step });
+        repo.markRestoreFailed(job.sessionName, message, this.now());
+      });
       log.warn({ job: job.id, session: job.sessionName, error: message }, "recovery: restore failed");
       this.jobEvent({ jobId: job.id, status: "failed", message });
       this.overviewEvent({ session: job.sessionName, status: "killed" });
@@ -325,18 +343,23 @@ export class Recovery {
   }
 
   /**
-   * Stops collecting and interrupts restores: a running job stops at its next step and fails with a reason,
-   * queued ones fail at once. Resolves when no job can write any more (the store may close after).
+   * Stops collecting and interrupts restores: every job not finished is failed at once, with a reason (so even a
+   * stop cut short leaves none running), and a running one stops at its next step. Resolves when no job can write
+   * any more, or after a second (the store may close after).
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.abort.abort(RecoveryMessages.interruptedByShutdown);
-    const bounded = new Promise((resolve) => setTimeout(resolve, 3000).unref());
-    await Promise.race([this.queue, bounded]);
     if (this.deps.store.isOpen) {
-      this.repo.failUnfinishedJobs(RecoveryMessages.interruptedByShutdown, this.now());
+      try {
+        this.repo.failUnfinishedJobs(RecoveryMessages.interruptedByShutdown, this.now());
+      } catch (error) {
+        this.deps.log.warn({ err: error }, "recovery: failing unfinished jobs at stop failed");
+      }
     }
+    const bounded = new Promise((resolve) => setTimeout(resolve, 1000).unref());
+    await Promise.race([this.queue, bounded]);
   }
 }

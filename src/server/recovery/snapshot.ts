@@ -72,14 +72,15 @@ export function buildSnapshot(source: SnapshotSource, bootId: string, capturedAt
 }
 
 /**
- * The state hash (§7.1): hex of the first 8 bytes of SHA-256 over what identifies the workspace's shape. It
- * leaves out capturedAt, bootId, the windows' active flags and the panes' content, so a snapshot is stored only
- * when the shape changes; layout (a resize) and the attached count are in.
+ * The state hash (§7.1): hex of the first 8 bytes of SHA-256 over what a restore recreates. It leaves out
+ * capturedAt, bootId, the windows' active flags and the panes' content, so a snapshot is stored only when the
+ * shape changes; the layout is in (a resize is a new snapshot). Unlike the seed, the attached count is out too: a
+ * client attaching or detaching changes nothing a restore uses, would fill the 300 kept snapshots with noise, and
+ * is counted differently by the watchtower (without Sentinel's own clients) and by tmux.
  */
 export function stateHash(s: SessionSnapshot): string {
   const shape = {
     SessionName: s.sessionName,
-    Attached: s.attached,
     ActiveWindow: s.activeWindow,
     ActivePaneID: s.activePaneId,
     Windows: s.windows.map((w) => ({ Index: w.index, Name: w.name, Panes: w.panes, Layout: w.layout })),

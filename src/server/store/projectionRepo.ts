@@ -151,6 +151,20 @@ export class ProjectionRepo {
       .map(paneRow);
   }
 
+  /** Every projected window, by session then index (one query: recovery reads them all at once). */
+  allWindows(): WindowRow[] {
+    return this.store
+      .all<Raw>(`SELECT ${WINDOW_COLUMNS} FROM wt_windows ORDER BY session_name, window_index`)
+      .map(windowRow);
+  }
+
+  /** Every projected pane, by session, window and pane index. */
+  allPanes(): PaneRow[] {
+    return this.store
+      .all<Raw>(`SELECT ${PANE_COLUMNS} FROM wt_panes ORDER BY session_name, window_index, pane_index`)
+      .map(paneRow);
+  }
+
   /** Every projected pane id with its session (a pane id is the key across sessions). */
   paneSessions(): Map<string, string> {
     const rows = this.store.all<Raw>("SELECT pane_id, session_name FROM wt_panes");

@@ -337,7 +337,22 @@ export class RecoveryRepo {
     this.store.run("UPDATE recovery_jobs SET target_session = ? WHERE id = ?", [target, id]);
   }
 
-  finishJob(id: string, status: "succeeded" | "failed", error: string, nowIso: string): void {
+  /** Ends a job; `progress` also records where it got to (progress is saved only now and then on the way). */
+  finishJob(
+    id: string,
+    status: "succeeded" | "failed",
+    error: string,
+    nowIso: string,
+    progress?: { completed: number; step: string },
+  ): void {
+    if (progress) {
+      this.store.run(
+        `UPDATE recovery_jobs SET status = ?, error = ?, finished_at = ?, completed_steps = ?, current_step = ?
+         WHERE id = ?`,
+        [status, error, nowIso, progress.completed, progress.step, id],
+      );
+      return;
+    }
     this.store.run("UPDATE recovery_jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?", [
       status,
       error,

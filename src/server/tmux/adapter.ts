@@ -110,6 +110,15 @@ export function tmuxEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
   return env;
 }
 
+/**
+ * tmux reads an argument that ends in `;` as the end of a command (and drops the `;`): `rename-window x "a;"`
+ * names it "a". Such an argument is passed as `…\;`, which tmux reads as a literal `;`; a lone `;` still
+ * separates commands (`runSequence`).
+ */
+export function literalArg(arg: string): string {
+  return arg.length > 1 && arg.endsWith(";") && !arg.endsWith("\\;") ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
 export const sessionTarget = (name: string) => `=${name}`;
 export const windowTarget = (session: string, index: number) => `=${session}:${index}`;
 /**
@@ -164,7 +173,7 @@ export class Tmux {
     return new Promise((resolve, reject) => {
       execFile(
         this.binary,
-        [...this.serverArgs(), ...args],
+        [...this.serverArgs(), ...args.map(literalArg)],
         { env: this.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
@@ -387,56 +396,97 @@ export class Tmux {
     };
   }
 
+  /** Runs several tmux commands in one tmux process (`a ; b ; c`); stops at the first that fails. */
+  runSequence(commands: string[][], timeoutMs?: number): Promise<string> {
+    return this.run(
+      commands.flatMap((c, i) => (i ? [";", ...c] : c)),
+      timeoutMs,
+    );
+  }
+
   /**
-   * Creates a detached session for a restore: its first window named, sized and started in `cwd`. Returns the
-   * name tmux really gave it (it rewrites `.` and `:`), the first window's index and its pane.
+   * Creates a window with one pane per entry of `cwds` (each started in its directory), in one tmux process:
+   * the first window of a new session `session` when `newSession` is given, otherwise a window at exactly
+   * `index`. Panes are split off the first one, evened out (`tiled`) after each split so that many fit; the
+   * returned pane ids are in pane order, the Nth started in `cwds[N]`. The session name tmux really used (it
+   * rewrites `.` and `:`) and the window index come back too.
    */
-  async newSessionWith(
-    name: string,
-    options: { windowName?: string; cwd?: string; width?: number; height?: number },
-  ): Promise<{ session: string; windowIndex: number; paneId: string }> {
-    const args = ["new-session", "-d", "-P", "-F", `#{session_name}${SEP}#{window_index}${SEP}#{pane_id}`];
-    args.push("-s", name);
-    if (options.windowName) args.push("-n", options.windowName);
-    if (options.width && options.height) args.push("-x", String(options.width), "-y", String(options.height));
-    if (options.cwd) args.push("-c", options.cwd);
-    const [row] = rows(await this.run(args), 3);
-    if (!row) throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
-    return { session: row[0]!, windowIndex: int(row[1]), paneId: row[2]! };
+  async buildWindow(options: {
+    session: string;
+    index: number;
+    name?: string;
+    cwds: string[];
+    newSession?: { width?: number; height?: number };
+  }): Promise<{ session: string; windowIndex: number; paneIds: string[] }> {
+    const { session, cwds } = options;
+    const cwd = (path: string | undefined) => (path ? ["-c", path] : []);
+    const name = options.name ? ["-n", options.name] : [];
+    const commands: string[][] = [];
+    let target: string;
+    if (options.newSession) {
+      const { width, height } = options.newSession;
+      const size = width && height ? ["-x", String(width), "-y", String(height)] : [];
+      const fmt = `#{session_name}${SEP}#{window_index}${SEP}#{pane_id}`;
+      commands.push(["new-session", "-d", "-P", "-F", fmt, "-s", session, ...name, ...size, ...cwd(cwds[0])]);
+      // The new session's only window, whatever index base-index gave it.
+      target = sessionScopeTarget(session);
+    } else {
+      const fmt = `${session}${SEP}#{window_index}${SEP}#{pane_id}`;
+      target = windowTarget(session, options.index);
+      commands.push(["new-window", "-d", "-P", "-F", fmt, "-t", target, ...name, ...cwd(cwds[0])]);
+    }
+    // Each split goes right after the first pane: split in reverse order, so pane N ends up with cwds[N].
+    for (let n = cwds.length - 1; n >= 1; n--) {
+      const flag = n % 2 ? "-h" : "-v";
+      commands.push(["split-window", "-d", "-P", "-F", "#{pane_id}", "-t", target, flag, ...cwd(cwds[n])]);
+      commands.push(["select-layout", "-t", target, "tiled"]);
+    }
+    const lines = (await this.runSequence(commands)).split("\n").filter(Boolean);
+    const [first, ...splits] = lines;
+    const head = first?.split(SEP);
+    if (!head || head.length < 3 || splits.length !== cwds.length - 1) {
+      throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
+    }
+    return { session: head[0]!, windowIndex: int(head[1]), paneIds: [head[2]!, ...splits.reverse()] };
   }
 
-  /** Creates a window at exactly `index` (named, in `cwd`) without selecting it; returns its pane. */
-  async newWindowWith(
-    session: string,
-    index: number,
-    options: { name?: string; cwd?: string },
-  ): Promise<string> {
-    const args = ["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", windowTarget(session, index)];
-    if (options.name) args.push("-n", options.name);
-    if (options.cwd) args.push("-c", options.cwd);
-    return (await this.run(args)).trim();
-  }
-
-  /** Splits `paneId` (`-h` side by side, `-v` stacked) without selecting the new pane, started in `cwd`. */
-  async splitPaneWith(paneId: string, flag: "-h" | "-v", cwd?: string): Promise<string> {
-    const args = ["split-window", "-d", "-P", "-F", "#{pane_id}", "-t", paneId, flag];
-    if (cwd) args.push("-c", cwd);
-    return (await this.run(args)).trim();
+  /**
+   * Arranges a built window in one tmux process: its layout (when tmux takes it; otherwise the window keeps
+   * its even arrangement and the rest is still done), pane titles, text typed into panes (literally, then Enter
+   * when asked), the active pane, and optionally makes it the session's current window.
+   */
+  async arrangeWindow(options: {
+    session: string;
+    index: number;
+    layout?: string;
+    titles?: Array<{ paneId: string; title: string }>;
+    typed?: Array<{ paneId: string; text: string; enter: boolean }>;
+    activePane?: string;
+    select?: boolean;
+  }): Promise<void> {
+    const target = windowTarget(options.session, options.index);
+    const rest: string[][] = [];
+    for (const t of options.titles ?? []) rest.push(["select-pane", "-t", t.paneId, "-T", t.title]);
+    for (const t of options.typed ?? []) {
+      rest.push(["send-keys", "-t", t.paneId, "-l", t.text]);
+      if (t.enter) rest.push(["send-keys", "-t", t.paneId, "Enter"]);
+    }
+    if (options.activePane) rest.push(["select-pane", "-t", options.activePane]);
+    if (options.select) rest.push(["select-window", "-t", target]);
+    if (options.layout) {
+      try {
+        await this.runSequence([["select-layout", "-t", target, options.layout], ...rest]);
+        return;
+      } catch (error) {
+        if (!rest.length) return;
+        if (!(error instanceof TmuxError) || error.code !== "TMUX_COMMAND_FAILED") throw error;
+      }
+    }
+    if (rest.length) await this.runSequence(rest);
   }
 
   async moveWindow(session: string, from: number, to: number): Promise<void> {
     await this.run(["move-window", "-s", windowTarget(session, from), "-t", windowTarget(session, to)]);
-  }
-
-  async selectLayout(session: string, index: number, layout: string): Promise<void> {
-    await this.run(["select-layout", "-t", windowTarget(session, index), layout]);
-  }
-
-  /** Types `text` literally into the pane (no key names), then Enter when asked; one tmux call. */
-  async typeInto(paneId: string, text: string, enter: boolean): Promise<void> {
-    const args = ["send-keys", "-t", paneId, "-l", text];
-    if (enter) args.push(";", "send-keys", "-t", paneId, "Enter");
-    await this.run(args);
   }
 
   async setSessionOption(session: string, option: string, value: string): Promise<void> {

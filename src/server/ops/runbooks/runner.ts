@@ -7,13 +7,15 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
-import type {
-  Job,
-  JobSource,
-  JobUpdatedPayload,
-  Runbook,
-  RunbookStep,
-  StepResult,
+import {
+  type Job,
+  type JobSource,
+  type JobUpdatedPayload,
+  RUNNING_OUTPUT_TAIL_BYTES,
+  type Runbook,
+  type RunbookStep,
+  type RunningStep,
+  type StepResult,
 } from "../../../protocol/opsRunbooks.js";
 import { endOrphanGroup, identify } from "./orphans.js";
 import { nowRfc3339, type RunbookRepo } from "./repo.js";
@@ -58,6 +60,8 @@ export interface RunnerOptions {
   onFinished?: (job: Job) => void;
   /** Between SIGTERM to a step's process group and SIGKILL. */
   killGraceMs?: number;
+  /** How often a running step's new output is published (1 s). */
+  progressIntervalMs?: number;
 }
 
 export const Reasons = {
@@ -257,6 +261,15 @@ export class JobRunner {
       return { ...base, output: "", error: `unknown step type: ${JSON.stringify(step.type)}`, durationMs: 0 };
     }
     const timeoutMs = step.timeoutSeconds ? step.timeoutSeconds * 1000 : this.options.limits.stepTimeoutMs;
+    const entry = this.active.get(jobId);
+    const stepStarted = performance.now();
+    const running = (outputTail: string, outputBytes: number): RunningStep => ({
+      ...base,
+      outputTail,
+      outputBytes,
+      elapsedMs: Math.round(performance.now() - stepStarted),
+    });
+    if (entry) entry.job.runningStep = running("", 0);
     const result = await runShell(text, {
       env: stepEnvironment(process.env, { jobId, runbookId, stepIndex: index }),
       cwd: homeDirectory(),
@@ -266,7 +279,16 @@ export class JobRunner {
       ...(this.options.killGraceMs !== undefined ? { killGraceMs: this.options.killGraceMs } : {}),
       killNow: this.killNow.signal,
       onSpawn: (pgid) => this.recordProcess(jobId, pgid),
+      progress: {
+        intervalMs: this.options.progressIntervalMs ?? 1000,
+        report: (capture) => {
+          if (!entry || !this.active.has(jobId)) return;
+          entry.job.runningStep = running(capture.lastText(RUNNING_OUTPUT_TAIL_BYTES), capture.total);
+          this.emit(entry.job);
+        },
+      },
     });
+    if (entry) delete entry.job.runningStep;
     const stepResult: StepResult = {
       ...base,
       output: result.output,

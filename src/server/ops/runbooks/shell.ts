@@ -16,6 +16,8 @@ export interface ShellOptions {
   killGraceMs?: number;
   /** Aborting sends SIGKILL to the group at once (a shutdown that cannot wait out the grace). */
   killNow?: AbortSignal;
+  /** While the step runs, `report` is called at most every `intervalMs` when output has grown. */
+  progress?: { intervalMs: number; report: (capture: OutputCapture) => void };
   /** Called once the shell runs, with its process group id (= its pid). */
   onSpawn?: (pgid: number) => void;
 }
@@ -68,6 +70,17 @@ export class OutputCapture {
         this.dropped += excess;
       }
     }
+  }
+
+  /** Bytes seen so far, kept or not. */
+  get total(): number {
+    return this.headBytes + this.tailBytes + this.dropped;
+  }
+
+  /** The last `max` bytes kept (what a progress report shows), decoded; a split character becomes U+FFFD. */
+  lastText(max: number): string {
+    const all = Buffer.concat([...this.head, ...this.tail]);
+    return all.subarray(Math.max(0, all.length - max)).toString("utf8");
   }
 
   text(): string {
@@ -138,6 +151,15 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
       killTimer.unref();
     };
     const timer = setTimeout(() => stop("timeout"), options.timeoutMs);
+    let reported = 0;
+    const progress = options.progress;
+    const ticker = progress
+      ? setInterval(() => {
+          if (capture.total === reported) return;
+          reported = capture.total;
+          progress.report(capture);
+        }, progress.intervalMs)
+      : undefined;
     const onAbort = () => stop("cancel");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const onKillNow = () => {
@@ -154,6 +176,7 @@ export function runShell(command: string, options: ShellOptions): Promise<ShellR
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (ticker) clearInterval(ticker);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener("abort", onAbort);
       options.killNow?.removeEventListener("abort", onKillNow);
