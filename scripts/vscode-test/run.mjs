@@ -200,6 +200,9 @@ async function main() {
     CHROMIUM: tools.chromium,
     // The server's bench-only event source (/api/bench/events), for the Events view's 5,000-event burst.
     SENTINEL_BENCH_EVENTS: "1",
+    // An ops alert to acknowledge: the health check runs every second and any disk usage over 1 % is "high".
+    SENTINEL_OPS_HEALTH_INTERVAL: "1s",
+    SENTINEL_OPS_DISK_THRESHOLD: "1",
   };
   delete env.TMUX;
   delete env.TMUX_PANE;

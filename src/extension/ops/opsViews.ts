@@ -82,28 +82,26 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
   });
   if (typeof alerts === "string") rows.push(unavailable("ops:alerts", "Alerts", alerts));
   else if (alerts) {
-    const live = alerts.filter((a) => str(a.status) !== "resolved");
+    // Open alerts are the list; acknowledged ones leave it (counted in the description), resolved ones too.
+    const open = alerts.filter((a) => str(a.status) === "open");
+    const acked = alerts.filter((a) => str(a.status) === "acked").length;
     rows.push({
       id: "ops:alerts",
       label: "Alerts",
-      description: live.length ? `${live.length}` : "none",
+      description: [open.length ? `${open.length} open` : "none open", acked ? `${acked} acknowledged` : ""]
+        .filter(Boolean)
+        .join(" · "),
       icon: "bell",
-      children: live.map((a) => {
+      children: open.map((a) => {
         const [icon, iconColor] = severityIcon(str(a.severity));
-        const acked = str(a.status) === "acked";
         return {
           id: `ops:alert:${str(a.id)}`,
           label: str(a.title) || str(a.dedupeKey),
-          description: [
-            acked ? "acknowledged" : "",
-            Number(a.occurrences) > 1 ? `×${str(a.occurrences)}` : "",
-          ]
-            .filter(Boolean)
-            .join(" · "),
+          description: Number(a.occurrences) > 1 ? `×${str(a.occurrences)}` : "",
           tooltip: `**${md(str(a.title))}**\n\n${md(str(a.message))}\n\n${str(a.severity)} · ${str(a.source)} · last seen ${str(a.lastSeenAt)}`,
-          icon: acked ? "bell-slash" : icon,
-          ...(iconColor && !acked ? { iconColor } : {}),
-          contextValue: `sentinel.alert.${acked ? "acked" : "open"}`,
+          icon,
+          ...(iconColor ? { iconColor } : {}),
+          contextValue: "sentinel.alert.open",
           data: { alertId: Number(a.id) },
         };
       }),

@@ -1,0 +1,52 @@
+/// <reference types="mocha" />
+// Ops alerts in the extension: the test host makes the server's health check raise a disk alert every second
+// (threshold 1 %); the alert appears in the Ops view and surfaces as one notification however often it is
+// raised again; Acknowledge Alert takes it off the list.
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import { waitFor } from "./support/env.js";
+import { runningSentinel } from "./support/sentinel.js";
+
+describe("ops alerts", () => {
+  it("an alert shows in the Ops view, notifies once, and leaves the list when acknowledged", async function () {
+    this.timeout(60_000);
+    const api = await runningSentinel();
+    await vscode.commands.executeCommand("sentinel.ops.focus");
+    const alertRow = await waitFor(
+      async () => {
+        await vscode.commands.executeCommand("sentinel.refreshOps");
+        const alerts = api.opsView().rows.find((r) => r.id === "ops:alerts");
+        return alerts?.children?.find((r) => /disk/i.test(r.label));
+      },
+      "the disk alert in the Ops view",
+      20_000,
+    );
+    const alertId = (alertRow.data as { alertId: number }).alertId;
+    assert.ok(alertId > 0);
+    assert.equal(alertRow.contextValue, "sentinel.alert.open");
+
+    // Raised again every second: still one notification for it.
+    await waitFor(
+      () => api.notifications().shown.some((n) => n.key === `alert:${alertId}:open`),
+      "the alert's notification",
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    const shown = api.notifications().shown.filter((n) => n.key === `alert:${alertId}:open`);
+    assert.equal(shown.length, 1, JSON.stringify(api.notifications()));
+    assert.ok(api.notifications().stats.duplicates! >= 1, JSON.stringify(api.notifications().stats));
+    assert.ok(
+      api.eventsView().rows.some((r) => r.category === "ops" && /disk/i.test(r.title)),
+      "the alert in the Events view",
+    );
+
+    await vscode.commands.executeCommand("sentinel.ackAlert", alertRow);
+    const after = api.opsView().rows.find((r) => r.id === "ops:alerts")!;
+    assert.ok(!after.children?.some((r) => r.id === alertRow.id), `still listed: ${JSON.stringify(after)}`);
+    assert.match(after.description ?? "", /acknowledged/);
+    // An acknowledged alert stays acknowledged while the condition lasts: it does not come back.
+    await new Promise((r) => setTimeout(r, 2500));
+    await vscode.commands.executeCommand("sentinel.refreshOps");
+    const later = api.opsView().rows.find((r) => r.id === "ops:alerts")!;
+    assert.ok(!later.children?.some((r) => r.id === alertRow.id));
+  });
+});
