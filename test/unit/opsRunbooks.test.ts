@@ -576,6 +576,36 @@ describe("runner and scheduler", () => {
     h.store.close();
   });
 
+  test("a fire while the schedule's previous run still goes is skipped, not piled up", async () => {
+    const h = harness(join(tempDir(), "s.db"));
+    h.repo.insertRunbook({
+      id: "rb",
+      name: "Slow",
+      description: "",
+      enabled: true,
+      timeoutSeconds: 0,
+      steps: [{ type: "command", title: "slow", command: "sleep 2.2" }],
+    });
+    h.repo.insertSchedule({
+      id: "s1",
+      runbookId: "rb",
+      name: "every second",
+      scheduleType: "cron",
+      cronExpr: "* * * * * *",
+      timezone: "UTC",
+      runAt: "",
+      enabled: true,
+      nextRunAt: `${new Date(Date.now() + 1000).toISOString().slice(0, 19)}Z`,
+    });
+    h.scheduler.start();
+    await waitUntil(() => h.schedules.some((p) => p.action === "skipped"), 5000);
+    h.scheduler.stop();
+    const running = h.repo.latestJobs(10).filter((j) => j.status === "running" || j.status === "queued");
+    assert.ok(running.length <= 1, "never two runs of one schedule at once");
+    await h.runner.close();
+    h.store.close();
+  });
+
   test("a once schedule fires once and is disabled", async () => {
     const h = harness(join(tempDir(), "s.db"));
     h.repo.insertRunbook({
