@@ -8,7 +8,7 @@ import { ConfigError, parseDuration, parsePort, splitListen } from "../config.js
 export const CONFIG_MAX_BYTES = 256 * 1024;
 
 /** An active or commented-out `token = …` line: group 1 is everything up to the value, group 2 the value. */
-const TOKEN_LINE = /^(\s*#?\s*token\s*=\s*)(.*?)\s*$/;
+const TOKEN_LINE = /^(\s*#?\s*token\s*=\s*)(.*?)\s*$/i;
 
 function unquote(value: string): { inner: string; quote: string } {
   if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) {

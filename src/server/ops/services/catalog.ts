@@ -377,20 +377,20 @@ export class OpsServices {
       if (t) row.trackedName = t.name;
       return row;
     });
-    for (const t of tracked) {
-      if (matched.has(t)) continue;
-      const s = await this.status(t);
+    const missing = tracked.filter((t) => !matched.has(t));
+    const states = await this.statuses(missing);
+    missing.forEach((t, n) => {
       rows.push({
         unit: t.unit,
         description: t.displayName,
-        activeState: s.activeState,
-        enabledState: s.enabledState,
+        activeState: states[n]!.activeState,
+        enabledState: states[n]!.enabledState,
         manager: t.manager,
         scope: t.scope,
         tracked: true,
         trackedName: t.name,
       });
-    }
+    });
     return rows;
   }
 
