@@ -74,6 +74,12 @@ const MUTATIONS = new Set([
 ]);
 
 const CONTROL_TIMEOUT_MS = 3000;
+/**
+ * Collects for new activity (a pane that did not write before the last collect, a mutation through this server)
+ * start at least this far apart; `minCollectIntervalMs` (longer) holds only for panes that keep writing, so a
+ * pane printing continuously costs a few collects a second while fresh output elsewhere is not kept waiting.
+ */
+const FRESH_INTERVAL_MS = 100;
 
 export class Watchtower {
   readonly repos: Repos;
@@ -90,6 +96,10 @@ export class Watchtower {
   private readonly log: FastifyBaseLogger;
   private readonly monitors: Monitors | undefined;
   private dirtyPanes = new Map<string, string>();
+  /** The panes that had written before the last collect started. */
+  private lastDirtyPanes = new Set<string>();
+  /** A mutation made through this server awaits a collect. */
+  private dirtyMutation = false;
   private dirty = false;
   private fullDue = true;
   private timer: NodeJS.Timeout | undefined;
@@ -134,6 +144,7 @@ export class Watchtower {
             this.dirtyPanes.set(paneId, session);
             this.request();
           },
+          // Not fresh: automatic-rename alone sends one for every command a busy loop runs.
           structure: () => {
             this.counters.notices++;
             this.request();
@@ -157,7 +168,7 @@ export class Watchtower {
           typeof action === "string" &&
           MUTATIONS.has(action)
         ) {
-          this.request();
+          this.request(true);
         }
       }).unsubscribe;
     }
@@ -169,16 +180,24 @@ export class Watchtower {
     return this.live && !this.closed;
   }
 
-  /** Asks for a collect soon (after the debounce, and not sooner than the minimum interval since the last). */
-  request(): void {
+  /**
+   * Asks for a collect soon: after the debounce, and not sooner than the minimum interval since the last one
+   * (the short one when something new changed: a mutation through this server, `fresh`, or a pane that had not
+   * written before the last collect).
+   */
+  request(fresh = false): void {
     if (this.closed || !this.config.enabled) return;
     this.dirty = true;
+    if (fresh) this.dirtyMutation = true;
     if (this.running) return;
     const now = Date.now();
-    const due = Math.max(
-      now + this.config.debounceMs,
-      this.lastCollectStart + this.config.minCollectIntervalMs,
-    );
+    let isNew = this.dirtyMutation;
+    if (!isNew)
+      for (const paneId of this.dirtyPanes.keys()) if (!this.lastDirtyPanes.has(paneId)) isNew = true;
+    const interval = isNew
+      ? Math.min(FRESH_INTERVAL_MS, this.config.minCollectIntervalMs)
+      : this.config.minCollectIntervalMs;
+    const due = Math.max(now + this.config.debounceMs, this.lastCollectStart + interval);
     this.schedule(due - now);
   }
 
@@ -273,7 +292,7 @@ export class Watchtower {
         this.running = undefined;
         if (this.closed) return;
         this.scheduleSafety();
-        if (this.dirty || this.dirtyPanes.size) this.request();
+        if (this.dirty || this.dirtyPanes.size) this.request(this.dirtyMutation);
       });
     return this.running;
   }
@@ -285,8 +304,10 @@ export class Watchtower {
     const full = this.fullDue || !this.monitors;
     this.fullDue = false;
     this.dirty = false;
+    this.dirtyMutation = false;
     const dirtyPanes = this.dirtyPanes;
     this.dirtyPanes = new Map();
+    this.lastDirtyPanes = new Set(dirtyPanes.keys());
     this.counters.collects++;
     if (full) {
       this.counters.fullCollects++;
