@@ -3,6 +3,7 @@
 // pick a subset: `node --import tsx bench/run.ts echo memory`.
 // Everything runs on a private tmux socket in a temp dir that is killed and removed at the end, even on failure.
 import { existsSync } from "node:fs";
+import { benchActivity } from "./activity.js";
 import { benchColdStart } from "./coldStart.js";
 import { benchEcho } from "./echo.js";
 import { benchFanout } from "./fanout.js";
@@ -22,7 +23,7 @@ import { benchRecording } from "./recording.js";
 import { benchRecovery } from "./recovery.js";
 import { benchThroughput } from "./throughput.js";
 
-const TOTAL_DEADLINE_MS = 290_000;
+const TOTAL_DEADLINE_MS = 500_000;
 
 interface Bench {
   name: string;
@@ -48,6 +49,13 @@ const BENCHES: Bench[] = [
   { name: "fanout", timeoutMs: 90_000, freshServer: false, selfServed: true, run: (w) => benchFanout(w) },
   { name: "recording", timeoutMs: 120_000, freshServer: false, run: (w, s) => benchRecording(w, s!) },
   { name: "recovery", timeoutMs: 120_000, freshServer: false, selfServed: true, run: () => benchRecovery() },
+  {
+    name: "activity",
+    timeoutMs: 180_000,
+    freshServer: false,
+    selfServed: true,
+    run: (w) => benchActivity(w),
+  },
 ];
 
 async function main(): Promise<number> {
