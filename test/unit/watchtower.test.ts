@@ -1,6 +1,8 @@
 // Pure watchtower logic (spec §4.1–§4.3): tail normalisation and hash, output markers, command lifecycle and the
 // revision rules of one session's projection step.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { PaneRuntimeRow } from "../../src/server/store/paneRuntimeRepo.js";
@@ -331,8 +333,6 @@ describe("watchtower client TERM and orphan removal (ADR 0004)", () => {
   test("kills nothing but tmux clients whose server is gone", {
     skip: !existsSync("/proc/self/comm"),
   }, async () => {
-    const { spawn } = await import("node:child_process");
-    const { once } = await import("node:events");
     const gone = spawn("true");
     await once(gone, "exit");
     // A live process that is not tmux, listed as the client of a dead server: never killed.
