@@ -420,6 +420,62 @@ describe("conflict policies against a live session of the same name", () => {
   });
 });
 
+describe("modes", () => {
+  test("safe types nothing, confirm types the pane's command without running it, full runs it", async () => {
+    await tmux.tmux("new-session", "-d", "-s", "modes", "-x", "120", "-y", "40", "-c", work, SHELL);
+    await tmux.tmux("set-option", "-g", "default-command", SHELL);
+    await tmux.tmux("split-window", "-d", "-t", "=modes:0", "-h", "-c", work, "sleep 1000");
+    const meta = await until(
+      async () => {
+        const [latest] = await snapshots("modes", 1);
+        const payload = latest ? (JSON.parse(latest.payloadJson) as SessionSnapshot) : undefined;
+        return payload?.panes.length === 2 && payload.panes[1]?.currentCommand === "sleep"
+          ? latest
+          : undefined;
+      },
+      5000,
+      "a snapshot of modes with the sleep pane",
+    );
+    const paneOf = async (session: string) => {
+      const [, second] = (
+        await tmux.tmux("list-panes", "-t", `=${session}:0`, "-F", "#{pane_id} #{pane_current_command}")
+      )
+        .trim()
+        .split("\n");
+      const [id, command] = second!.split(" ");
+      return { id: id!, command: command!, text: await tmux.tmux("capture-pane", "-p", "-t", id!) };
+    };
+    for (const mode of ["safe", "confirm", "full"] as const) {
+      const job = await finished((await restore(meta.id, { mode, targetSession: `modes-${mode}` })).id);
+      assert.equal(job.status, "succeeded", job.error);
+    }
+    const full = await until(
+      async () => {
+        const p = await paneOf("modes-full");
+        return p.command === "sleep" ? p : undefined;
+      },
+      5000,
+      "sleep running in the full restore",
+    );
+    assert.equal(full.command, "sleep");
+    const confirm = await until(
+      async () => {
+        const p = await paneOf("modes-confirm");
+        return p.text.includes("sleep 1000") ? p : undefined;
+      },
+      5000,
+      "the command typed in the confirm restore",
+    );
+    assert.notEqual(confirm.command, "sleep", "typed, not run");
+    const safe = await paneOf("modes-safe");
+    assert.ok(!safe.text.includes("sleep"), "nothing typed");
+    assert.notEqual(safe.command, "sleep");
+    for (const s of ["modes", "modes-safe", "modes-confirm", "modes-full"]) {
+      await tmux.tmux("kill-session", "-t", `=${s}`);
+    }
+  });
+});
+
 describe("reboot, archive, delete", () => {
   test("a session that ends without a reboot stays running; after a reboot it is killed", async () => {
     await until(async () => (await snapshots("gamma", 1)).length > 0, 5000, "gamma snapshotted");
