@@ -27,7 +27,7 @@ import { RecoveryKey, RecoveryRepo } from "../store/recoveryRepo.js";
 import type { Tmux } from "../tmux/adapter.js";
 import { readBootId } from "./bootId.js";
 import { type CollectResult, collectOnce } from "./collector.js";
-import { planRestore } from "./plan.js";
+import { planRestore, type RestorePlan } from "./plan.js";
 import { RestoreError, runRestore } from "./restore.js";
 
 export type RecoveryConfig = ServerConfig["recovery"];
@@ -52,17 +52,6 @@ export interface RestoreRequest {
   targetSession: string;
 }
 
-/** Process-local figures for tests and benchmarks. */
-export interface RecoveryCounters {
-  collects: number;
-  collectErrors: number;
-  tmuxCalls: number;
-  snapshotsStored: number;
-  lastCollectMs: number;
-  lastCollectCpuMs: number;
-  lastCollectTmuxCalls: number;
-}
-
 export class SnapshotNotFound extends Error {}
 
 /** Least time between two saves of a running job's progress. */
@@ -72,15 +61,6 @@ const OPEN_JOB_STATES = ["queued", "running", "failed", "partial"] as const;
 
 export class Recovery {
   readonly repo: RecoveryRepo;
-  readonly counters: RecoveryCounters = {
-    collects: 0,
-    collectErrors: 0,
-    tmuxCalls: 0,
-    snapshotsStored: 0,
-    lastCollectMs: 0,
-    lastCollectCpuMs: 0,
-    lastCollectTmuxCalls: 0,
-  };
   private readonly deps: RecoveryDeps;
   /** Collects and restores, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -136,8 +116,6 @@ export class Recovery {
 
   private async collect(): Promise<CollectResult | undefined> {
     if (this.closed) return undefined;
-    const started = performance.now();
-    const cpu = process.cpuUsage();
     let result: CollectResult;
     try {
       result = await collectOnce({
@@ -150,17 +128,9 @@ export class Recovery {
         maxSnapshots: this.deps.config.maxSnapshots,
       });
     } catch (error) {
-      this.counters.collectErrors++;
       if (!this.closed) this.deps.log.warn({ err: error }, "recovery collect failed");
       return undefined;
     }
-    const used = process.cpuUsage(cpu);
-    this.counters.collects++;
-    this.counters.tmuxCalls += result.tmuxCalls;
-    this.counters.snapshotsStored += result.changed.length;
-    this.counters.lastCollectMs = performance.now() - started;
-    this.counters.lastCollectCpuMs = (used.user + used.system) / 1000;
-    this.counters.lastCollectTmuxCalls = result.tmuxCalls;
     if (this.closed) return result;
     if (result.liveSetChanged) {
       this.deps.events.publish("tmux.sessions.updated", {
@@ -266,15 +236,14 @@ export class Recovery {
     this.repo.createJob(job);
     this.jobEvent({ jobId: job.id, status: "queued" });
     this.overviewEvent({ session: job.sessionName, action: "restore-started" });
-    void this.enqueue(() => this.runJob(job, snapshot));
+    void this.enqueue(() => this.runJob(job, plan));
     return job;
   }
 
-  private async runJob(job: RecoveryJob, snapshot: SessionSnapshot): Promise<void> {
+  private async runJob(job: RecoveryJob, plan: RestorePlan): Promise<void> {
     const { repo } = this;
     const { log } = this.deps;
     if (this.closed) return; // close() fails it.
-    const plan = planRestore(snapshot);
     const timeout = AbortSignal.timeout(this.deps.config.restoreTimeoutMs);
     const signal = AbortSignal.any([this.abort.signal, timeout]);
     this.deps.store.transaction(() => {
