@@ -122,7 +122,10 @@ export class Scheduler {
       const earliest = this.options.repo.earliestNextRun();
       if (earliest) {
         const at = Date.parse(earliest);
-        if (!Number.isNaN(at)) delay = Math.min(delay, Math.max(0, at - this.now().getTime()));
+        // Still due right after a pass means that schedule could not be fired (store error): retry in a second
+        // rather than spin.
+        const wait = at - this.now().getTime();
+        if (!Number.isNaN(at)) delay = Math.min(delay, wait > 0 ? wait : 1000);
       }
     } catch {
       // The store is closing; the tick retries.
