@@ -35,6 +35,13 @@ describe("Events view", () => {
       "the burst in the Events view",
       30_000,
     );
+    // The view draws the list (VS Code asks for its rows) after the burst, once or a few times, not per event.
+    await vscode.commands.executeCommand("sentinel.events.focus");
+    await waitFor(
+      () => api.eventsView().renders > rendersBefore,
+      "the Events view to draw the burst",
+      10_000,
+    );
     await new Promise((r) => setTimeout(r, 500));
     const info = api.eventsView();
     recordMetric({
@@ -47,7 +54,7 @@ describe("Events view", () => {
     assert.equal(info.capacity, 500);
     assert.ok(info.size <= info.capacity, `size ${info.size}`);
     assert.ok(info.rows.length <= info.capacity, `rows ${info.rows.length}`);
-    assert.ok(info.rendered <= info.capacity, `rendered ${info.rendered}`);
+    assert.ok(info.rendered > 0 && info.rendered <= info.capacity, `rendered ${info.rendered}`);
     assert.ok(settled.received > before.received);
     assert.ok(info.renders - rendersBefore < 200, `renders ${info.renders - rendersBefore}`);
   });

@@ -295,6 +295,59 @@ describe("events log", () => {
     assert.deepEqual([other.category, other.severity], ["other", "warning"]);
   });
 
+  test("the same thing happening again replaces its entry, with a count; the list stays bounded", () => {
+    const log = new EventsLog(5);
+    const raise = (id: number, eventId: number) =>
+      log.add(
+        event(eventId, "ops.alerts.updated", {
+          globalRev: eventId,
+          alert: { id, title: `alert ${id}`, severity: "error", status: "open" },
+        }),
+      );
+    let eventId = 0;
+    for (let i = 0; i < 20; i++) {
+      raise(1, ++eventId);
+      raise(2, ++eventId);
+    }
+    assert.deepEqual(
+      log.list().map((e) => [e.title, e.count]),
+      [
+        ["Alert: alert 2", 20],
+        ["Alert: alert 1", 20],
+      ],
+    );
+    assert.equal(log.size, 2);
+    for (let i = 0; i < 3; i++) log.add(event(++eventId, "bench.tick"));
+    assert.equal(log.size, 5);
+    assert.deepEqual(log.list().at(-1)?.title, "Alert: alert 1");
+    log.add(event(++eventId, "bench.tick"));
+    assert.equal(log.size, 5);
+    assert.ok(!log.list().some((e) => e.title === "Alert: alert 1"), "the oldest left");
+    // Once its entry has left, the next raise starts over.
+    assert.equal(raise(1, ++eventId)?.count, 1);
+    // Acknowledged is another state: a new entry beside the open one.
+    const small = new EventsLog(5);
+    small.add(
+      event(1, "ops.alerts.updated", { globalRev: 1, alert: { id: 2, title: "alert 2", status: "open" } }),
+    );
+    small.add(
+      event(2, "ops.alerts.updated", {
+        globalRev: 2,
+        action: "ack",
+        alert: { id: 2, title: "alert 2", status: "acked" },
+      }),
+    );
+    assert.deepEqual(
+      small.list().map((e) => e.title),
+      ["Alert acknowledged: alert 2", "Alert: alert 2"],
+    );
+    log.resize(2);
+    assert.equal(log.size, 2);
+    log.clear();
+    assert.equal(log.size, 0);
+    assert.equal(raise(2, ++eventId)?.count, 1);
+  });
+
   test("filters by text, severity and category", () => {
     const log = new EventsLog(50);
     log.add(event(1, "recording.updated", { action: "start", recording: recording({ session: "web" }) }));

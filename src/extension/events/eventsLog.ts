@@ -38,6 +38,8 @@ export interface EventEntry {
   notify: boolean;
   /** The matched guardrail rule (guardrail events). */
   ruleId?: string;
+  /** How many times this has happened while listed (an alert raised again, a job's next step…), from 1. */
+  count: number;
 }
 
 export interface EventsFilter {
@@ -61,7 +63,7 @@ const IGNORED = new Set([
   "ops.metrics.updated",
 ]);
 
-type Classified = Omit<EventEntry, "seq" | "eventId" | "type" | "timestamp">;
+type Classified = Omit<EventEntry, "seq" | "eventId" | "type" | "timestamp" | "count">;
 
 const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
 const rec = (v: unknown): Record<string, unknown> =>
@@ -238,9 +240,16 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
   };
 }
 
-/** A fixed-capacity ring of entries: adding past the capacity drops the oldest. */
+/**
+ * A fixed-capacity ring of entries: adding past the capacity drops the oldest. The same thing happening again
+ * (an entry with the key of one still listed: an open alert raised again by each health check, a job's next
+ * step, a repeated block) replaces the listed entry, newest first, with its count, so repeats never push the
+ * rest out of the list.
+ */
 export class EventsLog {
   private ring: Array<EventEntry | undefined>;
+  /** The listed entry of each key. */
+  private readonly byKey = new Map<string, EventEntry>();
   private head = 0;
   private count = 0;
   private seq = 0;
@@ -270,16 +279,25 @@ export class EventsLog {
   add(event: EventEnvelope): EventEntry | undefined {
     const classified = classifyEvent(event);
     if (!classified) return undefined;
+    const previous = this.byKey.get(classified.key);
     const entry: EventEntry = {
       seq: ++this.seq,
       eventId: event.eventId,
       type: event.type,
       timestamp: event.timestamp,
       ...classified,
+      count: (previous?.count ?? 0) + 1,
     };
-    this.ring[(this.head + this.count) % this.cap] = entry;
+    if (previous) this.remove(previous);
+    this.byKey.set(entry.key, entry);
+    const slot = (this.head + this.count) % this.cap;
     if (this.count < this.cap) this.count++;
-    else this.head = (this.head + 1) % this.cap;
+    else {
+      const oldest = this.ring[slot];
+      if (oldest && this.byKey.get(oldest.key) === oldest) this.byKey.delete(oldest.key);
+      this.head = (this.head + 1) % this.cap;
+    }
+    this.ring[slot] = entry;
     this.total++;
     this.changeEmitter.fire();
     return entry;
@@ -306,7 +324,9 @@ export class EventsLog {
   resize(capacity: number): void {
     const cap = Math.max(1, Math.floor(capacity));
     if (cap === this.cap) return;
-    const keep = this.list().slice(0, cap).reverse();
+    const listed = this.list();
+    const keep = listed.slice(0, cap).reverse();
+    for (const e of listed.slice(cap)) this.byKey.delete(e.key);
     this.cap = cap;
     this.ring = new Array(cap);
     keep.forEach((e, i) => {
@@ -319,9 +339,21 @@ export class EventsLog {
 
   clear(): void {
     this.ring = new Array(this.cap);
+    this.byKey.clear();
     this.head = 0;
     this.count = 0;
     this.changeEmitter.fire();
+  }
+
+  /** Takes an entry out of the ring, closing the gap (O(capacity); only repeats do this). */
+  private remove(entry: EventEntry): void {
+    let i = 0;
+    while (i < this.count && this.ring[(this.head + i) % this.cap] !== entry) i++;
+    if (i === this.count) return;
+    for (let j = i; j < this.count - 1; j++)
+      this.ring[(this.head + j) % this.cap] = this.ring[(this.head + j + 1) % this.cap];
+    this.ring[(this.head + this.count - 1) % this.cap] = undefined;
+    this.count--;
   }
 
   dispose(): void {

@@ -93,7 +93,7 @@ export class EventsView implements vscode.TreeDataProvider<EventEntry>, vscode.D
     item.id = `event:${e.seq}`;
     const time = new Date(e.timestamp);
     const when = Number.isNaN(time.getTime()) ? e.timestamp : time.toLocaleTimeString();
-    item.description = [when, e.detail].filter(Boolean).join(" · ");
+    item.description = [when, e.count > 1 ? `×${e.count}` : "", e.detail].filter(Boolean).join(" · ");
     const [icon, color] = ICONS[e.severity];
     item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     item.tooltip = new vscode.MarkdownString(
