@@ -172,6 +172,11 @@ export interface JobResponse {
   job: Job;
 }
 
+/** `GET /api/ops/jobs` (this port): newest first, at most `limit` (default 100, max 500). */
+export interface JobsResponse {
+  jobs: Job[];
+}
+
 export interface SchedulesResponse {
   schedules: Schedule[];
 }

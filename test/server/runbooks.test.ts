@@ -375,6 +375,25 @@ describe("runbook runs", () => {
     });
     assert.equal(res.status, 202);
     const job = await finished(server, ((await res.json()) as { data: { job: Job } }).data.job.id);
+    // History of one runbook, and one runbook by id.
+    const history = await call<{ jobs: Job[] }>(
+      server,
+      "GET",
+      "/api/ops/jobs?runbookId=run.fail&status=failed",
+    );
+    assert.equal(history.status, 200);
+    assert.deepEqual(
+      history.data.jobs.map((j) => j.id),
+      [job.id],
+    );
+    const all = await call<{ jobs: Job[] }>(server, "GET", "/api/ops/jobs?limit=2");
+    assert.equal(all.data.jobs.length, 2);
+    assert.equal(all.data.jobs[0]?.id, job.id);
+    await expectError(call(server, "GET", "/api/ops/jobs?limit=0"), 400, "INVALID_REQUEST");
+    await expectError(call(server, "GET", "/api/ops/jobs?status=done"), 400, "INVALID_REQUEST");
+    const one = await call<{ runbook: Runbook }>(server, "GET", "/api/ops/runbooks/run.fail");
+    assert.equal(one.data.runbook.steps.length, 3);
+    await expectError(call(server, "GET", "/api/ops/runbooks/nope"), 404, "OPS_RUNBOOK_NOT_FOUND");
     assert.equal(job.status, "failed");
     assert.equal(job.error, 'step 2 "breaks" failed: exit status 3');
     assert.equal(job.stepResults.length, 2);

@@ -1,7 +1,9 @@
-// Runbook, job and schedule routes (spec §1.8), plus this port's `POST /api/ops/jobs/{job}/cancel`. Bodies are
+// Runbook, job and schedule routes (spec §1.8), plus this port's `GET /api/ops/runbooks/{runbook}`,
+// `GET /api/ops/jobs?runbookId=&scheduleId=&status=&limit=` and `POST /api/ops/jobs/{job}/cancel`. Bodies are
 // decoded by src/server/ops/runbooks/validate.ts with Go's rules; semantics live in RunbookService.
 import type {
   JobResponse,
+  JobsResponse,
   RemovedResponse,
   RunbookResponse,
   RunbooksListResponse,
@@ -54,6 +56,11 @@ export function registerOpsRunbookRoutes(api: ApiInstance, ctx: Pick<AppContext,
     return reply.code(201).send(data(body));
   });
 
+  api.get<Params<"runbook">>("/api/ops/runbooks/:runbook", async (request) => {
+    const body: RunbookResponse = { runbook: await mapped(() => runbooks.get(request.params.runbook)) };
+    return data(body);
+  });
+
   api.put<Params<"runbook">>("/api/ops/runbooks/:runbook", async (request) => {
     const runbook = await mapped(() => runbooks.update(request.params.runbook, request.body));
     request.log.info({ runbook: runbook.id }, "runbook updated");
@@ -74,6 +81,12 @@ export function registerOpsRunbookRoutes(api: ApiInstance, ctx: Pick<AppContext,
     request.log.info({ runbook: request.params.runbook, job: started.job.id }, "runbook run started");
     const body: RunStartedResponse = started;
     return reply.code(202).send(data(body));
+  });
+
+  api.get("/api/ops/jobs", async (request) => {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const body: JobsResponse = { jobs: await mapped(() => runbooks.jobs(query)) };
+    return data(body);
   });
 
   api.get<Params<"job">>("/api/ops/jobs/:job", async (request) => {

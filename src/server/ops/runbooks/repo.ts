@@ -259,6 +259,32 @@ export class RunbookRepo {
       .map(toJob);
   }
 
+  /** Newest first, optionally of one runbook, schedule or status. */
+  jobs(filter: { runbookId?: string; scheduleId?: string; status?: string; limit: number }): Job[] {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (filter.runbookId) {
+      where.push("runbook_id = ?");
+      params.push(filter.runbookId);
+    }
+    if (filter.scheduleId) {
+      where.push("schedule_id = ?");
+      params.push(filter.scheduleId);
+    }
+    if (filter.status) {
+      where.push("status = ?");
+      params.push(filter.status);
+    }
+    params.push(filter.limit);
+    return this.store
+      .all<RunRow>(
+        `SELECT * FROM ops_runbook_runs ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+        params,
+      )
+      .map(toJob);
+  }
+
   deleteJob(id: string): boolean {
     return this.store.run("DELETE FROM ops_runbook_runs WHERE id = ?", [id]).changes > 0;
   }

@@ -169,6 +169,27 @@ export class RunbookService {
 
   // ---- jobs ----
 
+  /** `GET /api/ops/jobs` (this port): run history, newest first; running jobs as they are now. */
+  jobs(query: Record<string, unknown>): Job[] {
+    const text = (key: string) => {
+      const v = query[key];
+      return typeof v === "string" ? v.trim() : "";
+    };
+    const rawLimit = text("limit");
+    let limit = 100;
+    if (rawLimit) {
+      if (!/^\d+$/.test(rawLimit) || Number(rawLimit) <= 0) throw invalid("limit must be a positive integer");
+      limit = Math.min(Number(rawLimit), 500);
+    }
+    const status = text("status");
+    if (status && !["queued", "running", "succeeded", "failed"].includes(status)) {
+      throw invalid("status must be queued, running, succeeded or failed");
+    }
+    return this.repo
+      .jobs({ runbookId: text("runbookId"), scheduleId: text("scheduleId"), status, limit })
+      .map((job) => this.runner.snapshot(job.id) ?? job);
+  }
+
   job(id: string): Job {
     const job = this.runner.snapshot(id) ?? this.repo.job(id);
     if (!job) throw jobNotFound();
