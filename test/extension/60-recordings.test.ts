@@ -45,7 +45,7 @@ describe("recordings", () => {
     const row = await waitForItem(api, `session:${SESSION}`, "the session row marked as recording", (item) =>
       /\.recording$/.test(item.contextValue),
     );
-    assert.match(row.description, /^⏺ REC/);
+    assert.match(row.description, /^REC/);
     assert.equal(api.contextKeys()["sentinel.serverState"], "running");
     await waitFor(
       () => api.recordings().rows.find((r) => r.id === `recording:${recording!.id}`),

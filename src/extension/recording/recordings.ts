@@ -149,7 +149,7 @@ export class Recordings implements vscode.Disposable {
     this.model.dispose();
   }
 
-  /** A Sessions row of a session being recorded: a record icon and "REC" first in its description. */
+  /** A Sessions row of a session being recorded: a red record icon and "REC" first in its description. */
   private decorate(view: NodeView): NodeView {
     if (!view.id.startsWith("session:")) return view;
     const session = view.id.slice("session:".length);
@@ -157,8 +157,8 @@ export class Recordings implements vscode.Disposable {
     if (!active) return view;
     return {
       ...view,
-      description: view.description ? `⏺ REC · ${view.description}` : "⏺ REC",
-      tooltip: `${view.tooltip}\n\n⏺ Recording since ${new Date(active.startedAt).toLocaleTimeString()}`,
+      description: view.description ? `REC · ${view.description}` : "REC",
+      tooltip: `${view.tooltip}\n\nRecording since ${new Date(active.startedAt).toLocaleTimeString()}`,
       contextValue: `${view.contextValue}.recording`,
       icon: "record",
       iconColor: "errorForeground",

@@ -98,10 +98,10 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     tooltip.supportThemeIcons = false;
     item.tooltip = tooltip;
     item.contextValue = view.contextValue;
-    item.iconPath = view.unread
-      ? new vscode.ThemeIcon(view.icon, new vscode.ThemeColor("notificationsInfoIcon.foreground"))
-      : view.iconColor
-        ? new vscode.ThemeIcon(view.icon, new vscode.ThemeColor(view.iconColor))
+    item.iconPath = view.iconColor
+      ? new vscode.ThemeIcon(view.icon, new vscode.ThemeColor(view.iconColor))
+      : view.unread
+        ? new vscode.ThemeIcon(view.icon, new vscode.ThemeColor("notificationsInfoIcon.foreground"))
         : new vscode.ThemeIcon(view.icon);
     item.accessibilityInformation = {
       label: `${view.label}${view.description ? `, ${view.description.replace(/●/g, "unread")}` : ""}`,

@@ -26,7 +26,7 @@ export interface NodeView {
   unread: boolean;
   /** A codicon id. */
   icon: string;
-  /** A theme colour id for the icon (when not unread). */
+  /** A theme colour id for the icon (a recording's red; it wins over the unread colour). */
   iconColor?: string;
 }
 
