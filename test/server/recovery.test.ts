@@ -429,7 +429,7 @@ describe("modes", () => {
       async () => {
         const [latest] = await snapshots("modes", 1);
         const payload = latest ? (JSON.parse(latest.payloadJson) as SessionSnapshot) : undefined;
-        return payload?.panes.length === 2 && payload.panes[1]?.currentCommand === "sleep"
+        return payload?.panes.length === 2 && payload.panes[1]?.startCommand.includes("sleep 1000")
           ? latest
           : undefined;
       },
