@@ -1,9 +1,10 @@
-// The Ops and Recovery views. Each probes its server routes (`GET /api/ops/overview`, `GET /api/recovery/overview`)
-// whenever the server changes or an ops / recovery event arrives: a 404 means this server does not provide them
-// (the view's welcome content says so, from the context key `sentinel.opsState` / `sentinel.recoveryState`:
-// unknown | missing | disabled | error | available); a 503 means switched off. Never fake data: rows come only
-// from the server's lists (ops: overview, open and acknowledged alerts with Acknowledge, services; recovery:
-// sessions by state).
+// The Ops and Recovery views. Each probes its server routes (`GET /api/ops/overview`,
+// `GET /api/recovery/overview`) whenever the server changes, an event that changes its lists arrives, or events
+// were missed (a gap in ids, a reconnect). A 404 means this server does not provide them (the view's welcome
+// content says so, from the context key `sentinel.opsState` / `sentinel.recoveryState`: unknown | missing |
+// disabled | error | available); a 503 means switched off. Never fake data: rows come only from the server's
+// lists (ops: overview, open alerts with Acknowledge, services, runbooks; recovery: sessions by state and
+// restore jobs), and a list the server refuses is a row that says why.
 import * as vscode from "vscode";
 import type { EventEnvelope } from "../../protocol/events.js";
 import { type ApiClient, ApiError } from "../client/apiClient.js";
@@ -274,6 +275,7 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
   private loading: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
+  private lastEventId = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -286,9 +288,18 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
   ) {
     this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this });
     const eventSub = refresh.onDidReceiveEvent((event) => {
-      if (this.reloadOn(event)) this.scheduleReload();
+      // Events were missed (a gap in ids, or ids starting over with a new server): the lists may be stale.
+      const gap =
+        event.eventId > 0 &&
+        this.lastEventId > 0 &&
+        (event.eventId > this.lastEventId + 1 || event.eventId <= this.lastEventId);
+      if (event.eventId > 0) this.lastEventId = event.eventId;
+      if (gap || this.reloadOn(event)) this.scheduleReload();
     });
-    const openSub = refresh.events.onDidOpen(() => this.scheduleReload());
+    const openSub = refresh.events.onDidOpen(() => {
+      this.lastEventId = 0;
+      this.scheduleReload();
+    });
     this.disposables.push(
       { dispose: () => eventSub.dispose() },
       { dispose: () => openSub.dispose() },
