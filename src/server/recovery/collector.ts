@@ -165,10 +165,11 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
 
     const hashes = repo.hashes();
     const changed: string[] = [];
+    const unchanged: string[] = [];
     for (const snap of snapshots) {
       const hash = stateHash(snap);
       if (hashes.get(snap.sessionName) === hash) {
-        repo.touchSession(snap.sessionName, bootId, snap.windows.length, snap.panes.length, nowIso);
+        unchanged.push(snap.sessionName);
         continue;
       }
       repo.insertSnapshot(
@@ -189,6 +190,7 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
       changed.push(snap.sessionName);
     }
 
+    repo.touchSessions(unchanged, bootId, nowIso);
     const liveNames = liveSessions.map((s) => s.name).sort();
     const liveJoined = liveNames.join(",");
     // Without tmux nothing is known about the live set: the last one known stays.

@@ -177,12 +177,16 @@ export class RecoveryRepo {
     return id;
   }
 
-  /** An unchanged snapshot (§7.1 step 4): the session is running and seen now; no snapshot row. */
-  touchSession(name: string, bootId: string, windows: number, panes: number, nowIso: string): void {
+  /**
+   * Unchanged snapshots (§7.1 step 4): the sessions are running and seen now; no snapshot row. Their window and
+   * pane counts are part of the hash, so they are what is stored already. One statement for all of them.
+   */
+  touchSessions(names: string[], bootId: string, nowIso: string): void {
+    if (!names.length) return;
     this.store.run(
       `UPDATE recovery_sessions SET state = 'running', snapshot_at = ?, last_boot_id = ?, last_seen_at = ?,
-         windows = ?, panes = ?, restore_error = '', updated_at = ? WHERE name = ?`,
-      [nowIso, bootId, nowIso, windows, panes, nowIso, name],
+         restore_error = '', updated_at = ? WHERE name IN (${placeholders(names.length)})`,
+      [nowIso, bootId, nowIso, nowIso, ...names],
     );
   }
 
