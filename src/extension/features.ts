@@ -16,6 +16,7 @@ import {
   type Row,
 } from "./ops/opsViews.js";
 import { type RestoreOptions, restoreSession } from "./ops/restore.js";
+import { type RunRunbookOptions, runRunbook } from "./ops/runbook.js";
 import type { PlayerInfo } from "./recording/castPlayer.js";
 import type { CastHit } from "./recording/castText.js";
 import { type FeatureHost, Recordings } from "./recording/recordings.js";
@@ -108,6 +109,25 @@ export class Features implements vscode.Disposable {
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error);
             host.log.error(`sentinel.restoreSession: ${message}`);
+            void vscode.window.showErrorMessage(`Sentinel: ${message}`);
+            return undefined;
+          }
+        },
+      ),
+      vscode.commands.registerCommand(
+        "sentinel.runRunbook",
+        async (arg?: Row | string, options?: RunRunbookOptions) => {
+          try {
+            await host.server.start("runbook command");
+            const api = host.refresh.api;
+            if (!api) throw new Error("the Sentinel server is not running");
+            return await runRunbook(api, host.refresh, arg, options, (job) => {
+              this.noteJob({ job });
+              this.ops.scheduleReload();
+            });
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            host.log.error(`sentinel.runRunbook: ${message}`);
             void vscode.window.showErrorMessage(`Sentinel: ${message}`);
             return undefined;
           }

@@ -4,6 +4,7 @@
 // raised again; Acknowledge Alert takes it off the list.
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
+import type { Job, Runbook } from "../../src/protocol/opsRunbooks.js";
 import { waitFor } from "./support/env.js";
 import { runningSentinel } from "./support/sentinel.js";
 
@@ -48,5 +49,43 @@ describe("ops alerts", () => {
     await vscode.commands.executeCommand("sentinel.refreshOps");
     const later = api.opsView().rows.find((r) => r.id === "ops:alerts")!;
     assert.ok(!later.children?.some((r) => r.id === alertRow.id));
+  });
+
+  it("runs a runbook from its row; the job's step progress shows in the Ops view", async function () {
+    this.timeout(30_000);
+    const api = await runningSentinel();
+    const { runbook } = await api.apiRequest<{ runbook: Runbook }>("POST", "/api/ops/runbooks", {
+      name: "extension test runbook",
+      description: "two shell steps",
+      enabled: true,
+      steps: [
+        { type: "command", title: "first step", command: "echo one" },
+        { type: "command", title: "second step", command: "echo two" },
+      ],
+    });
+    try {
+      await vscode.commands.executeCommand("sentinel.refreshOps");
+      const row = api
+        .opsView()
+        .rows.find((r) => r.id === "ops:runbooks")
+        ?.children?.find((r) => r.id === `ops:runbook:${runbook.id}`);
+      assert.ok(row, `runbooks: ${JSON.stringify(api.opsView().rows.find((r) => r.id === "ops:runbooks"))}`);
+      assert.match(row.description ?? "", /2 steps/);
+      const job = await vscode.commands.executeCommand<Job>("sentinel.runRunbook", row, { confirmed: true });
+      assert.equal(job?.status, "succeeded", JSON.stringify(job));
+      assert.equal(job.completedSteps, 2);
+      const jobRow = await waitFor(async () => {
+        await vscode.commands.executeCommand("sentinel.refreshOps");
+        return api
+          .opsView()
+          .rows.find((r) => r.id === "ops:jobs")
+          ?.children?.find(
+            (r) => r.id === `ops:job:${job.id}` && /succeeded · 2\/2/.test(r.description ?? ""),
+          );
+      }, "the finished job in the Ops view");
+      assert.equal(jobRow.label, "extension test runbook");
+    } finally {
+      await api.apiRequest("DELETE", `/api/ops/runbooks/${runbook.id}`).catch(() => undefined);
+    }
   });
 });

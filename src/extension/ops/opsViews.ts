@@ -375,7 +375,8 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
   }
 
-  private scheduleReload(): void {
+  /** Re-reads the lists soon (grouping bursts). */
+  scheduleReload(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -1,0 +1,122 @@
+// Running a runbook from the Ops view: a modal confirmation naming its steps (they run shell commands on the
+// server's host), `POST /api/ops/runbooks/{id}/run`, then the job followed to its end with per-step progress
+// (`ops.job.updated`, with `GET /api/ops/jobs/{id}` every second as a fallback) in a progress notification.
+import * as vscode from "vscode";
+import type { Job, Runbook, RunStartedResponse } from "../../protocol/opsRunbooks.js";
+import type { ApiClient } from "../client/apiClient.js";
+import type { RefreshManager } from "../client/refreshManager.js";
+
+const enc = encodeURIComponent;
+const JOB_TIMEOUT_MS = 10 * 60_000;
+
+export interface RunRunbookOptions {
+  /** Skip the confirmation (scripts and tests that already decided). */
+  confirmed?: boolean;
+}
+
+export async function runRunbook(
+  api: ApiClient,
+  refresh: RefreshManager,
+  arg: { data?: unknown } | string | undefined,
+  options: RunRunbookOptions = {},
+  onJob: (job: Job) => void = () => undefined,
+): Promise<Job | undefined> {
+  let id = typeof arg === "string" ? arg : (arg?.data as { runbookId?: string } | undefined)?.runbookId;
+  if (!id) {
+    const runbooks =
+      (await api.request<{ runbooks: Runbook[] | null }>("GET", "/api/ops/runbooks"))?.runbooks ?? [];
+    const picked = await vscode.window.showQuickPick(
+      runbooks
+        .filter((r) => r.enabled)
+        .map((r) => ({
+          label: r.name,
+          description: `${r.steps.length} steps`,
+          detail: r.description,
+          id: r.id,
+        })),
+      { title: "Run a runbook", placeHolder: "Runbook" },
+    );
+    if (!picked) return undefined;
+    id = picked.id;
+  }
+  const runbook = (await api.request<{ runbook: Runbook }>("GET", `/api/ops/runbooks/${enc(id)}`)).runbook;
+  if (!options.confirmed) {
+    const steps = runbook.steps.map((s, i) => `${i + 1}. ${s.title}${s.command ? ` — ${s.command}` : ""}`);
+    const ok = await vscode.window.showWarningMessage(
+      `Run the runbook "${runbook.name}" on the server's host?`,
+      { modal: true, detail: steps.join("\n") },
+      "Run",
+    );
+    if (ok !== "Run") return undefined;
+  }
+  const started = (await api.request<RunStartedResponse>("POST", `/api/ops/runbooks/${enc(id)}/run`)).job;
+  onJob(started);
+  const job = await followJob(api, refresh, started, `Runbook ${runbook.name}`, onJob);
+  if (!options.confirmed) {
+    if (job.status === "succeeded")
+      void vscode.window.showInformationMessage(`Sentinel: runbook ${runbook.name} succeeded.`);
+    else
+      void vscode.window.showErrorMessage(
+        `Sentinel: runbook ${runbook.name} ${job.status}: ${job.error || "no reason given"}`,
+      );
+  }
+  return job;
+}
+
+function followJob(
+  api: ApiClient,
+  refresh: RefreshManager,
+  job: Job,
+  title: string,
+  onJob: (job: Job) => void,
+): Promise<Job> {
+  return Promise.resolve(
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, (progress) => {
+      return new Promise<Job>((resolve) => {
+        let current = job;
+        let reported = 0;
+        let finished = false;
+        const update = (next: Job) => {
+          if (finished) return;
+          current = next;
+          onJob(next);
+          const pct = next.totalSteps ? Math.min(100, (next.completedSteps / next.totalSteps) * 100) : 0;
+          progress.report({
+            message: [
+              next.status,
+              next.totalSteps ? `${next.completedSteps}/${next.totalSteps}` : "",
+              next.status === "running" ? next.currentStep : "",
+            ]
+              .filter(Boolean)
+              .join(" · "),
+            increment: Math.max(0, pct - reported),
+          });
+          reported = Math.max(reported, pct);
+          if (next.status === "succeeded" || next.status === "failed") {
+            finished = true;
+            clearInterval(poll);
+            clearTimeout(limit);
+            sub.dispose();
+            resolve(next);
+          }
+        };
+        const sub = refresh.onDidReceiveEvent((event) => {
+          if (event.type !== "ops.job.updated") return;
+          const next = (event.payload as { job?: Job } | undefined)?.job;
+          if (next?.id === job.id) update(next);
+        });
+        const poll = setInterval(() => {
+          void api
+            .request<{ job: Job }>("GET", `/api/ops/jobs/${enc(job.id)}`)
+            .then((r) => r?.job && update(r.job))
+            .catch(() => undefined);
+        }, 1000);
+        const limit = setTimeout(
+          () => update({ ...current, status: "failed", error: current.error || "no end reported in time" }),
+          JOB_TIMEOUT_MS,
+        );
+        update(job);
+      });
+    }),
+  );
+}
