@@ -12,6 +12,9 @@ export interface TmuxFixture {
   close(): Promise<void>;
 }
 
+/** The shell of every fixture pane: bash without rc files, with a plain prompt. */
+export const CLEAN_SHELL = "env PS1='$ ' bash --norc --noprofile";
+
 export async function startTmux(): Promise<TmuxFixture> {
   const dir = mkdtempSync(join(tmpdir(), "sentinel-tmux-"));
   const socket = join(dir, "sock");
@@ -29,7 +32,25 @@ export async function startTmux(): Promise<TmuxFixture> {
     dir,
     tmux,
     newSession: async (name) => {
-      await tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40");
+      // Panes run a bash that reads no rc file: the user's ~/.bashrc (pyenv, a slow prompt) must not decide
+      // whether a test sees its prompt. Set for the whole tmux server, so sessions the server creates get it too.
+      await tmux(
+        "start-server",
+        ";",
+        "set-option",
+        "-g",
+        "default-command",
+        CLEAN_SHELL,
+        ";",
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        "-x",
+        "120",
+        "-y",
+        "40",
+      );
     },
     close: async () => {
       await tmux("kill-server").catch(() => undefined);
