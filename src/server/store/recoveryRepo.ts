@@ -95,17 +95,8 @@ function jobRow(r: Raw): RecoveryJob {
 
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(",");
 
-export interface SnapshotWrite {
-  sessionName: string;
-  bootId: string;
-  stateHash: string;
-  capturedAt: string;
-  activeWindow: number;
-  activePaneId: string;
-  windows: number;
-  panes: number;
-  payloadJson: string;
-}
+/** A snapshot row before it has an id. */
+export type SnapshotWrite = Omit<SnapshotMeta, "id">;
 
 export class RecoveryRepo {
   constructor(private readonly store: Store) {}
