@@ -2,6 +2,7 @@
 // retention (the seed kept every row; Appendix A asks the port to bound it).
 import { normalizeSeverity, type OpsSeverity, type OpsTimelineEvent } from "../../protocol/ops.js";
 import type { Store } from "./database.js";
+import { Where } from "./where.js";
 
 export interface OpsTimelineInsert {
   source: string;
@@ -49,8 +50,6 @@ function toEvent(r: RawRow): OpsTimelineEvent {
   };
 }
 
-const escapeLike = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 export class OpsTimelineRepo {
   constructor(private readonly store: Store) {}
 
@@ -69,43 +68,18 @@ export class OpsTimelineRepo {
 
   /** Newest first (created_at DESC, id DESC); reads `limit + 1` rows to tell whether there are more. */
   search(filter: OpsTimelineFilter): { events: OpsTimelineEvent[]; hasMore: boolean } {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    if (filter.q) {
-      const like = escapeLike(filter.q);
-      where.push(
-        `(${["message", "details", "resource", "event_type"].map((c) => `${c} LIKE ? ESCAPE '\\'`).join(" OR ")})`,
-      );
-      params.push(like, like, like, like);
-    }
-    if (filter.severity) {
-      where.push("severity = ?");
-      params.push(filter.severity);
-    }
-    if (filter.source) {
-      where.push("lower(source) = lower(?)");
-      params.push(filter.source);
-    }
-    if (filter.eventType) {
-      where.push("event_type = ?");
-      params.push(filter.eventType);
-    }
-    if (filter.resource) {
-      where.push("resource = ?");
-      params.push(filter.resource);
-    }
-    if (filter.since) {
-      where.push("created_at >= ?");
-      params.push(filter.since);
-    }
-    if (filter.until) {
-      where.push("created_at <= ?");
-      params.push(filter.until);
-    }
+    const where = new Where()
+      .contains(["message", "details", "resource", "event_type"], filter.q)
+      .equals("severity", filter.severity);
+    if (filter.source) where.raw("lower(source) = lower(?)", filter.source);
+    where
+      .equals("event_type", filter.eventType)
+      .equals("resource", filter.resource)
+      .atLeast("created_at", filter.since)
+      .atMost("created_at", filter.until);
     const rows = this.store.all<RawRow>(
-      `SELECT ${COLUMNS} FROM ops_timeline_events ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY created_at DESC, id DESC LIMIT ?`,
-      [...params, filter.limit + 1],
+      `SELECT ${COLUMNS} FROM ops_timeline_events ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [...where.params, filter.limit + 1],
     );
     return { events: rows.slice(0, filter.limit).map(toEvent), hasMore: rows.length > filter.limit };
   }

@@ -1,5 +1,6 @@
 // wt_timeline_events (spec §9, §1.5): command lifecycle and output-marker events, searchable, newest first.
 import type { Store } from "./database.js";
+import { Where } from "./where.js";
 
 export interface TimelineInsert {
   session: string;
@@ -74,53 +75,21 @@ export class TimelineRepo {
 
   /** Newest first (created_at DESC, id DESC), `limit + 1` rows read to tell whether there are more. */
   search(filter: TimelineFilter): { events: TimelineRow[]; hasMore: boolean } {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    if (filter.session) {
-      where.push("session_name = ?");
-      params.push(filter.session);
-    }
-    if (filter.windowIndex !== undefined) {
-      where.push("window_index = ?");
-      params.push(filter.windowIndex);
-    }
-    if (filter.paneId) {
-      where.push("pane_id = ?");
-      params.push(filter.paneId);
-    }
-    if (filter.q) {
-      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(
-        "(" +
-          ["summary", "details", "command", "cwd", "marker"]
-            .map((c) => `${c} LIKE ? ESCAPE '\\'`)
-            .join(" OR ") +
-          ")",
-      );
-      params.push(like, like, like, like, like);
-    }
-    if (filter.severity) {
-      where.push("severity = ?");
-      params.push(filter.severity);
-    }
-    if (filter.eventType) {
-      where.push("event_type = ?");
-      params.push(filter.eventType);
-    }
-    if (filter.since) {
-      where.push("created_at >= ?");
-      params.push(filter.since);
-    }
-    if (filter.until) {
-      where.push("created_at <= ?");
-      params.push(filter.until);
-    }
+    const where = new Where()
+      .equals("session_name", filter.session)
+      .equals("window_index", filter.windowIndex)
+      .equals("pane_id", filter.paneId)
+      .contains(["summary", "details", "command", "cwd", "marker"], filter.q)
+      .equals("severity", filter.severity)
+      .equals("event_type", filter.eventType)
+      .atLeast("created_at", filter.since)
+      .atMost("created_at", filter.until);
     const rows = this.store.all<Record<string, string | number>>(
       `SELECT id, session_name, window_index, pane_id, event_type, severity, command, cwd, duration_ms, summary,
          details, marker, metadata_json, created_at FROM wt_timeline_events
-       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ${where}
        ORDER BY created_at DESC, id DESC LIMIT ?`,
-      [...params, filter.limit + 1],
+      [...where.params, filter.limit + 1],
     );
     const events = rows.slice(0, filter.limit).map(
       (r): TimelineRow => ({
