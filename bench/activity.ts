@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, constants, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
 import WebSocket from "ws";
 import {
+  createWorkspace,
   emit,
   newSession,
   nonce,
@@ -332,7 +333,12 @@ async function busyPane(work: Workspace, pane: Pane, on: boolean): Promise<void>
   else await work.tmux("send-keys", "-t", pane.paneId, "C-c");
 }
 
-export async function benchActivity(work: Workspace): Promise<void> {
+/**
+ * Runs on a tmux server of its own (`createWorkspace`), so no other benchmark's server watches these panes
+ * (its control clients would cost the tmux server CPU and see this output too).
+ */
+export async function benchActivity(): Promise<void> {
+  const work = createWorkspace();
   for (let s = 0; s < SESSIONS; s++) {
     const name = `${PREFIX}${s}`;
     await newSession(work, name, SHELL);

@@ -54,7 +54,7 @@ const BENCHES: Bench[] = [
     timeoutMs: 180_000,
     freshServer: false,
     selfServed: true,
-    run: (w) => benchActivity(w),
+    run: () => benchActivity(),
   },
 ];
 
