@@ -60,9 +60,22 @@ export class Features implements vscode.Disposable {
       opsReloadEvent,
       host.refresh,
       async (api) => {
-        const rows = await loadOps(api);
-        if (!this.jobs.size) return rows;
-        const jobs: Row[] = [...this.jobs.values()].reverse().map(jobRow);
+        const [rows, history] = await Promise.all([
+          loadOps(api),
+          // The run history, where the server has it; jobs seen in events since are newer and win.
+          api
+            .request<{ jobs: Array<Record<string, unknown>> | null }>("GET", "/api/ops/jobs?limit=20")
+            .then((d) => d?.jobs ?? [])
+            .catch(() => []),
+        ]);
+        const byId = new Map<string, Record<string, unknown>>();
+        for (const job of [...history].reverse()) byId.set(String(job.id), job);
+        for (const job of this.jobs.values()) {
+          byId.delete(String(job.id));
+          byId.set(String(job.id), job);
+        }
+        if (!byId.size) return rows;
+        const jobs: Row[] = [...byId.values()].reverse().slice(0, 20).map(jobRow);
         return [
           ...rows,
           { id: "ops:jobs", label: "Jobs", description: `${jobs.length}`, icon: "run-all", children: jobs },
