@@ -719,6 +719,24 @@ describe("tmux changes made outside the server", () => {
     assert.match(clients, /^u 1$/m);
     assert.equal((await sessionOf("u"))!.attached, 0);
   });
+
+  test("a watching client leaves the session's environment alone (no update-environment)", async () => {
+    // Without attach -E, tmux would copy update-environment variables from the client (which has none of
+    // them) into the session, marking SSH_AUTH_SOCK and friends as removed.
+    await tmux.tmux("new-session", "-d", "-s", "envkeep", "-x", "80", "-y", "24", SHELL);
+    await tmux.tmux("set-environment", "-t", "=envkeep", "SSH_AUTH_SOCK", "/tmp/agent.sock");
+    await waitFor(
+      async () =>
+        (await tmux.tmux("list-clients", "-F", "#{client_session} #{client_control_mode}")).includes(
+          "envkeep 1",
+        ),
+      10_000,
+      "a control client on envkeep",
+    );
+    const env = await tmux.tmux("show-environment", "-t", "=envkeep", "SSH_AUTH_SOCK");
+    assert.equal(env.trim(), "SSH_AUTH_SOCK=/tmp/agent.sock");
+    await tmux.tmux("kill-session", "-t", "=envkeep");
+  });
 });
 
 describe("control clients left by a server that died (ADR 0004)", () => {

@@ -162,7 +162,7 @@ export class Tmux {
     return new ControlClient({
       binary: this.binary,
       serverArgs: this.serverArgs(),
-      env: term ? { ...this.env, TERM: term } : this.env,
+      env: controlEnv(this.env, term),
       session,
       flags,
       ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}),
@@ -492,4 +492,30 @@ export class Tmux {
   async setSessionOption(session: string, option: string, value: string): Promise<void> {
     await this.run(["set-option", "-t", sessionTarget(session), option, value]);
   }
+}
+
+/** What a control client needs to find its server and read UTF-8; nothing else of this process's environment. */
+const CONTROL_ENV_KEYS = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "LANG",
+  "LC_ALL",
+  "LC_CTYPE",
+  "TMUX_TMPDIR",
+  "TZ",
+];
+
+/**
+ * The environment of a control client. Kept small on purpose: tmux 3.3a to 3.5a crash (a NULL control_state
+ * in control_write, tmux PR #4980) when a notification reaches a control client between its identify flags
+ * and the end of its identify messages, and the client sends one message per environment variable in that
+ * window: a few variables instead of an editor's hundreds make the window as short as it can be.
+ */
+export function controlEnv(env: NodeJS.ProcessEnv, term?: string): NodeJS.ProcessEnv {
+  const small: NodeJS.ProcessEnv = {};
+  for (const key of CONTROL_ENV_KEYS) if (env[key] !== undefined) small[key] = env[key];
+  small.TERM = term ?? env.TERM ?? "screen";
+  return small;
 }

@@ -69,6 +69,8 @@ export class ControlClient extends EventEmitter<ControlClientEvents> {
         ...options.serverArgs,
         "-C",
         "attach-session",
+        // No update-environment: a watching client must not rewrite the session's environment (SSH_AUTH_SOCK…).
+        "-E",
         ...(options.flags.length ? ["-f", options.flags.join(",")] : []),
         "-t",
         `=${options.session}`,

@@ -24,6 +24,8 @@ interface Monitor {
   /** Panes paused on this client since the last resume. */
   paused: Set<string>;
   startedAt: number;
+  /** tmux has answered this client's first command: it is past its identify handshake. */
+  ready: boolean;
 }
 
 /** Notices that do not change what the watchtower projects. */
@@ -93,6 +95,7 @@ export class Monitors {
   /** Sessions whose client ended on its own: when it may be started again, and how many times in a row. */
   private readonly backoff = new Map<string, { until: number; failures: number }>();
   private closed = false;
+  private lastLive: Array<{ name: string; destroyUnattached: boolean }> = [];
 
   constructor(
     private readonly tmux: Tmux,
@@ -135,6 +138,7 @@ export class Monitors {
    */
   sync(live: Array<{ name: string; destroyUnattached: boolean }>): void {
     if (this.closed) return;
+    this.lastLive = live;
     const wanted = new Set<string>();
     for (const s of live) if (!s.destroyUnattached) wanted.add(s.name);
     for (const [session, m] of this.monitors) {
@@ -145,12 +149,15 @@ export class Monitors {
     }
     for (const name of [...this.backoff.keys()]) if (!wanted.has(name)) this.backoff.delete(name);
     const now = Date.now();
+    // One client attaches at a time: the next starts once tmux has answered the last (see start()).
+    if ([...this.monitors.values()].some((m) => !m.ready)) return;
     for (const session of wanted) {
       if (this.monitors.size >= this.maxMonitors) break;
       if (this.monitors.has(session)) continue;
       const b = this.backoff.get(session);
       if (b && b.until > now) continue;
       this.start(session);
+      return;
     }
   }
 
@@ -175,8 +182,16 @@ export class Monitors {
 
   private start(session: string): void {
     const client = this.tmux.openControl(session, MONITOR_FLAGS, monitorTerm());
-    const monitor: Monitor = { client, session, paused: new Set(), startedAt: Date.now() };
+    const monitor: Monitor = { client, session, paused: new Set(), startedAt: Date.now(), ready: false };
     this.monitors.set(session, monitor);
+    // Attaching clients one by one keeps at most one of them in its identify handshake at any time, the window
+    // in which tmux 3.3a–3.5a crash when a notification reaches a control client (tmux PR #4980).
+    const next = () => {
+      if (monitor.ready) return;
+      monitor.ready = true;
+      this.sync(this.lastLive);
+    };
+    client.command(["display-message", "-p", "ready"]).then(next, next);
     client.on("output", (paneId) => {
       if (!monitor.paused.has(paneId)) {
         monitor.paused.add(paneId);
