@@ -100,6 +100,8 @@ export class Watchtower {
   private lastDirtyPanes = new Set<string>();
   /** A mutation made through this server awaits a collect. */
   private dirtyMutation = false;
+  /** Sessions whose client just attached: every pane of theirs is captured at the next collect. */
+  private catchUp = new Set<string>();
   private dirty = false;
   private fullDue = true;
   private timer: NodeJS.Timeout | undefined;
@@ -148,6 +150,11 @@ export class Watchtower {
           structure: () => {
             this.counters.notices++;
             this.request();
+          },
+          // Output written before the session's client attached has no notice: capture its panes once.
+          watched: (session) => {
+            this.catchUp.add(session);
+            this.request(true);
           },
         },
         this.log,
@@ -307,6 +314,8 @@ export class Watchtower {
     this.dirtyMutation = false;
     const dirtyPanes = this.dirtyPanes;
     this.dirtyPanes = new Map();
+    const catchUp = this.catchUp;
+    this.catchUp = new Set();
     this.lastDirtyPanes = new Set(dirtyPanes.keys());
     this.counters.collects++;
     if (full) {
@@ -349,9 +358,10 @@ export class Watchtower {
     const signatures = new Map<string, string>();
     if (snapshot && listing) {
       const toCapture: string[] = [];
-      for (const panes of snapshot.panes.values()) {
+      for (const [session, panes] of snapshot.panes) {
+        const all = full || catchUp.has(session);
         for (const p of panes) {
-          if (full || dirtyPanes.has(p.paneId) || !this.knownPanes.has(p.paneId)) toCapture.push(p.paneId);
+          if (all || dirtyPanes.has(p.paneId) || !this.knownPanes.has(p.paneId)) toCapture.push(p.paneId);
         }
       }
       await this.capture(runner === cli ? cli : runner, runner === cli, toCapture, captures);

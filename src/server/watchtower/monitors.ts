@@ -16,6 +16,8 @@ export interface MonitorHandlers {
   output(paneId: string, session: string): void;
   /** Windows, panes, sessions or clients changed somewhere (names, layout, add, close…). */
   structure(reason: string): void;
+  /** A client for `session` is up: what its panes wrote before it was watched needs a capture. */
+  watched(session: string): void;
 }
 
 interface Monitor {
@@ -90,12 +92,23 @@ export function removeOrphans(clients: Array<{ term: string; pid: number }>): nu
   return removed;
 }
 
+/** A new session is watched once it is this old (ms)… */
+const ATTACH_SETTLE_MS = 500;
+/** …and tmux has sent no broadcast notice for this long… */
+const ATTACH_QUIET_MS = 300;
+/** …or, at the latest, once it is this old. */
+const ATTACH_MAX_WAIT_MS = 3000;
+
 export class Monitors {
   private readonly monitors = new Map<string, Monitor>();
   /** Sessions whose client ended on its own: when it may be started again, and how many times in a row. */
   private readonly backoff = new Map<string, { until: number; failures: number }>();
   private closed = false;
   private lastLive: Array<{ name: string; destroyUnattached: boolean }> = [];
+  /** When a session was first wanted, and when any client last saw a broadcast notice. */
+  private readonly firstWanted = new Map<string, number>();
+  private lastNoticeAt = 0;
+  private quietTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tmux: Tmux,
@@ -148,17 +161,44 @@ export class Monitors {
       }
     }
     for (const name of [...this.backoff.keys()]) if (!wanted.has(name)) this.backoff.delete(name);
+    for (const name of [...this.firstWanted.keys()]) if (!wanted.has(name)) this.firstWanted.delete(name);
     const now = Date.now();
+    for (const name of wanted) if (!this.firstWanted.has(name)) this.firstWanted.set(name, now);
     // One client attaches at a time: the next starts once tmux has answered the last (see start()).
     if ([...this.monitors.values()].some((m) => !m.ready)) return;
+    let wait = Number.POSITIVE_INFINITY;
     for (const session of wanted) {
       if (this.monitors.size >= this.maxMonitors) break;
       if (this.monitors.has(session)) continue;
       const b = this.backoff.get(session);
       if (b && b.until > now) continue;
+      const delay = this.attachDelay(session, now);
+      if (delay > 0) {
+        wait = Math.min(wait, delay);
+        continue;
+      }
       this.start(session);
       return;
     }
+    if (Number.isFinite(wait) && !this.quietTimer) {
+      this.quietTimer = setTimeout(() => {
+        this.quietTimer = undefined;
+        this.sync(this.lastLive);
+      }, wait);
+      this.quietTimer.unref();
+    }
+  }
+
+  /**
+   * How long to hold a client back. tmux 3.3a–3.5a crash when a notice reaches a control client in its identify
+   * handshake (tmux PR #4980), and notices come in bursts: a script that makes sessions and then renames, splits
+   * and configures them. So a session is watched once it has existed for a moment and no notice has been seen
+   * for a while; past a limit it is watched anyway. Its panes are captured when it is (see `watched`).
+   */
+  private attachDelay(session: string, now: number): number {
+    const since = now - (this.firstWanted.get(session) ?? now);
+    if (since >= ATTACH_MAX_WAIT_MS) return 0;
+    return Math.max(0, ATTACH_SETTLE_MS - since, ATTACH_QUIET_MS - (now - this.lastNoticeAt));
   }
 
   /** Continues every pane paused since the last call, and waits until tmux has done it. */
@@ -176,6 +216,8 @@ export class Monitors {
 
   close(): void {
     this.closed = true;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
     for (const m of this.monitors.values()) m.client.close("server shutting down");
     this.monitors.clear();
   }
@@ -189,6 +231,7 @@ export class Monitors {
     const next = () => {
       if (monitor.ready) return;
       monitor.ready = true;
+      if (this.monitors.get(session) === monitor) this.handlers.watched(session);
       this.sync(this.lastLive);
     };
     client.command(["display-message", "-p", "ready"]).then(next, next);
@@ -200,6 +243,8 @@ export class Monitors {
       this.handlers.output(paneId, session);
     });
     client.on("notification", (name, args) => {
+      // %pause/%continue and the like answer this client's own commands; they are not broadcasts.
+      if (!IGNORED.has(name)) this.lastNoticeAt = Date.now();
       // A client moved to another session (its own was destroyed with detach-on-destroy off) is not needed.
       if (name === "session-changed" && args.split(" ").slice(1).join(" ") !== session) {
         client.close("moved to another session");
