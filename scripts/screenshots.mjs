@@ -17,17 +17,16 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, freePort, OFFLINE_USER_SETTINGS, reap } from "./vscode-test/common.mjs";
 import { installedTools } from "./vscode-test/tools.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,64 +41,10 @@ const say = (message) => process.stderr.write(`screenshots: ${message} (${elapse
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const VIEWPORT = { width: 1440, height: 900 };
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** Linux: pids (not ours) whose environment carries the run marker. */
-function markedPids(marker) {
-  const pids = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`).includes(marker)) pids.push(Number(entry));
-    } catch {}
-  }
-  return pids;
-}
-
-async function reap(marker) {
-  let pids = markedPids(marker);
-  for (let i = 0; i < 20 && pids.length; i++) {
-    await sleep(100);
-    pids = markedPids(marker);
-  }
-  if (!pids.length) return;
-  say(`stopping ${pids.length} leftover process(es): ${pids.join(" ")}`);
-  for (const signal of ["SIGTERM", "SIGKILL"]) {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, signal);
-      } catch {}
-    }
-    for (let i = 0; i < 30 && pids.length; i++) {
-      await sleep(100);
-      pids = markedPids(marker);
-    }
-  }
-}
-
-/** Quiet, offline workbench settings (as scripts/vscode-test/code-shim.mjs), plus a tidy look for pictures. */
+/** Quiet, offline workbench settings, plus a tidy look for pictures. */
 const USER_SETTINGS = {
-  "telemetry.telemetryLevel": "off",
-  "chat.disableAIFeatures": true,
-  "workbench.startupEditor": "none",
-  "workbench.tips.enabled": false,
+  ...OFFLINE_USER_SETTINGS,
   "workbench.enableExperiments": false,
-  "extensions.autoUpdate": false,
-  "extensions.autoCheckUpdates": false,
-  "extensions.ignoreRecommendations": true,
-  "update.mode": "none",
-  "git.enabled": false,
-  "security.workspace.trust.enabled": false,
-  "terminal.integrated.enablePersistentSessions": false,
   "terminal.integrated.fontSize": 13,
   "workbench.colorTheme": "Default Dark Modern",
   "window.commandCenter": true,
@@ -259,7 +204,7 @@ async function main() {
     try {
       tmux?.("kill-server");
     } catch {}
-    await reap(marker);
+    await reap(marker, say);
     if (keep) say(`kept ${root}`);
     else rmSync(root, { recursive: true, force: true });
   };
@@ -329,17 +274,7 @@ async function main() {
       handleSIGTERM: false,
       handleSIGHUP: false,
       env,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     });
     const page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
     page.on("pageerror", (error) => say(`page error: ${error.message}`));

@@ -23,10 +23,10 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, freePort, OFFLINE_USER_SETTINGS } from "./common.mjs";
 import { installedTools } from "./tools.mjs";
 
 const started = Date.now();
@@ -46,17 +46,6 @@ function parseArgs(argv) {
   return { options, positional };
 }
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 /** Workbench messages that an offline code-server always produces; shown only with SENTINEL_VSCODE_TEST_VERBOSE=1. */
 const NOISE = [
   /^(Resolving|Resolved) connection token/,
@@ -73,21 +62,6 @@ const NOISE = [
 ];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** User settings for a quiet, offline workbench: no telemetry, no AI agent host, no welcome page, no updates. */
-const USER_SETTINGS = {
-  "telemetry.telemetryLevel": "off",
-  "chat.disableAIFeatures": true,
-  "workbench.startupEditor": "none",
-  "workbench.tips.enabled": false,
-  "extensions.autoUpdate": false,
-  "extensions.autoCheckUpdates": false,
-  "extensions.ignoreRecommendations": true,
-  "update.mode": "none",
-  "git.enabled": false,
-  "security.workspace.trust.enabled": false,
-  "terminal.integrated.enablePersistentSessions": false,
-};
 
 async function main() {
   const { options, positional } = parseArgs(process.argv.slice(2));
@@ -118,7 +92,7 @@ async function main() {
   }
   const settingsFile = join(userDataDir, "User", "settings.json");
   const existing = existsSync(settingsFile) ? JSON.parse(readFileSync(settingsFile, "utf8")) : {};
-  writeFileSync(settingsFile, JSON.stringify({ ...USER_SETTINGS, ...existing }, null, 2));
+  writeFileSync(settingsFile, JSON.stringify({ ...OFFLINE_USER_SETTINGS, ...existing }, null, 2));
 
   const cleanups = [];
   let cleaning;
@@ -248,17 +222,7 @@ async function main() {
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     });
     cleanups.push(() => Promise.race([browser.close(), sleep(5000)]));
     say(`Chromium up after ${elapsed()}`);

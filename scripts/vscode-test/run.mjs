@@ -29,6 +29,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runTests } from "@vscode/test-electron";
 import * as esbuild from "esbuild";
+import { markedPids, reap } from "./common.mjs";
 import { installedTools, installTools } from "./tools.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,53 +65,6 @@ async function buildTests() {
     external: ["vscode", "mocha"],
   });
   writeFileSync(join(testsOut, "package.json"), '{ "type": "commonjs" }\n');
-}
-
-/** Linux: pids (not ours) whose environment carries the run marker. */
-function markedPids(marker) {
-  if (process.platform !== "linux") return [];
-  const pids = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/environ`).includes(marker)) pids.push(pid);
-    } catch {}
-  }
-  return pids;
-}
-
-async function reap(marker) {
-  // Give what was just told to stop (tmux kill-server, code-server's group) a moment to exit by itself.
-  let pids = markedPids(marker);
-  for (let i = 0; i < 20 && pids.length; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    pids = markedPids(marker);
-  }
-  if (!pids.length) return;
-  const describe = (pid) => {
-    try {
-      return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim().slice(0, 120)}`;
-    } catch {
-      return String(pid);
-    }
-  };
-  say(`stopping ${pids.length} leftover process(es):\n  ${pids.map(describe).join("\n  ")}`);
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGTERM");
-    } catch {}
-  }
-  for (let i = 0; i < 30 && pids.length; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    pids = markedPids(marker);
-  }
-  for (const pid of pids) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {}
-  }
 }
 
 /** Asks the VS Code shim to stop (it closes Chromium and code-server in order) and waits for it, up to 10 s. */
@@ -216,7 +170,7 @@ async function main() {
       try {
         fixture?.tmux("kill-server");
       } catch {}
-      await reap(marker);
+      await reap(marker, say);
       if (keep) say(`kept ${root}`);
       else rmSync(root, { recursive: true, force: true });
     })();
@@ -235,7 +189,7 @@ async function main() {
   const watchdog = setTimeout(async () => {
     say(`watchdog: no result after ${(timeoutMs + 60_000) / 1000} s`);
     await stopShim(marker);
-    await reap(marker);
+    await reap(marker, say);
   }, timeoutMs + 60_000);
   try {
     fixture = startFixtureTmux(root, env);
