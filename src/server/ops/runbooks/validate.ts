@@ -10,9 +10,9 @@ import {
   RUNBOOK_STEP_TYPES,
   type RunbookStep,
   type RunbookStepType,
-  type ScheduleType,
 } from "../../../protocol/opsRunbooks.js";
 import { nextFire, parseCron, parseRfc3339, resolveTimezone, rfc3339 } from "./cron.js";
+import type { RunbookRecord, ScheduleRecord } from "./repo.js";
 
 export class InputError extends Error {}
 
@@ -57,15 +57,8 @@ const STEP_FIELDS = {
   timeoutSeconds: "number",
 } as const;
 
-export interface RunbookFields {
-  /** "" when absent (a new runbook then gets a UUID). */
-  id: string;
-  name: string;
-  description: string;
-  enabled: boolean;
-  steps: RunbookStep[];
-  timeoutSeconds: number;
-}
+/** A runbook as a request gives it; `id` is "" when absent (a new runbook then gets a UUID). */
+export type RunbookFields = RunbookRecord;
 
 function timeoutValue(value: unknown, what: string): number {
   if (value === undefined) return 0;
@@ -136,18 +129,9 @@ const SCHEDULE_FIELDS = {
   enabled: "bool",
 } as const;
 
-export interface ScheduleFields {
-  runbookId: string;
-  name: string;
-  scheduleType: ScheduleType;
-  cronExpr: string;
-  timezone: string;
-  /** RFC 3339 UTC (`once`), else "". */
-  runAt: string;
-  enabled: boolean;
-  /** Computed at save time: cron → the next fire after now; once → runAt. */
-  nextRunAt: string;
-}
+/** A schedule as a request gives it (`runAt`: RFC 3339 UTC for `once`, else ""); `nextRunAt` is computed at save
+ * time: cron → the next fire after now; once → runAt. */
+export type ScheduleFields = Omit<ScheduleRecord, "id">;
 
 /**
  * A schedule body (POST and PUT), checked in the spec's order; `runbookExists` answers step 4. The next run is
