@@ -4,17 +4,9 @@
 import * as assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isProcessAlive } from "../../src/server/pidAlive.js";
 import { recordMetric, testEnv, waitFor } from "./support/env.js";
 import { runningSentinel } from "./support/sentinel.js";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("companion server", () => {
   it("starts its own server on the fixture tmux socket, in the configured data dir", async () => {
@@ -23,7 +15,7 @@ describe("companion server", () => {
     assert.equal(info.state, "running");
     assert.equal(info.source, "spawned", "a fresh data dir has no server to reuse");
     assert.equal(info.dataDir, testEnv().dataDir);
-    assert.ok(info.pid && isAlive(info.pid), `server pid ${info.pid} is not alive`);
+    assert.ok(info.pid && isProcessAlive(info.pid), `server pid ${info.pid} is not alive`);
     assert.match(info.url ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
     const runtimeFile = join(testEnv().dataDir, "runtime.json");
     assert.ok(existsSync(runtimeFile), "runtime.json was not written");

@@ -4,17 +4,9 @@
 // "Sentinel: Start Server" brings a new one and the tree back.
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
+import { isProcessAlive } from "../../src/server/pidAlive.js";
 import { waitFor } from "./support/env.js";
 import { findItem, runningSentinel } from "./support/sentinel.js";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("server stop and start", () => {
   it("stop ends the server this window started and stays stopped; start brings it back", async () => {
@@ -25,7 +17,7 @@ describe("server stop and start", () => {
 
     await vscode.commands.executeCommand("sentinel.stopServer");
     assert.equal(api.state(), "stopped");
-    await waitFor(() => !isAlive(pid), `server pid ${pid} to exit`, 5000);
+    await waitFor(() => !isProcessAlive(pid), `server pid ${pid} to exit`, 5000);
     assert.equal(api.contextKeys()["sentinel.serverState"], "stopped", "the welcome view's state");
     assert.deepEqual(await api.treeSnapshot(), [], "no rows while stopped");
     // A stop is not a crash: nothing starts another server.

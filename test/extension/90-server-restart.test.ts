@@ -4,6 +4,7 @@
 // open terminal re-attaches by itself and still takes input. Runs last: it replaces the server.
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
+import { isProcessAlive } from "../../src/server/pidAlive.js";
 import { capturePane, recordMetric, waitFor } from "./support/env.js";
 import {
   findItem,
@@ -16,15 +17,6 @@ import {
 
 const SESSION = "survivor";
 const MADE_WHILE_DOWN = "while-down";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function terminalOf(api: SentinelTestApi, session: string) {
   return api.terminals().find((t) => t.session === session);
@@ -52,7 +44,7 @@ describe("server restart", () => {
     const pid = before.pid!;
     const t0 = performance.now();
     process.kill(pid, "SIGKILL");
-    await waitFor(() => !isAlive(pid), `server pid ${pid} to die`);
+    await waitFor(() => !isProcessAlive(pid), `server pid ${pid} to die`);
     await waitFor(() => api.state() !== "running" || api.serverInfo().pid !== pid, "the extension to notice");
     await newTmuxSession(MADE_WHILE_DOWN);
 
@@ -71,7 +63,7 @@ describe("server restart", () => {
     });
     assert.equal(after.source, "spawned");
     assert.equal(after.spawnCount, before.spawnCount + 1);
-    assert.ok(after.pid && isAlive(after.pid));
+    assert.ok(after.pid && isProcessAlive(after.pid));
 
     // The tree comes back with what tmux has now.
     const tree = await waitFor(

@@ -16,6 +16,7 @@ import type {
   Schedule,
   ScheduleUpdatedPayload,
 } from "../../src/protocol/opsRunbooks.js";
+import { isProcessAlive } from "../../src/server/pidAlive.js";
 import { type ServerHandle, startServer } from "./serverFixture.js";
 import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
 
@@ -121,20 +122,6 @@ async function finished(h: ServerHandle, id: string, timeoutMs = 10_000): Promis
     timeoutMs,
     `job ${id} to finish`,
   ) as Promise<Job>;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // A zombie waiting for its reaper is gone for our purposes.
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
 }
 
 const readPids = (file: string): number[] => {
@@ -415,7 +402,7 @@ describe("runbook runs", () => {
     assert.ok(Date.now() - started < 8000);
     const pids = readPids(pidFile);
     assert.equal(pids.length, 3);
-    await waitFor(() => pids.every((pid) => !alive(pid)), 5000, "the step's processes to be gone");
+    await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), 5000, "the step's processes to be gone");
   });
 
   test("run limit: the runbook's limit ends the running step", async () => {
@@ -453,7 +440,11 @@ describe("runbook runs", () => {
     assert.equal(cancelled.data.job.error, 'step 1 "tree" failed: cancelled by request');
     assert.equal(cancelled.data.job.stepResults.length, 1);
     const pids = readPids(pidFile);
-    await waitFor(() => pids.every((pid) => !alive(pid)), 5000, "the cancelled step's processes to be gone");
+    await waitFor(
+      () => pids.every((pid) => !isProcessAlive(pid)),
+      5000,
+      "the cancelled step's processes to be gone",
+    );
     await expectError(
       call(server, "POST", `/api/ops/jobs/${job.id}/cancel`),
       409,
@@ -705,7 +696,7 @@ describe("server stop and restart in the middle of a job", () => {
     // The server exits cleanly within its deadline even though part of the tree ignores SIGTERM.
     assert.equal(await h.stop("SIGTERM"), 0);
     const pids = readPids(pidFile);
-    await waitFor(() => pids.every((pid) => !alive(pid)), 5000, "the step's processes to be gone");
+    await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), 5000, "the step's processes to be gone");
     const again = await startServer({ tmuxSocket: tmux.socket, dataDir });
     try {
       const r = await call<{ job: Job }>(again, "GET", `/api/ops/jobs/${job.id}`);
@@ -731,12 +722,12 @@ describe("server stop and restart in the middle of a job", () => {
     await h.stop("SIGKILL");
     const pids = readPids(pidFile);
     // The step ran in its own process group, which outlives a SIGKILLed server ...
-    assert.ok(pids.every(alive), "the step's processes outlive the killed server");
+    assert.ok(pids.every(isProcessAlive), "the step's processes outlive the killed server");
     const again = await startServer({ tmuxSocket: tmux.socket, dataDir });
     try {
       // ... until the next start recognises the group (same boot, same leader start time) and ends it.
       await waitFor(
-        () => pids.every((pid) => !alive(pid)),
+        () => pids.every((pid) => !isProcessAlive(pid)),
         5000,
         "the orphaned step's processes to be ended",
       );

@@ -22,6 +22,7 @@ import { JobRunner, Reasons } from "../../src/server/ops/runbooks/runner.js";
 import { Scheduler } from "../../src/server/ops/runbooks/scheduler.js";
 import { formatSeconds, OutputCapture, runShell } from "../../src/server/ops/runbooks/shell.js";
 import { InputError, runbookFromBody, scheduleFromBody } from "../../src/server/ops/runbooks/validate.js";
+import { isProcessAlive } from "../../src/server/pidAlive.js";
 import { Store } from "../../src/server/store/database.js";
 
 const dirs: string[] = [];
@@ -35,20 +36,6 @@ after(() => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie is gone for our purposes (its parent has not reaped it yet).
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
 
 function groupAlive(pgid: number): boolean {
   try {
@@ -278,7 +265,7 @@ describe("shell steps", () => {
     assert.ok(Date.now() - started < 4000);
     const children = readFileSync(pids, "utf8").trim().split("\n").map(Number);
     assert.equal(children.length, 2);
-    await waitUntil(() => children.every((pid) => !alive(pid)));
+    await waitUntil(() => children.every((pid) => !isProcessAlive(pid)));
     await waitUntil(() => !groupAlive(r.pgid!));
   });
 
@@ -303,7 +290,7 @@ describe("shell steps", () => {
     assert.equal(r.cancelled, true);
     assert.equal(r.error, "cancelled by request");
     const child = Number(readFileSync(pids, "utf8").trim());
-    await waitUntil(() => !alive(child));
+    await waitUntil(() => !isProcessAlive(child));
     await waitUntil(() => !groupAlive(r.pgid!));
   });
 
@@ -736,7 +723,7 @@ describe("orphaned step processes", () => {
       assert.equal(endOrphanGroup({ ...recorded, bootId: "another-boot" }), 0);
       assert.ok(groupAlive(pgid));
       assert.equal(endOrphanGroup(recorded), 1);
-      await waitUntil(() => !alive(pgid));
+      await waitUntil(() => !isProcessAlive(pgid));
     } finally {
       try {
         process.kill(-pgid, "SIGKILL");
