@@ -1,5 +1,8 @@
-// Strict JSON bodies (spec §0.3): any content type, 1 MiB limit, empty or malformed bodies and trailing data
-// refused with 400 INVALID_REQUEST. Unknown fields are refused by the route schemas.
+// Strict JSON bodies (spec §0.3): any content type, 1 MiB limit, malformed bodies and trailing data refused with
+// 400 INVALID_REQUEST. Unknown fields are refused by the route schemas. An empty body is no body, whatever its
+// Content-Type: browsers send `Content-Type: application/json` on a DELETE or an empty POST, and a route that
+// takes no body must not refuse them. A route that takes one still refuses it: its body schema (or its own
+// decoder) finds no object and answers "invalid json body", as the Go server did.
 import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { Messages } from "../../protocol/validate.js";
@@ -72,6 +75,7 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
   app.addContentTypeParser("*", (request, payload, done) => {
     readBody(payload as Readable, request.headers["content-length"]).then(
       (text) => {
+        if (!text.trim()) return done(null, undefined);
         let body: unknown;
         try {
           body = parseStrictJson(text);
