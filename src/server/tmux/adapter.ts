@@ -257,7 +257,14 @@ export class Tmux {
     try {
       out = await this.run(["list-panes", ...scope, "-F", format(paneFormat)]);
     } catch (e) {
-      if (session === undefined && e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return [];
+      // No server, or a server without sessions ("no current target"): no panes.
+      if (
+        session === undefined &&
+        e instanceof TmuxError &&
+        (e.code === "TMUX_SERVER_NOT_RUNNING" || e.code === "SESSION_NOT_FOUND")
+      ) {
+        return [];
+      }
       // `list-panes -s -t =missing` says "can't find window": for a session target that is a missing session.
       if (session !== undefined && e instanceof TmuxError && e.code === "WINDOW_NOT_FOUND") {
         throw new TmuxError("SESSION_NOT_FOUND", "session not found", e.stderr);

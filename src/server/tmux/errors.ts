@@ -21,9 +21,15 @@ export class TmuxError extends Error {
   }
 }
 
+/**
+ * tmux 3.3a on a running server with no sessions (`exit-empty off`, or the moment after the last one ended)
+ * answers any `-t` target with "no current target", `has-session -t =beta` included: the target is missing.
+ */
+const SESSION_MISSING = ["can't find session", "no such session", "session not found", "no current target"];
+
 export function classifyTmuxStderr(stderr: string): TmuxErrorCode {
   const s = stderr.toLowerCase();
-  if (s.includes("can't find session") || s.includes("no such session")) return ErrorCode.SessionNotFound;
+  if (SESSION_MISSING.some((text) => s.includes(text))) return ErrorCode.SessionNotFound;
   if (s.includes("duplicate session") || s.includes("already exists")) return ErrorCode.SessionAlreadyExists;
   if (
     s.includes("no server running") ||
