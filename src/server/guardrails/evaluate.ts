@@ -7,12 +7,13 @@ import {
   type GuardrailMode,
   type GuardrailRule,
 } from "../../protocol/guardrails.js";
+import type { GuardrailPattern } from "./pattern.js";
 import { byPriority, normaliseMode } from "./rules.js";
 
 const RANK: Record<GuardrailMode, number> = { allow: 1, warn: 2, confirm: 3, block: 4 };
 
 /** Returns the compiled pattern, or undefined when it does not compile (the rule is then skipped). */
-export type PatternCompiler = (pattern: string) => RegExp | undefined;
+export type PatternCompiler = (pattern: string) => GuardrailPattern | undefined;
 
 export function noMatchDecision(): GuardrailDecision {
   return {
@@ -37,8 +38,7 @@ export function evaluateRules(
     if (!rule.enabled) continue;
     const target = (rule.scope.toLowerCase() === "action" ? input.action : input.command).trim();
     if (!target) continue;
-    const regex = compile(rule.pattern);
-    if (!regex?.test(target)) continue;
+    if (!compile(rule.pattern)?.test(target)) continue;
     matched.push(rule);
     const rank = RANK[normaliseMode(rule.mode)];
     if (rank > winnerRank) {

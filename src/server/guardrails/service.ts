@@ -8,7 +8,7 @@ import type {
 } from "../../protocol/guardrails.js";
 import type { GuardrailsRepo, NewAuditEntry } from "../store/guardrailsRepo.js";
 import { evaluateRules } from "./evaluate.js";
-import { compileGoPattern, PatternError } from "./pattern.js";
+import { compileGoPattern, type GuardrailPattern, PatternError } from "./pattern.js";
 import { DEFAULT_PRIORITY, normaliseMode, normaliseScope, normaliseSeverity, SEEDED_RULES } from "./rules.js";
 
 export interface GuardrailsLogger {
@@ -30,7 +30,7 @@ export interface RuleChanges {
 export class Guardrails {
   private cached: GuardrailRule[] | undefined;
   /** Compiled patterns by source; `null` marks one that does not compile (logged once). */
-  private readonly compiled = new Map<string, RegExp | null>();
+  private readonly compiled = new Map<string, GuardrailPattern | null>();
 
   constructor(
     private readonly repo: GuardrailsRepo,
@@ -106,18 +106,18 @@ export class Guardrails {
     this.compiled.clear();
   }
 
-  private compile(pattern: string): RegExp | undefined {
-    let regex = this.compiled.get(pattern);
-    if (regex === undefined) {
+  private compile(pattern: string): GuardrailPattern | undefined {
+    let compiled = this.compiled.get(pattern);
+    if (compiled === undefined) {
       try {
-        regex = compileGoPattern(pattern);
+        compiled = compileGoPattern(pattern);
       } catch (error) {
         if (!(error instanceof PatternError)) throw error;
         this.log?.warn({ pattern, reason: error.reason }, "guardrail pattern does not compile; rule skipped");
-        regex = null;
+        compiled = null;
       }
-      this.compiled.set(pattern, regex);
+      this.compiled.set(pattern, compiled);
     }
-    return regex ?? undefined;
+    return compiled ?? undefined;
   }
 }
