@@ -13,17 +13,28 @@ export function isSessionName(value: string): boolean {
   return sessionName.test(value) && !value.startsWith("-");
 }
 
+/** The spec's pattern (which has no control characters), minus a leading "-", as for session names. */
 export function isWindowName(value: string): boolean {
-  return windowName.test(value);
+  return windowName.test(value) && !value.startsWith("-");
 }
 
 export function isIconKey(value: string): boolean {
   return iconKey.test(value);
 }
 
-/** 1–128 Unicode code points, no line breaks. */
+/**
+ * C0 and C1 control characters and DEL: tmux cannot take NUL in an argument at all, and shows the others as
+ * escapes (`a\001b`) or lets them reach terminals that draw the title.
+ */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function hasControlCharacter(value: string): boolean {
+  return CONTROL_CHARACTER.test(value);
+}
+
+/** 1–128 Unicode code points, no line breaks and no other control characters. */
 export function isPaneTitle(value: string): boolean {
-  if (/[\r\n]/.test(value)) return false;
+  if (hasControlCharacter(value)) return false;
   const length = [...value].length;
   return length >= 1 && length <= 128;
 }

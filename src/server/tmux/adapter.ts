@@ -1,5 +1,7 @@
 // The only module that runs tmux. Every call goes through execFile (never a shell), against the configured
-// socket, with exact targets: `=name` for sessions, `=name:index` for windows and `%N` for panes.
+// socket, with exact targets: `=name` for sessions, `=name:index` for windows and `%N` for panes. A value from a
+// user that tmux reads as a positional argument (a new name, typed text) comes after `--`, so tmux never reads
+// it as flags (`rename-window -t =s:0 -kill-server`); values of flags (`-n`, `-T`, `-c`) are never flags.
 import { execFile } from "node:child_process";
 import { ControlClient } from "./control.js";
 import { TmuxError, tmuxErrorFromStderr, tmuxNotFound } from "./errors.js";
@@ -230,7 +232,7 @@ export class Tmux {
   }
 
   async renameSession(name: string, newName: string): Promise<void> {
-    await this.run(["rename-session", "-t", sessionTarget(name), newName]);
+    await this.run(["rename-session", "-t", sessionTarget(name), "--", newName]);
   }
 
   async killSession(name: string): Promise<void> {
@@ -317,17 +319,30 @@ export class Tmux {
   }
 
   async renameWindow(session: string, index: number, name: string): Promise<void> {
-    await this.run(["rename-window", "-t", windowTarget(session, index), name]);
+    await this.run(["rename-window", "-t", windowTarget(session, index), "--", name]);
   }
 
   async setPaneTitle(paneId: string, title: string): Promise<void> {
     await this.run(["select-pane", "-t", paneId, "-T", title]);
   }
 
-  /** Creates a window at `index` (or the next free index) and returns where it went. */
-  async newWindow(session: string, index?: number): Promise<{ index: number; paneId: string }> {
+  /**
+   * Creates a window at `index` (or the next free index) and returns where it went. It starts in `cwd`, else in
+   * the directory of the session's active pane (tmux expands `#{pane_current_path}` in the session's context),
+   * not in the directory this server was started from.
+   */
+  async newWindow(session: string, index?: number, cwd?: string): Promise<{ index: number; paneId: string }> {
     const target = index === undefined ? `${sessionTarget(session)}:` : windowTarget(session, index);
-    const out = await this.run(["new-window", "-P", "-F", `#{window_index}${SEP}#{pane_id}`, "-t", target]);
+    const out = await this.run([
+      "new-window",
+      "-P",
+      "-F",
+      `#{window_index}${SEP}#{pane_id}`,
+      "-t",
+      target,
+      "-c",
+      cwd || "#{pane_current_path}",
+    ]);
     const [row] = rows(out, 2);
     if (!row) throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command failed: unparsable output");
     return { index: int(row[0]), paneId: row[1]! };
@@ -341,10 +356,18 @@ export class Tmux {
     await this.run(["kill-pane", "-t", paneId]);
   }
 
-  /** vertical = side by side (`-h`), horizontal = stacked (`-v`). Returns the new pane id. */
-  async splitPane(paneId: string, direction: SplitDirection): Promise<string> {
+  /**
+   * vertical = side by side (`-h`), horizontal = stacked (`-v`). Returns the new pane id. The new pane starts in
+   * `cwd`, else in the directory of the pane it splits. That directory is asked first: tmux 3.3a expands a
+   * `-c '#{pane_current_path}'` of split-window in the session's context (its current window's active pane),
+   * not the target pane's.
+   */
+  async splitPane(paneId: string, direction: SplitDirection, cwd?: string): Promise<string> {
     const flag = direction === "vertical" ? "-h" : "-v";
-    const out = await this.run(["split-window", "-t", paneId, flag, "-P", "-F", "#{pane_id}"]);
+    const dir =
+      cwd || (await this.run(["display-message", "-p", "-t", paneId, "#{pane_current_path}"])).trim();
+    const start = dir ? ["-c", dir] : [];
+    const out = await this.run(["split-window", "-t", paneId, flag, ...start, "-P", "-F", "#{pane_id}"]);
     return out.trim();
   }
 
@@ -475,7 +498,8 @@ export class Tmux {
     const rest: string[][] = [];
     for (const t of options.titles ?? []) rest.push(["select-pane", "-t", t.paneId, "-T", t.title]);
     for (const t of options.typed ?? []) {
-      rest.push(["send-keys", "-t", t.paneId, "-l", t.text]);
+      // `--`: text that starts with "-" (a login shell's "-bash") is typed, not read as flags.
+      rest.push(["send-keys", "-t", t.paneId, "-l", "--", t.text]);
       if (t.enter) rest.push(["send-keys", "-t", t.paneId, "Enter"]);
     }
     if (options.activePane) rest.push(["select-pane", "-t", options.activePane]);
@@ -496,8 +520,9 @@ export class Tmux {
     await this.run(["move-window", "-s", windowTarget(session, from), "-t", windowTarget(session, to)]);
   }
 
+  /** `=name:`: tmux 3.3a's set-option reads `-t =name` as a pane and answers "no such session". */
   async setSessionOption(session: string, option: string, value: string): Promise<void> {
-    await this.run(["set-option", "-t", sessionTarget(session), option, value]);
+    await this.run(["set-option", "-t", sessionScopeTarget(session), "--", option, value]);
   }
 }
 
