@@ -13,6 +13,7 @@ import type { AppContext } from "../context.js";
 import { ApiError } from "../http/errors.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../http/requestId.js";
 import { TmuxError } from "../tmux/errors.js";
+import { answerCodelessClose } from "./closeCode.js";
 import { attachEvents } from "./eventsSocket.js";
 import { attachLogs } from "./logsSocket.js";
 import { attachStream } from "./streamSocket.js";
@@ -319,6 +320,7 @@ export class WebSocketGateway {
   }
 
   private track(ws: WebSocket, resource: Disposable): void {
+    answerCodelessClose(ws);
     this.live.set(resource, ws);
     ws.once("close", () => this.live.delete(resource));
   }
