@@ -62,13 +62,12 @@ export function fastifyOptions(logLevel: string): FastifyServerOptions {
 
 export function errorHandler(
   error: FastifyError,
-  request: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[1],
+  _request: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[1],
   reply: Parameters<Parameters<FastifyInstance["setErrorHandler"]>[0]>[2],
 ) {
   const api = toApiError(error);
   if (api) {
-    if (api.status >= 500) request.log.error({ code: api.code, err: error }, api.message);
-    return sendApiError(reply, api);
+    return sendApiError(reply, api, error);
   }
   if (error.validation) {
     // Body schema failures are shape errors (unknown field, wrong type): Go's decoder said "invalid json body".
@@ -84,8 +83,7 @@ export function errorHandler(
   if (status >= 400 && status < 500) {
     return sendApiError(reply, new ApiError(status, "INVALID_REQUEST", error.message));
   }
-  request.log.error({ err: error }, "unhandled error");
-  return sendApiError(reply, new ApiError(500, "INTERNAL_ERROR", "internal server error"));
+  return sendApiError(reply, new ApiError(500, "INTERNAL_ERROR", "internal server error"), error);
 }
 
 export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<FastifyInstance> {

@@ -1,5 +1,5 @@
-// The `{error}` envelope (spec §0.2) and the mapping of domain failures to HTTP statuses.
-import type { FastifyReply } from "fastify";
+// The `{error}` envelope (spec §0.2), the mapping of domain failures to HTTP statuses, and how an answer is logged.
+import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { ErrorEnvelope } from "../../protocol/errors.js";
 import { TmuxError } from "../tmux/errors.js";
 
@@ -37,7 +37,34 @@ export function envelope(code: string, message: string, details?: unknown): Erro
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }
 
-export function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply {
+/** Expected states already logged at info (code and message), so each is told once; bounded. */
+const toldStates = new Set<string>();
+const MAX_TOLD_STATES = 256;
+
+/**
+ * Logs an answer by what it means. A 4xx is the client's mistake or an expected state (an unknown session, bad
+ * input): debug. A 503 is a state of this host or server (no systemd, no tmux, a feature switched off): info
+ * the first time (code and message), then debug. Neither carries a stack. Any other 5xx is a fault: error, with
+ * the stack of `cause` (the error that was thrown) when there is one.
+ */
+export function logApiError(log: FastifyBaseLogger, error: ApiError, cause?: unknown): void {
+  const fields = { code: error.code, status: error.status };
+  if (error.status < 500) {
+    log.debug(fields, error.message);
+  } else if (error.status === 503) {
+    const key = `${error.code}\u0000${error.message}`;
+    const told = toldStates.has(key);
+    if (!told && toldStates.size < MAX_TOLD_STATES) toldStates.add(key);
+    if (told) log.debug(fields, error.message);
+    else log.info(fields, error.message);
+  } else {
+    log.error({ ...fields, err: cause ?? error }, error.message);
+  }
+}
+
+/** Sends the `{error}` envelope and logs the answer (logApiError); `cause` is the error that was thrown. */
+export function sendApiError(reply: FastifyReply, error: ApiError, cause?: unknown): FastifyReply {
+  logApiError(reply.log, error, cause);
   return reply
     .code(error.status)
     .type("application/json")
