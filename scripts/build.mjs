@@ -1,17 +1,20 @@
 // Bundles the companion server (and, once it exists, the extension) with esbuild.
-// Usage: node scripts/build.mjs [--production] [--watch]
+// Usage: node scripts/build.mjs [--production] [--watch] [--outdir DIR]
+// --production: minified, no source maps, and without the extension's test hooks (`__SENTINEL_TEST__` false).
+// --outdir: build into DIR instead of dist/ (the tests check a production bundle without touching dist/).
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
+const outdirAt = process.argv.indexOf("--outdir");
 const pkg = JSON.parse(
   await import("node:fs").then((fs) => fs.readFileSync(join(root, "package.json"), "utf8")),
 );
-const dist = join(root, "dist");
+const dist = outdirAt > 0 ? resolve(process.argv[outdirAt + 1] ?? "dist") : join(root, "dist");
 mkdirSync(dist, { recursive: true });
 // dist/ holds CommonJS bundles whatever the root package says.
 writeFileSync(join(dist, "package.json"), '{ "type": "commonjs" }\n');
@@ -91,7 +94,11 @@ const common = {
   sourcemap: production ? false : "linked",
   minify: production,
   logLevel: "warning",
-  define: { __SENTINEL_VERSION__: JSON.stringify(pkg.version) },
+  define: {
+    __SENTINEL_VERSION__: JSON.stringify(pkg.version),
+    // The extension's test hooks (src/extension/testApi.ts): compiled out of the production build.
+    __SENTINEL_TEST__: production ? "false" : "true",
+  },
   // Native code stays in node_modules: N-API prebuilds are loaded by path at run time.
   external: ["@lydell/node-pty", "vscode"],
   plugins: [unusedSchemaCompilers, lazyBuiltins],

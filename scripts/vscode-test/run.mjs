@@ -152,6 +152,9 @@ async function main() {
     SENTINEL_VSCODE_NODE: tools.node,
     SENTINEL_VSCODE_CODE_SERVER: tools.codeServerEntry,
     CHROMIUM: tools.chromium,
+    // The extension returns its test API (src/extension/testApi.ts) only to a test host that sets this: code-server
+    // passes its environment on to the extension host, where the extension and the tests run.
+    SENTINEL_VSCODE_TEST: "1",
     // The server's bench-only event source (/api/bench/events), for the Events view's 5,000-event burst.
     SENTINEL_BENCH_EVENTS: "1",
     // An ops alert to acknowledge: the health check runs every second and any disk usage over 1 % is "high".

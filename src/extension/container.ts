@@ -1,22 +1,18 @@
 // Builds the extension's services in order and owns their disposables (after GitLens' Container): log, model,
-// server lifecycle, refresh owner, Sessions view, status bar, terminals, commands, and the test API. Nothing here
-// waits: the server is started after activate() has returned.
+// server lifecycle, refresh owner, Sessions view, status bar, terminals and commands (the test API reads them,
+// src/extension/testApi.ts). Nothing here waits: the server is started after activate() has returned.
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { RefreshManager } from "./client/refreshManager.js";
 import { SessionsModel } from "./client/sessionsModel.js";
 import type { CommandContext } from "./commands/context.js";
 import { Prompts } from "./commands/prompts.js";
-import { EXTERNAL_TOKEN_KEY, registerCommands } from "./commands/registerCommands.js";
+import { registerCommands } from "./commands/registerCommands.js";
 import { Features } from "./features.js";
-import {
-  ServerManager,
-  type ServerSettings,
-  type ServerState,
-  type ServerStateKind,
-} from "./server/serverManager.js";
+import { ServerManager, type ServerSettings, type ServerState } from "./server/serverManager.js";
+import { ServerTokens } from "./server/serverTokens.js";
 import { TerminalManager } from "./terminal/terminalManager.js";
-import type { Metrics, SentinelTestApi, ServerInfo } from "./testApi.js";
+import type { Metrics } from "./testApi.js";
 import { ContextKey, ContextKeys } from "./views/contextKeys.js";
 import { SESSIONS_VIEW_ID, SessionsTreeProvider } from "./views/sessionsView.js";
 import { StatusBar } from "./views/statusBar.js";
@@ -41,6 +37,8 @@ export class Container implements vscode.Disposable {
   readonly terminals: TerminalManager;
   readonly prompts = new Prompts();
   readonly contextKeys = new ContextKeys();
+  /** External servers' tokens, one per origin (the companion's own token is `getLocalToken`). */
+  readonly tokens: ServerTokens;
   /** Recordings, the player, Events, notifications, Ops and Recovery (src/extension/features.ts). */
   readonly features: Features;
   readonly metrics: Metrics = {
@@ -60,6 +58,7 @@ export class Container implements vscode.Disposable {
   ) {
     this.log = vscode.window.createOutputChannel("Sentinel", { log: true });
     const version = String(context.extension.packageJSON.version ?? "");
+    this.tokens = new ServerTokens(context.secrets, this.log);
     this.server = new ServerManager({
       log: this.log,
       serverLog: this.log,
@@ -67,7 +66,17 @@ export class Container implements vscode.Disposable {
       version,
       settings: () => this.settings(),
       localToken: () => this.getLocalToken(),
-      externalToken: async () => (await context.secrets.get(EXTERNAL_TOKEN_KEY)) ?? undefined,
+      externalToken: (url) => this.tokens.get(url),
+      onTokenRefused: (url, hadToken) => {
+        void vscode.window
+          .showWarningMessage(
+            `Sentinel: ${url} ${hadToken ? "refused the stored token" : "needs a token"}.`,
+            "Set Server Token",
+          )
+          .then((choice) => {
+            if (choice) void vscode.commands.executeCommand("sentinel.setServerToken");
+          });
+      },
     });
     this.refresh = new RefreshManager({
       model: this.model,
@@ -93,6 +102,7 @@ export class Container implements vscode.Disposable {
       sessions: this.model,
       sessionsTree: this.tree,
       log: this.log,
+      prompts: this.prompts,
     });
     this.terminals = new TerminalManager(this.server, this.refresh, this.model, this.log, this.metrics, () =>
       vscode.workspace.getConfiguration("sentinel").get<"panel" | "editor">("terminal.location", "panel"),
@@ -120,7 +130,7 @@ export class Container implements vscode.Disposable {
       prompts: this.prompts,
       tree: this.tree,
       log: this.log,
-      secrets: context.secrets,
+      tokens: this.tokens,
       showView: () => vscode.commands.executeCommand(`${SESSIONS_VIEW_ID}.focus`),
     };
     this.disposables.push(
@@ -230,57 +240,6 @@ export class Container implements vscode.Disposable {
     )
       message = "Live updates are reconnecting; the list is refreshed every few seconds.";
     if (this.view.message !== message) this.view.message = message;
-  }
-
-  testApi(): SentinelTestApi {
-    const info = (): ServerInfo => {
-      const state = this.server.state;
-      return {
-        state: state.kind,
-        url: state.kind === "running" ? state.endpoint.url : undefined,
-        pid: state.kind === "running" ? state.pid : undefined,
-        source: state.kind === "running" ? state.source : undefined,
-        version: state.kind === "running" ? state.version : undefined,
-        dataDir: this.settings().dataDir,
-        reason: state.kind === "failed" ? state.reason : state.kind === "stopped" ? state.reason : undefined,
-        spawnCount: this.server.spawnCount,
-      };
-    };
-    return {
-      ...this.features.testApi(),
-      state: () => this.server.state.kind,
-      serverInfo: info,
-      waitForState: (kind: ServerStateKind, timeoutMs = 10_000) =>
-        new Promise<ServerInfo>((resolve, reject) => {
-          if (this.server.state.kind === kind) return resolve(info());
-          const timer = setTimeout(() => {
-            sub.dispose();
-            reject(
-              new Error(`server state is ${this.server.state.kind}, not ${kind}, after ${timeoutMs} ms`),
-            );
-          }, timeoutMs);
-          const sub = this.server.onDidChangeState((state) => {
-            if (state.kind !== kind) return;
-            clearTimeout(timer);
-            sub.dispose();
-            resolve(info());
-          });
-        }),
-      sessionsSnapshot: () => this.model.snapshot(),
-      treeSnapshot: () => this.tree.render(),
-      refresh: () => this.refresh.refresh("test api"),
-      events: () => ({
-        state: this.refresh.events.state,
-        opens: this.refresh.events.opens,
-        refreshes: [...this.refresh.history],
-        ...this.refresh.reconciler.stats,
-      }),
-      terminals: () => this.terminals.list(),
-      contextKeys: () => this.contextKeys.snapshot(),
-      metrics: () => ({ ...this.metrics, attachToFirstScreenMs: [...this.metrics.attachToFirstScreenMs] }),
-      setConfirmAnswer: (answer) => this.prompts.setAnswer(answer),
-      confirmations: () => [...this.prompts.asked],
-    };
   }
 
   async dispose(): Promise<void> {

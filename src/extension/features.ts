@@ -1,46 +1,13 @@
 // The issue-8 features beside the Sessions core: Recordings (view, commands, player, recording state on Sessions
 // rows and in the status bar), the Events view, notifications, and the Ops and Recovery views. Built by the
-// Container after the Sessions tree, disposed before it; `testApi()` adds their read-outs to the test API.
+// Container after the Sessions tree, disposed before it; the test API (src/extension/testApi.ts) reads them out.
 import * as vscode from "vscode";
-import type { RecordingInfo } from "../protocol/recording.js";
-import type { EventEntry } from "./events/eventsLog.js";
-import { EventsView, type EventsViewInfo } from "./events/eventsView.js";
-import { Notifier, type ShownNotification } from "./events/notifier.js";
-import {
-  jobRow,
-  loadOps,
-  loadRecovery,
-  opsReloadEvent,
-  ProbedView,
-  type ProbeState,
-  type Row,
-} from "./ops/opsViews.js";
+import { EventsView } from "./events/eventsView.js";
+import { Notifier } from "./events/notifier.js";
+import { jobRow, loadOps, loadRecovery, opsReloadEvent, ProbedView, type Row } from "./ops/opsViews.js";
 import { type RestoreOptions, restoreSession } from "./ops/restore.js";
-import { type RunRunbookOptions, runRunbook } from "./ops/runbook.js";
-import type { PlayerInfo } from "./recording/castPlayer.js";
-import type { CastHit } from "./recording/castText.js";
+import { runRunbook } from "./ops/runbook.js";
 import { type FeatureHost, Recordings } from "./recording/recordings.js";
-import type { RecordingRow } from "./recording/recordingsView.js";
-
-export interface FeaturesTestApi {
-  /** Recordings as the model has them (newest first), the rows the view shows, and why the list was reloaded. */
-  recordings(): { loaded: boolean; list: RecordingInfo[]; rows: RecordingRow[]; reloads: string[] };
-  /** Open cast players: ready / loaded as their webviews reported. */
-  players(): PlayerInfo[];
-  /** Searches an open player's cast as its search box does (the webview then seeks to the first hit). */
-  playerSearch(recordingId: string, query: string): CastHit[] | undefined;
-  /** The Events view: capacity, size, received, rendered rows, filter, and the rows' titles (newest first). */
-  eventsView(): EventsViewInfo & {
-    rows: Array<Pick<EventEntry, "title" | "type" | "severity" | "category">>;
-  };
-  /** Notifications shown so far and the gate's counters. */
-  notifications(): { shown: ShownNotification[]; stats: Record<string, number> };
-  /** The Ops and Recovery views: probe state and rows. */
-  opsView(): { state: ProbeState; error: string | undefined; rows: Row[] };
-  recoveryView(): { state: ProbeState; error: string | undefined; rows: Row[] };
-  /** An HTTP call to the server through the extension's client (its token never leaves the extension). */
-  apiRequest<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
-}
 
 export class Features implements vscode.Disposable {
   readonly recordings: Recordings;
@@ -127,57 +94,27 @@ export class Features implements vscode.Disposable {
           }
         },
       ),
-      vscode.commands.registerCommand(
-        "sentinel.runRunbook",
-        async (arg?: Row | string, options?: RunRunbookOptions) => {
-          try {
-            await host.server.start("runbook command");
-            const api = host.refresh.api;
-            if (!api) throw new Error("the Sentinel server is not running");
-            return await runRunbook(api, host.refresh, arg, options, (job) => {
-              this.noteJob({ job });
-              this.ops.scheduleReload();
-            });
-          } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            host.log.error(`sentinel.runRunbook: ${message}`);
-            void vscode.window.showErrorMessage(`Sentinel: ${message}`);
-            return undefined;
-          }
-        },
-      ),
+      vscode.commands.registerCommand("sentinel.runRunbook", async (arg?: Row | string) => {
+        try {
+          await host.server.start("runbook command");
+          const api = host.refresh.api;
+          if (!api) throw new Error("the Sentinel server is not running");
+          return await runRunbook(api, host.refresh, host.prompts, arg, (job) => {
+            this.noteJob({ job });
+            this.ops.scheduleReload();
+          });
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          host.log.error(`sentinel.runRunbook: ${message}`);
+          void vscode.window.showErrorMessage(`Sentinel: ${message}`);
+          return undefined;
+        }
+      }),
       vscode.commands.registerCommand("sentinel.ackAlert", (arg?: Row | number) => {
         const id = typeof arg === "number" ? arg : (arg?.data as { alertId?: number } | undefined)?.alertId;
         return id ? this.ackAlert(id) : undefined;
       }),
     );
-  }
-
-  testApi(): FeaturesTestApi {
-    return {
-      recordings: () => ({
-        loaded: this.recordings.model.loaded,
-        list: this.recordings.model.list(),
-        rows: this.recordings.tree.render(),
-        reloads: [...this.recordings.reloads],
-      }),
-      players: () => this.recordings.players.list(),
-      playerSearch: (recordingId, query) => this.recordings.players.search(recordingId, query),
-      eventsView: () => ({
-        ...this.events.info(),
-        rows: this.events
-          .rows()
-          .map(({ title, type, severity, category }) => ({ title, type, severity, category })),
-      }),
-      notifications: () => ({ shown: [...this.notifier.shown], stats: { ...this.notifier.stats } }),
-      opsView: () => this.ops.snapshot(),
-      recoveryView: () => this.recovery.snapshot(),
-      apiRequest: <T>(method: string, path: string, body?: unknown) => {
-        const api = this.host.refresh.api;
-        if (!api) return Promise.reject(new Error("the Sentinel server is not running"));
-        return api.request<T>(method, path, body);
-      },
-    };
   }
 
   dispose(): void {

@@ -17,6 +17,9 @@ describe("activation", () => {
   });
 
   it("activates when the Sessions view opens and returns its test API; activate() stays within 50 ms", async () => {
+    // The test API is returned only in a test run (ExtensionMode.Test) whose host set the flag: it must have
+    // reached the extension host, where these tests run too.
+    assert.equal(process.env.SENTINEL_VSCODE_TEST, "1", "the test host's flag in the extension host");
     const ext = vscode.extensions.getExtension<SentinelTestApi>(EXTENSION_ID)!;
     // As a user would: opening the view is the activation event (onView:sentinel.sessions).
     await showSessionsView();

@@ -71,7 +71,26 @@ describe("ops alerts", () => {
         ?.children?.find((r) => r.id === `ops:runbook:${runbook.id}`);
       assert.ok(row, `runbooks: ${JSON.stringify(api.opsView().rows.find((r) => r.id === "ops:runbooks"))}`);
       assert.match(row.description ?? "", /2 steps/);
-      const job = await vscode.commands.executeCommand<Job>("sentinel.runRunbook", row, { confirmed: true });
+      // The modal confirmation naming the steps, answered by the test host's hook. No argument skips it (any
+      // extension can run the command): declined, nothing runs even when the caller says it confirmed.
+      const asked = api.confirmations().length;
+      api.setConfirmAnswer(false);
+      const declined = await vscode.commands.executeCommand("sentinel.runRunbook", row, { confirmed: true });
+      assert.equal(declined, undefined, "declined: no job");
+      assert.equal(
+        api.confirmations().length,
+        asked + 1,
+        "asked although the caller passed { confirmed: true }",
+      );
+      api.setConfirmAnswer(true);
+      const job = await vscode.commands.executeCommand<Job>("sentinel.runRunbook", row);
+      api.setConfirmAnswer(undefined);
+      const question = api.confirmations().slice(asked + 1);
+      assert.equal(question.length, 1, JSON.stringify(question));
+      assert.match(
+        question[0]!,
+        /extension test runbook[\s\S]*1\. first step — echo one\n2\. second step — echo two/,
+      );
       assert.equal(job?.status, "succeeded", JSON.stringify(job));
       assert.equal(job.completedSteps, 2);
       const jobRow = await waitFor(async () => {
@@ -85,6 +104,7 @@ describe("ops alerts", () => {
       }, "the finished job in the Ops view");
       assert.equal(jobRow.label, "extension test runbook");
     } finally {
+      api.setConfirmAnswer(undefined);
       await api.apiRequest("DELETE", `/api/ops/runbooks/${runbook.id}`).catch(() => undefined);
     }
   });

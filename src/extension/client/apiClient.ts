@@ -1,9 +1,11 @@
 // The HTTP API (spec §1) as the extension uses it: Bearer auth, the `{data}` / `{error}` envelope, a timeout
-// per call, and guardrail confirmation (§6.4) as an option of the guarded calls. No `vscode` import.
+// per call, and guardrail confirmation (§6.4) as an option of the guarded calls. The token goes to the endpoint's
+// origin only: a path cannot lead elsewhere and redirects are never followed. No `vscode` import.
 import type { InspectorPatch, SeenScope, SessionPatch } from "../../protocol/activity.js";
 import type { MetaResponse, Pane, Session, Window } from "../../protocol/api.js";
 import type { ErrorEnvelope } from "../../protocol/errors.js";
 import type { GuardrailDecision } from "../../protocol/guardrails.js";
+import { serverOrigin } from "../util/origin.js";
 
 /** Where a server is and how to authenticate to it. */
 export interface Endpoint {
@@ -125,24 +127,8 @@ export class ApiClient {
     options: { confirm?: boolean; timeoutMs?: number } = {},
   ): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
-    if (this.endpoint.token) headers.authorization = `Bearer ${this.endpoint.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
-    let url = this.endpoint.url + path;
-    if (options.confirm) {
-      headers[GUARDRAIL_CONFIRM_HEADER] = "true";
-      url += `${url.includes("?") ? "&" : "?"}confirm=1`;
-    }
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
-      });
-    } catch (error) {
-      throw new UnreachableError(`${method} ${path}: ${describeFetchError(error)}`, error);
-    }
+    const response = await this.send(method, path, headers, body, options);
     if (response.status === 204) return undefined as T;
     const text = await response.text().catch(() => "");
     let parsed: unknown;
@@ -161,6 +147,68 @@ export class ApiClient {
       );
     }
     return (parsed as { data: T } | undefined)?.data as T;
+  }
+
+  /** A GET whose answer is not the JSON envelope (a cast file): the body as text. */
+  async text(path: string, accept: string, timeoutMs?: number): Promise<string> {
+    const response = await this.send("GET", path, { accept }, undefined, timeoutMs ? { timeoutMs } : {});
+    const text = await response.text();
+    if (!response.ok) {
+      let code = `HTTP_${response.status}`;
+      let message = text.trim() || `HTTP ${response.status}`;
+      try {
+        const parsed = JSON.parse(text) as ErrorEnvelope;
+        code = parsed.error?.code ?? code;
+        message = parsed.error?.message ?? message;
+      } catch {}
+      throw new ApiError(response.status, code, message);
+    }
+    return text;
+  }
+
+  /**
+   * Sends one request with the token to the endpoint's own origin. A path that would lead to another origin is
+   * refused before anything is sent; a redirect is an error, never followed (it could carry the token elsewhere).
+   */
+  private async send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: unknown,
+    options: { confirm?: boolean; timeoutMs?: number },
+  ): Promise<Response> {
+    let url = this.endpoint.url + path;
+    const origin = serverOrigin(this.endpoint.url);
+    if (!path.startsWith("/") || !origin || serverOrigin(url) !== origin)
+      throw new Error(`${method} ${path}: not a path on ${this.endpoint.url}`);
+    if (this.endpoint.token) headers.authorization = `Bearer ${this.endpoint.token}`;
+    if (options.confirm) {
+      headers[GUARDRAIL_CONFIRM_HEADER] = "true";
+      url += `${url.includes("?") ? "&" : "?"}confirm=1`;
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        redirect: "manual",
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
+      });
+    } catch (error) {
+      throw new UnreachableError(`${method} ${path}: ${describeFetchError(error)}`, error);
+    }
+    if (response.status >= 300 && response.status < 400) {
+      void response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get("location");
+      throw new ApiError(
+        response.status,
+        `HTTP_${response.status}`,
+        `${method} ${path}: ${this.endpoint.url} answered with a redirect${location ? ` to ${location}` : ""}; ` +
+          "Sentinel does not follow redirects (its token stays with the server it belongs to): set the server's own URL",
+      );
+    }
+    return response;
   }
 
   meta(timeoutMs?: number): Promise<MetaResponse> {

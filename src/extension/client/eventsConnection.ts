@@ -165,6 +165,8 @@ export class EventsConnection implements Disposable {
       socket = new WebSocket(url, subprotocols(endpoint.token), {
         perMessageDeflate: false,
         handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000,
+        // A redirect would carry the token (a subprotocol) to wherever it points: never followed.
+        followRedirects: false,
         maxPayload: 64 * 1024 * 1024,
       });
     } catch (error) {

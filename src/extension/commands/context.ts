@@ -7,6 +7,7 @@ import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
 import { noteCommandBlock } from "../events/notifier.js";
 import type { ServerManager } from "../server/serverManager.js";
+import type { ServerTokens } from "../server/serverTokens.js";
 import type { TerminalManager } from "../terminal/terminalManager.js";
 import type { SessionsTreeProvider } from "../views/sessionsView.js";
 import type { NodeRef } from "../views/treeNodes.js";
@@ -20,7 +21,8 @@ export interface CommandContext {
   prompts: Prompts;
   tree: SessionsTreeProvider;
   log: vscode.LogOutputChannel;
-  secrets: vscode.SecretStorage;
+  /** External servers' tokens, one per origin. */
+  tokens: ServerTokens;
   /** Reveal the Sessions view. */
   showView(): Thenable<unknown>;
 }

@@ -1,10 +1,9 @@
 // Registers every command the manifest contributes. Failures become one error notification and a log line.
 import * as vscode from "vscode";
+import { serverOrigin } from "../util/origin.js";
 import type { SessionNode } from "../views/sessionsView.js";
 import type { CommandContext, TargetArg } from "./context.js";
 import * as tmux from "./tmuxCommands.js";
-
-export const EXTERNAL_TOKEN_KEY = "sentinel.server.token";
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const run =
@@ -48,21 +47,27 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     "sentinel.openSettings": () =>
       vscode.commands.executeCommand("workbench.action.openSettings", "@ext:sentinel.sentinel-vscode"),
     "sentinel.setServerToken": async (token?: string) => {
+      // The token belongs to the server `sentinel.server.url` names now, and is only ever sent to its origin.
+      const url = vscode.workspace.getConfiguration("sentinel").get<string>("server.url", "").trim();
+      const origin = serverOrigin(url);
+      if (!origin)
+        throw new Error(
+          url
+            ? `sentinel.server.url "${url}" is not an http(s) URL`
+            : "set sentinel.server.url first: a token is kept for the server it belongs to",
+        );
       const value =
         typeof token === "string"
           ? token
           : await vscode.window.showInputBox({
-              title: "Sentinel Server Token",
-              prompt:
-                "The token of the external Sentinel server (setting sentinel.server.url). Kept in the OS keychain.",
+              title: `Sentinel Server Token for ${origin}`,
+              prompt: `The token of the Sentinel server at ${origin} (setting sentinel.server.url). Kept in the OS keychain and sent only to that server.`,
               password: true,
               ignoreFocusOut: true,
             });
       if (value === undefined) return;
-      if (value.trim()) await ctx.secrets.store(EXTERNAL_TOKEN_KEY, value.trim());
-      else await ctx.secrets.delete(EXTERNAL_TOKEN_KEY);
-      if (vscode.workspace.getConfiguration("sentinel").get<string>("server.url", "").trim())
-        await ctx.server.restart("the token changed");
+      await ctx.tokens.set(url, value);
+      await ctx.server.restart("the token changed");
     },
   };
   return Object.entries(commands).map(([id, handler]) =>

@@ -5,20 +5,20 @@ import * as vscode from "vscode";
 import type { Job, Runbook, RunStartedResponse } from "../../protocol/opsRunbooks.js";
 import type { ApiClient } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
+import type { Prompts } from "../commands/prompts.js";
 
 const enc = encodeURIComponent;
 const JOB_TIMEOUT_MS = 10 * 60_000;
 
-export interface RunRunbookOptions {
-  /** Skip the confirmation (scripts and tests that already decided). */
-  confirmed?: boolean;
-}
-
+/**
+ * Runs a runbook after the user confirmed it. The confirmation is never skipped on a caller's say-so (any
+ * extension can run our commands with any arguments): only the test host's hook answers it (Prompts).
+ */
 export async function runRunbook(
   api: ApiClient,
   refresh: RefreshManager,
+  prompts: Prompts,
   arg: { data?: unknown } | string | undefined,
-  options: RunRunbookOptions = {},
   onJob: (job: Job) => void = () => undefined,
 ): Promise<Job | undefined> {
   let id = typeof arg === "string" ? arg : (arg?.data as { runbookId?: string } | undefined)?.runbookId;
@@ -40,26 +40,22 @@ export async function runRunbook(
     id = picked.id;
   }
   const runbook = (await api.request<{ runbook: Runbook }>("GET", `/api/ops/runbooks/${enc(id)}`)).runbook;
-  if (!options.confirmed) {
-    const steps = runbook.steps.map((s, i) => `${i + 1}. ${s.title}${s.command ? ` — ${s.command}` : ""}`);
-    const ok = await vscode.window.showWarningMessage(
-      `Run the runbook "${runbook.name}" on the server's host?`,
-      { modal: true, detail: steps.join("\n") },
-      "Run",
-    );
-    if (ok !== "Run") return undefined;
-  }
+  const steps = runbook.steps.map((s, i) => `${i + 1}. ${s.title}${s.command ? ` — ${s.command}` : ""}`);
+  const ok = await prompts.confirm(
+    `Run the runbook "${runbook.name}" on the server's host?`,
+    steps.join("\n"),
+    "Run",
+  );
+  if (!ok) return undefined;
   const started = (await api.request<RunStartedResponse>("POST", `/api/ops/runbooks/${enc(id)}/run`)).job;
   onJob(started);
   const job = await followJob(api, refresh, started, `Runbook ${runbook.name}`, onJob);
-  if (!options.confirmed) {
-    if (job.status === "succeeded")
-      void vscode.window.showInformationMessage(`Sentinel: runbook ${runbook.name} succeeded.`);
-    else
-      void vscode.window.showErrorMessage(
-        `Sentinel: runbook ${runbook.name} ${job.status}: ${job.error || "no reason given"}`,
-      );
-  }
+  if (job.status === "succeeded")
+    void vscode.window.showInformationMessage(`Sentinel: runbook ${runbook.name} succeeded.`);
+  else
+    void vscode.window.showErrorMessage(
+      `Sentinel: runbook ${runbook.name} ${job.status}: ${job.error || "no reason given"}`,
+    );
   return job;
 }
 

@@ -8,6 +8,7 @@ import type { RecordingInfo } from "../../protocol/recording.js";
 import type { ApiClient } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
+import type { Prompts } from "../commands/prompts.js";
 import type { ServerManager } from "../server/serverManager.js";
 import type { SessionsTreeProvider } from "../views/sessionsView.js";
 import type { NodeView } from "../views/treeNodes.js";
@@ -31,6 +32,8 @@ export interface FeatureHost {
   sessions: SessionsModel;
   sessionsTree: SessionsTreeProvider;
   log: vscode.LogOutputChannel;
+  /** The modal confirmations (answered by the test host's hook in its runs). */
+  prompts: Prompts;
 }
 
 /** A command argument: a recording row, a Sessions row, a recording id or a session name. */

@@ -6,7 +6,7 @@ import type {
   RecordingsResponse,
   StartRecordingBody,
 } from "../../protocol/recording.js";
-import { type ApiClient, ApiError, UnreachableError } from "../client/apiClient.js";
+import type { ApiClient } from "../client/apiClient.js";
 
 const enc = encodeURIComponent;
 
@@ -38,28 +38,6 @@ export function deleteRecording(api: ApiClient, id: string): Promise<void> {
 }
 
 /** The cast as the server has it now (a running recording up to its last complete line). */
-export async function fetchCast(api: ApiClient, id: string, timeoutMs = 60_000): Promise<string> {
-  const headers: Record<string, string> = { accept: "application/x-asciicast" };
-  if (api.endpoint.token) headers.authorization = `Bearer ${api.endpoint.token}`;
-  let response: Response;
-  try {
-    response = await fetch(`${api.endpoint.url}/api/recordings/${enc(id)}/cast`, {
-      headers,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    throw new UnreachableError(`GET cast ${id}: ${(error as Error).message}`, error);
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    let code = `HTTP_${response.status}`;
-    let message = text.trim() || `HTTP ${response.status}`;
-    try {
-      const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
-      code = parsed.error?.code ?? code;
-      message = parsed.error?.message ?? message;
-    } catch {}
-    throw new ApiError(response.status, code, message);
-  }
-  return text;
+export function fetchCast(api: ApiClient, id: string, timeoutMs = 60_000): Promise<string> {
+  return api.text(`/api/recordings/${enc(id)}/cast`, "application/x-asciicast", timeoutMs);
 }

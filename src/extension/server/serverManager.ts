@@ -2,7 +2,8 @@
 // same version, our token accepted), else start the bundled one with the extension host's own executable
 // (`ELECTRON_RUN_AS_NODE=1`, the token in SENTINEL_TOKEN) and wait for its ready line; restart it with backoff
 // when it dies; stop it on dispose when this window started it. Or connect to an external server (setting +
-// token). No `vscode` import: settings, secrets and logs come in through `ServerManagerDeps`.
+// the token stored for that URL's origin, src/extension/server/serverTokens.ts). No `vscode` import: settings,
+// secrets and logs come in through `ServerManagerDeps`.
 import { type ChildProcess, spawn as nodeSpawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { ApiClient, ApiError, type Endpoint } from "../client/apiClient.js";
 import { Backoff } from "../util/backoff.js";
 import { type Disposable, Emitter } from "../util/emitter.js";
 import { errorMessage, type Logger } from "../util/log.js";
+import { isLoopbackUrl } from "../util/origin.js";
 import {
   LineSplitter,
   parseReadyLine,
@@ -57,8 +59,10 @@ export interface ServerManagerDeps {
   settings(): ServerSettings;
   /** The bundled server's token: made once, kept in SecretStorage. */
   localToken(): Promise<string>;
-  /** The token stored for an external server, if any. */
+  /** The token stored for this external server's origin, if any (never another server's). */
   externalToken(url: string): Promise<string | undefined>;
+  /** An external server refused the token, or wants one and none is stored: the user has to set it. */
+  onTokenRefused?(url: string, hadToken: boolean): void;
   execPath?: string;
   env?: NodeJS.ProcessEnv;
   spawn?: typeof nodeSpawn;
@@ -280,8 +284,15 @@ export class ServerManager implements Disposable {
       this.setRunning(endpoint, "external", undefined, meta.version);
       return endpoint;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401)
-        throw new StartFailure(`${clean} refused the token; set it with "Sentinel: Set Server Token"`, true);
+      if (error instanceof ApiError && error.status === 401) {
+        this.deps.onTokenRefused?.(clean, !!token);
+        throw new StartFailure(
+          token
+            ? `${clean} refused the token; set it with "Sentinel: Set Server Token"`
+            : `${clean} needs a token; set it with "Sentinel: Set Server Token"`,
+          true,
+        );
+      }
       throw error;
     }
   }
@@ -306,6 +317,11 @@ export class ServerManager implements Disposable {
     }
     const info = parseRuntimeInfo(text);
     if (!info || !isAlive(info.pid)) return undefined;
+    // The companion listens on loopback; the token is not sent to wherever else a runtime.json may point.
+    if (!isLoopbackUrl(info.url)) {
+      this.deps.log.warn(`server: not reusing ${info.url} (pid ${info.pid}): not a loopback address`);
+      return undefined;
+    }
     if (info.version !== this.deps.version) {
       this.deps.log.info(
         `server: not reusing ${info.url} (pid ${info.pid}): version ${info.version}, this extension is ${this.deps.version}`,

@@ -176,6 +176,8 @@ export class TmuxAttachment {
     const socket = new WebSocket(websocketUrl(endpoint, `/ws/tmux${query}`), subprotocols(endpoint.token), {
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
+      // A redirect would carry the token (a subprotocol) to wherever it points: never followed.
+      followRedirects: false,
     });
     this.socket = socket;
     socket.on("unexpected-response", (_request, response) => {
