@@ -5,10 +5,11 @@
 // SENTINEL_WATCHTOWER_MODE=<mode> (`default`: the variable unset). Then a seeded random churn for the given
 // seconds, 3-12 sessions alive: sessions created (also back to back), renamed and killed through the API and the
 // tmux CLI, windows made, renamed and killed, panes split and killed, output bursts, a `/ws/tmux` client attached
-// for a second and typing (`none`: a plain `tmux attach` in a PTY), and every 20-40 s the server stopped by SIGTERM
-// or SIGKILL and started again while the sessions live on. An operation has a time limit; its failure is counted,
-// never fatal. A tmux exit is recorded (signal, time, the last 20 operations, the kernel's `segfault at` line when
-// dmesg is readable) and the run goes on with a fresh tmux server on a new socket and a fresh Sentinel server.
+// for a second and typing (`none`: a plain `tmux attach` in a PTY), and every 20-40 s the server stopped, by
+// SIGTERM and SIGKILL in turn, and started again while the sessions live on. An operation has a time limit; its
+// failure is counted, never fatal. A tmux exit is recorded (signal, time, the last 20 operations, the kernel's
+// `segfault at` line when dmesg is readable) and the run goes on with a fresh tmux server on a new socket and a
+// fresh Sentinel server.
 // A sampler counts control-mode clients (`list-clients`) every 500 ms: modes other than `events` must show none.
 // Stdout: one JSON line per run, then a summary line; progress on stderr. Exit 1 when tmux died, or a control
 // client was seen, in any mode but `events`. The built server is copied first (a rebuild by someone else during
@@ -919,7 +920,7 @@ async function runOnce(options: Options, base: string, serverJs: string, index: 
         continue;
       }
       if (run.mode !== "none" && Date.now() >= nextRestart) {
-        await restartSentinel(run, serverJs, run.rng() < 0.6 ? "SIGTERM" : "SIGKILL");
+        await restartSentinel(run, serverJs, run.serverRestarts <= run.serverKills ? "SIGTERM" : "SIGKILL");
         nextRestart = Date.now() + restartGap();
         continue;
       }
@@ -977,6 +978,14 @@ async function main(): Promise<number> {
     throw new Error(`${dist}/server.js is missing: run npm run build`);
   }
   const tmuxVersion = (await execText("tmux", ["-V"], process.env)).trim().replace(/^tmux\s+/, "");
+  // What was built: the commit, and whether the server's sources differed from it (a shared working tree).
+  const commit = await execText("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"], process.env).catch(
+    () => "",
+  );
+  const dirty = await execText("git", ["-C", ROOT, "status", "--porcelain", "--", "src"], process.env).catch(
+    () => "",
+  );
+  const build = { commit: commit.trim(), srcModified: dirty.trim() !== "" };
   const base = mkdtempSync(join(tmpdir(), "sentinel-stress-"));
   baseDir = base;
   keepBase = options.keep;
@@ -1022,6 +1031,7 @@ async function main(): Promise<number> {
     serverKills: sum((r) => r.serverKills),
     strayProcessesKilled: sum((r) => r.strayProcessesKilled),
     tmuxVersion,
+    build,
     seed: options.seed,
     pass: failures.length === 0,
     ...(failures.length ? { failures } : {}),

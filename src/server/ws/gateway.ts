@@ -1,6 +1,6 @@
-// WebSocket endpoints (/ws/tmux, /ws/events): the upgrade handshake with the same checks as the API (origin, throttle, token, then the
-// endpoint's own), plain-text refusals before any upgrade, and ownership of every live socket so shutdown can
-// close them with 1001.
+// WebSocket endpoints (/ws/tmux, /ws/events): the upgrade handshake with the same checks as the API (host, origin,
+// token, the throttle of wrong tokens, then the endpoint's own), plain-text refusals before any upgrade, and
+// ownership of every live socket so shutdown can close them with 1001.
 import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -8,7 +8,9 @@ import { StreamCloseCode } from "../../protocol/recording.js";
 import { AUTH_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol/terminal.js";
 import { isSessionName } from "../../protocol/validate.js";
 import { hasUrlToken, type Principal, redactUrl, websocketCredential } from "../auth/authenticator.js";
+import { HOST_DENIED_MESSAGE, HostCheck } from "../auth/host.js";
 import { originAllowed } from "../auth/origin.js";
+import { isAttempt } from "../auth/throttle.js";
 import type { AppContext } from "../context.js";
 import { ApiError } from "../http/errors.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../http/requestId.js";
@@ -46,12 +48,14 @@ export class WebSocketGateway {
   private readonly wss: WebSocketServer;
   private readonly live = new Map<Disposable, WebSocket>();
   private readonly requestIds = new WeakMap<IncomingMessage, string>();
+  private readonly hosts: HostCheck;
   private closing = false;
 
   constructor(
     private readonly ctx: AppContext,
     server: Server,
   ) {
+    this.hosts = new HostCheck(ctx.config.host, ctx.config.allowedHosts);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_INBOUND_FRAME,
@@ -92,6 +96,8 @@ export class WebSocketGateway {
     const url = new URL(req.url ?? "/", "http://localhost");
     const remote = req.socket.remoteAddress ?? "";
     try {
+      // DNS rebinding (auth/host.ts): before anything else, whatever the Origin says.
+      if (!this.hosts.allows(header(req, "host"))) throw new HandshakeError(403, HOST_DENIED_MESSAGE);
       if (this.closing) throw new HandshakeError(503, "server shutting down");
       if (url.pathname === "/ws/tmux") await this.upgradeTerminal(req, socket, head, url, remote);
       else if (url.pathname === "/ws/events") this.upgradeEvents(req, socket, head, url, remote);
@@ -251,19 +257,21 @@ export class WebSocketGateway {
     remote: string,
   ): Promise<{ session: string } | { code: number; reason: string }> {
     const policy = (reason: string) => ({ code: StreamCloseCode.Policy, reason });
-    if (this.ctx.throttle.retryAfter(remote) > 0) return policy("too many failed authentication attempts");
     let credential = websocketCredential(header(req, "authorization"), header(req, "sec-websocket-protocol"));
     if (hasUrlToken(req.url ?? "")) {
       const token = url.searchParams.get("token");
-      if (!this.ctx.config.allowQueryToken || token === null) {
-        this.ctx.throttle.recordFailure(remote);
+      if (!this.ctx.config.allowQueryToken || token === null)
         return policy("tokens in the URL are not accepted");
-      }
       if (!credential.presented) credential = { presented: true, value: token };
     }
+    // The credential first: a valid one is never throttled; only a wrong one counts (throttle.ts).
     const principal = this.ctx.auth.authenticate(credential);
     if (!principal) {
-      this.ctx.throttle.recordFailure(remote);
+      if (
+        isAttempt(credential) &&
+        this.ctx.throttle.wrongCredential(remote, "bad stream token", this.ctx.log) > 0
+      )
+        return policy("too many failed authentication attempts");
       return policy("unauthorized");
     }
     let session: string;
@@ -290,16 +298,20 @@ export class WebSocketGateway {
     if (!originAllowed(header(req, "origin"), header(req, "host"), this.ctx.config.allowedOrigins)) {
       throw new HandshakeError(403, "forbidden");
     }
-    const retryAfter = this.ctx.throttle.retryAfter(remote);
-    if (retryAfter > 0)
-      throw new HandshakeError(429, "too many requests", { "Retry-After": String(retryAfter) });
     const credential = websocketCredential(
       header(req, "authorization"),
       header(req, "sec-websocket-protocol"),
     );
-    const principal = hasUrlToken(req.url ?? "") ? undefined : this.ctx.auth.authenticate(credential);
+    // A token in the URL is refused whatever it holds, and not counted (it cannot succeed). Otherwise the
+    // credential is checked first: a valid one is never throttled; only a wrong one counts (throttle.ts).
+    if (hasUrlToken(req.url ?? "")) throw new HandshakeError(401, "unauthorized");
+    const principal = this.ctx.auth.authenticate(credential);
     if (!principal) {
-      this.ctx.throttle.recordFailure(remote);
+      const retryAfter = isAttempt(credential)
+        ? this.ctx.throttle.wrongCredential(remote, "bad websocket token", this.ctx.log)
+        : 0;
+      if (retryAfter > 0)
+        throw new HandshakeError(429, "too many requests", { "Retry-After": String(retryAfter) });
       throw new HandshakeError(401, "unauthorized");
     }
     dropAuthProtocols(req);
