@@ -49,6 +49,11 @@ export interface MetaResponse {
   tokenRequired: boolean;
   defaultCwd: string;
   version: string;
+  /**
+   * This port's addition: which auth mode is on. `token` unless the user explicitly set `auth = "none"`
+   * (loopback only); `tokenRequired` is `auth === "token"`.
+   */
+  auth: "token" | "none";
 }
 
 export interface DirsResponse {

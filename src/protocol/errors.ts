@@ -37,4 +37,6 @@ export interface DataEnvelope<T> {
 export const ExtraErrorCode = {
   WindowNotFound: "WINDOW_NOT_FOUND",
   PaneNotFound: "PANE_NOT_FOUND",
+  /** 403: the Host header is not a loopback name, the listen host or in `allowed_hosts` (DNS rebinding). */
+  HostDenied: "HOST_DENIED",
 } as const;

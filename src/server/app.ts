@@ -8,10 +8,12 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from "fastify";
+import { ExtraErrorCode } from "../protocol/errors.js";
 import { redactUrl } from "./auth/authenticator.js";
+import { HOST_DENIED_MESSAGE, HostCheck } from "./auth/host.js";
 import type { AppContext } from "./context.js";
 import { registerActivityRoutes } from "./http/activityRoutes.js";
-import { registerApiGuard } from "./http/apiGuard.js";
+import { guardRequest, registerApiGuard } from "./http/apiGuard.js";
 import { registerAuthRoutes } from "./http/authRoutes.js";
 import { benchEventsEnabled, registerBenchRoutes } from "./http/benchRoutes.js";
 import { ApiError, envelope, sendApiError, toApiError } from "./http/errors.js";
@@ -91,10 +93,23 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.setErrorHandler(errorHandler);
+  // DNS rebinding: only a Host that nobody else can point at this machine goes on (auth/host.ts), on every
+  // route and before auth. Made on first use: the route-table tests build the app on a stand-in context.
+  let hosts: HostCheck | undefined;
+  app.addHook("onRequest", async (request) => {
+    hosts ??= new HostCheck(ctx.config.host, ctx.config.allowedHosts);
+    if (!hosts.allows(request.headers.host)) {
+      request.log.debug({ host: request.headers.host }, "request host denied");
+      throw new ApiError(403, ExtraErrorCode.HostDenied, HOST_DENIED_MESSAGE);
+    }
+  });
   const routes = new RouteMethods();
   routes.track(app);
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split("?")[0] ?? "/";
+    // Under /api/ the answer (405 + Allow, or 404) tells which routes exist: only a client with the token hears
+    // it; without one it is the guard's 401 (or 403, 429) like every API route.
+    if (path.startsWith("/api/")) guardRequest(ctx, request, reply);
     const allow = routes.allowed(path);
     if (allow.length) {
       reply
@@ -102,9 +117,9 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
         .header("Allow", allow.join(", "))
         .type("application/json")
         .send(envelope("METHOD_NOT_ALLOWED", `method ${request.method} not allowed for ${path}`));
-      return;
+      return reply;
     }
-    reply
+    return reply
       .code(404)
       .type("application/json")
       .send(envelope("NOT_FOUND", `no route for ${request.method} ${path}`));

@@ -4,7 +4,7 @@ import "./wasmTiering.js";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError, isLoopbackHost, loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config.js";
 import { startServer } from "./server.js";
 
 declare const __SENTINEL_VERSION__: string;
@@ -23,8 +23,9 @@ Options:
   --tmux-socket PATH   use this tmux server socket for every tmux call (env SENTINEL_TMUX_SOCKET)
   -h, --help           show this help
 
-The token comes from SENTINEL_TOKEN or the "token" key of <data-dir>/config.toml (written on first start).
-A non-loopback host is refused unless a token is set.
+A token is always required: SENTINEL_TOKEN, else the "token" key of <data-dir>/config.toml (generated and
+written there on first start, or when the file has none). auth = "none" in config.toml (env SENTINEL_AUTH=none)
+serves without a token, and is refused unless the host is loopback.
 `;
 
 const SHUTDOWN_DEADLINE_MS = 1800;
@@ -116,13 +117,8 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof ConfigError) fail(error.message, 2);
     throw error;
   }
-  if (!isLoopbackHost(config.host) && !config.token) {
-    fail(
-      `refusing to listen on non-loopback address "${config.host || "*"}" without a token: ` +
-        `set SENTINEL_TOKEN or "token" in ${config.configPath}`,
-      2,
-    );
-  }
+  // loadConfig never leaves the token empty unless auth = "none" was chosen (on loopback only); say so if it did.
+  if (!config.token && config.auth !== "none") fail(`no token: set "token" in ${config.configPath}`, 2);
 
   // The token and the Electron switch are for this process only: tmux servers started from here, and the
   // shells in their sessions, inherit this environment.
@@ -136,8 +132,13 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   });
   const log = server.ctx.log;
-  if (!config.token) log.warn("no token is set: any local user can use this server (set SENTINEL_TOKEN)");
-  else if (config.tokenSource !== "env") log.info(`token: in ${config.configPath} (key "token")`);
+  if (config.auth === "none")
+    log.warn(
+      `auth = "none": no token is required; any local user can use this server (${config.configPath})`,
+    );
+  else if (config.tokenSource === "generated")
+    log.info(`token: generated and written to ${config.configPath} (key "token")`);
+  else if (config.tokenSource === "config") log.info(`token: in ${config.configPath} (key "token")`);
   const runtimeFile = writeRuntimeFile(config.dataDir, {
     pid: process.pid,
     port: server.port,
@@ -148,13 +149,13 @@ async function main(argv: string[]): Promise<void> {
   });
   if (!runtimeFile) log.warn(`could not write ${join(config.dataDir, "runtime.json")}`);
   process.stdout.write(
-    `${JSON.stringify({ event: "ready", url: server.url, port: server.port, pid: process.pid, version: VERSION })}\n`,
+    `${JSON.stringify({ event: "ready", url: server.url, port: server.port, pid: process.pid, version: VERSION, auth: config.auth })}\n`,
   );
   process.stderr.write(
     `Sentinel ${VERSION} listening on ${server.url}\n` +
-      (config.token
+      (config.auth === "token"
         ? `Token: ${config.tokenSource === "env" ? "from SENTINEL_TOKEN" : `"token" in ${config.configPath}`}\n`
-        : "Token: none (auth disabled)\n"),
+        : 'Token: none (auth = "none")\n'),
   );
 
   let stopping = false;

@@ -1,6 +1,6 @@
 // Server configuration: CLI flags, then environment, then the data dir's config file, then defaults (spec §10).
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadOpsConfig, type OpsConfig } from "./ops/opsConfig.js";
@@ -84,10 +84,24 @@ export interface ServerConfig {
   port: number;
   dataDir: string;
   configPath: string;
+  /**
+   * `auth` (env SENTINEL_AUTH): `token` (the default) requires the token on every request; `none` serves
+   * without one, and is refused unless the listen host is loopback. Nothing else ever switches auth off.
+   */
+  auth: AuthMode;
+  /** The static token; empty only when `auth` is `none`. */
   token: string;
-  /** Where the token came from, for the start-up message. */
+  /**
+   * Where the token came from, for the start-up message: `generated` when this start made it and wrote it into
+   * the config file (first start, or a file without a token).
+   */
   tokenSource: "env" | "config" | "generated" | "none";
   allowedOrigins: string[];
+  /**
+   * `allowed_hosts` (env SENTINEL_ALLOWED_HOSTS, comma-separated): Host header names accepted besides loopback
+   * names and the listen host (auth/host.ts), lower case.
+   */
+  allowedHosts: string[];
   tmuxSocket: string | undefined;
   logLevel: string;
   rateLimit: RateLimitConfig;
@@ -108,6 +122,57 @@ export interface ServerConfig {
 }
 
 export class ConfigError extends Error {}
+
+export type AuthMode = "token" | "none";
+
+/** `auth`: `token` (also when unset) or `none`; any other value is an error, never a silent default. */
+export function parseAuthMode(value: string | undefined): AuthMode {
+  const v = value?.trim().toLowerCase();
+  if (!v || v === "token") return "token";
+  if (v === "none") return "none";
+  throw new ConfigError(`invalid auth "${value}": expected "token" or "none"`);
+}
+
+/** A fresh static token: 24 random bytes, base64url (32 characters). */
+export const generateToken = (): string => randomBytes(24).toString("base64url");
+
+/** An active (not commented-out) `token = …` line. */
+const ACTIVE_TOKEN_LINE = /^\s*token\s*=/;
+
+/**
+ * The config file with `token` set: the last active token line (the one the server reads) is replaced, or, when
+ * there is none, a token line goes after the file's leading comments. Every other line is kept as it was.
+ */
+export function withToken(text: string, token: string): string {
+  const lines = text.split("\n");
+  const line = `token = "${token}"`;
+  let last = -1;
+  lines.forEach((l, i) => {
+    if (ACTIVE_TOKEN_LINE.test(l)) last = i;
+  });
+  if (last >= 0) {
+    lines[last] = line;
+    return lines.join("\n");
+  }
+  let at = 0;
+  while (at < lines.length && lines[at]!.trim().startsWith("#")) at++;
+  lines.splice(at, 0, line);
+  const out = lines.join("\n");
+  return out.endsWith("\n") ? out : `${out}\n`;
+}
+
+/** Writes the config file atomically (a temp file renamed over it), mode 0600. */
+function writeConfigFile(path: string, content: string): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temp, content, { mode: 0o600 });
+    chmodSync(temp, 0o600);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
 
 export interface CliFlags {
   host?: string;
@@ -151,8 +216,11 @@ function safeHomedir(): string {
 function configTemplate(token: string): string {
   return `# Sentinel companion server configuration (flat key = value; environment variables win).
 # Created on first start. The token below authenticates every client: keep this file private (mode 0600).
+# SENTINEL_TOKEN wins while it is set; this token is used whenever it is not.
 token = "${token}"
+# auth = "token"   # "none" serves without a token: loopback addresses only
 # listen = "127.0.0.1:4040"
+# allowed_hosts = ""   # Host header names accepted besides localhost, 127.x and the listen host
 # allowed_origins = ""
 # log_level = "info"
 # rate_limit_per_minute = 6000
@@ -224,15 +292,17 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const configPath = join(dataDir, "config.toml");
 
-  let tokenSource: ServerConfig["tokenSource"] = "none";
+  const envToken = env.SENTINEL_TOKEN?.trim();
+  let generated = false;
   if (!existsSync(configPath)) {
-    // First start: write the template with a fresh token, unless the environment already brings one.
-    const fresh = env.SENTINEL_TOKEN?.trim() ? "" : randomBytes(24).toString("base64url");
-    writeFileSync(configPath, configTemplate(fresh), { mode: 0o600, flag: "wx" });
+    // First start: the template always gets a fresh token, even when SENTINEL_TOKEN is set (it wins while it is
+    // set): a later start without the variable must still require a token, never fall back to none.
+    writeFileSync(configPath, configTemplate(generateToken()), { mode: 0o600, flag: "wx" });
     chmodSync(configPath, 0o600);
-    if (fresh) tokenSource = "generated";
+    generated = true;
   }
-  const file = parseConfigFile(readFileSync(configPath, "utf8"));
+  const text = readFileSync(configPath, "utf8");
+  const file = parseConfigFile(text);
   const pick = (envName: string, key: string): string | undefined => {
     const fromEnv = env[envName]?.trim();
     if (fromEnv) return fromEnv;
@@ -244,15 +314,47 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
   const host = flags.host?.trim() || listen.host;
   const port = parsePort(flags.port?.trim() || listen.port);
 
-  const envToken = env.SENTINEL_TOKEN?.trim();
-  const fileToken = file.get("token")?.trim();
-  const token = envToken || fileToken || "";
-  if (envToken) tokenSource = "env";
-  else if (fileToken && tokenSource !== "generated") tokenSource = "config";
+  // Auth is off only when the user chose `auth = "none"`, and only on loopback; an empty or missing token is
+  // never read as "no auth": a token is generated and written into the file instead.
+  const auth = parseAuthMode(pick("SENTINEL_AUTH", "auth"));
+  let token: string;
+  let tokenSource: ServerConfig["tokenSource"];
+  if (auth === "none") {
+    if (!isLoopbackHost(host)) {
+      throw new ConfigError(
+        `auth = "none" is allowed only on a loopback address, not "${host || "*"}": ` +
+          `remove it (or SENTINEL_AUTH) to use the token in ${configPath}, or listen on 127.0.0.1`,
+      );
+    }
+    token = "";
+    tokenSource = "none";
+  } else if (envToken) {
+    token = envToken;
+    tokenSource = "env";
+  } else if (file.get("token")?.trim()) {
+    token = file.get("token")!.trim();
+    tokenSource = generated ? "generated" : "config";
+  } else {
+    // A hand-edited or old file without a token: give it one rather than serve open.
+    token = generateToken();
+    try {
+      writeConfigFile(configPath, withToken(text, token));
+    } catch (error) {
+      throw new ConfigError(
+        `${configPath} has no token and it could not be written (${(error as Error).message}): ` +
+          `set "token" there or SENTINEL_TOKEN, or auth = "none" to run without a token (loopback only)`,
+      );
+    }
+    tokenSource = "generated";
+  }
 
   const origins = (pick("SENTINEL_ALLOWED_ORIGINS", "allowed_origins") ?? "")
     .split(",")
     .map((s) => s.trim())
+    .filter(Boolean);
+  const allowedHosts = (pick("SENTINEL_ALLOWED_HOSTS", "allowed_hosts") ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
     .filter(Boolean);
 
   const tmuxSocket = flags.tmuxSocket?.trim() || env.SENTINEL_TMUX_SOCKET?.trim() || undefined;
@@ -262,9 +364,11 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
     port,
     dataDir,
     configPath,
+    auth,
     token,
     tokenSource,
     allowedOrigins: origins,
+    allowedHosts,
     tmuxSocket,
     logLevel: (pick("SENTINEL_LOG_LEVEL", "log_level") ?? "info").toLowerCase(),
     rateLimit: {

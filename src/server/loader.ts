@@ -1,11 +1,12 @@
 // dist/server.js: starts the server bundle (dist/server-main.js) through V8's code cache. Compiling the 2 MB
 // bundle and the functions that run before the ready line is about a fifth of a cold start; V8 can keep that
-// work in a cache file and skip it on the next start. The cache lives in the user's cache directory, is keyed by
+// work in a cache file and skip it on the next start. The cache lives in the server's data directory
+// (`<data-dir>/cache/`, beside config.toml and sentinel.db: nothing is written outside it), is keyed by
 // the bundle and the runtime (V8 rejects a stale or foreign cache by itself, and we then rewrite it), and is
 // only an optimisation: any failure to read or write it is ignored. See docs/decisions/0005-cold-start.md.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { Script } from "node:vm";
@@ -36,21 +37,49 @@ if (cacheFile && (!cachedData || script.cachedDataRejected)) {
   setTimeout(() => writeCache(cacheFile, script), 0).unref();
 }
 
+/**
+ * The data directory as the server will read it (src/server/config.ts, defaultDataDir): `--data-dir DIR` or
+ * `--data-dir=DIR`, else SENTINEL_DATA_DIR, else ~/.sentinel. Read from argv here because the loader runs
+ * before the command line is parsed; a wrong guess only misses the cache.
+ */
+function dataDir(argv: readonly string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") break;
+    if (arg === "--data-dir" && argv[i + 1]?.trim()) return argv[i + 1]!.trim();
+    if (arg.startsWith("--data-dir=") && arg.slice("--data-dir=".length).trim())
+      return arg.slice("--data-dir=".length).trim();
+  }
+  if (process.env.SENTINEL_DATA_DIR?.trim()) return process.env.SENTINEL_DATA_DIR.trim();
+  let home = process.env.HOME?.trim() ?? "";
+  try {
+    home ||= homedir();
+  } catch {
+    // No home: the server uses the temp dir too.
+  }
+  return home ? join(home, ".sentinel") : join(tmpdir(), "sentinel");
+}
+
 function cachePath(text: string): string | undefined {
   if (process.env.SENTINEL_CODE_CACHE === "0") return undefined;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const key = createHash("sha256")
     .update(`${process.version}\0${process.arch}\0${process.versions.v8}\0`)
     .update(text)
     .digest("hex")
     .slice(0, 16);
-  return join(base, "sentinel-vscode", `server-${key}.v8cache`);
+  return join(dataDir(process.argv.slice(2)), "cache", `server-${key}.v8cache`);
 }
 
 function writeCache(file: string, compiled: Script): void {
   try {
     const dir = dirname(file);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Not recursive: the server has made the data dir by now (loadConfig runs before its first await), and a
+    // data dir removed meanwhile (a test's temp dir) must not be made again.
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, compiled.createCachedData(), { mode: 0o600 });
     renameSync(temp, file);

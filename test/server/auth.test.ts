@@ -3,7 +3,7 @@
 // server and a real tmux on a private socket.
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http, { type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,7 +28,11 @@ before(async () => {
     tmuxSocket: tmux.socket,
     token: TOKEN,
     // The matrix fails on purpose many times; the throttle has its own server below.
-    env: { SENTINEL_AUTH_FAILURES_PER_MINUTE: "100000", SENTINEL_ALLOWED_ORIGINS: "https://app.example" },
+    env: {
+      SENTINEL_AUTH_FAILURES_PER_MINUTE: "100000",
+      SENTINEL_ALLOWED_ORIGINS: "https://app.example",
+      SENTINEL_ALLOWED_HOSTS: "dev.example",
+    },
   });
 });
 
@@ -132,6 +136,27 @@ function handshake(path: string, headers: Record<string, string>, h = server): P
   });
 }
 
+/** A plain HTTP request with exactly these headers (fetch would not let a test set Host). */
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  h = server,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${h.url}${path}`, { method, headers });
+    req.on("response", (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 const refusedWith = async (r: Promise<Handshake>, status: number, body: string) => {
   const got = await r;
   assert.equal(got.status, status, got.body);
@@ -172,8 +197,9 @@ describe("HTTP: the Bearer header", () => {
   test("the static token and an issued access token are accepted", async () => {
     const res = await meta(`Bearer ${TOKEN}`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { data: { tokenRequired: boolean } };
+    const body = (await res.json()) as { data: { tokenRequired: boolean; auth: string } };
     assert.equal(body.data.tokenRequired, true);
+    assert.equal(body.data.auth, "token");
     // Surrounding spaces of the value are trimmed (spec §5.2: `Bearer  tok ` works).
     assert.equal((await meta(`Bearer  ${TOKEN} `)).status, 200);
     const pair = await issue();
@@ -582,6 +608,102 @@ describe("origin check (§5.3)", () => {
   });
 });
 
+describe("Host header check (DNS rebinding)", () => {
+  const port = () => new URL(server.url).port;
+  const hostDenied = (r: { status: number; body: string }, what: string) => {
+    assert.equal(r.status, 403, `${what}: ${r.body}`);
+    assert.deepEqual(JSON.parse(r.body), {
+      error: { code: "HOST_DENIED", message: "request host is not allowed" },
+    });
+  };
+
+  test("HTTP: a rebound name is 403 HOST_DENIED on every route, before auth and whatever the Origin says", async () => {
+    const evil = `evil.example:${port()}`;
+    for (const [method, path] of [
+      ["GET", "/api/meta"],
+      ["GET", "/api/tmux/sessions"],
+      ["POST", "/api/ops/runbooks"],
+      ["GET", "/api/no/such/route"],
+      ["GET", "/no/such/page"],
+      ["GET", "/ws/tmux"],
+    ] as const) {
+      // The rebinding page's own origin matches its Host: the origin check alone would let it through.
+      hostDenied(
+        await raw(method, path, { host: evil, origin: `http://${evil}`, authorization: `Bearer ${TOKEN}` }),
+        `${method} ${path}`,
+      );
+      hostDenied(await raw(method, path, { host: evil }), `${method} ${path} without a token`);
+    }
+    for (const host of [
+      "evil.example",
+      `localhost.evil.example:${port()}`,
+      `127.0.0.1.nip.io:${port()}`,
+      "10.0.0.1",
+    ]) {
+      hostDenied(await raw("GET", "/api/meta", { host, authorization: `Bearer ${TOKEN}` }), host);
+    }
+    const denied = await raw("GET", "/api/meta", { host: evil });
+    assert.match(String(denied.headers["x-request-id"]), UUID);
+  });
+
+  test("HTTP: loopback names (any port), the listen host and allowed_hosts pass", async () => {
+    for (const host of [
+      `127.0.0.1:${port()}`,
+      "127.0.0.1",
+      `localhost:${port()}`,
+      "LOCALHOST",
+      `127.1.2.3:${port()}`,
+      `[::1]:${port()}`,
+      `dev.example:${port()}`,
+      "Dev.Example",
+    ]) {
+      const r = await raw("GET", "/api/meta", { host, authorization: `Bearer ${TOKEN}` });
+      assert.equal(r.status, 200, `${host}: ${r.body}`);
+      // The host check does not replace the token.
+      assert.equal((await raw("GET", "/api/meta", { host })).status, 401, host);
+    }
+  });
+
+  test("WebSocket: a rebound name is 403 before the token and the origin; loopback and allowed hosts attach", async () => {
+    const evil = `evil.example:${port()}`;
+    for (const path of [
+      "/ws/tmux?session=alpha",
+      "/ws/events",
+      "/ws/logs?service=x",
+      "/api/sessions/alpha/ws",
+    ]) {
+      await refusedWith(
+        handshake(path, { host: evil, origin: `http://${evil}`, authorization: `Bearer ${TOKEN}` }),
+        403,
+        "request host is not allowed",
+      );
+      await refusedWith(handshake(path, { host: evil }), 403, "request host is not allowed");
+    }
+    for (const host of [`localhost:${port()}`, `dev.example:${port()}`, `127.0.0.1:${port()}`]) {
+      const r = await handshake("/ws/tmux?session=alpha", { host, authorization: `Bearer ${TOKEN}` });
+      assert.equal(r.status, 101, `${host}: ${r.body}`);
+    }
+  });
+});
+
+describe("a wrong method on a known path (spec §0.2)", () => {
+  test("without the token it is 401 like the route itself; with it, 405 and Allow", async () => {
+    await unauthorized(
+      await server.api("/api/tmux/sessions/alpha", { method: "PUT", auth: false, json: {} }),
+    );
+    await unauthorized(await server.api("/api/meta", { method: "DELETE", auth: false }));
+    // An unknown path under /api/ does not say so to a client without the token either.
+    await unauthorized(await server.api("/api/no/such/route", { auth: false }));
+    const wrong = await server.api("/api/tmux/sessions/alpha", { method: "PUT", json: {} });
+    assert.equal(wrong.status, 405);
+    assert.match(wrong.headers.get("allow") ?? "", /DELETE/);
+    await expectError(wrong, 405, "METHOD_NOT_ALLOWED");
+    await expectError(await server.api("/api/no/such/route"), 404, "NOT_FOUND");
+    // Outside /api/ nothing needs the token.
+    await expectError(await server.api("/no/such/page", { auth: false }), 404, "NOT_FOUND");
+  });
+});
+
 describe("X-Request-ID", () => {
   test("on every response: success, 4xx, unknown routes; a sane incoming id is kept", async () => {
     const responses = [
@@ -653,52 +775,86 @@ describe("X-Request-ID", () => {
   });
 });
 
-describe("throttling repeated authentication failures", () => {
+describe("throttling wrong credentials", () => {
   let limited: ServerHandle;
   before(async () => {
-    limited = await startServer({
-      tmuxSocket: tmux.socket,
-      token: TOKEN,
-      env: { SENTINEL_AUTH_FAILURES_PER_MINUTE: "3" },
-    });
+    // The default limit (20 wrong credentials a minute).
+    limited = await startServer({ tmuxSocket: tmux.socket, token: TOKEN });
   });
   after(async () => {
     await limited?.stop();
   });
+  const throttledLogs = () =>
+    limited
+      .logs()
+      .split("\n")
+      .filter((l) => l.includes("authentication throttled"));
 
-  test("past the limit the address gets 429 with Retry-After, over HTTP and WebSocket, even with the right token", async () => {
+  test("50 requests without a token are 401, never 429, and count nothing: the right token then works", async () => {
+    for (let i = 0; i < 50; i++) await unauthorized(await meta(i % 2 ? "Bearer " : undefined, limited));
+    for (let i = 0; i < 5; i++)
+      assert.equal((await handshake("/ws/tmux?session=alpha", {}, limited)).status, 401);
     assert.equal((await meta(`Bearer ${TOKEN}`, limited)).status, 200);
-    await unauthorized(await meta("Bearer wrong-1", limited));
-    // Failures on the WebSocket count too.
-    assert.equal(
-      (await handshake("/ws/tmux?session=alpha", { authorization: "Bearer wrong-2" }, limited)).status,
-      401,
-    );
-    await unauthorized(await meta(undefined, limited));
-    // Three failures: the address is now refused, whatever it sends.
-    for (const authorization of [`Bearer ${TOKEN}`, "Bearer wrong-4", undefined]) {
-      const res = await meta(authorization, limited);
-      await expectError(res, 429, "RATE_LIMITED");
+    assert.deepEqual(throttledLogs(), []);
+  });
+
+  test("50 wrong tokens: 401, then 429 with Retry-After (at most 60 s); the right token is accepted at once on HTTP and WebSocket", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      if (i % 5 === 4) {
+        // Wrong tokens on the WebSocket count too.
+        const r = await handshake("/ws/tmux?session=alpha", { authorization: `Bearer wrong-${i}` }, limited);
+        statuses.push(r.status);
+        if (r.status === 429) {
+          assert.equal(r.body, "too many requests\n");
+          const retryAfter = Number(r.headers["retry-after"]);
+          assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+        }
+        continue;
+      }
+      const res = await meta(`Bearer wrong-${i}`, limited);
+      statuses.push(res.status);
+      if (res.status !== 429) {
+        await unauthorized(res);
+        continue;
+      }
       const retryAfter = Number(res.headers.get("retry-after"));
       assert.ok(
         Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60,
         `Retry-After ${retryAfter}`,
       );
       assert.match(res.headers.get("x-request-id") ?? "", UUID);
+      await expectError(res, 429, "RATE_LIMITED");
     }
-    const ws = await refusedWith(
-      handshake("/ws/tmux?session=alpha", { authorization: `Bearer ${TOKEN}` }, limited),
-      429,
-      "too many requests",
-    );
-    const retryAfter = Number(ws.headers["retry-after"]);
-    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
-    // Refresh authenticates itself, but is throttled like the rest.
+    // The first 20 are told 401, every later one 429.
+    assert.deepEqual(statuses, [...Array(20).fill(401), ...Array(30).fill(429)]);
+
+    // The right token: at once, over HTTP (static and access token) and the WebSocket upgrade.
+    assert.equal((await meta(`Bearer ${TOKEN}`, limited)).status, 200);
+    const pair = await issue({}, limited);
+    assert.equal((await meta(`Bearer ${pair.accessToken}`, limited)).status, 200);
+    const { ws, status } = await attach("alpha", { headers: { authorization: `Bearer ${TOKEN}` } }, limited);
+    assert.equal(status.session, "alpha");
+    assert.equal(await detach(ws), 1000);
+    const viaProtocol = await attach("alpha", { protocols: ["sentinel.v1", authProtocol(TOKEN)] }, limited);
+    assert.equal(await detach(viaProtocol.ws), 1000);
+    // No token at all is still a plain 401 while the address is throttled.
+    await unauthorized(await meta(undefined, limited));
+    // A wrong refresh token is a wrong credential too; a good one is not refused.
     await expectError(
       await limited.api("/api/auth/refresh", { method: "POST", auth: false, json: { refreshToken: "x" } }),
       429,
       "RATE_LIMITED",
     );
+    const refreshed = await limited.api("/api/auth/refresh", {
+      method: "POST",
+      auth: false,
+      json: { refreshToken: pair.refreshToken },
+    });
+    assert.equal(refreshed.status, 200);
+    // The episode is logged once, not per refused request; each counted failure once.
+    assert.equal(throttledLogs().length, 1, throttledLogs().join("\n"));
+    assert.equal((limited.logs().match(/"authentication failed"/g) ?? []).length, 20);
     // Other servers (other counters) are unaffected.
     assert.equal((await meta(`Bearer ${TOKEN}`)).status, 200);
   });
@@ -742,12 +898,12 @@ describe("rate limit on /api/*", () => {
   });
 });
 
-describe('no-token mode (config file with token = "")', () => {
+describe('auth = "none" (chosen in the config file)', () => {
   let open: ServerHandle;
   let dataDir: string;
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "sentinel-data-"));
-    writeFileSync(join(dataDir, "config.toml"), 'token = ""\n', { mode: 0o600 });
+    writeFileSync(join(dataDir, "config.toml"), 'auth = "none"\ntoken = ""\n', { mode: 0o600 });
     open = await startServer({ tmuxSocket: tmux.socket, token: "", dataDir });
   });
   after(async () => {
@@ -755,17 +911,48 @@ describe('no-token mode (config file with token = "")', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test("meta says tokenRequired:false; HTTP and WebSocket need no token; the start warns", async () => {
+  test("meta says tokenRequired:false and auth none; HTTP and WebSocket need no token; the start warns", async () => {
     const res = await meta(undefined, open);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { data: { tokenRequired: boolean } };
+    const body = (await res.json()) as { data: { tokenRequired: boolean; auth: string } };
     assert.equal(body.data.tokenRequired, false);
+    assert.equal(body.data.auth, "none");
     assert.equal((await open.api("/api/tmux/sessions/alpha/windows", { auth: false })).status, 200);
     const { ws, status } = await attach("alpha", {}, open);
     assert.equal(status.session, "alpha");
     assert.equal(await detach(ws), 1000);
-    // The origin check still applies.
+    // The origin and host checks still apply.
     await expectError(await meta(undefined, open, { origin: "http://evil.example" }), 403, "ORIGIN_DENIED");
-    assert.match(open.logs(), /no token is set/);
+    const port = new URL(open.url).port;
+    const rebound = await raw("GET", "/api/meta", { host: `evil.example:${port}` }, open);
+    assert.equal(rebound.status, 403, rebound.body);
+    assert.match(open.logs(), /no token is required/);
+  });
+});
+
+describe('a config file with token = "" and no auth = "none"', () => {
+  let generated: ServerHandle;
+  let dataDir: string;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "sentinel-data-"));
+    writeFileSync(join(dataDir, "config.toml"), '# kept\ntoken = ""\n', { mode: 0o600 });
+    generated = await startServer({ tmuxSocket: tmux.socket, token: "", dataDir });
+  });
+  after(async () => {
+    await generated?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("is not served open: a token is generated into the file and required", async () => {
+    await unauthorized(await meta(undefined, generated));
+    assert.equal((await handshake("/ws/tmux?session=alpha", {}, generated)).status, 401);
+    const file = readFileSync(join(dataDir, "config.toml"), "utf8");
+    const token = /^token = "(.+)"$/m.exec(file)?.[1];
+    assert.ok(token && token.length >= 32, file);
+    assert.match(file, /^# kept$/m);
+    const res = await meta(`Bearer ${token}`, generated);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { data: { tokenRequired: boolean; auth: string } };
+    assert.deepEqual([body.data.tokenRequired, body.data.auth], [true, "token"]);
   });
 });

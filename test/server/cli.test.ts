@@ -3,8 +3,8 @@
 // 1001, exit 0 within 2 s), and a start on a corrupt sentinel.db.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
@@ -44,7 +44,6 @@ function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.Proces
     if (!k.startsWith("SENTINEL_") && k !== "TMUX" && k !== "TMUX_PANE") env[k] = v;
   }
   env.HOME = freshDir("home");
-  env.XDG_CACHE_HOME = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -203,7 +202,9 @@ describe("flags", () => {
       [["frobnicate"], /unknown command "frobnicate"/],
       [["serve", "extra"], /unknown command "serve extra"/],
     ];
-    const results = await Promise.all(cases.map(([args]) => run(args)));
+    // No data dir holds a code cache for these (src/server/loader.ts): nine cold compiles at once on a loaded
+    // machine can take a while, so the kill guard is generous.
+    const results = await Promise.all(cases.map(([args]) => run(args, childEnv(), 60_000)));
     for (const [i, [args, message]] of cases.entries()) {
       const r = results[i]!;
       assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
@@ -213,38 +214,116 @@ describe("flags", () => {
     }
   });
 
-  test("a non-loopback host without a token: exit 2, a clear message, nothing listens", async () => {
+  test('auth = "none" on a non-loopback host, or an unknown auth value: exit 2, a clear message, nothing listens', async () => {
     const dataDir = freshDir("data");
-    writeFileSync(join(dataDir, "config.toml"), 'token = ""\n', { mode: 0o600 });
-    const [byFlag, byEnv, everywhere, blank] = await Promise.all([
+    writeFileSync(join(dataDir, "config.toml"), 'auth = "none"\n', { mode: 0o600 });
+    const other = freshDir("data");
+    const [byFlag, byEnv, everywhere, unknown] = await Promise.all([
       run(["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", dataDir]),
-      run(["serve", "--data-dir", dataDir], childEnv({ SENTINEL_LISTEN: "0.0.0.0:0" })),
+      run(["serve", "--data-dir", other], childEnv({ SENTINEL_AUTH: "none", SENTINEL_LISTEN: "0.0.0.0:0" })),
       run(["serve", "--data-dir", dataDir], childEnv({ SENTINEL_LISTEN: ":0" })),
-      // A blank token in the environment is no token.
-      run(
-        ["serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", dataDir],
-        childEnv({ SENTINEL_TOKEN: "   " }),
-      ),
+      run(["serve", "--port", "0", "--data-dir", other], childEnv({ SENTINEL_AUTH: "off" })),
     ]);
-    assert.match(byFlag.stderr, /refusing to listen on non-loopback address "0\.0\.0\.0" without a token/);
-    assert.match(byFlag.stderr, /SENTINEL_TOKEN/);
-    for (const r of [byFlag, byEnv, everywhere, blank]) {
+    assert.match(byFlag.stderr, /auth = "none" is allowed only on a loopback address, not "0\.0\.0\.0"/);
+    assert.match(everywhere.stderr, /auth = "none" is allowed only on a loopback address, not "\*"/);
+    assert.match(unknown.stderr, /invalid auth "off": expected "token" or "none"/);
+    for (const r of [byFlag, byEnv, everywhere, unknown]) {
       assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /^sentinel: refusing to listen/);
+      assert.match(r.stderr, /^sentinel: /);
       assert.equal(r.stdout, "");
     }
   });
 });
 
+/** The active token of a config file ("" when it has none). */
+const fileToken = (dataDir: string) =>
+  /^token = "(.*)"$/m.exec(readFileSync(join(dataDir, "config.toml"), "utf8"))?.[1] ?? "";
+
+describe("auth is never silently off", () => {
+  test("a first start with SENTINEL_TOKEN writes a generated token, so a start without the variable still requires one", async () => {
+    const dataDir = freshDir("data");
+    const first = await launch({ dataDir });
+    assert.equal(first.ready.auth, "token");
+    // The variable wins while it is set.
+    assert.equal((await first.api("/api/meta")).status, 200);
+    assert.equal((await first.stop()).code, 0);
+    const written = fileToken(dataDir);
+    assert.match(written, /^[A-Za-z0-9_-]{32}$/);
+    assert.notEqual(written, TOKEN);
+
+    const second = await launch({ dataDir, env: childEnv() });
+    assert.equal(second.ready.auth, "token");
+    const bare = await fetch(`${second.url}/api/meta`);
+    assert.equal(bare.status, 401);
+    assert.equal((await second.api("/api/meta")).status, 401, "the old variable's token is not the file's");
+    const meta = await second.api("/api/meta", { headers: { authorization: `Bearer ${written}` } });
+    assert.equal(meta.status, 200);
+    const body = (await meta.json()) as { data: { tokenRequired: boolean; auth: string } };
+    assert.equal(body.data.tokenRequired, true);
+    assert.equal(body.data.auth, "token");
+    assert.equal((await second.stop()).code, 0);
+  });
+
+  test("a config file with an empty or no token gets a generated one, the rest of the file kept; the start says where", async () => {
+    for (const content of [
+      '# mine\ntoken = ""\nlog_level = "info"\n[extra]\nfoo = 1\n',
+      '# mine\nlog_level = "info"\n[extra]\nfoo = 1\n',
+    ]) {
+      const dataDir = freshDir("data");
+      const configPath = join(dataDir, "config.toml");
+      writeFileSync(configPath, content, { mode: 0o600 });
+      const server = await launch({ dataDir, env: childEnv() });
+      const token = fileToken(dataDir);
+      assert.match(token, /^[A-Za-z0-9_-]{32}$/, content);
+      const after = readFileSync(configPath, "utf8");
+      assert.equal(
+        after.replace(/^token = ".*"\n/m, ""),
+        content.replace('token = ""\n', ""),
+        "the rest is kept",
+      );
+      assert.equal(statSync(configPath).mode & 0o777, 0o600);
+      assert.equal((await fetch(`${server.url}/api/meta`)).status, 401);
+      const withToken = await fetch(`${server.url}/api/meta`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(withToken.status, 200);
+      assert.ok(server.stderr().includes(`token: generated and written to ${configPath}`), server.stderr());
+      assert.ok(!server.stderr().includes(token), "the token itself is not logged");
+      assert.equal((await server.stop()).code, 0);
+    }
+  });
+
+  test('auth = "none" on loopback serves without a token and says so in the ready line and meta', async () => {
+    const dataDir = freshDir("data");
+    writeFileSync(join(dataDir, "config.toml"), 'auth = "none"\n', { mode: 0o600 });
+    const server = await launch({ dataDir, env: childEnv() });
+    assert.equal(server.ready.auth, "none");
+    const meta = await fetch(`${server.url}/api/meta`);
+    assert.equal(meta.status, 200);
+    const body = (await meta.json()) as { data: { tokenRequired: boolean; auth: string } };
+    assert.deepEqual([body.data.tokenRequired, body.data.auth], [false, "none"]);
+    assert.match(server.stderr(), /auth = \\"none\\": no token is required/);
+    assert.equal((await server.stop()).code, 0);
+    // SENTINEL_AUTH=none does the same, and the file's token is left as it is.
+    const other = freshDir("data");
+    const byEnv = await launch({ dataDir: other, env: childEnv({ SENTINEL_AUTH: "none" }) });
+    assert.equal(byEnv.ready.auth, "none");
+    assert.equal((await fetch(`${byEnv.url}/api/meta`)).status, 200);
+    assert.match(fileToken(other), /^[A-Za-z0-9_-]{32}$/);
+    assert.equal((await byEnv.stop()).code, 0);
+  });
+});
+
 describe("the ready line", () => {
-  test("exactly one JSON line on stdout {event,url,port,pid,version}; every log goes to stderr", async () => {
+  test("exactly one JSON line on stdout {event,url,port,pid,version,auth}; every log goes to stderr", async () => {
     const dataDir = freshDir("data");
     const server = await launch({
       dataDir,
       env: childEnv({ SENTINEL_TOKEN: TOKEN, SENTINEL_LOG_LEVEL: "debug" }),
     });
     const { ready } = server;
-    assert.deepEqual(Object.keys(ready), ["event", "url", "port", "pid", "version"]);
+    assert.deepEqual(Object.keys(ready), ["event", "url", "port", "pid", "version", "auth"]);
+    assert.equal(ready.auth, "token");
     assert.equal(ready.event, "ready");
     assert.ok(Number.isInteger(ready.port) && (ready.port as number) > 0);
     assert.equal(ready.url, `http://127.0.0.1:${ready.port}`);

@@ -5,7 +5,7 @@
 // no-systemd path of this machine: every service route answers 503 "service manager unavailable" while the rest
 // of ops works.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { cpus, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -477,16 +477,49 @@ describe("config", () => {
       'line 3: unknown key "frobnicate" (ignored by this server)',
     ]);
     assert.match(readFileSync(configPath(), "utf8"), new RegExp(`^token = "${SECRET}"$`, "m"));
-    // A file with no token: the mask has nothing to stand for.
-    await json(await patchConfig(server, "# no token here\n"));
-    const err = await apiError(await patchConfig(server, 'token = "********"\n'), 400, "INVALID_REQUEST");
-    assert.match(err.message, /masked but the config file has no token/);
+    // A file with no token (edited by hand: PATCH cannot make one): the mask has nothing to stand for.
+    const kept = readFileSync(configPath(), "utf8");
+    writeFileSync(configPath(), "# no token here\n", { mode: 0o600 });
+    try {
+      const err = await apiError(await patchConfig(server, 'token = "********"\n'), 400, "INVALID_REQUEST");
+      assert.match(err.message, /masked but the config file has no token/);
+    } finally {
+      writeFileSync(configPath(), kept, { mode: 0o600 });
+    }
+  });
+
+  test("removing the token or leaving it empty is 400, and the file keeps its token", async () => {
+    const before = readFileSync(configPath(), "utf8");
+    assert.match(before, /^token = ".{16,}"$/m);
+    for (const content of [
+      "# no token here\n",
+      'log_level = "info"\n# token = "old-token-0123456789"\n',
+      'token = ""\n',
+      "token =\n",
+      'token = "********"\ntoken = ""\n',
+    ]) {
+      const err = await apiError(await patchConfig(server, content), 400, "INVALID_REQUEST");
+      assert.match(err.message, /^invalid config: the token cannot be removed or left empty/, content);
+    }
+    const short = await apiError(await patchConfig(server, 'token = "short"\n'), 400, "INVALID_REQUEST");
+    assert.match(short.message, /at least 16 characters/);
+    const exposed = await apiError(
+      await patchConfig(server, 'auth = "none"\nlisten = "0.0.0.0:4040"\n'),
+      400,
+      "INVALID_REQUEST",
+    );
+    assert.match(exposed.message, /auth = "none" is allowed only with a loopback listen address/);
+    assert.equal(readFileSync(configPath(), "utf8"), before);
+    // Choosing auth = "none" on loopback is the user's explicit choice: allowed (effective at the next start).
+    await json(await patchConfig(server, 'auth = "none"\ntoken = "********"\n'));
+    await json(await patchConfig(server, before.replace(/^token = ".*"$/m, 'token = "********"')));
+    assert.equal(readFileSync(configPath(), "utf8"), before);
   });
 });
 
 describe("ops timeline", () => {
   test("config updates and acks are on the timeline: search, severity, source and type filters, hasMore", async () => {
-    await json(await patchConfig(server, "# needle-alpha\nlog_level = info\n"));
+    await json(await patchConfig(server, 'token = "********"\n# needle-alpha\nlog_level = info\n'));
     const all = await json<TimelineResponse>(await server.api("/api/ops/timeline?limit=500"));
     assert.ok(all.events.length >= 3);
     assert.equal(all.hasMore, false);
@@ -557,7 +590,8 @@ describe("ops timeline", () => {
     });
     const sub = await subscribe(small);
     try {
-      for (let i = 0; i < 6; i++) await json(await patchConfig(small, `# edit ${i}\nlog_level = info\n`));
+      for (let i = 0; i < 6; i++)
+        await json(await patchConfig(small, `token = "********"\n# edit ${i}\nlog_level = info\n`));
       const { events } = await json<TimelineResponse>(await small.api("/api/ops/timeline?limit=500"));
       assert.equal(events.length, 3);
       assert.deepEqual(

@@ -1,7 +1,7 @@
 // Starts the real bundled server (dist/server.js) on port 0 against a private tmux socket and a temp data dir.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -36,8 +36,6 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SENTINEL_LOG_LEVEL: "info",
-    // The V8 code cache (src/server/loader.ts) stays in the real user's cache even when a test fakes HOME.
-    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || join(homedir(), ".cache"),
     // The ops pushes (metrics every 2 s, alert and timeline lists every 5 s) and the health checker are off unless
     // a test asks for them: their periodic events would interleave with the event sequences other tests check.
     SENTINEL_OPS_METRICS_INTERVAL: "0",

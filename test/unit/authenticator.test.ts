@@ -11,12 +11,14 @@ import {
   subprotocolToken,
   websocketCredential,
 } from "../../src/server/auth/authenticator.js";
+import { HostCheck, hostName, isWildcardHost } from "../../src/server/auth/host.js";
 import { originAllowed } from "../../src/server/auth/origin.js";
-import { AuthThrottle } from "../../src/server/auth/throttle.js";
+import { AuthThrottle, isAttempt } from "../../src/server/auth/throttle.js";
 
 const TOKEN = "my-token";
 const key = createHmac("sha256", TOKEN).update("sentinel-jwt-v1").digest();
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+const b64url = (s: string) => Buffer.from(s, "utf8").toString("base64url");
 
 describe("static token", () => {
   const auth = new Authenticator(TOKEN);
@@ -142,5 +144,113 @@ describe("origin and throttle", () => {
     assert.equal(th.retryAfter("b"), 0);
     t = 60_001;
     assert.equal(th.retryAfter("a"), 0);
+  });
+});
+
+describe("wrong credentials: the throttle", () => {
+  const logger = () => {
+    const lines: string[] = [];
+    return { lines, warn: (_obj: object, msg: string) => void lines.push(msg) };
+  };
+
+  test("only wrong credentials count; while throttled they get the seconds to wait, uncounted and unlogged", () => {
+    let t = 0;
+    const th = new AuthThrottle(3, 60_000, () => t);
+    const log = logger();
+    for (let i = 0; i < 3; i++) assert.equal(th.wrongCredential("a", "bad", log), 0);
+    assert.deepEqual(log.lines.filter((l) => l === "authentication failed").length, 3);
+    assert.equal(log.lines.filter((l) => l.startsWith("authentication throttled")).length, 1);
+    t = 10_000;
+    for (let i = 0; i < 50; i++) assert.equal(th.wrongCredential("a", "bad", log), 50);
+    assert.equal(log.lines.length, 4, "nothing logged while throttled");
+    assert.equal(th.wrongCredential("b", "bad", log), 0, "other addresses are not affected");
+    // The episode ends when the failures age out (the refused ones did not extend it).
+    t = 60_001;
+    assert.equal(th.wrongCredential("a", "bad", log), 0);
+    assert.equal(th.wrongCredential("a", "bad", log), 0);
+    assert.equal(th.wrongCredential("a", "bad", log), 0);
+    assert.equal(
+      log.lines.filter((l) => l.startsWith("authentication throttled")).length,
+      2,
+      "a new episode",
+    );
+  });
+
+  test("the back-off is bounded by 60 s whatever the window", () => {
+    const th = new AuthThrottle(1, 3_600_000, () => 0);
+    th.recordFailure("a");
+    assert.equal(th.retryAfter("a"), 60);
+  });
+
+  test("a missing or blank credential is not a login attempt", () => {
+    assert.equal(isAttempt({ presented: false }), false);
+    assert.equal(isAttempt(bearerCredential(undefined)), false);
+    assert.equal(isAttempt(bearerCredential("Bearer ")), false);
+    assert.equal(isAttempt(bearerCredential("Bearer")), false);
+    assert.equal(isAttempt(bearerCredential("Basic dG9r")), false);
+    assert.equal(isAttempt(bearerCredential("Bearer wrong")), true);
+    assert.equal(isAttempt(websocketCredential(undefined, "sentinel.v1")), false);
+    assert.equal(
+      isAttempt(websocketCredential(undefined, `sentinel.v1, sentinel.auth.${b64url("x")}`)),
+      true,
+    );
+  });
+});
+
+describe("Host header check", () => {
+  test("loopback names with any port, the listen host, allowed hosts; nothing else", () => {
+    const check = new HostCheck("127.0.0.1", ["dev.example", "box.lan:8080"]);
+    for (const host of [
+      undefined,
+      "127.0.0.1",
+      "127.0.0.1:4040",
+      "127.9.8.7:1",
+      "localhost",
+      "LocalHost:4040",
+      "localhost.:4040",
+      "[::1]",
+      "[::1]:4040",
+      "dev.example",
+      "DEV.example:9999",
+      "box.lan:1234",
+    ]) {
+      assert.equal(check.allows(host), true, host);
+    }
+    for (const host of [
+      "",
+      "evil.example",
+      "evil.example:4040",
+      "localhost.evil.example",
+      "127.0.0.1.nip.io",
+      "127.0.0.1@evil.example",
+      "10.0.0.1:4040",
+      "[::2]:4040",
+      "0.0.0.0",
+      "dev.example.evil",
+      "a b",
+      "[::1",
+    ]) {
+      assert.equal(check.allows(host), false, host);
+    }
+  });
+
+  test("a named listen host is accepted; a wildcard listen accepts IP literals but no other names", () => {
+    const named = new HostCheck("myhost.lan", []);
+    assert.equal(named.allows("myhost.lan:4040"), true);
+    assert.equal(named.allows("192.168.1.5:4040"), false);
+    const address = new HostCheck("192.168.1.5", []);
+    assert.equal(address.allows("192.168.1.5:4040"), true);
+    assert.equal(address.allows("192.168.1.6:4040"), false);
+    for (const listen of ["0.0.0.0", "::", "[::]", ""]) {
+      const wild = new HostCheck(listen, ["ci.example"]);
+      for (const ok of ["192.168.1.5:4040", "[fe80::1]:4040", "10.0.0.1", "localhost:1", "ci.example"])
+        assert.equal(wild.allows(ok), true, `${listen} ${ok}`);
+      for (const no of ["evil.example:4040", "myhost.lan"])
+        assert.equal(wild.allows(no), false, `${listen} ${no}`);
+    }
+    assert.equal(isWildcardHost("0.0.0.0"), true);
+    assert.equal(isWildcardHost("127.0.0.1"), false);
+    assert.equal(hostName("[::1]:80"), "::1");
+    assert.equal(hostName("Example.COM.:80"), "example.com");
   });
 });

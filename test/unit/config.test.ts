@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { isLoopbackHost, loadConfig, parseConfigFile, splitListen } from "../../src/server/config.js";
+import {
+  ConfigError,
+  isLoopbackHost,
+  loadConfig,
+  parseAuthMode,
+  parseConfigFile,
+  splitListen,
+  withToken,
+} from "../../src/server/config.js";
+import { ConfigValidationError, checkAuthSettings, validateConfig } from "../../src/server/ops/configFile.js";
 
 const dirs: string[] = [];
 const temp = () => {
@@ -68,11 +77,134 @@ describe("config", () => {
     assert.throws(() => loadConfig({ dataDir: dir, port: "70000" }, {}), /invalid port/);
     assert.throws(() => loadConfig({ dataDir: dir, port: "abc" }, {}), /invalid port/);
   });
-  test("an existing config without a token means no auth", () => {
+  test("a first start with SENTINEL_TOKEN still writes a generated token into the file", () => {
+    const dir = temp();
+    const c = loadConfig({ dataDir: dir }, { SENTINEL_TOKEN: "env-token-0123456789" });
+    assert.equal(c.token, "env-token-0123456789");
+    assert.equal(c.tokenSource, "env");
+    assert.equal(c.auth, "token");
+    const written = parseConfigFile(readFileSync(c.configPath, "utf8")).get("token") ?? "";
+    assert.match(written, /^[A-Za-z0-9_-]{32}$/);
+    // A later start without the variable requires that token: never none.
+    const later = loadConfig({ dataDir: dir }, {});
+    assert.equal(later.token, written);
+    assert.equal(later.tokenSource, "config");
+  });
+  test("an existing config with an empty or no token gets a generated one written into it, the rest kept", () => {
+    const cases: Array<[string, (token: string) => string]> = [
+      ['# mine\ntoken = ""\nlog_level = "debug"\n', (t) => `# mine\ntoken = "${t}"\nlog_level = "debug"\n`],
+      ['# a\n# b\nlog_level = "debug"\n', (t) => `# a\n# b\ntoken = "${t}"\nlog_level = "debug"\n`],
+      ['token=\n#token = "old"\n[s]\nx = 1', (t) => `token = "${t}"\n#token = "old"\n[s]\nx = 1`],
+      ["", (t) => `token = "${t}"\n`],
+    ];
+    for (const [content, expected] of cases) {
+      const dir = temp();
+      writeFileSync(join(dir, "config.toml"), content, { mode: 0o644 });
+      const c = loadConfig({ dataDir: dir }, {});
+      assert.equal(c.tokenSource, "generated", content);
+      assert.match(c.token, /^[A-Za-z0-9_-]{32}$/);
+      assert.equal(readFileSync(c.configPath, "utf8"), expected(c.token), content);
+      assert.equal(statSync(c.configPath).mode & 0o777, 0o600);
+      assert.equal(loadConfig({ dataDir: dir }, {}).token, c.token);
+    }
+    // The environment's token wins and the file is left alone.
     const dir = temp();
     writeFileSync(join(dir, "config.toml"), 'token = ""\n');
-    const c = loadConfig({ dataDir: dir }, {});
-    assert.equal(c.token, "");
-    assert.equal(c.tokenSource, "none");
+    assert.equal(
+      loadConfig({ dataDir: dir }, { SENTINEL_TOKEN: "from-env-0123456789" }).token,
+      "from-env-0123456789",
+    );
+    assert.equal(readFileSync(join(dir, "config.toml"), "utf8"), 'token = ""\n');
+  });
+  test("a file without a token that cannot be written is an error, not an open server", {
+    skip: process.getuid?.() === 0 && "root can write a read-only file",
+  }, () => {
+    const dir = temp();
+    writeFileSync(join(dir, "config.toml"), 'token = ""\n', { mode: 0o400 });
+    chmodSync(dir, 0o500);
+    try {
+      assert.throws(() => loadConfig({ dataDir: dir }, {}), /has no token and it could not be written/);
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+  });
+  test('auth = "none" only when chosen, and only on loopback; other values are errors', () => {
+    const dir = temp();
+    writeFileSync(join(dir, "config.toml"), 'auth = "none"\ntoken = "file-token-0123456789"\n');
+    const open = loadConfig({ dataDir: dir }, {});
+    assert.deepEqual([open.auth, open.token, open.tokenSource], ["none", "", "none"]);
+    // Even with a token in the environment: the choice is explicit.
+    assert.equal(loadConfig({ dataDir: dir }, { SENTINEL_TOKEN: "x".repeat(20) }).auth, "none");
+    for (const host of ["0.0.0.0", "10.1.2.3", "::", "example.com"]) {
+      assert.throws(
+        () => loadConfig({ dataDir: dir, host }, {}),
+        (e: Error) => e instanceof ConfigError && /allowed only on a loopback address/.test(e.message),
+        host,
+      );
+    }
+    assert.throws(() => loadConfig({ dataDir: dir }, { SENTINEL_LISTEN: ":4040" }), /not "\*"/);
+    assert.equal(loadConfig({ dataDir: dir, host: "::1" }, {}).auth, "none");
+    // SENTINEL_AUTH wins over the file, both ways.
+    assert.equal(loadConfig({ dataDir: dir }, { SENTINEL_AUTH: "token" }).token, "file-token-0123456789");
+    const other = temp();
+    assert.equal(loadConfig({ dataDir: other }, { SENTINEL_AUTH: "NONE" }).auth, "none");
+    for (const bad of ["off", "false", "0", "no"]) {
+      assert.throws(() => loadConfig({ dataDir: other }, { SENTINEL_AUTH: bad }), /invalid auth/);
+    }
+    assert.equal(parseAuthMode(undefined), "token");
+    assert.equal(parseAuthMode(" Token "), "token");
+  });
+  test("allowed_hosts: environment or file, comma-separated, lower case", () => {
+    const dir = temp();
+    writeFileSync(
+      join(dir, "config.toml"),
+      'token = "t0123456789abcdef"\nallowed_hosts = "Dev.Example, box.lan:8080,"\n',
+    );
+    assert.deepEqual(loadConfig({ dataDir: dir }, {}).allowedHosts, ["dev.example", "box.lan:8080"]);
+    assert.deepEqual(loadConfig({ dataDir: dir }, { SENTINEL_ALLOWED_HOSTS: "a.example" }).allowedHosts, [
+      "a.example",
+    ]);
+  });
+  test("withToken replaces the last active token line or adds one after the leading comments", () => {
+    assert.equal(withToken('token = "a"\ntoken = "b"\n', "T"), 'token = "a"\ntoken = "T"\n');
+    assert.equal(withToken("#c\nx = 1", "T"), '#c\ntoken = "T"\nx = 1\n');
+  });
+});
+
+describe("PATCH /api/ops/config: the file's auth settings", () => {
+  test("removing the token, leaving it empty, or auth = none off loopback is refused", () => {
+    for (const content of [
+      "# no token\nlog_level = info\n",
+      'token = ""\n',
+      "token = \n",
+      'token = "good-token-0123456789"\ntoken = ""\n',
+    ]) {
+      assert.throws(
+        () => checkAuthSettings(content),
+        (e: Error) =>
+          e instanceof ConfigValidationError && /the token cannot be removed or left empty/.test(e.message),
+        content,
+      );
+    }
+    assert.throws(
+      () => checkAuthSettings('auth = "none"\nlisten = "0.0.0.0:4040"\n'),
+      /loopback listen address/,
+    );
+    assert.throws(() => checkAuthSettings('auth = none\nlisten = ":4040"\n'), /loopback listen address/);
+    for (const ok of [
+      'token = "good-token-0123456789"\n',
+      '# c\ntoken = ""\ntoken = "good-token-0123456789"\n',
+      'auth = "none"\n',
+      'auth = "none"\nlisten = "127.0.0.1:4040"\n',
+    ]) {
+      checkAuthSettings(ok);
+    }
+    // The keys themselves are known and checked.
+    assert.throws(() => validateConfig('auth = "off"\n'), /invalid auth: expected one of token, none/);
+    assert.throws(() => validateConfig('allowed_hosts = "a b"\n'), /invalid allowed_hosts/);
+    assert.deepEqual(
+      validateConfig('auth = "token"\nallowed_hosts = "dev.example, [::1]:80"\n').warnings,
+      [],
+    );
   });
 });

@@ -3,7 +3,7 @@
 import { IssueTokenBody, RefreshTokenBody } from "../../protocol/auth.js";
 import { isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
-import { recordAuthFailure, unauthorized } from "./apiGuard.js";
+import { refuseCredential, unauthorized } from "./apiGuard.js";
 import { ApiError, badRequest } from "./errors.js";
 import { type ApiInstance, data } from "./types.js";
 
@@ -15,25 +15,36 @@ export function registerAuthRoutes(api: ApiInstance, ctx: AppContext): void {
     if (request.principal?.kind === "jwt") {
       throw new ApiError(403, "FORBIDDEN", "issuing tokens requires the static token, not an access token");
     }
-    const { sessionId, sub, ttlSeconds } = request.body;
+    const { sessionId, sub, ttlSeconds, readOnly } = request.body;
     if (sessionId !== undefined && !isSessionName(sessionId))
       throw badRequest(`sessionId: ${Messages.sessionName}`);
+    // Read-only is a property of a session's terminal (ADR 0012): a full token has no read-only form.
+    if (readOnly && sessionId === undefined) throw badRequest("readOnly requires sessionId");
     if (ttlSeconds !== undefined && (ttlSeconds < MIN_TTL || ttlSeconds > MAX_TTL)) {
       throw badRequest(`ttlSeconds must be between ${MIN_TTL} and ${MAX_TTL}`);
     }
     const pair = ctx.auth.issue({
       ...(sub !== undefined ? { sub } : {}),
       ...(sessionId !== undefined ? { sessionId } : {}),
+      ...(readOnly ? { readOnly } : {}),
       ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
     });
     return data(pair);
   });
 
-  api.post("/api/auth/refresh", { schema: { body: RefreshTokenBody } }, async (request) => {
-    const pair = ctx.auth.refresh(request.body.refreshToken);
+  api.post("/api/auth/refresh", { schema: { body: RefreshTokenBody } }, async (request, reply) => {
+    const { refreshToken } = request.body;
+    const pair = ctx.auth.refresh(refreshToken);
     if (!pair) {
-      recordAuthFailure(ctx, request, "bad refresh token");
-      throw unauthorized("invalid or expired refresh token");
+      const credential = { presented: true, value: refreshToken };
+      throw refuseCredential(
+        ctx,
+        request,
+        reply,
+        credential,
+        "bad refresh token",
+        unauthorized("invalid or expired refresh token"),
+      );
     }
     return data(pair);
   });

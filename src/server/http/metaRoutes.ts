@@ -8,6 +8,7 @@ export function registerMetaRoutes(api: ApiInstance, ctx: AppContext): void {
       tokenRequired: ctx.auth.required,
       defaultCwd: process.env.HOME ?? "",
       version: ctx.version,
+      auth: ctx.auth.required ? "token" : "none",
     };
     return data(meta);
   });

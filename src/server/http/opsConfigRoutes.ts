@@ -14,7 +14,13 @@ import {
   type StorageStatsResponse,
 } from "../../protocol/ops.js";
 import type { AppContext } from "../context.js";
-import { ConfigValidationError, maskToken, unmaskToken, validateConfig } from "../ops/configFile.js";
+import {
+  ConfigValidationError,
+  checkAuthSettings,
+  maskToken,
+  unmaskToken,
+  validateConfig,
+} from "../ops/configFile.js";
 import { isStorageResource } from "../ops/storage.js";
 import { ApiError, badRequest } from "./errors.js";
 import { storeCall } from "./opsRoutes.js";
@@ -54,6 +60,7 @@ export function registerOpsConfigRoutes(
     try {
       next = unmaskToken(content, read());
       ({ warnings } = validateConfig(next));
+      checkAuthSettings(next);
     } catch (error) {
       if (error instanceof ConfigValidationError) throw badRequest(`invalid config: ${error.message}`);
       throw error;

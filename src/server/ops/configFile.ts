@@ -3,7 +3,7 @@
 // must be `key = value`, a known key's value must parse as the server would read it (the server otherwise falls
 // back to the default in silence), and unknown keys come back as warnings.
 import { TOKEN_MASK } from "../../protocol/ops.js";
-import { ConfigError, parseDuration, parsePort, splitListen } from "../config.js";
+import { ConfigError, isLoopbackHost, parseDuration, parsePort, splitListen } from "../config.js";
 
 export const CONFIG_MAX_BYTES = 256 * 1024;
 
@@ -119,10 +119,23 @@ const origins: Check = (v) => {
   return undefined;
 };
 
+const hosts: Check = (v) => {
+  for (const entry of v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/.test(entry))
+      return `host "${entry}": expected a host name or address, optionally with :port`;
+  }
+  return undefined;
+};
+
 /** Every key the server reads (src/server/config.ts, spec §10) and how its value must look. */
 export const CONFIG_KEYS: Record<string, Check> = {
   listen,
   token,
+  auth: oneOf("token", "none"),
+  allowed_hosts: hosts,
   allowed_origins: origins,
   log_level: oneOf("trace", "debug", "info", "warn", "error", "fatal", "silent"),
   rate_limit_per_minute: positiveInt,
@@ -207,4 +220,41 @@ export function validateConfig(content: string): { warnings: string[] } {
     if (problem) throw new ConfigValidationError(`line ${n}: invalid ${key}: ${problem}`);
   });
   return { warnings };
+}
+
+/**
+ * The whole file's auth: unless it says `auth = "none"`, its last active `token` line must hold a token (a file
+ * without one would make the next start generate a new one, locking out every client that has the old), and
+ * `auth = "none"` is refused with a non-loopback `listen`. Throws ConfigValidationError.
+ */
+export function checkAuthSettings(content: string): void {
+  let tokenValue = "";
+  let auth = "";
+  let listenValue = "";
+  for (const raw of content.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith("[")) continue;
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    const key = line.slice(0, eq).trim();
+    const value = unquote(line.slice(eq + 1).trim()).inner.trim();
+    if (key === "token") tokenValue = value;
+    else if (key === "auth") auth = value.toLowerCase();
+    else if (key === "listen") listenValue = value;
+  }
+  if (auth === "none") {
+    const host = listenValue ? splitListen(listenValue).host : "127.0.0.1";
+    if (!isLoopbackHost(host)) {
+      throw new ConfigValidationError(
+        `auth = "none" is allowed only with a loopback listen address, not "${listenValue}"`,
+      );
+    }
+    return;
+  }
+  if (!tokenValue) {
+    throw new ConfigValidationError(
+      `the token cannot be removed or left empty: every client needs it (keep the line token = "${TOKEN_MASK}" ` +
+        'to keep the current token, or set auth = "none" to run without one, loopback only)',
+    );
+  }
 }
