@@ -174,8 +174,9 @@ export async function startServer(
   work: Workspace,
   timeoutMs = 10_000,
   extraEnv: NodeJS.ProcessEnv = {},
+  /** A data dir to (re)use; by default a fresh one per start. */
+  dataDir = join(work.dir, `data-${dataDirCounter++}`),
 ): Promise<Server> {
-  const dataDir = join(work.dir, `data-${dataDirCounter++}`);
   mkdirSync(dataDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...work.env, SENTINEL_TOKEN: TOKEN, ...extraEnv };
   for (const [key, value] of Object.entries(extraEnv)) if (value === undefined) delete env[key];
