@@ -5,6 +5,8 @@ export const IssueTokenBody = Type.Object(
   {
     /** Limits the access token to one tmux session. */
     sessionId: Type.Optional(Type.String()),
+    /** With `sessionId`: the token's terminals only watch, they type nothing (ADR 0012). */
+    readOnly: Type.Optional(Type.Boolean()),
     /** Subject recorded in the token; defaults to "sentinel". */
     sub: Type.Optional(Type.String({ maxLength: 128 })),
     /** Access token lifetime in seconds (60 s to 24 h); defaults to 15 minutes. */
@@ -26,6 +28,8 @@ export interface TokenPair {
   refreshToken: string;
   refreshExpiresAt: string;
   sessionId?: string;
+  /** Present (true) on a read-only session token. */
+  readOnly?: true;
 }
 
 /** Claims of an access token (HS256). Refresh tokens carry `typ: "refresh"` and are refused as access tokens. */
@@ -35,4 +39,6 @@ export interface AccessClaims {
   exp: number;
   typ: "access";
   sessionId?: string;
+  /** Only with `sessionId`: terminals attached with this token type nothing. Older servers ignore it. */
+  readOnly?: true;
 }

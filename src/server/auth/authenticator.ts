@@ -15,7 +15,7 @@ const jwt = (): typeof JsonWebToken => {
 export type Principal =
   | { kind: "open" }
   | { kind: "static" }
-  | { kind: "jwt"; sub: string; sessionId?: string; exp: number };
+  | { kind: "jwt"; sub: string; sessionId?: string; readOnly?: true; exp: number };
 
 export type Credential = { presented: false } | { presented: true; value: string };
 
@@ -27,7 +27,17 @@ interface RefreshClaims {
   sub: string;
   typ: "refresh";
   sessionId?: string;
+  readOnly?: true;
   jti: string;
+}
+
+/** The scope claims of a verified token: `sessionId`, and `readOnly` only with it (ADR 0012). */
+function scopeClaims(claims: { sessionId?: unknown; readOnly?: unknown }): {
+  sessionId?: string;
+  readOnly?: true;
+} {
+  if (typeof claims.sessionId !== "string") return {};
+  return { sessionId: claims.sessionId, ...(claims.readOnly === true ? { readOnly: true as const } : {}) };
 }
 
 export class Authenticator {
@@ -64,7 +74,7 @@ export class Authenticator {
         kind: "jwt",
         sub: claims.sub,
         exp: claims.exp,
-        ...(typeof claims.sessionId === "string" ? { sessionId: claims.sessionId } : {}),
+        ...scopeClaims(claims),
       };
     } catch {
       return undefined;
@@ -77,11 +87,16 @@ export class Authenticator {
     return credential.presented ? this.verify(credential.value) : undefined;
   }
 
-  issue(options: { sub?: string; sessionId?: string; ttlSeconds?: number } = {}): TokenPair {
+  /** `readOnly` counts only with `sessionId`: a read-only terminal of that one session. */
+  issue(
+    options: { sub?: string; sessionId?: string; readOnly?: boolean; ttlSeconds?: number } = {},
+  ): TokenPair {
     const sub = options.sub?.trim() || "sentinel";
     const ttl = options.ttlSeconds ?? this.accessTtlSeconds;
     const now = Math.floor(Date.now() / 1000);
-    const scope = options.sessionId ? { sessionId: options.sessionId } : {};
+    const scope = options.sessionId
+      ? { sessionId: options.sessionId, ...(options.readOnly ? { readOnly: true as const } : {}) }
+      : {};
     const accessToken = jwt().sign({ sub, typ: "access", ...scope }, this.jwtKey, {
       algorithm: "HS256",
       expiresIn: ttl,
@@ -109,10 +124,7 @@ export class Authenticator {
         algorithms: ["HS256"],
       }) as Partial<RefreshClaims>;
       if (claims.typ !== "refresh" || typeof claims.sub !== "string") return undefined;
-      return this.issue({
-        sub: claims.sub,
-        ...(typeof claims.sessionId === "string" ? { sessionId: claims.sessionId } : {}),
-      });
+      return this.issue({ sub: claims.sub, ...scopeClaims(claims) });
     } catch {
       return undefined;
     }

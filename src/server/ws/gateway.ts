@@ -150,6 +150,7 @@ export class WebSocketGateway {
           ? { record: (size) => recordings.startClient({ session, ...size, captureInput: recordInput }) }
           : {}),
         onInput: (bytes) => recordings.input(session, bytes),
+        ...confinement(principal),
       });
       this.track(ws, attachment);
     });
@@ -377,6 +378,15 @@ function handshakeFailure(wsMessage: string): [number, string, Record<string, st
     return [400, "unsupported websocket version", { "Sec-WebSocket-Version": "13" }];
   if (/Sec-WebSocket-Key/.test(wsMessage)) return [400, "missing websocket key", {}];
   return [400, "bad websocket request", {}];
+}
+
+/**
+ * A token limited to one session gets a confined terminal (tmuxAttach.ts, ADR 0012): the scope is not only
+ * checked at the handshake, tmux keys cannot leave the session afterwards either. Full tokens attach as before.
+ */
+function confinement(principal: Principal): { confine?: { readOnly: boolean } } {
+  if (principal.kind !== "jwt" || principal.sessionId === undefined) return {};
+  return { confine: { readOnly: principal.readOnly === true } };
 }
 
 /** The terminal stream of the second source document: `/api/sessions/{id}/ws`. */

@@ -1,7 +1,9 @@
 // One `/ws/tmux` attachment (spec §2 with Appendix A's fixes): a `tmux attach` client in a PTY (terminalPipe.ts:
 // coalesced binary frames, backpressure that pauses the PTY while the socket is congested), keyboard bytes and
 // resize frames from the socket, pings. With `?record=1` the frames the client is sent, its resizes and (when
-// input capture is on) its keys are recorded as they happen.
+// input capture is on) its keys are recorded as they happen. A confined client (a token limited to one session)
+// gets a read-only tmux client that is never written to; its keys are typed into the session's active pane by
+// PaneInput (paneInput.ts, ADR 0012), so no tmux key binding or prompt can take it out of its session.
 import type { FastifyBaseLogger } from "fastify";
 import { Value } from "typebox/value";
 import type { RawData, WebSocket } from "ws";
@@ -13,6 +15,7 @@ import {
   TERMINAL_LIMITS,
 } from "../../protocol/terminal.js";
 import type { Tmux } from "../tmux/adapter.js";
+import { PaneInput } from "./paneInput.js";
 import { TerminalPipe } from "./terminalPipe.js";
 
 /** What a recording of one client takes from its attachment. */
@@ -43,6 +46,8 @@ export interface AttachOptions {
   record?: (size: { cols: number; rows: number }) => TerminalTap;
   /** Keyboard bytes, for the session's recordings that capture input. */
   onInput?: (bytes: Buffer) => void;
+  /** Confine the client to the session's panes (a session-limited token); `readOnly`: it types nothing. */
+  confine?: { readOnly: boolean };
 }
 
 export const MAX_CONTROL_FRAME = 8 * 1024;
@@ -66,12 +71,17 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
   let finished = false;
   let tap: TerminalTap | undefined;
   let exitCode: number | undefined;
+  const confined = options.confine
+    ? new PaneInput({ tmux, session, log, readOnly: options.confine.readOnly })
+    : undefined;
 
   const pipe = new TerminalPipe({
     tmux,
     session,
     ...size,
     log,
+    // A confined client's tmux client only draws; the session's mouse option is left as it is.
+    ...(confined ? { attachFlags: ["read-only"], mouse: false } : {}),
     ...(options.highWatermark !== undefined ? { highWatermark: options.highWatermark } : {}),
     ...(options.lowWatermark !== undefined ? { lowWatermark: options.lowWatermark } : {}),
     output: (frame) => {
@@ -92,6 +102,7 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
     if (finished) return;
     finished = true;
     clearInterval(ping);
+    confined?.dispose();
     pipe.dispose(code === 1000);
     tap?.end(exitCode);
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
@@ -105,9 +116,11 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
     if (finished || !pipe.running) return;
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     if (isBinary) {
-      pipe.write(bytes);
-      tap?.input(bytes);
-      options.onInput?.(bytes);
+      const typed = confined ? confined.write(bytes) : bytes;
+      if (!confined) pipe.write(bytes);
+      if (!typed.length) return;
+      tap?.input(typed);
+      options.onInput?.(typed);
       return;
     }
     if (bytes.length > MAX_CONTROL_FRAME) {
