@@ -573,7 +573,7 @@ describe("bad bodies are the spec's 4xx envelope, never a 500", () => {
 });
 
 describe("GET /api/meta", () => {
-  test("tokenRequired, defaultCwd ($HOME) and version", async () => {
+  test("tokenRequired, defaultCwd ($HOME), version and the auth mode", async () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as {
       version: string;
     };
@@ -581,6 +581,7 @@ describe("GET /api/meta", () => {
       tokenRequired: true,
       defaultCwd: home,
       version: pkg.version,
+      auth: "token",
     });
     await expectError(await server.api("/api/meta", { auth: false }), 401, "UNAUTHORIZED");
   });
