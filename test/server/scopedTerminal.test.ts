@@ -277,6 +277,39 @@ describe("a session-scoped token on /ws/tmux", () => {
     await assert.rejects(attach("beta", accessToken), /HTTP 403/);
   });
 
+  test("the stream endpoint /api/sessions/{id}/ws confines a scoped token the same way", async () => {
+    const { accessToken } = await issue({ sessionId: "alpha" });
+    const ws = new WebSocket(`${server.url.replace("http", "ws")}/api/sessions/alpha/ws`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    ws.on("error", () => undefined);
+    const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+    await waitFor(async () => (await terminalClients()).length === 1, 5000, "the stream's tmux client");
+    const [client] = await terminalClients();
+    const before = (await messages(client!.name)).length;
+    const input = (data: string) => ws.send(JSON.stringify({ type: "input", data }));
+    for (const keys of ["\x02)", "\x02s", "\x02d", "\x1b[<2;5;5M\x1b[<2;5;5m"]) {
+      input(keys);
+      await pause(150);
+      assert.deepEqual(
+        (await terminalClients()).map((x) => [x.session, x.readOnly]),
+        [["alpha", true]],
+        JSON.stringify(keys),
+      );
+    }
+    // What reached the shell so far (C-b moved its cursor) is an unfinished line: C-e C-u clears it.
+    input("\x05\x15echo stream-$((6*7))\r");
+    await waitFor(async () => (await capture()).includes("stream-42"), 5000, "typed text in the pane");
+    assert.deepEqual(escapesIn((await messages(client!.name)).slice(before), client!.name), []);
+    ws.close();
+    assert.equal(await closed, 1000);
+    await waitFor(async () => (await terminalClients()).length === 0, 5000, "the tmux client gone");
+  });
+
   test("a full token keeps today's terminal: a read-write tmux client whose keys tmux reads", async () => {
     const c = await attach("gamma", server.token);
     const [client] = await terminalClients();

@@ -236,7 +236,7 @@ export class WebSocketGateway {
         ws.close(verdict.code, verdict.reason);
         return;
       }
-      const { session } = verdict;
+      const { session, principal } = verdict;
       this.ctx.log.info({ session, remote }, "stream attached");
       const cols = intParam(url.searchParams.get("cols"));
       const rows = intParam(url.searchParams.get("rows"));
@@ -247,6 +247,7 @@ export class WebSocketGateway {
         ...(cols !== undefined ? { cols } : {}),
         ...(rows !== undefined ? { rows } : {}),
         onInput: (bytes) => this.ctx.recordings.input(session, bytes),
+        ...confinement(principal),
       });
       this.track(ws, stream);
     });
@@ -256,7 +257,7 @@ export class WebSocketGateway {
     req: IncomingMessage,
     url: URL,
     remote: string,
-  ): Promise<{ session: string } | { code: number; reason: string }> {
+  ): Promise<{ session: string; principal: Principal } | { code: number; reason: string }> {
     const policy = (reason: string) => ({ code: StreamCloseCode.Policy, reason });
     let credential = websocketCredential(header(req, "authorization"), header(req, "sec-websocket-protocol"));
     if (hasUrlToken(req.url ?? "")) {
@@ -292,7 +293,7 @@ export class WebSocketGateway {
       if (error.status === 404) return { code: StreamCloseCode.Normal, reason: "session not found" };
       return { code: StreamCloseCode.ServerError, reason: error.message };
     }
-    return { session };
+    return { session, principal };
   }
 
   private authenticate(req: IncomingMessage, remote: string): Principal {

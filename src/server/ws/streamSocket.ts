@@ -22,6 +22,7 @@ import {
 import { DEFAULT_TERMINAL_SIZE } from "../../protocol/terminal.js";
 import { Utf8Chunker } from "../recording/utf8.js";
 import type { Tmux } from "../tmux/adapter.js";
+import { PaneInput } from "./paneInput.js";
 import { TerminalPipe } from "./terminalPipe.js";
 import { clampSize } from "./tmuxAttach.js";
 
@@ -36,6 +37,8 @@ export interface StreamOptions {
   pingIntervalMs?: number;
   /** Keyboard bytes, for the session's recordings that capture input. */
   onInput?: (bytes: Buffer) => void;
+  /** Confine the client to the session's panes (a session-limited token; tmuxAttach.ts, ADR 0012). */
+  confine?: { readOnly: boolean };
 }
 
 /** Valid UTF-8 as it is; otherwise each invalid sequence replaced by U+FFFD (as a decoder would show it). */
@@ -109,6 +112,9 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
   );
   const chunker = new Utf8Chunker();
   let finished = false;
+  const confined = options.confine
+    ? new PaneInput({ tmux, session, log, readOnly: options.confine.readOnly })
+    : undefined;
 
   const send = (bytes: Buffer) => {
     if (!bytes.length || ws.readyState !== ws.OPEN) return;
@@ -120,6 +126,7 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
     session,
     ...size,
     log,
+    ...(confined ? { attachFlags: ["read-only"], mouse: false } : {}),
     ...(options.highWatermark !== undefined ? { highWatermark: options.highWatermark } : {}),
     ...(options.lowWatermark !== undefined ? { lowWatermark: options.lowWatermark } : {}),
     output: (chunk) => send(chunker.push(chunk)),
@@ -135,6 +142,7 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
     finished = true;
     clearInterval(ping);
     const normal = code === StreamCloseCode.Normal;
+    confined?.dispose();
     pipe.dispose(normal);
     if (normal) send(chunker.end());
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
@@ -159,9 +167,10 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
         return;
       }
       case "input": {
-        const keys = Buffer.from(message.data, "utf8");
+        const data = Buffer.from(message.data, "utf8");
+        const keys = confined ? confined.write(data) : data;
         if (!keys.length) return;
-        pipe.write(keys);
+        if (!confined) pipe.write(keys);
         options.onInput?.(keys);
         return;
       }
