@@ -395,6 +395,8 @@ interface Run {
   serverRestarts: number;
   serverKills: number;
   serverUnexpectedExits: number;
+  /** Sessions created back to back, 2-5 at a time (each creation is also an operation). */
+  createBursts: number;
   counter: number;
   background: Set<Promise<unknown>>;
   stopping: boolean;
@@ -642,11 +644,12 @@ function pick<T>(run: Run, items: readonly T[]): T {
   return items[Math.floor(run.rng() * items.length)]!;
 }
 
-async function createSession(run: Run, viaApi: boolean): Promise<void> {
+async function createSession(run: Run, viaApi: boolean, note = ""): Promise<void> {
   const name = `st${++run.counter}`;
-  if (viaApi) await op(run, "createApi", name, () => api(run, "POST", "/api/tmux/sessions", { name }));
+  const target = `${name}${note}`;
+  if (viaApi) await op(run, "createApi", target, () => api(run, "POST", "/api/tmux/sessions", { name }));
   else
-    await op(run, "createCli", name, () =>
+    await op(run, "createCli", target, () =>
       tmux(run, "new-session", "-d", "-s", name, "-x", "120", "-y", "40"),
     );
 }
@@ -680,8 +683,19 @@ async function step(run: Run, sessions: string[]): Promise<void> {
       return createSession(run, name === "createApi");
     case "createBurst": {
       // Sessions back to back: the bursts of notices in which tmux 3.3a crashed (ADR 0004).
-      const n = Math.min(2 + Math.floor(run.rng() * 4), MAX_SESSIONS - sessions.length);
-      for (let i = 0; i < n; i++) await createSession(run, haveApi && run.rng() < 0.5);
+      // Near the cap, sessions are killed back to back first to make room.
+      const n = 2 + Math.floor(run.rng() * 4);
+      for (const victim of sessions.slice(0, Math.max(0, sessions.length + n - MAX_SESSIONS))) {
+        if (haveApi && run.rng() < 0.5) {
+          await op(run, "killApi", `${victim} (room)`, () =>
+            api(run, "DELETE", `${sessionPath(victim)}?confirm=1`),
+          );
+        } else
+          await op(run, "killCli", `${victim} (room)`, () => tmux(run, "kill-session", "-t", `=${victim}`));
+      }
+      run.createBursts++;
+      for (let i = 0; i < n; i++)
+        await createSession(run, haveApi && run.rng() < 0.5, ` (burst ${i + 1}/${n})`);
       return;
     }
     case "renameApi": {
@@ -874,6 +888,7 @@ async function runOnce(options: Options, base: string, serverJs: string, index: 
     serverRestarts: 0,
     serverKills: 0,
     serverUnexpectedExits: 0,
+    createBursts: 0,
     counter: 0,
     background: new Set(),
     stopping: false,
@@ -964,6 +979,7 @@ async function runOnce(options: Options, base: string, serverJs: string, index: 
     serverRestarts: run.serverRestarts,
     serverKills: run.serverKills,
     serverUnexpectedExits: run.serverUnexpectedExits,
+    createBursts: run.createBursts,
     tmuxServers: run.generation,
     strayProcessesKilled: strays,
     opCounts: byOp,
