@@ -171,6 +171,7 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
         const keys = confined ? confined.write(data) : data;
         if (!keys.length) return;
         if (!confined) pipe.write(keys);
+        else pipe.noteInput();
         options.onInput?.(keys);
         return;
       }

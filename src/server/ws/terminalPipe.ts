@@ -1,6 +1,7 @@
 // A `tmux attach` client in a PTY, shared by every terminal consumer (/ws/tmux, the stream endpoint
 // /api/sessions/{id}/ws, headless recordings): spawns it with the server's tmux environment, hands its output
-// on (coalesced into paced frames for sockets, or chunk by chunk), and pauses the PTY while the consumer's
+// on (coalesced for sockets: answers to input at once, sustained output in few large frames; or chunk by chunk for
+// a recorder), and pauses the PTY while the consumer's
 // downstream (a socket's buffer, a recorder's backlog) is above a high watermark.
 import type * as NodePty from "@lydell/node-pty";
 import type { IDisposable, IPty } from "@lydell/node-pty";
@@ -25,7 +26,10 @@ export interface TerminalPipeOptions {
   attachFlags?: string[];
   /** Turn tmux mouse support on for the session before attaching (web terminals want it). Default true. */
   mouse?: boolean;
-  /** Gather output into paced frames of at most 64 KiB (sockets); false hands on each PTY read as it comes. */
+  /**
+   * Coalesce output into frames of at most 64 KiB (sockets: an answer to input or the first output after quiet at
+   * once, sustained output gathered); false hands on each PTY read as it comes.
+   */
   coalesce?: boolean;
   /** Receives the output, in order. */
   output(chunk: Buffer): void;
@@ -64,7 +68,8 @@ export class TerminalPipe {
     this.high = options.highWatermark ?? 1024 * 1024;
     this.low = options.lowWatermark ?? 256 * 1024;
     this._size = { cols: options.cols, rows: options.rows };
-    if (options.coalesce !== false) this.coalescer = new OutputCoalescer((frame) => this.deliver(frame));
+    if (options.coalesce !== false)
+      this.coalescer = new OutputCoalescer((frame) => this.deliver(frame), { backlog: options.pending });
   }
 
   get size(): { cols: number; rows: number } {
@@ -124,8 +129,17 @@ export class TerminalPipe {
    * Buffers as they are.
    */
   write(bytes: Buffer): void {
+    this.noteInput();
     if (this.pty) this.pty.write(bytes as unknown as string);
     else if (!this.disposed && this.early.length < 256) this.early.push(bytes);
+  }
+
+  /**
+   * Input reached the session by another way (a confined client's keys are pasted into the pane): the output that
+   * answers it goes out at once, as for keys written here.
+   */
+  noteInput(): void {
+    this.coalescer?.noteInput();
   }
 
   resize(cols: number, rows: number): void {

@@ -118,6 +118,7 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
     if (isBinary) {
       const typed = confined ? confined.write(bytes) : bytes;
       if (!confined) pipe.write(bytes);
+      else if (typed.length) pipe.noteInput();
       if (!typed.length) return;
       tap?.input(typed);
       options.onInput?.(typed);
