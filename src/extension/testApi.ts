@@ -24,6 +24,9 @@
 //   metrics()                   activate() time, activation → first tree render, attach → first screen
 //   setConfirmAnswer(answer)    true/false answers the next confirmations without a dialog; undefined restores it
 //   confirmations()             messages of the confirmations asked so far (answered by the hook or the user)
+//   pendingNotifications()      notifications with actions still waiting for a choice ("recording saved" + Play…)
+//   chooseNotification(text, action)  clicks `action` on the newest waiting notification whose message has `text`
+//   sessionsView()              the Sessions view's message and description (a message hides its welcome content)
 //   recordings(), players(), playerSearch(), eventsView(), notifications(), opsView(), recoveryView()
 //   apiRequest(method, path, body?)  an HTTP call to the running server through the extension's client
 import type * as vscode from "vscode";
@@ -31,6 +34,7 @@ import type { RecordingInfo } from "../protocol/recording.js";
 import type { ConnectionState } from "./client/eventsConnection.js";
 import type { ReconcilerStats } from "./client/reconciler.js";
 import type { SessionSnapshot } from "./client/sessionsModel.js";
+import type { PendingNotice } from "./commands/prompts.js";
 import type { Container } from "./container.js";
 import type { EventEntry } from "./events/eventsLog.js";
 import type { EventsViewInfo } from "./events/eventsView.js";
@@ -106,6 +110,9 @@ export interface SentinelTestApi extends FeaturesTestApi {
   metrics(): Metrics;
   setConfirmAnswer(answer: boolean | undefined): void;
   confirmations(): string[];
+  pendingNotifications(): PendingNotice[];
+  chooseNotification(text: string, action: string): boolean;
+  sessionsView(): { message: string | undefined; description: string | undefined };
 }
 
 /** The environment variable the test host sets for the extension host (scripts/vscode-test/run.mjs). */
@@ -189,5 +196,8 @@ export function createTestApi(c: Container): SentinelTestApi {
     metrics: () => ({ ...c.metrics, attachToFirstScreenMs: [...c.metrics.attachToFirstScreenMs] }),
     setConfirmAnswer: (answer) => c.prompts.setAnswer(answer),
     confirmations: () => [...c.prompts.asked],
+    pendingNotifications: () => c.prompts.pendingNotices(),
+    chooseNotification: (text, action) => c.prompts.chooseNotice(text, action),
+    sessionsView: () => ({ message: c.view.message, description: c.view.description }),
   };
 }

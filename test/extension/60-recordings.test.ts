@@ -23,6 +23,7 @@ const SESSION = "taped";
 describe("recordings", () => {
   let api: SentinelTestApi;
   let recording: RecordingInfo | undefined;
+  let played: RecordingInfo | undefined;
   before(async () => {
     await newTmuxSession(SESSION);
     api = await runningSentinel();
@@ -32,6 +33,10 @@ describe("recordings", () => {
     if (recording) {
       await api.apiRequest("POST", `/api/recordings/${recording.id}/stop`).catch(() => undefined);
       await api.apiRequest("DELETE", `/api/recordings/${recording.id}`).catch(() => undefined);
+    }
+    if (played) {
+      await api.apiRequest("POST", `/api/recordings/${played.id}/stop`).catch(() => undefined);
+      await api.apiRequest("DELETE", `/api/recordings/${played.id}`).catch(() => undefined);
     }
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     await killTmuxSession(SESSION);
@@ -123,5 +128,33 @@ describe("recordings", () => {
     );
     validateCast(vscode.window.activeTextEditor!.document.getText());
     assert.ok(findItem(await api.treeSnapshot(), `session:${SESSION}`));
+  });
+
+  it("Play on the 'recording saved' notification opens the player", async function () {
+    this.timeout(60_000);
+    played = await vscode.commands.executeCommand<RecordingInfo>("sentinel.recordSession", SESSION);
+    assert.ok(played?.id, "the command returns the recording");
+    await tmux("send-keys", "-t", `=${SESSION}:`, "echo played-$((5*5))", "Enter");
+    await waitFor(
+      async () => /played-25/.test(await tmux("capture-pane", "-p", "-t", `=${SESSION}:`)),
+      "the echo",
+    );
+    await new Promise((r) => setTimeout(r, 700)); // the recorder flushes at least every 250 ms
+    const stopped = await vscode.commands.executeCommand<RecordingInfo>("sentinel.stopRecording", played.id);
+    assert.equal(stopped?.id, played.id);
+    // The command has returned; the notification is still there with its Play button, as a user would see it.
+    const text = `recording of ${SESSION} saved`;
+    const notice = await waitFor(
+      () => api.pendingNotifications().find((n) => n.message.includes(text)),
+      "the 'recording saved' notification",
+    );
+    assert.deepEqual(notice.actions, ["Play"]);
+    assert.ok(api.chooseNotification(text, "Play"), "Play clicked on the notification");
+    const player = await waitFor(
+      () => api.players().find((p) => p.recordingId === played!.id && p.ready && p.loaded),
+      "the player of the stopped recording, ready and loaded",
+      20_000,
+    );
+    assert.ok(typeof player.duration === "number" && player.duration > 0, `duration ${player.duration}`);
   });
 });

@@ -9,6 +9,7 @@ import * as vscode from "vscode";
 import type { EventEnvelope } from "../../protocol/events.js";
 import { type ApiClient, ApiError } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
+import { SingleFlight } from "../util/singleFlight.js";
 import { md } from "../views/treeNodes.js";
 
 export type ProbeState = "unknown" | "missing" | "disabled" | "error" | "available";
@@ -272,8 +273,7 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
   private rows: Row[] = [];
   private probeState: ProbeState = "unknown";
   private error: string | undefined;
-  private loading: Promise<void> | undefined;
-  private again = false;
+  private readonly loader = new SingleFlight(() => this.runLoad());
   private timer: NodeJS.Timeout | undefined;
   private lastEventId = 0;
   private readonly disposables: vscode.Disposable[] = [];
@@ -320,23 +320,9 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
     return { state: this.probeState, error: this.error, rows: structuredClone(this.rows) };
   }
 
-  /** Loads now (concurrent calls share one run plus one rerun). */
+  /** Loads now (concurrent calls share one run plus one rerun, src/extension/util/singleFlight.ts). */
   reload(): Promise<void> {
-    if (this.loading) {
-      this.again = true;
-      return this.loading;
-    }
-    this.loading = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.runLoad();
-        } while (this.again);
-      } finally {
-        this.loading = undefined;
-      }
-    })();
-    return this.loading;
+    return this.loader.run();
   }
 
   /** The server went away: back to unknown, no rows. */

@@ -10,6 +10,7 @@ import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
 import type { Prompts } from "../commands/prompts.js";
 import type { ServerManager } from "../server/serverManager.js";
+import { SingleFlight } from "../util/singleFlight.js";
 import type { SessionsTreeProvider } from "../views/sessionsView.js";
 import type { NodeView } from "../views/treeNodes.js";
 import { CastPlayers, MAX_PLAYER_CAST_BYTES } from "./castPlayer.js";
@@ -32,7 +33,7 @@ export interface FeatureHost {
   sessions: SessionsModel;
   sessionsTree: SessionsTreeProvider;
   log: vscode.LogOutputChannel;
-  /** The modal confirmations (answered by the test host's hook in its runs). */
+  /** Modal confirmations and notifications with actions (answered by the test host's hook in its runs). */
   prompts: Prompts;
 }
 
@@ -48,8 +49,9 @@ export class Recordings implements vscode.Disposable {
   readonly players: CastPlayers;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
-  private loading: Promise<void> | undefined;
-  private loadAgain = false;
+  private readonly loader = new SingleFlight(() => this.load());
+  /** The reason of the latest reload asked for (a rerun is for the calls that joined the run before it). */
+  private reloadReason = "";
   private pollTimer: NodeJS.Timeout | undefined;
   /** Reasons of the reloads so far (newest last, at most 50), for tests. */
   readonly reloads: string[] = [];
@@ -116,34 +118,24 @@ export class Recordings implements vscode.Disposable {
     );
   }
 
-  /** Reloads the list (concurrent calls share one run plus one rerun). */
+  /** Reloads the list (concurrent calls share one run plus one rerun, src/extension/util/singleFlight.ts). */
   reload(reason: string): Promise<void> {
-    if (this.loading) {
-      this.loadAgain = true;
-      return this.loading;
+    this.reloadReason = reason;
+    return this.loader.run();
+  }
+
+  private async load(): Promise<void> {
+    const reason = this.reloadReason;
+    const api = this.host.refresh.api;
+    if (!api) return;
+    this.reloads.push(reason);
+    if (this.reloads.length > 50) this.reloads.splice(0, this.reloads.length - 50);
+    try {
+      const list = await listRecordings(api);
+      if (api === this.host.refresh.api) this.model.replace(list);
+    } catch (error) {
+      this.host.log.warn(`recordings: loading the list (${reason}) failed: ${(error as Error).message}`);
     }
-    this.loading = (async () => {
-      try {
-        do {
-          this.loadAgain = false;
-          const api = this.host.refresh.api;
-          if (!api) return;
-          this.reloads.push(reason);
-          if (this.reloads.length > 50) this.reloads.splice(0, this.reloads.length - 50);
-          try {
-            const list = await listRecordings(api);
-            if (api === this.host.refresh.api) this.model.replace(list);
-          } catch (error) {
-            this.host.log.warn(
-              `recordings: loading the list (${reason}) failed: ${(error as Error).message}`,
-            );
-          }
-        } while (this.loadAgain);
-      } finally {
-        this.loading = undefined;
-      }
-    })();
-    return this.loading;
   }
 
   dispose(): void {
@@ -308,15 +300,16 @@ export class Recordings implements vscode.Disposable {
         const stopped = await stopRecording(await this.api(), recording.id);
         this.model.upsert(stopped);
         this.host.log.info(`recording ${stopped.id} of ${stopped.session} stopped`);
-        const choice = await Promise.race([
-          vscode.window.showInformationMessage(
+        // The command returns now; the toast's Play works for as long as the toast is there.
+        void this.host.prompts
+          .inform(
             `Sentinel: recording of ${stopped.session} saved (${formatDuration(stopped.durationMs / 1000)}).`,
             "Play",
-          ),
-          // Tests and scripts do not wait for the toast.
-          new Promise<undefined>((r) => setTimeout(() => r(undefined), 0)),
-        ]);
-        if (choice === "Play") await vscode.commands.executeCommand("sentinel.playRecording", stopped);
+          )
+          .then((choice) => {
+            if (choice === "Play") return vscode.commands.executeCommand("sentinel.playRecording", stopped);
+            return undefined;
+          });
         return stopped;
       },
       "sentinel.addRecordingMarker": async (arg?: RecordingArg, label?: string) => {
