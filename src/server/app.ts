@@ -16,7 +16,7 @@ import { registerActivityRoutes } from "./http/activityRoutes.js";
 import { guardRequest, registerApiGuard } from "./http/apiGuard.js";
 import { registerAuthRoutes } from "./http/authRoutes.js";
 import { benchEventsEnabled, registerBenchRoutes } from "./http/benchRoutes.js";
-import { ApiError, envelope, sendApiError, toApiError } from "./http/errors.js";
+import { ApiError, envelope, frameworkError, sendApiError, toApiError } from "./http/errors.js";
 import { registerFsRoutes } from "./http/fsRoutes.js";
 import { registerGuardrailRoutes } from "./http/guardrailRoutes.js";
 import { BODY_LIMIT, registerJsonBodyParser } from "./http/jsonBody.js";
@@ -50,6 +50,8 @@ export function fastifyOptions(logLevel: string): FastifyServerOptions {
       },
     },
     bodyLimit: BODY_LIMIT,
+    // URLs fastify cannot route (bad percent-encoding, an overlong parameter): the spec's envelope too.
+    frameworkErrors: frameworkError,
     // Keep a client's X-Request-ID when it is sane, otherwise make one; it is echoed on every response.
     genReqId: (req) => requestIdFrom(req.headers["x-request-id"]),
     logController: new LogController({

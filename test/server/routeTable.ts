@@ -13,6 +13,8 @@ export interface RouteInfo {
   params: string[];
   /** Whether the route declares a body schema. */
   bodySchema: boolean;
+  /** The body schema itself (JSON Schema, as TypeBox builds it), when there is one. */
+  body?: unknown;
 }
 
 /** A stand-in for every service: route registration only reads a few config values and keeps references. */
@@ -29,6 +31,7 @@ export async function routeTable(): Promise<RouteInfo[]> {
   const app = Fastify({ logger: false });
   app.addHook("onRoute", (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const body = (route.schema as { body?: unknown } | undefined)?.body;
     for (const method of methods) {
       if (method === "HEAD" || method === "OPTIONS") continue;
       routes.push({
@@ -38,7 +41,8 @@ export async function routeTable(): Promise<RouteInfo[]> {
           .split("/")
           .filter((s) => s.startsWith(":"))
           .map((s) => s.slice(1)),
-        bodySchema: Boolean((route.schema as { body?: unknown } | undefined)?.body),
+        bodySchema: Boolean(body),
+        ...(body ? { body } : {}),
       });
     }
   });

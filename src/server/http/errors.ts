@@ -1,7 +1,8 @@
 // The `{error}` envelope (spec §0.2), the mapping of domain failures to HTTP statuses, and how an answer is logged.
-import type { FastifyBaseLogger, FastifyReply } from "fastify";
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorEnvelope } from "../../protocol/errors.js";
 import { TmuxError } from "../tmux/errors.js";
+import { REQUEST_ID_HEADER } from "./requestId.js";
 
 export class ApiError extends Error {
   constructor(
@@ -69,4 +70,19 @@ export function sendApiError(reply: FastifyReply, error: ApiError, cause?: unkno
     .code(error.status)
     .type("application/json")
     .send(envelope(error.code, error.message, error.details));
+}
+
+/**
+ * fastify's `frameworkErrors`: a URL it cannot route (a path with malformed percent-encoding such as `%ff` or a
+ * lone `%`, or a path parameter longer than the router takes) is answered before any hook runs, by default
+ * with fastify's own JSON. Here it is the spec's 400 INVALID_REQUEST envelope, with the request id.
+ */
+export function frameworkError(
+  error: Error & { code?: string },
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  const message = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "path parameter too long" : "invalid url";
+  return sendApiError(reply, new ApiError(400, "INVALID_REQUEST", message));
 }
