@@ -386,6 +386,28 @@ function judge(sent: Sent, status: number, contentType: string, text: string): s
   return undefined;
 }
 
+describe("URLs fastify cannot route", () => {
+  test("bad percent-encoding and overlong parameters get the spec's 400 envelope", async () => {
+    const paths = [
+      "/api/ops/jobs/%ff",
+      "/api/tmux/sessions/%/windows",
+      "/api/tmux/sessions/%E2%9C/windows",
+      `/api/tmux/sessions/${"x".repeat(150)}/windows`,
+      `/api/recordings/${"y".repeat(500)}`,
+    ];
+    for (const path of paths) {
+      const res = await server.api(path);
+      const text = await res.text();
+      assert.equal(res.status, 400, `${path}: ${text}`);
+      assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+      assert.ok(res.headers.get("x-request-id"), "the request id is echoed");
+      const body = JSON.parse(text) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, "INVALID_REQUEST", text);
+      assert.deepEqual(Object.keys(body), ["error"]);
+    }
+  });
+});
+
 describe(`route fuzzer (seed ${SEED}, ${ROUNDS} rounds)`, () => {
   test("no 5xx, the error envelope everywhere, and the server and tmux survive", async () => {
     const random = prng(SEED);
