@@ -135,7 +135,7 @@ export interface ActivityStatsResponse {
   /** Raw strings of the wt_runtime keys. */
   runtime: Record<string, string>;
   engine: {
-    mode: "events" | "poll" | "disabled";
+    mode: "scan" | "events" | "poll" | "disabled";
     /** Control clients watching sessions now. */
     monitors: number;
     /** Collects, full collects and pane captures since the server started; change notices received. */

@@ -26,18 +26,28 @@ export interface RecordingConfig {
   maxActive: number;
 }
 
+export const WATCHTOWER_MODES = ["scan", "events", "poll"] as const;
+export type WatchtowerMode = (typeof WATCHTOWER_MODES)[number];
+
 export interface WatchtowerConfig {
   /** `watchtower_enabled`: off stops the collects; the APIs still answer from what is stored. */
   enabled: boolean;
   /**
-   * `watchtower_mode`: `events` learns of output and structure changes from tmux control-mode clients (one per
-   * session) and collects only what changed; `poll` collects everything every `tickIntervalMs`, like the Go
-   * server (ADR 0004).
+   * `watchtower_mode` (ADR 0013): `scan` (the default) attaches nothing to tmux: it watches the tmux server's read
+   * counter for pane output and lists and captures only what moved; `events` learns of changes from tmux
+   * control-mode clients, one per session: opt-in, since tmux up to 3.5a (reportedly 3.7c) can crash
+   * (SIGSEGV, every session lost) when a control client attaches while notices flow (ADR 0004); `poll`
+   * collects everything every `tickIntervalMs`, like the Go server.
    */
-  mode: "events" | "poll";
-  /** `watchtower_tick_interval`: the period of `poll` mode, and of discovery while no tmux server runs. */
+  mode: WatchtowerMode;
+  /**
+   * `watchtower_tick_interval`: the period of `poll` mode, of `scan` mode's listings (changes that print
+   * nothing), and of discovery while no tmux server runs.
+   */
   tickIntervalMs: number;
-  /** `watchtower_safety_interval`: in `events` mode, a full collect (every pane captured) this often. */
+  /** `watchtower_probe_interval`: how often `scan` mode looks at the tmux server's output counter. */
+  probeIntervalMs: number;
+  /** `watchtower_safety_interval`: in `events` and `scan` modes, a full collect (every pane captured) this often. */
   safetyIntervalMs: number;
   /** `watchtower_debounce`: wait this long after a change notice before collecting. */
   debounceMs: number;
@@ -272,6 +282,14 @@ export function parseDuration(value: string | undefined): number | undefined {
 
 const duration = (value: string | undefined, fallback: number) => parseDuration(value) ?? fallback;
 
+/** `watchtower_mode`: one of WATCHTOWER_MODES; anything else is an error, never a silent fallback. */
+export function watchtowerMode(value: string | undefined): WatchtowerMode {
+  if (value === undefined) return "scan";
+  const mode = value.toLowerCase();
+  if ((WATCHTOWER_MODES as readonly string[]).includes(mode)) return mode as WatchtowerMode;
+  throw new ConfigError(`invalid watchtower_mode "${value}": expected ${WATCHTOWER_MODES.join(", ")}`);
+}
+
 export function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 0 || n > 65535) {
@@ -395,8 +413,9 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
     },
     watchtower: {
       enabled: bool(pick("SENTINEL_WATCHTOWER_ENABLED", "watchtower_enabled"), true),
-      mode: pick("SENTINEL_WATCHTOWER_MODE", "watchtower_mode")?.toLowerCase() === "poll" ? "poll" : "events",
+      mode: watchtowerMode(pick("SENTINEL_WATCHTOWER_MODE", "watchtower_mode")),
       tickIntervalMs: duration(pick("SENTINEL_WATCHTOWER_TICK_INTERVAL", "watchtower_tick_interval"), 1000),
+      probeIntervalMs: duration(pick("SENTINEL_WATCHTOWER_PROBE_INTERVAL", "watchtower_probe_interval"), 50),
       safetyIntervalMs: duration(
         pick("SENTINEL_WATCHTOWER_SAFETY_INTERVAL", "watchtower_safety_interval"),
         10_000,

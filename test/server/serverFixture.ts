@@ -69,7 +69,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const ready = await new Promise<{ url: string; port: number; pid: number }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`server did not become ready:\n${stderr}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`server did not become ready:\n${stderr}`)), 30_000);
     lines.once("line", (line) => {
       clearTimeout(timer);
       try {

@@ -570,8 +570,18 @@ describe("activity delta, stats and timeline (§1.5)", () => {
         "a change",
       );
     }
-    const stats = await get("/api/tmux/activity/stats", h);
-    const rev = stats.globalRev as number;
+    // The shell's prompt after the last echo may come in a collect of its own: wait until nothing changes.
+    let rev = -1;
+    await waitFor(
+      async () => {
+        const before = rev;
+        await new Promise((r) => setTimeout(r, 1200));
+        rev = (await get("/api/tmux/activity/stats", h)).globalRev as number;
+        return rev === before;
+      },
+      15_000,
+      "a quiet journal",
+    );
     assert.ok(rev >= 5);
     const old = await get("/api/tmux/activity/delta?since=0", h);
     assert.equal(old.overflow, true, "since 0 predates the 3 kept rows");
@@ -607,8 +617,8 @@ describe("activity delta, stats and timeline (§1.5)", () => {
     const runtime = stats.runtime as Record<string, string>;
     assert.equal(runtime.global_rev, String(stats.globalRev));
     assert.equal(runtime.collect_total, String(stats.collectTotal));
-    assert.equal((stats.engine as Json).mode, "events");
-    assert.ok(((stats.engine as Json).monitors as number) >= 2, "a control client per session");
+    assert.equal((stats.engine as Json).mode, "scan", "the default mode");
+    assert.equal((stats.engine as Json).monitors, 0, "no control clients");
   });
 
   test("timeline: output markers and command lifecycle, searchable; the spec's 400 messages", async () => {
@@ -712,30 +722,66 @@ describe("tmux changes made outside the server", () => {
     }
   });
 
-  test("the watchtower's own clients do not count as attached", async () => {
-    const clients = (
-      await tmux.tmux("list-clients", "-F", "#{client_session} #{client_control_mode}")
-    ).trim();
-    assert.match(clients, /^u 1$/m);
+  test("the default mode attaches no control-mode client, not even through a burst of new sessions (ADR 0013)", async () => {
+    const controlClients = async () =>
+      (await tmux.tmux("list-clients", "-F", "#{client_control_mode} #{client_termname}"))
+        .split("\n")
+        .filter((l) => l.startsWith("1 "));
+    const seen: string[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        seen.push(...(await controlClients()));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      const names = Array.from({ length: 8 }, (_, i) => `burst${i}`);
+      for (const name of names) await tmux.newSession(name);
+      await waitFor(
+        async () => {
+          const listed = new Set((await sessions()).map((s) => s.name));
+          return names.every((n) => listed.has(n));
+        },
+        8000,
+        "the burst's sessions listed",
+      );
+      for (const name of names) await tmux.tmux("kill-session", "-t", `=${name}`);
+    } finally {
+      sampling = false;
+      await sampler;
+    }
+    assert.deepEqual(seen, [], "no control-mode client at any sample");
     assert.equal((await sessionOf("u"))!.attached, 0);
   });
 
-  test("a watching client leaves the session's environment alone (no update-environment)", async () => {
+  test("events mode (opt-in): its clients do not count as attached, leave the environment alone, and it warns", async () => {
+    // A tmux server of its own: events mode attaches control clients (the tmux crash of ADR 0004).
+    const own = await startTmux();
+    await own.tmux("new-session", "-d", "-s", "envkeep", "-x", "80", "-y", "24", SHELL);
     // Without attach -E, tmux would copy update-environment variables from the client (which has none of
     // them) into the session, marking SSH_AUTH_SOCK and friends as removed.
-    await tmux.tmux("new-session", "-d", "-s", "envkeep", "-x", "80", "-y", "24", SHELL);
-    await tmux.tmux("set-environment", "-t", "=envkeep", "SSH_AUTH_SOCK", "/tmp/agent.sock");
-    await waitFor(
-      async () =>
-        (await tmux.tmux("list-clients", "-F", "#{client_session} #{client_control_mode}")).includes(
-          "envkeep 1",
-        ),
-      10_000,
-      "a control client on envkeep",
-    );
-    const env = await tmux.tmux("show-environment", "-t", "=envkeep", "SSH_AUTH_SOCK");
-    assert.equal(env.trim(), "SSH_AUTH_SOCK=/tmp/agent.sock");
-    await tmux.tmux("kill-session", "-t", "=envkeep");
+    await own.tmux("set-environment", "-t", "=envkeep", "SSH_AUTH_SOCK", "/tmp/agent.sock");
+    const h = await startServer({ tmuxSocket: own.socket, env: { SENTINEL_WATCHTOWER_MODE: "events" } });
+    try {
+      await waitFor(
+        async () =>
+          (await own.tmux("list-clients", "-F", "#{client_session} #{client_control_mode}")).includes(
+            "envkeep 1",
+          ),
+        10_000,
+        "a control client on envkeep",
+      );
+      const env = await own.tmux("show-environment", "-t", "=envkeep", "SSH_AUTH_SOCK");
+      assert.equal(env.trim(), "SSH_AUTH_SOCK=/tmp/agent.sock");
+      await waitFor(async () => (await sessionOf("envkeep", h)) !== undefined, 8000, "listed");
+      assert.equal((await sessionOf("envkeep", h))!.attached, 0);
+      assert.equal(((await get("/api/tmux/activity/stats", h)).engine as Json).mode, "events");
+      assert.match(h.logs(), /watchtower_mode = events: .*can crash/);
+    } finally {
+      await h.stop();
+      await own.close();
+    }
   });
 });
 
@@ -753,11 +799,15 @@ describe("control clients left by a server that died (ADR 0004)", () => {
           const [term, pid] = l.split(" ");
           return { term: term!, pid: Number(pid) };
         });
+    // The live server in the default mode (no clients of its own) removes what an events-mode server left.
     const live = await startServer({ tmuxSocket: own.socket });
     let orphan: ReturnType<typeof spawn> | undefined;
     let signal: string | null = null;
     try {
-      const dying = await startServer({ tmuxSocket: own.socket });
+      const dying = await startServer({
+        tmuxSocket: own.socket,
+        env: { SENTINEL_WATCHTOWER_MODE: "events" },
+      });
       const term = `sentinel-watchtower-${dying.pid}`;
       await waitFor(async () => (await clients()).some((c) => c.term === term), 8000, "its control client");
       dying.child.kill("SIGKILL");
@@ -793,9 +843,8 @@ describe("control clients left by a server that died (ADR 0004)", () => {
       );
       assert.equal(signal, "SIGKILL");
       assert.match(live.logs(), /removed control clients left by a server that died/);
-      // The live server's own client is untouched.
       const mine = (await clients()).filter((c) => c.term === `sentinel-watchtower-${live.pid}`);
-      assert.equal(mine.length, 1, "the live server's client stays");
+      assert.equal(mine.length, 0, "the live server (scan mode) has no client of its own");
     } finally {
       if (orphan && signal === null) orphan.kill("SIGKILL");
       await live.stop();

@@ -39,6 +39,10 @@ export interface WatchPane {
   currentPath: string;
   startCommand: string;
   currentCommand: string;
+  /** `window_activity`: when the pane's window last had output, in whole seconds (tmux keeps no finer time). */
+  windowActivity: number;
+  /** What moves when the pane's screen does: history size and bytes, cursor, alternate screen, dead. */
+  fingerprint: string;
 }
 
 const SESSION_FIELDS = [
@@ -62,6 +66,13 @@ const PANE_FIELDS = [
   "pane_current_path",
   "pane_start_command",
   "pane_current_command",
+  "window_activity",
+  "history_size",
+  "history_bytes",
+  "cursor_x",
+  "cursor_y",
+  "alternate_on",
+  "pane_dead",
 ];
 
 const format = (fields: string[]) => fields.map((f) => `#{${f}}`).join(SEP);
@@ -83,7 +94,10 @@ const int = (s: string | undefined) => {
 };
 
 export async function watchSessions(run: TmuxRunner): Promise<WatchSession[]> {
-  const out = await run(["list-sessions", "-F", format(SESSION_FIELDS)]);
+  return sessionRows(await run(["list-sessions", "-F", format(SESSION_FIELDS)]));
+}
+
+function sessionRows(out: string): WatchSession[] {
   return rows(out, SESSION_FIELDS.length).map((c) => ({
     name: c[0]!,
     windows: int(c[1]),
@@ -96,7 +110,10 @@ export async function watchSessions(run: TmuxRunner): Promise<WatchSession[]> {
 }
 
 export async function watchWindows(run: TmuxRunner): Promise<WatchWindow[]> {
-  const out = await run(["list-windows", "-a", "-F", format(WINDOW_FIELDS)]);
+  return windowRows(await run(["list-windows", "-a", "-F", format(WINDOW_FIELDS)]));
+}
+
+function windowRows(out: string): WatchWindow[] {
   return rows(out, WINDOW_FIELDS.length).map((c) => ({
     session: c[0]!,
     index: int(c[1]),
@@ -107,7 +124,10 @@ export async function watchWindows(run: TmuxRunner): Promise<WatchWindow[]> {
 }
 
 export async function watchPanes(run: TmuxRunner): Promise<WatchPane[]> {
-  const out = await run(["list-panes", "-a", "-F", format(PANE_FIELDS)]);
+  return paneRows(await run(["list-panes", "-a", "-F", format(PANE_FIELDS)]));
+}
+
+function paneRows(out: string): WatchPane[] {
   return rows(out, PANE_FIELDS.length).map((c) => ({
     session: c[0]!,
     windowIndex: int(c[1]),
@@ -119,15 +139,121 @@ export async function watchPanes(run: TmuxRunner): Promise<WatchPane[]> {
     currentPath: c[7]!,
     startCommand: c[8]!,
     currentCommand: c[9]!,
+    windowActivity: int(c[10]),
+    fingerprint: c.slice(11, 17).join(" "),
   }));
 }
 
 /** Every client's name (`client-<pid>` for one without a terminal), TERM and process id. */
-export async function watchClients(
-  run: TmuxRunner,
-): Promise<Array<{ name: string; term: string; pid: number }>> {
-  const out = await run(["list-clients", "-F", format(["client_name", "client_termname", "client_pid"])]);
+export async function watchClients(run: TmuxRunner): Promise<WatchClient[]> {
+  return clientRows(await run(["list-clients", "-F", format(CLIENT_FIELDS)]));
+}
+
+export interface WatchClient {
+  name: string;
+  term: string;
+  pid: number;
+}
+
+const CLIENT_FIELDS = ["client_name", "client_termname", "client_pid"];
+
+function clientRows(out: string): WatchClient[] {
   return rows(out, 3).map((c) => ({ name: c[0]!, term: c[1]!, pid: int(c[2]) }));
+}
+
+export interface WatchListing {
+  /** The tmux server's process id (`#{pid}`); undefined when it has no sessions to ask. */
+  serverPid: number | undefined;
+  sessions: WatchSession[];
+  windows: WatchWindow[];
+  panes: WatchPane[];
+  clients: WatchClient[];
+}
+
+/** Row tags of the one-call listing: each `-F` format starts with its list's letter. */
+const TAGS = { session: "S", window: "W", pane: "P", client: "C" } as const;
+
+/**
+ * Sessions, windows, panes and clients in ONE tmux call (commands chained with `;`), each row tagged with its
+ * list's letter: one process instead of four where each call is a process (the CLI).
+ */
+export async function watchListing(run: TmuxRunner, timeoutMs?: number): Promise<WatchListing> {
+  const tagged = (tag: string, fields: string[]) => `${tag}${SEP}#{pid}${SEP}${format(fields)}`;
+  const out = await run(
+    [
+      "list-sessions",
+      "-F",
+      tagged(TAGS.session, SESSION_FIELDS),
+      ";",
+      "list-windows",
+      "-a",
+      "-F",
+      tagged(TAGS.window, WINDOW_FIELDS),
+      ";",
+      "list-panes",
+      "-a",
+      "-F",
+      tagged(TAGS.pane, PANE_FIELDS),
+      ";",
+      "list-clients",
+      "-F",
+      tagged(TAGS.client, CLIENT_FIELDS),
+    ],
+    timeoutMs,
+  );
+  const byTag = new Map<string, string[]>();
+  let serverPid: number | undefined;
+  for (const line of out.split("\n")) {
+    const tag = line[0];
+    if (!tag || line[1] !== SEP) continue;
+    const rest = line.slice(2);
+    const cut = rest.indexOf(SEP);
+    if (cut < 0) continue;
+    serverPid ??= int(rest.slice(0, cut)) || undefined;
+    const list = byTag.get(tag) ?? [];
+    list.push(rest.slice(cut + 1));
+    byTag.set(tag, list);
+  }
+  const text = (tag: string) => (byTag.get(tag) ?? []).join("\n");
+  return {
+    serverPid,
+    sessions: sessionRows(text(TAGS.session)),
+    windows: windowRows(text(TAGS.window)),
+    panes: paneRows(text(TAGS.pane)),
+    clients: clientRows(text(TAGS.client)),
+  };
+}
+
+/**
+ * Captures several panes in ONE tmux call: `capture-pane` commands chained with `;`, each preceded by a
+ * `display-message` of a marker line that cannot occur in a pane by chance (`nonce` is random per process).
+ * A pane gone since the listing makes tmux stop the chain and fail: the caller then captures one by one.
+ */
+export async function capturePanes(
+  run: TmuxRunner,
+  paneIds: readonly string[],
+  lines: number,
+  nonce: string,
+  timeoutMs?: number,
+): Promise<Map<string, string>> {
+  const ids = paneIds.filter((id) => /^%\d+$/.test(id));
+  const out = new Map<string, string>();
+  if (!ids.length) return out;
+  const marker = `\x1e${nonce}`;
+  const args: string[] = [];
+  for (const id of ids) {
+    if (args.length) args.push(";");
+    args.push("display-message", "-p", "-t", id, marker, ";");
+    args.push("capture-pane", "-p", "-t", id, "-S", String(-Math.abs(lines)));
+  }
+  const text = await run(args, timeoutMs);
+  const parts = text.split(`${marker}\n`);
+  // parts[0] is what came before the first marker (nothing).
+  ids.forEach((id, i) => {
+    const part = parts[i + 1];
+    if (part !== undefined) out.set(id, part);
+  });
+  return out;
 }
 
 /** The pane's last `lines` lines of history and its visible screen, as plain text. */

@@ -1,10 +1,16 @@
-// The watchtower (spec §4, ADR 0004): keeps the activity projection of every tmux session up to date and
-// publishes what changed. In `events` mode it learns of output and structure changes from tmux control-mode
-// clients (./monitors.ts) and from the server's own mutations (the event hub), waits a few tens of
-// milliseconds, then collects: one listing of sessions, windows and panes each, captures of only the panes
-// that wrote (or are new), and a projection of only the sessions that differ. A slower full collect that
-// captures every pane runs as a safety net. In `poll` mode it collects everything on every tick, like the Go
-// server. With no tmux server (or no tmux), the projections are kept and the collect counts as a success.
+// The watchtower (spec §4, ADR 0004, ADR 0013): keeps the activity projection of every tmux session up to date
+// and publishes what changed. Three modes:
+// - `scan` (the default) attaches nothing to tmux. It learns that some pane wrote from the tmux server's read
+//   counter in /proc (./outputProbe.ts, every `probeIntervalMs`), and of the server's own mutations from the
+//   routes; then it lists sessions, windows and panes in one tmux call and captures, in one more, only the panes
+//   whose screen fingerprint or window activity moved since the last listing. Changes made with the tmux CLI
+//   that print nothing (a rename, a kill) are seen by a listing every `tickIntervalMs`.
+// - `events` learns of output and structure changes from tmux control-mode clients (./monitors.ts). Opt-in:
+//   tmux up to 3.5a (and reportedly 3.7c) can crash when a control client attaches while notices flow.
+// - `poll` collects everything on every tick, like the Go server.
+// A slower full collect that captures every pane runs as a safety net. With no tmux server (or no tmux), the
+// projections are kept and the collect counts as a success.
+import { randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { ServerConfig } from "../config.js";
 import type { EventHub } from "../events/hub.js";
@@ -18,18 +24,21 @@ import { TimelineRepo } from "../store/timelineRepo.js";
 import type { Tmux } from "../tmux/adapter.js";
 import {
   capturePane,
+  capturePanes,
   isTmuxAbsent,
   type TmuxRunner,
   type WatchPane,
   type WatchSession,
   type WatchWindow,
   watchClients,
+  watchListing,
   watchPanes,
   watchSessions,
   watchWindows,
 } from "../tmux/queries.js";
 import { applyCollect, type CollectOutcome, type Repos, type Snapshot } from "./collector.js";
 import { MONITOR_TERM_PREFIX, Monitors, removeOrphans } from "./monitors.js";
+import { OutputProbe } from "./outputProbe.js";
 import { patchesFor } from "./patches.js";
 import type { LivePane, LiveSession, LiveWindow } from "./project.js";
 import { normalizeTail } from "./tail.js";
@@ -80,6 +89,11 @@ const CONTROL_TIMEOUT_MS = 3000;
  * pane printing continuously costs a few collects a second while fresh output elsewhere is not kept waiting.
  */
 const FRESH_INTERVAL_MS = 100;
+/**
+ * `scan` mode without a usable output probe (no /proc, another user's tmux): list this often instead, so output
+ * is still seen within a fraction of a second; each listing is one tmux process.
+ */
+const SCAN_FALLBACK_INTERVAL_MS = 250;
 
 export class Watchtower {
   readonly repos: Repos;
@@ -95,6 +109,17 @@ export class Watchtower {
   private readonly events: EventHub;
   private readonly log: FastifyBaseLogger;
   private readonly monitors: Monitors | undefined;
+  private readonly probe: OutputProbe | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  /** Marks the panes' parts of a batched capture (random, so no pane shows it by chance). */
+  private readonly nonce = randomBytes(8).toString("hex");
+  /** Each pane's screen fingerprint at the last listing (`scan` mode). */
+  private fingerprints = new Map<string, string>();
+  /** When the last listing was asked for (`scan` mode: windows active since then are captured). */
+  private lastListAt = 0;
+  /** The last two collects both changed something: output keeps coming, collect at the slower pace. */
+  private changedLast = false;
+  private sustained = false;
   private dirtyPanes = new Map<string, string>();
   /** The panes that had written before the last collect started. */
   private lastDirtyPanes = new Set<string>();
@@ -137,6 +162,7 @@ export class Watchtower {
       timeline: new TimelineRepo(deps.store),
       paneRuntime: new PaneRuntimeRepo(deps.store),
     };
+    if (this.config.enabled && this.config.mode === "scan") this.probe = new OutputProbe();
     if (this.config.enabled && this.config.mode === "events") {
       this.monitors = new Monitors(
         this.tmux,
@@ -166,7 +192,13 @@ export class Watchtower {
   /** Starts collecting (the first collect runs at once). No-op when the watchtower is disabled. */
   start(): void {
     if (!this.config.enabled || this.closed) return;
-    if (this.monitors) {
+    if (this.config.mode === "events")
+      this.log.warn(
+        "watchtower_mode = events: one tmux control-mode client per session. tmux up to 3.5a (reportedly 3.7c) " +
+          "can crash, losing every session, when such a client attaches while tmux sends notices (ADR 0004). " +
+          'The default, "scan", attaches nothing.',
+      );
+    if (this.config.mode !== "poll") {
       this.unsubscribe = this.events.subscribe((_event, envelope) => {
         if (this.publishing) return;
         const action = (envelope.payload as { action?: unknown } | undefined)?.action;
@@ -178,6 +210,12 @@ export class Watchtower {
           this.request(true);
         }
       }).unsubscribe;
+    }
+    if (this.probe) {
+      const probe = this.probe;
+      this.probeTimer = setInterval(() => {
+        if (!this.closed && probe.check() === "changed") this.request(!this.sustained);
+      }, this.config.probeIntervalMs);
     }
     this.schedule(0);
   }
@@ -204,11 +242,13 @@ export class Watchtower {
     const interval = isNew
       ? Math.min(FRESH_INTERVAL_MS, this.config.minCollectIntervalMs)
       : this.config.minCollectIntervalMs;
-    const due = Math.max(now + this.config.debounceMs, this.lastCollectStart + interval);
+    // The probe's period already gathers output that comes together: no debounce on top of it.
+    const debounce = this.probe ? 0 : this.config.debounceMs;
+    const due = Math.max(now + debounce, this.lastCollectStart + interval);
     this.schedule(due - now);
   }
 
-  get mode(): "events" | "poll" | "disabled" {
+  get mode(): WatchtowerConfig["mode"] | "disabled" {
     return this.config.enabled ? this.config.mode : "disabled";
   }
 
@@ -245,7 +285,8 @@ export class Watchtower {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.safetyTimer) clearTimeout(this.safetyTimer);
-    this.timer = this.safetyTimer = undefined;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.timer = this.safetyTimer = this.probeTimer = undefined;
     this.unsubscribe?.();
     this.monitors?.close();
   }
@@ -267,19 +308,28 @@ export class Watchtower {
   /**
    * The next full collect: `safetyIntervalMs` after the last one while control clients watch, `tickIntervalMs`
    * in poll mode and while none can (no tmux server yet, or every session unwatched). Collects triggered by
-   * notices do not push it back.
+   * notices do not push it back. In `scan` mode a listing (captures only of what moved) runs every
+   * `tickIntervalMs` (every `SCAN_FALLBACK_INTERVAL_MS` while the output probe cannot see tmux), and a full
+   * collect every `safetyIntervalMs`.
    */
   private scheduleSafety(): void {
     if (this.closed) return;
-    const watching = this.monitors !== undefined && this.monitors.size > 0;
-    const due = this.lastFullAt + (watching ? this.config.safetyIntervalMs : this.config.tickIntervalMs);
+    let due: number;
+    if (this.probe) {
+      const live = this.liveSessions > 0;
+      const tick = live && !this.probe.available ? SCAN_FALLBACK_INTERVAL_MS : this.config.tickIntervalMs;
+      due = Math.min(this.lastCollectStart + tick, this.lastFullAt + this.config.safetyIntervalMs);
+    } else {
+      const watching = this.monitors !== undefined && this.monitors.size > 0;
+      due = this.lastFullAt + (watching ? this.config.safetyIntervalMs : this.config.tickIntervalMs);
+    }
     if (this.safetyTimer && this.safetyDue === due) return;
     if (this.safetyTimer) clearTimeout(this.safetyTimer);
     this.safetyDue = due;
     this.safetyTimer = setTimeout(
       () => {
         this.safetyTimer = undefined;
-        this.fullDue = true;
+        if (!this.probe || Date.now() >= this.lastFullAt + this.config.safetyIntervalMs) this.fullDue = true;
         this.dirty = true;
         if (!this.running) this.schedule(0);
       },
@@ -308,7 +358,7 @@ export class Watchtower {
     const startedAt = Date.now();
     const now = new Date(startedAt).toISOString();
     this.lastCollectStart = startedAt;
-    const full = this.fullDue || !this.monitors;
+    const full = this.fullDue || this.config.mode === "poll";
     this.fullDue = false;
     this.dirty = false;
     this.dirtyMutation = false;
@@ -329,6 +379,7 @@ export class Watchtower {
 
     let listing:
       | {
+          serverPid: number | undefined;
           sessions: WatchSession[];
           windows: WatchWindow[];
           panes: WatchPane[];
@@ -337,17 +388,24 @@ export class Watchtower {
       | undefined;
     let runner: TmuxRunner = control ?? cli;
     let error: string | undefined;
+    // Windows with output since this second of the last listing may have changed (tmux keeps whole seconds).
+    const activeSince = Math.floor(this.lastListAt / 1000);
+    this.lastListAt = Date.now();
     try {
       try {
-        listing = await this.list(runner);
+        listing = await this.list(runner, runner === cli);
       } catch (e) {
         if (!control || isTmuxAbsent(e)) throw e;
         // The control client went away mid-collect: ask the CLI instead.
         runner = cli;
-        listing = await this.list(runner);
+        listing = await this.list(runner, true);
       }
     } catch (e) {
       if (!isTmuxAbsent(e)) error = (e as Error).message || String(e);
+    }
+    if (!error) {
+      this.probe?.setServerPid(listing?.serverPid);
+      this.probe?.rebase();
     }
 
     // Not attached: this server's control clients, and those of any other Sentinel server on this tmux.
@@ -363,6 +421,17 @@ export class Watchtower {
         for (const p of panes) {
           if (all || dirtyPanes.has(p.paneId) || !this.knownPanes.has(p.paneId)) toCapture.push(p.paneId);
         }
+      }
+      if (this.probe) {
+        const wanted = new Set(toCapture);
+        for (const p of listing.panes) {
+          if (wanted.has(p.paneId) || !this.knownPanes.has(p.paneId)) continue;
+          if (p.windowActivity >= activeSince || this.fingerprints.get(p.paneId) !== p.fingerprint) {
+            wanted.add(p.paneId);
+            toCapture.push(p.paneId);
+          }
+        }
+        this.fingerprints = new Map(listing.panes.map((p) => [p.paneId, p.fingerprint]));
       }
       await this.capture(runner === cli ? cli : runner, runner === cli, toCapture, captures);
       for (const s of snapshot.sessions) {
@@ -408,6 +477,9 @@ export class Watchtower {
     }
     if (error) this.log.warn({ error }, "watchtower collect failed");
 
+    const changed = process.size > 0;
+    this.sustained = changed && this.changedLast;
+    this.changedLast = changed;
     if (snapshot) {
       this.live = snapshot.sessions.length > 0;
       this.liveSessions = snapshot.sessions.length;
@@ -430,21 +502,52 @@ export class Watchtower {
     }
   }
 
-  private async list(run: TmuxRunner) {
-    const [sessions, windows, panes, clients] = await Promise.all([
-      watchSessions(run),
-      watchWindows(run),
-      watchPanes(run),
-      watchClients(run),
-    ]);
+  /** One listing: in one call where each call is a process (`cli`), else four pipelined on the control client. */
+  private async list(run: TmuxRunner, cli: boolean) {
+    const { serverPid, sessions, windows, panes, clients } = cli
+      ? await watchListing(run)
+      : await Promise.all([watchSessions(run), watchWindows(run), watchPanes(run), watchClients(run)]).then(
+          ([sessions, windows, panes, clients]) => ({
+            serverPid: undefined,
+            sessions,
+            windows,
+            panes,
+            clients,
+          }),
+        );
     const watchtower = clients.filter((c) => c.term.startsWith(MONITOR_TERM_PREFIX));
     const orphans = removeOrphans(watchtower);
     if (orphans) this.log.warn({ orphans }, "watchtower: removed control clients left by a server that died");
-    return { sessions, windows, panes, watchtowerClients: new Set(watchtower.map((c) => c.name)) };
+    return {
+      serverPid,
+      sessions,
+      windows,
+      panes,
+      watchtowerClients: new Set(watchtower.map((c) => c.name)),
+    };
   }
 
   private async capture(run: TmuxRunner, cli: boolean, paneIds: string[], into: Map<string, string>) {
     const lines = this.config.captureLines;
+    if (cli && paneIds.length > 1) {
+      // One tmux process for all of them; a pane gone since the listing fails the chain: then one by one.
+      try {
+        const texts = await capturePanes(
+          run,
+          paneIds,
+          lines,
+          this.nonce,
+          this.config.captureTimeoutMs + 20 * paneIds.length,
+        );
+        if (texts.size === paneIds.length) {
+          for (const [id, text] of texts) into.set(id, text);
+          this.counters.captures += paneIds.length;
+          return;
+        }
+      } catch {
+        // fall through
+      }
+    }
     // Over the control channel the captures are pipelined on one connection; through the CLI each is a process
     // with its own timeout, a few at a time.
     const timeout = cli ? this.config.captureTimeoutMs : CONTROL_TIMEOUT_MS;
