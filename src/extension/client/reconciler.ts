@@ -7,6 +7,7 @@
 import type { InspectorPatch, SessionPatch } from "../../protocol/activity.js";
 import type { EventEnvelope, ReconcilePayload } from "../../protocol/events.js";
 import type { ActivityDelta } from "./apiClient.js";
+import { eventIdStep } from "./eventIds.js";
 
 export interface Clock {
   now(): number;
@@ -131,14 +132,14 @@ export class Reconciler {
       return;
     }
     if (event.type === "events.ready") return;
-    if (typeof event.eventId === "number" && event.eventId > 0) {
-      if (this.lastEventId > 0 && event.eventId > this.lastEventId + 1) {
-        this.counters.gaps++;
-        this.effects.log?.(`events: gap after ${this.lastEventId} (got ${event.eventId})`);
-        this.requestDelta("gap");
-      }
-      if (event.eventId > this.lastEventId) this.lastEventId = event.eventId;
+    const step = eventIdStep(this.lastEventId, event.eventId);
+    if (step === "gap") {
+      this.counters.gaps++;
+      this.effects.log?.(`events: gap after ${this.lastEventId} (got ${event.eventId})`);
+      this.requestDelta("gap");
     }
+    // Ids that start over are handled by the connection (a new epoch resets the position), not here.
+    if (step !== "untracked" && event.eventId > this.lastEventId) this.lastEventId = event.eventId;
     if (JOURNAL_EVENTS.has(event.type)) this.raiseGlobalRev(payload.globalRev);
     if (PATCH_EVENTS.has(event.type)) {
       const sessionPatches = payload.sessionPatches as SessionPatch[] | undefined;

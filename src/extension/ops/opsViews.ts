@@ -8,6 +8,7 @@
 import * as vscode from "vscode";
 import type { EventEnvelope } from "../../protocol/events.js";
 import { type ApiClient, ApiError } from "../client/apiClient.js";
+import { eventIdStep, mayHaveMissedEvents } from "../client/eventIds.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import { SingleFlight } from "../util/singleFlight.js";
 import { md } from "../views/treeNodes.js";
@@ -289,11 +290,9 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
     this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this });
     const eventSub = refresh.onDidReceiveEvent((event) => {
       // Events were missed (a gap in ids, or ids starting over with a new server): the lists may be stale.
-      const gap =
-        event.eventId > 0 &&
-        this.lastEventId > 0 &&
-        (event.eventId > this.lastEventId + 1 || event.eventId <= this.lastEventId);
-      if (event.eventId > 0) this.lastEventId = event.eventId;
+      const step = eventIdStep(this.lastEventId, event.eventId);
+      const gap = mayHaveMissedEvents(step);
+      if (step !== "untracked") this.lastEventId = event.eventId;
       if (gap || this.reloadOn(event)) this.scheduleReload();
     });
     const openSub = refresh.events.onDidOpen(() => {

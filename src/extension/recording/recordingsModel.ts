@@ -8,6 +8,7 @@ import {
   type RecordingInfo,
   type RecordingUpdatedPayload,
 } from "../../protocol/recording.js";
+import { eventIdStep, mayHaveMissedEvents } from "../client/eventIds.js";
 import { Emitter } from "../util/emitter.js";
 
 export interface RecordingsChange {
@@ -80,13 +81,10 @@ export class RecordingsModel {
    * the list may be stale. `recording.updated` events are applied either way.
    */
   handle(event: EventEnvelope): boolean {
-    let gap = false;
-    if (event.eventId > 0) {
-      gap = this.lastEventId > 0 && event.eventId > this.lastEventId + 1;
-      // Ids restart at 1 with the server: a smaller id is a new server, also worth a reload.
-      if (this.lastEventId > 0 && event.eventId <= this.lastEventId) gap = true;
-      this.lastEventId = event.eventId;
-    }
+    // Ids restart at 1 with the server: a smaller id is a new server, also worth a reload.
+    const step = eventIdStep(this.lastEventId, event.eventId);
+    const gap = mayHaveMissedEvents(step);
+    if (step !== "untracked") this.lastEventId = event.eventId;
     if (event.type === RECORDING_UPDATED_EVENT) {
       const payload = event.payload as RecordingUpdatedPayload | undefined;
       const recording = payload?.recording;
