@@ -210,6 +210,7 @@ export class Container implements vscode.Disposable {
     const status = this.refresh.currentStatus;
     const keys = this.contextKeys;
     keys.set(ContextKey.ServerState, state.kind);
+    keys.set(ContextKey.ServerAuth, state.kind === "failed" ? (state.auth ?? "") : "");
     keys.set(
       ContextKey.External,
       state.kind === "running" ? state.source === "external" : !!this.settings().externalUrl,
@@ -227,11 +228,13 @@ export class Container implements vscode.Disposable {
         ? { value: totals.panes, tooltip: `${totals.panes} unread pane${totals.panes === 1 ? "" : "s"}` }
         : undefined;
     const hasRows = this.model.sessions().length > 0;
+    // A view with a message hides its welcome content (VS Code's TreeView): the states whose welcome has buttons
+    // (connecting, failed, a token to set) say what they need there, keyed on the context keys above, and only
+    // name their detail in the view's description. A message only says something about rows that are shown.
     let message: string | undefined;
-    if (state.kind === "failed") message = `The Sentinel server failed: ${state.reason}`;
-    else if (state.kind === "starting" && hasRows)
-      message = `Restarting the Sentinel server (${state.detail})…`;
-    else if (state.kind === "connecting") message = `Connecting to ${state.url}… (${state.reason})`;
+    if (hasRows && state.kind === "starting") message = `Restarting the Sentinel server (${state.detail})…`;
+    else if (hasRows && state.kind === "connecting")
+      message = `Connecting to ${state.url}… (${state.reason})`;
     else if (
       state.kind === "running" &&
       status.connection !== "open" &&
@@ -240,6 +243,13 @@ export class Container implements vscode.Disposable {
     )
       message = "Live updates are reconnecting; the list is refreshed every few seconds.";
     if (this.view.message !== message) this.view.message = message;
+    const description =
+      state.kind === "failed"
+        ? clip(state.reason)
+        : state.kind === "connecting" && !hasRows
+          ? clip(`${state.url}: ${state.reason}`)
+          : undefined;
+    if (this.view.description !== description) this.view.description = description;
   }
 
   async dispose(): Promise<void> {
@@ -256,4 +266,9 @@ export class Container implements vscode.Disposable {
     await this.server.dispose();
     this.log.dispose();
   }
+}
+
+/** A reason short enough for a view's title bar (the whole of it is in the log). */
+function clip(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -44,7 +44,14 @@ export type ServerState =
       since: number;
     }
   | { kind: "connecting"; url: string; reason: string }
-  | { kind: "failed"; reason: string };
+  | {
+      kind: "failed";
+      reason: string;
+      /** An external server answered 401: it needs a token (`missing`) or refused the stored one (`refused`). */
+      auth?: TokenProblem;
+    };
+
+export type TokenProblem = "missing" | "refused";
 
 export type ServerStateKind = ServerState["kind"];
 
@@ -79,6 +86,7 @@ class StartFailure extends Error {
   constructor(
     message: string,
     readonly fatal = false,
+    readonly auth?: TokenProblem,
   ) {
     super(message);
   }
@@ -253,7 +261,7 @@ export class ServerManager implements Disposable {
         if (generation !== this.generation) throw error;
         const reason = errorMessage(error);
         if (error instanceof StartFailure && error.fatal) {
-          this.setState({ kind: "failed", reason });
+          this.setState({ kind: "failed", reason, ...(error.auth ? { auth: error.auth } : {}) });
           throw error;
         }
         if (!settings.externalUrl && this.attempt >= maxAttempts) {
@@ -291,6 +299,7 @@ export class ServerManager implements Disposable {
             ? `${clean} refused the token; set it with "Sentinel: Set Server Token"`
             : `${clean} needs a token; set it with "Sentinel: Set Server Token"`,
           true,
+          token ? "refused" : "missing",
         );
       }
       throw error;

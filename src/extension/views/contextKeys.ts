@@ -4,6 +4,11 @@ import * as vscode from "vscode";
 export const ContextKey = {
   /** stopped | starting | running | connecting | failed */
   ServerState: "sentinel.serverState",
+  /**
+   * Why the server failed, when it was its token: "missing" (an external server wants one, none is stored for its
+   * origin) or "refused"; "" otherwise. The Sessions view's welcome offers Set Server Token for both.
+   */
+  ServerAuth: "sentinel.serverAuth",
   /** The extension talks to an external server (setting `sentinel.server.url`). */
   External: "sentinel.external",
   /** This window started the server it uses. */
