@@ -1,7 +1,8 @@
 /// <reference types="mocha" />
 // Terminals: "Sentinel: Attach" opens a VS Code terminal on the session over /ws/tmux; text typed into it
 // (Terminal.sendText goes through the Pseudoterminal's handleInput) reaches the tmux pane, and the shell's answer
-// comes back to the terminal. When the session ends, the terminal says so.
+// comes back to the terminal. When the session ends, the terminal says so, and Attach on a session of that name
+// afterwards attaches anew instead of bringing back the dead terminal.
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import { capturePane, recordMetric, tmux, waitFor } from "./support/env.js";
@@ -94,5 +95,41 @@ describe("terminals", () => {
     await tmux("kill-session", "-t", `=${SESSION}`);
     await waitFor(() => terminalOf(api, SESSION)?.state === "ended", "the terminal to end");
     assert.match(terminalOf(api, SESSION)!.output, /the tmux session "typing" has ended/);
+  });
+
+  it("Attach after the session's terminal ended opens a working terminal, not the dead one", async function () {
+    this.timeout(60_000);
+    const api = await runningSentinel();
+    if (terminalOf(api, SESSION)?.state !== "ended") {
+      // Run alone (--grep): end a terminal of the session first.
+      await waitForItem(api, `session:${SESSION}`, "the session in the tree");
+      await attachedTerminal(api);
+      await tmux("kill-session", "-t", `=${SESSION}`);
+      await waitFor(() => terminalOf(api, SESSION)?.state === "ended", "the terminal to end");
+    }
+    const dead = terminal;
+    // A session of the same name again (as on another server after a switch): the row is there to attach.
+    await newTmuxSession(SESSION);
+    await waitForItem(api, `session:${SESSION}`, "the new session in the tree");
+
+    const fresh = await vscode.commands.executeCommand<vscode.Terminal>("sentinel.attach", SESSION);
+    assert.ok(fresh, "sentinel.attach returned no terminal");
+    assert.notEqual(fresh, dead, "Attach brought back the terminal whose session had ended");
+    terminal = fresh;
+    await waitFor(
+      () => api.terminals().some((t) => t.session === SESSION && t.state === "attached"),
+      "the new terminal to attach",
+      15_000,
+    );
+    assert.deepEqual(
+      api.terminals().filter((t) => t.session === SESSION && t.state === "ended"),
+      [],
+      "the ended terminal is closed",
+    );
+    fresh.sendText("echo fresh-$((20+1))");
+    await waitFor(
+      async () => (await capturePane(`=${SESSION}:`)).split("\n").some((l) => l.trimEnd() === "fresh-21"),
+      "input in the new terminal to reach tmux",
+    );
   });
 });

@@ -92,10 +92,8 @@ export class TmuxAttachment {
         return;
       }
       case "detached":
-        if (data === "\r" || data === "\n") {
-          this.host.write(notice(`re-attaching to ${this.sessionName}…`));
-          void this.connect();
-        } else this.host.exit(0);
+        if (data === "\r" || data === "\n") this.reattach();
+        else this.host.exit(0);
         return;
       case "ended":
         this.host.exit(0);
@@ -112,6 +110,13 @@ export class TmuxAttachment {
     const socket = this.socket;
     if (socket && socket.readyState === socket.OPEN)
       socket.send(JSON.stringify({ type: "resize", cols, rows }));
+  }
+
+  /** A detached terminal attaches again (Enter in it, or Attach on its session). */
+  reattach(): void {
+    if (this.stateValue !== "detached") return;
+    this.host.write(notice(`re-attaching to ${this.sessionName}…`));
+    void this.connect();
   }
 
   /** Re-attach now if waiting to (the server is back). */

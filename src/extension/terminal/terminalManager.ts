@@ -143,10 +143,23 @@ export class TerminalManager implements vscode.Disposable {
     this.disposables.push({ dispose: () => changes.dispose() });
   }
 
-  /** Shows the session's terminal, creating it when there is none. */
+  /**
+   * Shows the session's terminal, creating it when there is none. A terminal whose attachment is over (its session
+   * ended, e.g. on a server switched away from, or it was closed) is not brought back: it is closed and the session
+   * attached anew. A detached one attaches again.
+   */
   attach(session: string, options: { preserveFocus?: boolean } = {}): vscode.Terminal {
+    for (const entry of [...this.entries]) {
+      const state = entry.pty.attachment.state;
+      if (entry.pty.attachment.session !== session || (state !== "ended" && state !== "closed")) continue;
+      this.entries.delete(entry);
+      if (this.focused === entry) this.focused = undefined;
+      entry.pty.attachment.close();
+      entry.terminal?.dispose();
+    }
     const existing = this.find((e) => e.pty.attachment.session === session && e.terminal !== undefined);
     if (existing?.terminal) {
+      if (existing.pty.attachment.state === "detached") existing.pty.attachment.reattach();
       existing.terminal.show(options.preserveFocus);
       return existing.terminal;
     }
