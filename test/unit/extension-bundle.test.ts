@@ -172,6 +172,8 @@ describe("extension bundle", () => {
       "confirmations",
       FLAG,
       "treeSnapshot",
+      "chooseNotification",
+      "pendingNotifications",
     ])
       assert.ok(!text.includes(word), `production bundle contains ${word}`);
     // The same words are in the test build: the check above looks for something that is there to find.
