@@ -271,9 +271,16 @@ describe("refresh manager", () => {
     await until(() => count("GET /api/tmux/sessions") >= 6, "polling");
     assert.equal(model.loaded, true);
     manager.setViewVisible(false);
-    await new Promise((r) => setTimeout(r, 60));
-    const stopped = count("GET /api/tmux/sessions");
-    await new Promise((r) => setTimeout(r, 150));
+    // Requests sent before the view was hidden may still arrive (late on a loaded machine): wait until the count
+    // holds still for several poll intervals, then for as long again. A poll still running would add ~5 per wait.
+    let stopped = count("GET /api/tmux/sessions");
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const now = count("GET /api/tmux/sessions");
+      if (now === stopped) break;
+      stopped = now;
+    }
+    await new Promise((r) => setTimeout(r, 200));
     assert.equal(count("GET /api/tmux/sessions"), stopped, "hidden again: poll stopped");
 
     manager.setViewVisible(true);
