@@ -1,7 +1,8 @@
 /// <reference types="mocha" />
 // Recordings from the extension: record a fixture session with the command (the Sessions row and the status bar
 // show it), type into it, add a marker, stop; the cast saved elsewhere passes the strict validator and holds what
-// was typed and the marker; the player webview posts `ready` and loads the cast; the cast opens as a file.
+// was typed and the marker; the player webview posts `ready` and loads the cast; the cast opens as a file. Play on
+// the "recording saved" notification (clicked through the test API, as a user's click) opens the player.
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
