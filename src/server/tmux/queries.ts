@@ -173,37 +173,82 @@ export interface WatchListing {
 /** Row tags of the one-call listing: each `-F` format starts with its list's letter. */
 const TAGS = { session: "S", window: "W", pane: "P", client: "C" } as const;
 
+/** Panes to capture in the listing's own call (`watchListing`), each only if tmux says its window had output. */
+export interface ListingCaptures {
+  /** Pane ids from the last listing (one gone since then is skipped, never an error). */
+  panes: readonly string[];
+  /** Capture only panes whose window had output at or after this epoch second; undefined: every pane. */
+  activeSince: number | undefined;
+  lines: number;
+  /** Random per process: marks where each pane's capture starts. */
+  nonce: string;
+}
+
 /**
  * Sessions, windows, panes and clients in ONE tmux call (commands chained with `;`), each row tagged with its
- * list's letter: one process instead of four where each call is a process (the CLI).
+ * list's letter: one process instead of four where each call is a process (the CLI). With `captures`, the same
+ * call also captures those panes whose window had output since `activeSince`: tmux decides with a format
+ * condition (`if-shell -F`), so finding out what changed and reading it costs one process, not two.
  */
-export async function watchListing(run: TmuxRunner, timeoutMs?: number): Promise<WatchListing> {
+export async function watchListing(
+  run: TmuxRunner,
+  timeoutMs?: number,
+  captures?: ListingCaptures,
+): Promise<WatchListing & { captures: Map<string, string> }> {
   const tagged = (tag: string, fields: string[]) => `${tag}${SEP}#{pid}${SEP}${format(fields)}`;
-  const out = await run(
-    [
-      "list-sessions",
-      "-F",
-      tagged(TAGS.session, SESSION_FIELDS),
+  const args = [
+    "list-sessions",
+    "-F",
+    tagged(TAGS.session, SESSION_FIELDS),
+    ";",
+    "list-windows",
+    "-a",
+    "-F",
+    tagged(TAGS.window, WINDOW_FIELDS),
+    ";",
+    "list-panes",
+    "-a",
+    "-F",
+    tagged(TAGS.pane, PANE_FIELDS),
+    ";",
+    "list-clients",
+    "-F",
+    tagged(TAGS.client, CLIENT_FIELDS),
+  ];
+  const mark = captures ? `SENTINEL-${captures.nonce}-` : "";
+  for (const id of captures?.panes ?? []) {
+    if (!/^%\d+$/.test(id)) continue;
+    // A pane gone since the last listing: if-shell falls back to another pane's context, so the condition
+    // checks the pane id too.
+    const active =
+      captures!.activeSince === undefined ? "1" : `#{e|>=:#{window_activity},${captures!.activeSince}}`;
+    args.push(
       ";",
-      "list-windows",
-      "-a",
+      "if-shell",
       "-F",
-      tagged(TAGS.window, WINDOW_FIELDS),
-      ";",
-      "list-panes",
-      "-a",
-      "-F",
-      tagged(TAGS.pane, PANE_FIELDS),
-      ";",
-      "list-clients",
-      "-F",
-      tagged(TAGS.client, CLIENT_FIELDS),
-    ],
-    timeoutMs,
-  );
+      "-t",
+      id,
+      `#{&&:#{==:#{pane_id},${id}},${active}}`,
+      `display-message -p -t ${id} ${mark}${id} ; capture-pane -p -t ${id} -S ${-Math.abs(captures!.lines)}`,
+    );
+  }
+  const out = await run(args, timeoutMs);
+  const first = mark ? out.indexOf(`${mark}%`) : -1;
+  const listingText = first < 0 ? out : out.slice(0, first);
+  const captured = new Map<string, string>();
+  if (first >= 0) {
+    // Each part: `<pane id>\n<capture>`, the capture running to the next marker.
+    const parts = out.slice(first + mark.length).split(`\n${mark}`);
+    parts.forEach((part, i) => {
+      const nl = part.indexOf("\n");
+      if (nl < 0) return;
+      // The split took the newline that ended every part but the last.
+      captured.set(part.slice(0, nl), part.slice(nl + 1) + (i < parts.length - 1 ? "\n" : ""));
+    });
+  }
   const byTag = new Map<string, string[]>();
   let serverPid: number | undefined;
-  for (const line of out.split("\n")) {
+  for (const line of listingText.split("\n")) {
     const tag = line[0];
     if (!tag || line[1] !== SEP) continue;
     const rest = line.slice(2);
@@ -221,6 +266,7 @@ export async function watchListing(run: TmuxRunner, timeoutMs?: number): Promise
     windows: windowRows(text(TAGS.window)),
     panes: paneRows(text(TAGS.pane)),
     clients: clientRows(text(TAGS.client)),
+    captures: captured,
   };
 }
 

@@ -26,6 +26,7 @@ import {
   capturePane,
   capturePanes,
   isTmuxAbsent,
+  type ListingCaptures,
   type TmuxRunner,
   type WatchPane,
   type WatchSession,
@@ -384,6 +385,7 @@ export class Watchtower {
           windows: WatchWindow[];
           panes: WatchPane[];
           watchtowerClients: Set<string>;
+          captures: Map<string, string>;
         }
       | undefined;
     let runner: TmuxRunner = control ?? cli;
@@ -391,9 +393,20 @@ export class Watchtower {
     // Windows with output since this second of the last listing may have changed (tmux keeps whole seconds).
     const activeSince = Math.floor(this.lastListAt / 1000);
     this.lastListAt = Date.now();
+    // Where each call is a process and no control client tells which panes wrote, the listing's own call also
+    // captures the known panes whose window had output since the last listing (all of them on a full collect).
+    const inline: ListingCaptures | undefined =
+      this.config.mode === "events"
+        ? undefined
+        : {
+            panes: [...this.knownPanes],
+            activeSince: full ? undefined : activeSince,
+            lines: this.config.captureLines,
+            nonce: this.nonce,
+          };
     try {
       try {
-        listing = await this.list(runner, runner === cli);
+        listing = await this.list(runner, runner === cli, inline);
       } catch (e) {
         if (!control || isTmuxAbsent(e)) throw e;
         // The control client went away mid-collect: ask the CLI instead.
@@ -411,7 +424,7 @@ export class Watchtower {
     // Not attached: this server's control clients, and those of any other Sentinel server on this tmux.
     const own = new Set([...(this.monitors?.clientNames() ?? []), ...(listing?.watchtowerClients ?? [])]);
     const snapshot = listing ? this.snapshot(listing, own) : undefined;
-    const captures = new Map<string, string>();
+    const captures = new Map<string, string>(listing?.captures ?? []);
     const process = new Set<string>();
     const signatures = new Map<string, string>();
     if (snapshot && listing) {
@@ -419,13 +432,14 @@ export class Watchtower {
       for (const [session, panes] of snapshot.panes) {
         const all = full || catchUp.has(session);
         for (const p of panes) {
+          if (captures.has(p.paneId)) continue;
           if (all || dirtyPanes.has(p.paneId) || !this.knownPanes.has(p.paneId)) toCapture.push(p.paneId);
         }
       }
       if (this.probe) {
         const wanted = new Set(toCapture);
         for (const p of listing.panes) {
-          if (wanted.has(p.paneId) || !this.knownPanes.has(p.paneId)) continue;
+          if (wanted.has(p.paneId) || captures.has(p.paneId) || !this.knownPanes.has(p.paneId)) continue;
           if (p.windowActivity >= activeSince || this.fingerprints.get(p.paneId) !== p.fingerprint) {
             wanted.add(p.paneId);
             toCapture.push(p.paneId);
@@ -433,7 +447,9 @@ export class Watchtower {
         }
         this.fingerprints = new Map(listing.panes.map((p) => [p.paneId, p.fingerprint]));
       }
-      await this.capture(runner === cli ? cli : runner, runner === cli, toCapture, captures);
+      if (toCapture.length)
+        await this.capture(runner === cli ? cli : runner, runner === cli, toCapture, captures);
+      this.counters.captures += listing.captures.size;
       for (const s of snapshot.sessions) {
         const signature = signatureOf(
           s,
@@ -503,9 +519,9 @@ export class Watchtower {
   }
 
   /** One listing: in one call where each call is a process (`cli`), else four pipelined on the control client. */
-  private async list(run: TmuxRunner, cli: boolean) {
-    const { serverPid, sessions, windows, panes, clients } = cli
-      ? await watchListing(run)
+  private async list(run: TmuxRunner, cli: boolean, captures?: ListingCaptures) {
+    const { serverPid, sessions, windows, panes, clients, ...rest } = cli
+      ? await watchListing(run, undefined, captures)
       : await Promise.all([watchSessions(run), watchWindows(run), watchPanes(run), watchClients(run)]).then(
           ([sessions, windows, panes, clients]) => ({
             serverPid: undefined,
@@ -513,6 +529,7 @@ export class Watchtower {
             windows,
             panes,
             clients,
+            captures: new Map<string, string>(),
           }),
         );
     const watchtower = clients.filter((c) => c.term.startsWith(MONITOR_TERM_PREFIX));
@@ -524,6 +541,7 @@ export class Watchtower {
       windows,
       panes,
       watchtowerClients: new Set(watchtower.map((c) => c.name)),
+      captures: rest.captures,
     };
   }
 

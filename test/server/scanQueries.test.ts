@@ -1,0 +1,155 @@
+// The pieces of the watchtower's `scan` mode (ADR 0013) against a real tmux on a private socket: the one-call
+// listing with its inline captures (only panes whose window had output since a second, a pane gone since the last
+// listing skipped, captures equal to capture-pane's), and the output probe on the tmux server's read counter
+// (moves on pane output, not on the watchtower's own listings once rebased; unknown for a pid that is not tmux).
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { Tmux } from "../../src/server/tmux/adapter.js";
+import { capturePane, type TmuxRunner, watchListing } from "../../src/server/tmux/queries.js";
+import { OutputProbe } from "../../src/server/watchtower/outputProbe.js";
+import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
+
+let fx: TmuxFixture;
+let run: TmuxRunner;
+const NONCE = "0123456789abcdef";
+
+before(async () => {
+  fx = await startTmux();
+  await fx.newSession("a");
+  await fx.tmux("split-window", "-d", "-t", "=a:0");
+  await fx.newSession("b");
+  const tmux = new Tmux({ socketPath: fx.socket });
+  run = (args, timeoutMs) => tmux.run(args, timeoutMs);
+});
+
+after(async () => {
+  await fx?.close();
+});
+
+const panesOf = async (target: string) =>
+  (await fx.tmux("list-panes", "-t", target, "-F", "#{pane_id} #{pane_tty}"))
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const [id, tty] = l.split(" ");
+      return { id: id!, tty: tty! };
+    });
+
+/** Waits until no pane's screen moves (the same fingerprints 300 ms apart), so nothing is still being written. */
+async function quiet(): Promise<void> {
+  let last = "";
+  await waitFor(
+    async () => {
+      const now = JSON.stringify((await watchListing(run)).panes.map((p) => [p.paneId, p.fingerprint]));
+      const same = now === last;
+      last = now;
+      if (!same) await new Promise((r) => setTimeout(r, 300));
+      return same;
+    },
+    8000,
+    "every pane quiet",
+  );
+}
+
+describe("one-call listing (ADR 0013)", () => {
+  test("sessions, windows, panes, clients and the server pid in one call", async () => {
+    const listing = await watchListing(run);
+    assert.deepEqual(listing.sessions.map((s) => s.name).sort(), ["a", "b"]);
+    assert.equal(listing.windows.length, 2);
+    assert.equal(listing.panes.length, 3);
+    const pid = Number((await fx.tmux("display-message", "-p", "#{pid}")).trim());
+    assert.equal(listing.serverPid, pid);
+    for (const p of listing.panes) {
+      assert.match(p.paneId, /^%\d+$/);
+      assert.ok(p.windowActivity > 1_600_000_000, "window_activity in epoch seconds");
+      assert.equal(p.fingerprint.split(" ").length, 6);
+    }
+    assert.equal(listing.captures.size, 0);
+  });
+
+  test("inline captures: every pane when asked for all; only windows with output since a second otherwise", async () => {
+    await quiet();
+    const all = (await watchListing(run)).panes.map((p) => p.paneId);
+    const everything = await watchListing(run, undefined, {
+      panes: all,
+      activeSince: undefined,
+      lines: 20,
+      nonce: NONCE,
+    });
+    assert.deepEqual([...everything.captures.keys()].sort(), [...all].sort());
+    for (const id of all) assert.equal(everything.captures.get(id), await capturePane(run, id, 20), id);
+
+    // Nothing written since a second from now: nothing captured.
+    const later = Math.floor(Date.now() / 1000) + 5;
+    const none = await watchListing(run, undefined, {
+      panes: all,
+      activeSince: later,
+      lines: 20,
+      nonce: NONCE,
+    });
+    assert.equal(none.captures.size, 0);
+
+    // Output in session b's pane: b's window is active since now, a's is not.
+    const since = Math.floor(Date.now() / 1000);
+    await new Promise((r) => setTimeout(r, 1100));
+    const [b] = await panesOf("=b:0");
+    writeFileSync(b!.tty, "scan-marker-42\r\n");
+    const some = await waitFor(
+      async () => {
+        const l = await watchListing(run, undefined, {
+          panes: all,
+          activeSince: since + 1,
+          lines: 20,
+          nonce: NONCE,
+        });
+        return l.captures.get(b!.id)?.includes("scan-marker-42") ? l : undefined;
+      },
+      5000,
+      "b's capture",
+    );
+    assert.deepEqual([...some!.captures.keys()], [b!.id], "only the pane whose window had output");
+  });
+
+  test("a pane gone since the last listing is skipped, not an error, and the rest are still captured", async () => {
+    const all = (await watchListing(run)).panes.map((p) => p.paneId);
+    const listing = await watchListing(run, undefined, {
+      panes: ["%9999", ...all, "%9998"],
+      activeSince: undefined,
+      lines: 5,
+      nonce: NONCE,
+    });
+    assert.deepEqual([...listing.captures.keys()].sort(), [...all].sort());
+    assert.equal(listing.sessions.length, 2);
+  });
+});
+
+describe("output probe (ADR 0013)", () => {
+  test("moves on pane output; the watchtower's own listing does not count once rebased", async (t) => {
+    const pid = Number((await fx.tmux("display-message", "-p", "#{pid}")).trim());
+    const probe = new OutputProbe();
+    probe.setServerPid(pid);
+    if (!probe.available) {
+      t.skip("/proc/<tmux pid>/io is not readable here");
+      return;
+    }
+    await quiet();
+    // A listing (pane_current_command reads /proc) then a rebase: no change seen.
+    await watchListing(run);
+    probe.rebase();
+    assert.equal(probe.check(), "unchanged");
+    const [a] = await panesOf("=a:0");
+    writeFileSync(a!.tty, "probe-me\r\n");
+    await waitFor(() => probe.check() === "changed", 3000, "the probe to see the output");
+    assert.equal(probe.check(), "unchanged", "a change is reported once");
+  });
+
+  test("unknown for a pid that is not a tmux server, and after the server is gone", async () => {
+    const probe = new OutputProbe();
+    probe.setServerPid(process.pid);
+    assert.equal(probe.available, false);
+    assert.equal(probe.check(), "unknown");
+    probe.setServerPid(undefined);
+    assert.equal(probe.check(), "unknown");
+  });
+});
