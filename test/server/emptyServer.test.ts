@@ -22,8 +22,6 @@ before(async () => {
     env: {
       SENTINEL_RECOVERY_SNAPSHOT_INTERVAL: "150ms",
       SHELL: "/bin/sh",
-      // The routes asked here answer from tmux itself, not from the watchtower's mirror of it.
-      SENTINEL_WATCHTOWER_ENABLED: "false",
     },
   });
 });

@@ -124,6 +124,22 @@ describe("one-call listing (ADR 0013)", () => {
   });
 });
 
+describe("an empty tmux server (exit-empty off)", () => {
+  test('its listing is empty, not an error (list-windows -a there says "no current target")', async () => {
+    const own = await startTmux();
+    try {
+      await own.newSession("only");
+      await own.tmux("set-option", "-s", "exit-empty", "off");
+      await own.tmux("kill-session", "-t", "=only");
+      const tmux = new Tmux({ socketPath: own.socket });
+      const listing = await watchListing((args, t) => tmux.run(args, t));
+      assert.deepEqual([listing.sessions, listing.windows, listing.panes, listing.clients], [[], [], [], []]);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("output probe (ADR 0013)", () => {
   test("moves on pane output; the watchtower's own listing does not count once rebased", async (t) => {
     const pid = Number((await fx.tmux("display-message", "-p", "#{pid}")).trim());

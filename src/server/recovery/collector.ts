@@ -148,8 +148,9 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
     try {
       sources.push(...(await fromTmux((args, t) => tmux.run(args, t), needTmux)));
     } catch (e) {
-      // The server went away between the listings: those sessions are not snapshotted this time.
-      if (!isTmuxAbsent(e)) throw e;
+      // The server went away between the listings, or its last session ended ("no current target"): those
+      // sessions are not snapshotted this time.
+      if (!isTmuxAbsent(e) && !(e instanceof TmuxError && e.code === "SESSION_NOT_FOUND")) throw e;
     }
   }
   const snapshots: SessionSnapshot[] = sources

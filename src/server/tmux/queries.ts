@@ -232,7 +232,16 @@ export async function watchListing(
       `display-message -p -t ${id} ${mark}${id} ; capture-pane -p -t ${id} -S ${-Math.abs(captures!.lines)}`,
     );
   }
-  const out = await run(args, timeoutMs);
+  let out: string;
+  try {
+    out = await run(args, timeoutMs);
+  } catch (error) {
+    // A running tmux server without sessions (exit-empty off) answers list-windows, list-panes and list-clients
+    // with "no current target": if it really has no session, that is an empty listing.
+    if (!(error instanceof TmuxError) || error.code !== "SESSION_NOT_FOUND") throw error;
+    if ((await run(["list-sessions", "-F", "#{session_name}"], timeoutMs)).trim()) throw error;
+    return { serverPid: undefined, sessions: [], windows: [], panes: [], clients: [], captures: new Map() };
+  }
   const first = mark ? out.indexOf(`${mark}%`) : -1;
   const listingText = first < 0 ? out : out.slice(0, first);
   const captured = new Map<string, string>();
