@@ -94,6 +94,8 @@ export class Container implements vscode.Disposable {
     this.view = vscode.window.createTreeView(SESSIONS_VIEW_ID, {
       treeDataProvider: this.tree,
       showCollapseAll: true,
+      // Kill Session / Window / Pane act on every selected row after one question (registerCommands.ts).
+      canSelectMany: true,
     });
     this.features = new Features({
       context,

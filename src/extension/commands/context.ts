@@ -110,10 +110,12 @@ export async function paneOf(ctx: CommandContext, target: Target): Promise<Pane 
 /**
  * Runs a guarded call (spec §6.4): a 428 becomes a modal confirmation and, when accepted, the same call with
  * the confirmation; a 409 guardrail block shows the rule's message. Returns false when nothing was done.
+ * `confirmed`: the user already agreed to this very action (the kill confirmation): a 428 is answered with the
+ * confirmation at once instead of asking a second time.
  */
 export async function guarded(
   ctx: CommandContext,
-  what: { question: string; action: string },
+  what: { question: string; action: string; confirmed?: boolean },
   call: (confirm: boolean) => Promise<unknown>,
 ): Promise<boolean> {
   try {
@@ -126,7 +128,7 @@ export async function guarded(
       decision?.matchedRules?.find((r) => r.id === decision.matchedRuleId) ?? decision?.matchedRules?.[0];
     const ruleText = rule ? `Guardrail "${rule.name}": ${decision?.message || rule.message}` : error.message;
     if (error.isConfirmRequired) {
-      const ok = await ctx.prompts.confirm(what.question, ruleText, what.action);
+      const ok = what.confirmed || (await ctx.prompts.confirm(what.question, ruleText, what.action));
       if (!ok) return false;
       await call(true);
       return true;

@@ -5,6 +5,14 @@ import type { SessionNode } from "../views/sessionsView.js";
 import type { CommandContext, TargetArg } from "./context.js";
 import * as tmux from "./tmuxCommands.js";
 
+/**
+ * The Sessions tree allows a multiple selection: VS Code then calls a row's command with the clicked row and every
+ * selected row. A kill with more than one selected row kills them all after one question.
+ */
+function manySelected(selected: unknown): selected is TargetArg[] {
+  return Array.isArray(selected) && selected.length > 1;
+}
+
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const run =
     <A extends unknown[]>(id: string, handler: (...args: A) => unknown) =>
@@ -25,16 +33,21 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     "sentinel.attach": (arg?: TargetArg) => tmux.attach(ctx, arg),
     "sentinel.newSession": (args?: tmux.NewSessionArgs | SessionNode) =>
       tmux.newSession(ctx, args && !("kind" in args) ? args : {}),
-    "sentinel.renameSession": (arg?: TargetArg, newName?: string) => tmux.renameSession(ctx, arg, newName),
-    "sentinel.killSession": (arg?: TargetArg) => tmux.killSession(ctx, arg),
+    "sentinel.renameSession": (arg?: TargetArg, newName?: unknown) =>
+      tmux.renameSession(ctx, arg, typeof newName === "string" ? newName : undefined),
+    "sentinel.killSession": (arg?: TargetArg, selected?: unknown) =>
+      manySelected(selected) ? tmux.killSelected(ctx, selected) : tmux.killSession(ctx, arg),
     "sentinel.newWindow": (arg?: TargetArg) => tmux.newWindow(ctx, arg),
     "sentinel.selectWindow": (arg?: TargetArg) => tmux.selectWindow(ctx, arg),
-    "sentinel.renameWindow": (arg?: TargetArg, newName?: string) => tmux.renameWindow(ctx, arg, newName),
-    "sentinel.killWindow": (arg?: TargetArg) => tmux.killWindow(ctx, arg),
+    "sentinel.renameWindow": (arg?: TargetArg, newName?: unknown) =>
+      tmux.renameWindow(ctx, arg, typeof newName === "string" ? newName : undefined),
+    "sentinel.killWindow": (arg?: TargetArg, selected?: unknown) =>
+      manySelected(selected) ? tmux.killSelected(ctx, selected) : tmux.killWindow(ctx, arg),
     "sentinel.selectPane": (arg?: TargetArg) => tmux.selectPane(ctx, arg),
     "sentinel.splitPaneRight": (arg?: TargetArg) => tmux.splitPane(ctx, arg, "vertical"),
     "sentinel.splitPaneDown": (arg?: TargetArg) => tmux.splitPane(ctx, arg, "horizontal"),
-    "sentinel.killPane": (arg?: TargetArg) => tmux.killPane(ctx, arg),
+    "sentinel.killPane": (arg?: TargetArg, selected?: unknown) =>
+      manySelected(selected) ? tmux.killSelected(ctx, selected) : tmux.killPane(ctx, arg),
     "sentinel.markSeen": (arg?: TargetArg) => tmux.markSeen(ctx, arg),
     "sentinel.startServer": async () => {
       await ctx.server.start("start command");

@@ -11,6 +11,7 @@ import {
   guarded,
   paneOf,
   resolveTarget,
+  type Target,
   type TargetArg,
   windowOf,
 } from "./context.js";
@@ -136,16 +137,35 @@ export async function renameSession(ctx: CommandContext, arg: TargetArg, newName
   ctx.refresh.scheduleSessionsReload();
 }
 
+/** The setting that turns the kill confirmations off. */
+export const CONFIRM_KILL_SETTING = "confirmKill";
+
+/**
+ * The modal question before a kill (vscode-docker's removes ask the same way), unless `sentinel.confirmKill` is
+ * off. "asked": the user agreed, so a guardrail's 428 for the same kill is answered without a second question;
+ * "skipped": the setting is off, a guardrail still asks; "declined": nothing is done.
+ */
+async function confirmKill(
+  ctx: CommandContext,
+  question: string,
+  detail: string,
+  action: string,
+): Promise<"asked" | "skipped" | "declined"> {
+  if (!vscode.workspace.getConfiguration("sentinel").get<boolean>(CONFIRM_KILL_SETTING, true))
+    return "skipped";
+  return (await ctx.prompts.confirm(question, detail, action)) ? "asked" : "declined";
+}
+
 export async function killSession(ctx: CommandContext, arg: TargetArg): Promise<boolean> {
   const target = await resolveTarget(ctx, arg, "tmux session to kill");
   if (!target) return false;
+  const question = `Kill the tmux session "${target.session}" and every program running in it?`;
+  const answer = await confirmKill(ctx, question, "All its windows and panes close.", "Kill Session");
+  if (answer === "declined") return false;
   const api = await apiOf(ctx);
   const done = await guarded(
     ctx,
-    {
-      question: `Kill the tmux session "${target.session}" and every program running in it?`,
-      action: "Kill Session",
-    },
+    { question, action: "Kill Session", confirmed: answer === "asked" },
     (confirm) => api.killSession(target.session, { confirm }),
   );
   if (done) ctx.model.removeSession(target.session);
@@ -212,10 +232,18 @@ export async function killWindow(ctx: CommandContext, arg: TargetArg): Promise<b
   if (!target) return false;
   const windowIndex = await windowOf(ctx, target);
   if (windowIndex === undefined) return false;
+  const question = `Kill window ${windowIndex} of "${target.session}"?`;
+  const answer = await confirmKill(
+    ctx,
+    question,
+    "Its panes close and the programs running in them end.",
+    "Kill Window",
+  );
+  if (answer === "declined") return false;
   const api = await apiOf(ctx);
   const done = await guarded(
     ctx,
-    { question: `Kill window ${windowIndex} of "${target.session}"?`, action: "Kill Window" },
+    { question, action: "Kill Window", confirmed: answer === "asked" },
     (confirm) => api.killWindow(target.session, windowIndex, { confirm }),
   );
   ctx.refresh.scheduleInspectorReload(target.session);
@@ -228,15 +256,82 @@ export async function killPane(ctx: CommandContext, arg: TargetArg): Promise<boo
   if (!target) return false;
   const pane = await paneOf(ctx, target);
   if (!pane) return false;
+  const question = `Kill pane ${pane.paneId} of "${target.session}"?`;
+  const running = pane.currentCommand ? `"${pane.currentCommand}" and anything` : "Anything";
+  const answer = await confirmKill(ctx, question, `${running} running in it ends.`, "Kill Pane");
+  if (answer === "declined") return false;
   const api = await apiOf(ctx);
   const done = await guarded(
     ctx,
-    { question: `Kill pane ${pane.paneId} of "${target.session}"?`, action: "Kill Pane" },
+    { question, action: "Kill Pane", confirmed: answer === "asked" },
     (confirm) => api.killPane(target.session, pane.paneId, { confirm }),
   );
   ctx.refresh.scheduleInspectorReload(target.session);
   ctx.refresh.scheduleSessionsReload();
   return done;
+}
+
+/** A row's own words for the multi-select question. */
+function describe(ref: Target): string {
+  if (ref.kind === "session") return `session "${ref.session}"`;
+  if (ref.kind === "window") return `window ${ref.windowIndex} of "${ref.session}"`;
+  return `pane ${ref.paneId} of "${ref.session}"`;
+}
+
+/**
+ * Kills every selected row (sessions, windows and panes, mixed) after one question. A row inside another selected
+ * row is left to it; windows go from the highest index down so tmux renumbering cannot shift the next one.
+ * Returns how many kills were done.
+ */
+export async function killSelected(ctx: CommandContext, selected: readonly TargetArg[]): Promise<number> {
+  const targets: Target[] = [];
+  for (const arg of selected) {
+    if (!arg || typeof arg === "string" || typeof arg.session !== "string") continue;
+    const target = await resolveTarget(ctx, arg);
+    if (target) targets.push(target);
+  }
+  const sessions = new Set(targets.filter((t) => t.kind === "session").map((t) => t.session));
+  const windows = targets.filter((t) => t.kind === "window" && !sessions.has(t.session));
+  const windowKeys = new Set(windows.map((w) => `${w.session}:${w.windowIndex}`));
+  const panes = targets.filter((t) => {
+    if (t.kind !== "pane" || sessions.has(t.session)) return false;
+    const windowIndex =
+      t.windowIndex ?? ctx.model.panes(t.session).find((p) => p.paneId === t.paneId)?.windowIndex;
+    return !windowKeys.has(`${t.session}:${windowIndex}`);
+  });
+  const work = [
+    ...[...sessions].map((session): Target => ({ kind: "session", session })),
+    ...windows.sort((a, b) => (b.windowIndex ?? 0) - (a.windowIndex ?? 0)),
+    ...panes,
+  ].filter((t, i, all) => all.findIndex((o) => describe(o) === describe(t)) === i);
+  if (!work.length) return 0;
+  const question =
+    work.length === 1 ? `Kill ${describe(work[0]!)}?` : `Kill these ${work.length} tmux items?`;
+  const answer = await confirmKill(
+    ctx,
+    question,
+    `${work.map(describe).join("\n")}\n\nThe programs running in them end.`,
+    "Kill",
+  );
+  if (answer === "declined") return 0;
+  const api = await apiOf(ctx);
+  let killed = 0;
+  for (const t of work) {
+    const what = { question: `Kill ${describe(t)}?`, action: "Kill", confirmed: answer === "asked" };
+    const done = await guarded(ctx, what, (confirm) =>
+      t.kind === "session"
+        ? api.killSession(t.session, { confirm })
+        : t.kind === "window"
+          ? api.killWindow(t.session, t.windowIndex!, { confirm })
+          : api.killPane(t.session, t.paneId!, { confirm }),
+    );
+    if (!done) continue;
+    killed++;
+    if (t.kind === "session") ctx.model.removeSession(t.session);
+    else ctx.refresh.scheduleInspectorReload(t.session);
+  }
+  ctx.refresh.scheduleSessionsReload();
+  return killed;
 }
 
 /** `vertical` = side by side (tmux `split-window -h`), `horizontal` = one above the other (spec §1.3). */

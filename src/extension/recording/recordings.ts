@@ -312,11 +312,12 @@ export class Recordings implements vscode.Disposable {
           });
         return stopped;
       },
-      "sentinel.addRecordingMarker": async (arg?: RecordingArg, label?: string) => {
+      "sentinel.addRecordingMarker": async (arg?: RecordingArg, label?: unknown) => {
         const recording = await this.resolve(arg, true);
         if (!recording) return undefined;
+        // From the Sessions tree (multiple selection allowed) the second argument is the selected rows.
         const text =
-          label ??
+          (typeof label === "string" ? label : undefined) ??
           (await vscode.window.showInputBox({
             title: `Marker in the recording of ${recording.session}`,
             prompt: "A chapter name for this moment",
