@@ -54,6 +54,28 @@ export interface MetaResponse {
    * (loopback only); `tokenRequired` is `auth === "token"`.
    */
   auth: "token" | "none";
+  /**
+   * This port's addition: present when this server's start could not open its database (corrupt, or emptied to
+   * 0 bytes), kept the old file aside and started with a new, empty one; absent once its alert is acknowledged
+   * (or resolved) and after the next start.
+   */
+  storeRecovery?: StoreRecovery;
+}
+
+/** What the store did at start with a database file it could not use (GET /api/meta `storeRecovery`). */
+export interface StoreRecovery {
+  /** When the file was kept aside (RFC 3339, milliseconds). */
+  at: string;
+  /** Why it could not be used, e.g. `the database file was empty (0 bytes)`, `file is not a database`. */
+  reason: string;
+  /** The database path (a new, empty store is there now). */
+  path: string;
+  /** Where the old file is, with its original bytes: `<path>.corrupt-<time>`. */
+  keptAs: string;
+  /** Its size when it was kept aside. */
+  bytes: number;
+  /** The ops alert raised for it (GET /api/ops/alerts; ack it to clear this field). */
+  alertId?: number;
 }
 
 export interface DirsResponse {

@@ -10,6 +10,8 @@ export function registerMetaRoutes(api: ApiInstance, ctx: AppContext): void {
       version: ctx.version,
       auth: ctx.auth.required ? "token" : "none",
     };
+    const storeRecovery = ctx.ops.storeIntegrity.current();
+    if (storeRecovery) meta.storeRecovery = storeRecovery;
     return data(meta);
   });
 }

@@ -19,6 +19,7 @@ import { OpsServices } from "./services/catalog.js";
 import { detectServiceManager } from "./services/detect.js";
 import { type CommandRunner, execRunner } from "./services/runner.js";
 import { StorageStats } from "./storage.js";
+import { StoreIntegrity } from "./storeIntegrity.js";
 import type { OpsTimeline } from "./timeline.js";
 
 export interface OpsLogger {
@@ -46,6 +47,8 @@ export class Ops {
   readonly health: HealthChecker;
   readonly storage: StorageStats;
   readonly timeline: OpsTimeline;
+  /** What this start did with a database it could not open (alert, timeline entry, GET /api/meta). */
+  readonly storeIntegrity: StoreIntegrity;
   private readonly timers: NodeJS.Timeout[] = [];
   private metricsBusy = false;
 
@@ -54,6 +57,12 @@ export class Ops {
     this.timeline = timeline;
     this.metrics = new MetricsCollector();
     this.alerts = new OpsAlerts(store, events, timeline);
+    this.storeIntegrity = new StoreIntegrity(store.recovery, this.alerts, timeline);
+    try {
+      this.storeIntegrity.report();
+    } catch (error) {
+      options.log.warn({ err: error }, "ops: the store recovery could not be reported");
+    }
     const availability = detectServiceManager({ setting: config.serviceManager });
     if (!availability.available) {
       options.log.info(

@@ -1,14 +1,22 @@
 // The embedded SQLite store (WASM, file-backed): opening, migrations, transactions, and a recovery path for a
 // corrupt file (the broken file is kept aside and a fresh one created).
 //
+// A database file that is there but empty (0 bytes) is treated like a corrupt one: SQLite would open it as a new,
+// empty database and the user's data would vanish without a word. SQLite's own first start also creates a 0-byte
+// file, but the store migrates it at once, so a 0-byte file found *before* opening was emptied (truncated, a full
+// disk, a bad copy), unless a non-empty rollback journal or WAL lies beside it (a first start that stopped in
+// its first transaction; SQLite rolls it back). Either way the store records what it did (`Store.recovery`), and
+// the server turns that into an ops alert, a timeline entry and a field of GET /api/meta (ops/storeIntegrity.ts).
+//
 // node-sqlite3-wasm locks the file with a `<path>.lock` directory (mkdir), not fcntl: a server killed in the
 // middle of a write leaves it behind, and every later open would answer "database is locked". The store
 // therefore writes `<path>.owner` (pid and boot id) and, at open, removes a lock whose owner is gone; SQLite
 // then rolls back the hot journal as usual. A file that is locked by a live owner, or that cannot be opened for
 // any other reason than corruption, is never moved aside: that would lose the user's data.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { Database } from "node-sqlite3-wasm";
+import type { StoreRecovery } from "../../protocol/api.js";
 import { isProcessAlive } from "../pidAlive.js";
 import { migrations as defaultMigrations, type Migration } from "./migrations.js";
 
@@ -24,6 +32,8 @@ export interface StoreLogger {
 
 export class Store {
   private db: Database;
+  /** Set when this open could not use the file it found and kept it aside (for the process lifetime). */
+  recovery: StoreRecovery | undefined;
 
   private constructor(
     readonly path: string,
@@ -32,10 +42,16 @@ export class Store {
     this.db = db;
   }
 
-  /** Opens (creating if needed) and migrates the store; a corrupt file is moved to `<path>.corrupt-<time>`. */
+  /**
+   * Opens (creating if needed) and migrates the store; a corrupt or emptied (0-byte) file is moved to
+   * `<path>.corrupt-<time>` and a new store created, which then says so in `recovery`.
+   */
   static open(path: string, log?: StoreLogger, migrations: Migration[] = defaultMigrations): Store {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     clearStaleLock(path, log);
+    if (wasEmptied(path)) {
+      return Store.openAside(path, "the database file was empty (0 bytes)", log, migrations);
+    }
     try {
       const store = Store.openAndMigrate(path, migrations);
       claimOwnership(path);
@@ -45,18 +61,29 @@ export class Store {
       if (!isCorruption(error)) {
         throw new Error(`store ${path} could not be opened: ${(error as Error).message}`, { cause: error });
       }
-      const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-      renameSync(path, aside);
-      for (const suffix of ["-journal", "-wal", "-shm"]) {
-        if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
-      }
-      log?.warn(
-        `store ${path} could not be opened (${(error as Error).message}); kept it as ${aside}, created anew`,
-      );
-      const store = Store.openAndMigrate(path, migrations);
-      claimOwnership(path);
-      return store;
+      return Store.openAside(path, (error as Error).message, log, migrations);
     }
+  }
+
+  /** Keeps the file at `path` (and its journal, WAL, SHM) aside and opens a new store in its place. */
+  private static openAside(
+    path: string,
+    reason: string,
+    log: StoreLogger | undefined,
+    migrations: Migration[],
+  ) {
+    const at = new Date();
+    const aside = `${path}.corrupt-${at.toISOString().replace(/[:.]/g, "-")}`;
+    const bytes = statSync(path).size;
+    renameSync(path, aside);
+    for (const suffix of ["-journal", "-wal", "-shm"]) {
+      if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+    }
+    log?.warn(`store ${path} could not be opened (${reason}); kept it as ${aside}, created anew`);
+    const store = Store.openAndMigrate(path, migrations);
+    store.recovery = { at: at.toISOString(), reason, path, keptAs: aside, bytes };
+    claimOwnership(path);
+    return store;
   }
 
   private static openAndMigrate(path: string, migrations: Migration[]): Store {
@@ -180,6 +207,18 @@ function claimOwnership(path: string): void {
 
 function releaseOwnership(path: string): void {
   if (readOwner(path)?.pid === process.pid) rmSync(ownerPath(path), { force: true });
+}
+
+/** A 0-byte file where a database was expected, with no non-empty journal or WAL that SQLite would replay. */
+function wasEmptied(path: string): boolean {
+  const size = (p: string) => {
+    try {
+      return statSync(p).size;
+    } catch {
+      return -1;
+    }
+  };
+  return size(path) === 0 && size(`${path}-journal`) <= 0 && size(`${path}-wal`) <= 0;
 }
 
 /** Errors that mean the file's content is broken, as opposed to locked, unreadable or on a full disk. */
