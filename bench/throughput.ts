@@ -24,7 +24,8 @@ import {
 import { startReferenceProxy } from "./referenceProxy.js";
 
 const FILE_BYTES = 32 * MB;
-const RUNS = 3;
+// Five runs per client, the median reported: tmux is the bottleneck and a loaded machine moves single runs a lot.
+const RUNS = 5;
 const RUN_TIMEOUT_MS = 60_000;
 const SESSION = "bench-tp";
 
