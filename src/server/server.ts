@@ -10,6 +10,7 @@ import { EventHub } from "./events/hub.js";
 import { Guardrails } from "./guardrails/service.js";
 import { Ops } from "./ops/ops.js";
 import { RunbookService } from "./ops/runbooks/service.js";
+import { SessionActivityRecorder } from "./ops/sessionActivity.js";
 import { OpsTimeline } from "./ops/timeline.js";
 import { RecordingManager } from "./recording/manager.js";
 import { RecordingStore } from "./recording/store.js";
@@ -58,6 +59,11 @@ export async function startServer(config: ServerConfig, version: string): Promis
     retentionRows: config.ops.timelineRows,
     maxAgeMs: config.ops.timelineMaxAgeMs,
   });
+  // `session.activity` entries for sessions that got tmux timeline rows, at most one per session per tick.
+  const sessionActivity = new SessionActivityRecorder(events, opsTimeline, {
+    intervalMs: config.watchtower.tickIntervalMs,
+    log,
+  });
   const ctx: AppContext = {
     config,
     version,
@@ -102,6 +108,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
     gateway?.close();
     await app.close().catch(() => undefined);
     watchtower.close();
+    sessionActivity.close();
     store.close();
     throw error;
   }
@@ -126,6 +133,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
         ctx.ops.close();
         await app.close();
         watchtower.close();
+        sessionActivity.close();
         store.close();
       })();
       return closed;

@@ -69,6 +69,9 @@ export interface HubOptions {
   ringBytes?: number;
 }
 
+/** A server-side reaction to one event type (see `observe`). */
+export type EventObserver<T extends string> = (payload: PayloadOf<T> | undefined) => void;
+
 interface Subscriber {
   listener: EventListener;
   stats: (() => SubscriberStats) | undefined;
@@ -79,6 +82,7 @@ export class EventHub {
   readonly epoch = randomBytes(8).toString("hex");
   private nextId = 1;
   private readonly subscribers = new Set<Subscriber>();
+  private readonly observers = new Map<string, Set<(payload: unknown) => void>>();
   /** Circular buffer of the newest events; `head` is the oldest, `count` how many are kept. */
   private readonly ring: Array<PublishedEvent | undefined>;
   private head = 0;
@@ -121,6 +125,16 @@ export class EventHub {
         // A subscriber's failure is its own; the others still get the event.
       }
     }
+    const observers = this.observers.get(type);
+    if (observers) {
+      for (const observer of [...observers]) {
+        try {
+          observer(payload);
+        } catch {
+          // Same as a subscriber: an observer's failure is its own.
+        }
+      }
+    }
     return envelope;
   }
 
@@ -136,6 +150,24 @@ export class EventHub {
       unsubscribe: () => {
         if (this.subscribers.delete(subscriber)) this.droppedByClosed += subscriber.stats?.().dropped ?? 0;
       },
+    };
+  }
+
+  /**
+   * Calls `observer` with the payload of every later event of `type`, after the subscribers, synchronously. For
+   * reactions inside the server (e.g. the ops timeline's `session.activity` entries): an observer is not a
+   * subscriber, so it is not counted in `subscriberCount` or the stats. Returns the function that removes it.
+   */
+  observe<T extends string>(type: T, observer: EventObserver<T>): () => void {
+    let set = this.observers.get(type);
+    if (!set) {
+      set = new Set();
+      this.observers.set(type, set);
+    }
+    const fn = observer as (payload: unknown) => void;
+    set.add(fn);
+    return () => {
+      set.delete(fn);
     };
   }
 
