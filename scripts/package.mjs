@@ -30,6 +30,9 @@ for (const target of targets) {
     "--no-dependencies",
     "--allow-missing-repository",
     "--no-rewrite-relative-links",
+    // The extension page gets the user-facing README; README.md is the developer's (links into the repository).
+    "--readme-path",
+    "README.marketplace.md",
   ];
   if (target) args.push("--target", target);
   args.push("--out", out);
