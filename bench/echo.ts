@@ -1,11 +1,14 @@
 // Keystroke echo round trip at three typing rates: one printable character at a time into a session running
 // `cat` (the tty echoes it), timed until the character comes back in the output, then a pause of 5, 33 or 150 ms
-// (paste or key repeat, fast typing, ordinary typing) before the next key; 200 keys per rate and client. Three
+// (paste or key repeat, fast typing, ordinary typing) before the next key; 200 keys per rate and client. Four
 // clients, each on its own identical session, measured in alternating blocks so machine noise hits all alike:
 // - ours: `/ws/tmux` of the server under test;
 // - direct: a plain node-pty `tmux attach` (the floor for anything tmux-backed);
 // - naive: bench/referenceProxy.ts, a bare ws + node-pty relay forwarding bytes at once (the floor for any
-//   WebSocket relay: the cost of the extra process and socket hop).
+//   WebSocket relay: the cost of the extra process and socket hop);
+// - ours_no_watchtower (informational): `/ws/tmux` of a second server started with SENTINEL_WATCHTOWER_ENABLED=false,
+//   which tells the relay path's own cost (coalescing included) from what the watchtower's reaction to the typed
+//   output costs the server.
 // Targets (issue 17) against the naive relay at every rate: p50 <= 1.3x, p99 <= 2x.
 import { loadavg } from "node:os";
 import { PtyTerm, type Term, WsTerm, waitQuiet } from "./clients.js";
@@ -18,6 +21,7 @@ import {
   round,
   type Server,
   sleep,
+  startServer,
   type Workspace,
 } from "./harness.js";
 import { startReferenceProxy } from "./referenceProxy.js";
@@ -39,7 +43,7 @@ const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[
 
 const stripEscapes = (text: string) => text.replace(ESCAPES, "");
 
-type Label = "ours" | "direct" | "naive";
+type Label = "ours" | "direct" | "naive" | "ours_no_watchtower";
 
 interface Subject {
   label: Label;
@@ -95,23 +99,27 @@ async function sample(
 }
 
 export async function benchEcho(work: Workspace, server: Server): Promise<void> {
-  const subjects: Subject[] = (["ours", "direct", "naive"] as const).map((label) => ({
+  const subjects: Subject[] = (["ours", "direct", "naive", "ours_no_watchtower"] as const).map((label) => ({
     label,
-    session: `bench-echo-${label}`,
+    session: `bench-echo-${label.replaceAll("_", "-")}`,
     samples: new Map(GAPS_MS.map((gap) => [gap, []])),
     cpuMs: new Map(GAPS_MS.map((gap) => [gap, 0])),
   }));
-  const [ours, direct, naive] = subjects as [Subject, Subject, Subject];
+  const [ours, direct, naive, quiet] = subjects as [Subject, Subject, Subject, Subject];
   const state = { timeouts: 0 };
   const load: number[] = [];
+  let second: Server | undefined;
   try {
     for (const s of subjects) await newSession(work, s.session, COMMAND);
     const proxy = await startReferenceProxy(work.socket);
     ours.pid = server.pid;
     naive.pid = proxy.child.pid;
+    second = await startServer(work, 10_000, { SENTINEL_WATCHTOWER_ENABLED: "false" });
+    quiet.pid = second.pid;
     ours.term = await WsTerm.connect(server, ours.session);
     direct.term = await PtyTerm.connect(work, direct.session);
     naive.term = await WsTerm.connect(proxy, naive.session);
+    quiet.term = await WsTerm.connect(second, quiet.session);
     for (const s of subjects) {
       await waitQuiet(s.term!, 300, 5000);
       await sample(s, WARMUP, [], state, 33);
@@ -146,6 +154,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
       await s.term?.close();
       await work.tmux("kill-session", "-t", `=${s.session}`).catch(() => undefined);
     }
+    await second?.stop();
   }
   for (const s of subjects) {
     for (const gap of GAPS_MS) {
@@ -155,7 +164,12 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
   }
 
   for (const gap of GAPS_MS) {
-    const [o, d, n] = [ours, direct, naive].map((s) => s.samples.get(gap)!) as [number[], number[], number[]];
+    const [o, d, n, q] = [ours, direct, naive, quiet].map((s) => s.samples.get(gap)!) as [
+      number[],
+      number[],
+      number[],
+      number[],
+    ];
     for (const [metric, p, target] of [
       ["p50", 50, P50_TARGET],
       ["p99", 99, P99_TARGET],
@@ -183,6 +197,10 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
         // also covers what it does about the typing, e.g. the watchtower's reaction to the output).
         server_cpu_ms: round(ours.cpuMs.get(gap)!, 0),
         naive_cpu_ms: round(naive.cpuMs.get(gap)!, 0),
+        no_watchtower: round(percentile(q, p)),
+        no_watchtower_ratio: round(percentile(q, p) / naiveValue),
+        no_watchtower_cpu_ms: round(quiet.cpuMs.get(gap)!, 0),
+        no_watchtower_samples: q.length,
         max: round(Math.max(...o)),
         naive_max: round(Math.max(...n)),
         timeouts: state.timeouts,
