@@ -675,9 +675,13 @@ describe("a server that stops in the middle of a restore", () => {
         json: { targetSession: target },
       });
       const { job } = await json<{ job: RecoveryJob }>(res, 202);
-      // Once it runs, the tmux server is frozen (SIGSTOP): the job is caught mid-way, whatever the machine's speed.
+      // Once it has created the session, the tmux server is frozen (SIGSTOP): the job is caught mid-way, whatever
+      // the machine's speed.
       await until(
-        async () => ((await getJob(job.id, first)).status === "running" ? true : undefined),
+        async () => {
+          const j = await getJob(job.id, first);
+          return j.status === "running" && j.completedSteps >= 2 ? true : undefined;
+        },
         10_000,
         "the job running",
       );
@@ -692,10 +696,17 @@ describe("a server that stops in the middle of a restore", () => {
       first = await startServer({ tmuxSocket: tmux.socket, dataDir, env: serverEnv() });
       const after = await getJob(job.id, first);
       assert.equal(after.status, "failed");
+      // It could not clean up (killed, or tmux frozen while it stopped): the job names the session it left.
       assert.match(
         after.error,
-        /^interrupted: the server (restarted|stopped) while the restore was running$/,
+        new RegExp(
+          `^interrupted: the server (restarted|stopped) while the restore was running; the partial session "${target}" \\(\\d+ of ${after.totalSteps} steps done\\) may be left in tmux$`,
+        ),
       );
+      // Killed, it had no chance to remove it (stopped, a removal it had begun may still have gone through once
+      // tmux ran again: hence "may be left").
+      if (signal === "SIGKILL")
+        assert.ok((await liveSessions()).includes(target), "the partial session is there");
       assert.ok(after.finishedAt);
       assert.ok(after.completedSteps < after.totalSteps);
       const ov = await overview(first);
@@ -712,11 +723,64 @@ describe("a server that stops in the middle of a restore", () => {
 
   test("killed (SIGKILL): the next server fails the job with a reason", async () => {
     const job = await interrupted("SIGKILL");
-    assert.equal(job.error, "interrupted: the server restarted while the restore was running");
+    assert.match(job.error, /^interrupted: the server restarted while the restore was running; /);
+  });
+
+  test("a restore that fails midway (its time limit) removes the session it built and says so", async () => {
+    const dataDir = mkdtempSync(join(work, "data-"));
+    const limited = await startServer({
+      tmuxSocket: tmux.socket,
+      dataDir,
+      env: { ...serverEnv(), SENTINEL_RECOVERY_RESTORE_TIMEOUT: "3s" },
+    });
+    const tmuxPid = Number((await tmux.tmux("display-message", "-p", "#{pid}")).trim());
+    let frozen = false;
+    const target = "big-timeout";
+    try {
+      const meta = await until(async () => {
+        const res = await limited.api("/api/recovery/sessions/big/snapshots?limit=1");
+        const list = (await json<{ snapshots: SnapshotMeta[] | null }>(res)).snapshots ?? [];
+        return list[0]?.panes === big.panes ? list[0] : undefined;
+      });
+      const res = await limited.api(`/api/recovery/snapshots/${meta.id}/restore`, {
+        method: "POST",
+        json: { targetSession: target },
+      });
+      const { job } = await json<{ job: RecoveryJob }>(res, 202);
+      await until(
+        async () => {
+          const j = await getJob(job.id, limited);
+          return j.status === "running" && j.completedSteps >= 2 ? true : undefined;
+        },
+        10_000,
+        "the session created",
+      );
+      // tmux frozen past the time limit: the restore is caught mid-way and times out at its next step.
+      process.kill(tmuxPid, "SIGSTOP");
+      frozen = true;
+      assert.ok((await getJob(job.id, limited)).completedSteps < job.totalSteps);
+      await new Promise((r) => setTimeout(r, 3500));
+      process.kill(tmuxPid, "SIGCONT");
+      frozen = false;
+      const done = await finished(job.id, limited);
+      assert.equal(done.status, "failed");
+      assert.match(
+        done.error,
+        new RegExp(
+          `^restore timed out; the partial session "${target}" \\(\\d+ of 12 windows\\) was removed$`,
+        ),
+      );
+      assert.ok(!(await liveSessions()).includes(target), "the partial session is gone");
+    } finally {
+      if (frozen) process.kill(tmuxPid, "SIGCONT");
+      await limited.stop();
+      await tmux.tmux("kill-session", "-t", `=${target}`).catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   test("stopped (SIGTERM): the job ends failed before the server exits", async () => {
     const job = await interrupted("SIGTERM");
-    assert.equal(job.error, "interrupted: the server stopped while the restore was running");
+    assert.match(job.error, /^interrupted: the server stopped while the restore was running; /);
   });
 });

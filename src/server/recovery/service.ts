@@ -28,7 +28,14 @@ import type { Tmux } from "../tmux/adapter.js";
 import { readBootId } from "./bootId.js";
 import { type CollectResult, collectOnce } from "./collector.js";
 import { planRestore, type RestorePlan } from "./plan.js";
-import { RestoreError, runRestore } from "./restore.js";
+import {
+  interruptedNote,
+  PartialRestoreError,
+  partialNote,
+  RestoreError,
+  runRestore,
+  SESSION_CREATED_STEP,
+} from "./restore.js";
 
 export type RecoveryConfig = ServerConfig["recovery"];
 
@@ -80,7 +87,10 @@ export class Recovery {
   /** Fails jobs a previous server left unfinished, then collects now and every interval. */
   start(): void {
     if (!this.enabled || this.closed) return;
-    const stale = this.repo.failUnfinishedJobs(RecoveryMessages.interruptedByRestart, this.now());
+    const stale = this.repo.failUnfinishedJobs(
+      (job) => RecoveryMessages.interruptedByRestart + interruptedNote(job),
+      this.now(),
+    );
     for (const job of stale) {
       this.deps.log.warn(
         { job: job.id, session: job.sessionName },
@@ -269,7 +279,9 @@ export class Recovery {
           completed++;
           step = label;
           const now = performance.now();
-          if (now - savedAt >= PROGRESS_SAVE_MS) {
+          // "session created" is saved at once: a server killed after it leaves a session behind, and the next
+          // start names it in the failed job (failUnfinishedJobs).
+          if (now - savedAt >= PROGRESS_SAVE_MS || label === SESSION_CREATED_STEP) {
             savedAt = now;
             repo.setJobProgress(job.id, completed, plan.totalSteps, label);
           }
@@ -295,11 +307,13 @@ export class Recovery {
       // Snapshot what was restored at once (the queue runs it right after this job).
       void this.collectNow();
     } catch (error) {
-      const message = signal.aborted
+      const reason = signal.aborted
         ? timeout.aborted
           ? RecoveryMessages.timedOut
           : RecoveryMessages.interruptedByShutdown
         : (error as Error).message || String(error);
+      const message =
+        error instanceof PartialRestoreError ? `${reason}${partialNote(error.partial)}` : reason;
       if (!this.deps.store.isOpen) return;
       this.deps.store.transaction(() => {
         repo.finishJob(job.id, "failed", message, this.now(), { completed, step });
@@ -323,7 +337,10 @@ export class Recovery {
     this.abort.abort(RecoveryMessages.interruptedByShutdown);
     if (this.deps.store.isOpen) {
       try {
-        this.repo.failUnfinishedJobs(RecoveryMessages.interruptedByShutdown, this.now());
+        this.repo.failUnfinishedJobs(
+          (job) => RecoveryMessages.interruptedByShutdown + interruptedNote(job),
+          this.now(),
+        );
       } catch (error) {
         this.deps.log.warn({ err: error }, "recovery: failing unfinished jobs at stop failed");
       }

@@ -356,10 +356,14 @@ export class RecoveryRepo {
     ]);
   }
 
-  /** Jobs left queued or running (by a server that stopped): failed with `reason`. Returns them as they were. */
-  failUnfinishedJobs(reason: string, nowIso: string): RecoveryJob[] {
+  /**
+   * Jobs left queued or running (by a server that stopped): failed with `reason` (or what it gives for each job).
+   * Returns them as they were.
+   */
+  failUnfinishedJobs(why: string | ((job: RecoveryJob) => string), nowIso: string): RecoveryJob[] {
     const stale = this.jobs(["queued", "running"], 1_000_000);
     for (const job of stale) {
+      const reason = typeof why === "string" ? why : why(job);
       this.finishJob(job.id, "failed", reason, nowIso);
       this.store.run(
         `UPDATE recovery_sessions SET state = 'killed', restore_error = ?,
