@@ -52,7 +52,7 @@ const BENCHES: Bench[] = [
   { name: "recovery", timeoutMs: 120_000, freshServer: false, selfServed: true, run: () => benchRecovery() },
   {
     name: "activity",
-    timeoutMs: 180_000,
+    timeoutMs: 300_000,
     freshServer: false,
     selfServed: true,
     run: () => benchActivity(),

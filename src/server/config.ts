@@ -41,11 +41,11 @@ export interface WatchtowerConfig {
    */
   mode: WatchtowerMode;
   /**
-   * `watchtower_tick_interval`: the period of `poll` mode, of `scan` mode's listings (changes that print
-   * nothing), and of discovery while no tmux server runs.
+   * `watchtower_tick_interval`: the period of `poll` mode, and of discovery while no tmux server runs (`scan` mode
+   * lists every 2 s at least while its probe watches tmux).
    */
   tickIntervalMs: number;
-  /** `watchtower_probe_interval`: how often `scan` mode looks at the tmux server's output counter. */
+  /** `watchtower_probe_interval`: how often `scan` mode looks at the tmux server's counters in /proc. */
   probeIntervalMs: number;
   /** `watchtower_safety_interval`: in `events` and `scan` modes, a full collect (every pane captured) this often. */
   safetyIntervalMs: number;

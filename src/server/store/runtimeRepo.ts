@@ -15,10 +15,16 @@ export const RUNTIME_KEYS = [
 export type RuntimeKey = (typeof RUNTIME_KEYS)[number];
 
 export class RuntimeRepo {
+  /** Values set with `stage`, not yet written: reads see them, `flush` writes them. */
+  private readonly staged = new Map<RuntimeKey, string>();
+
   constructor(private readonly store: Store) {}
 
   get(key: RuntimeKey): string | undefined {
-    return this.store.get<{ value: string }>("SELECT value FROM wt_runtime WHERE key = ?", [key])?.value;
+    return (
+      this.staged.get(key) ??
+      this.store.get<{ value: string }>("SELECT value FROM wt_runtime WHERE key = ?", [key])?.value
+    );
   }
 
   /** Integer value of a key; 0 when absent or not an integer. */
@@ -33,10 +39,25 @@ export class RuntimeRepo {
       "SELECT key, value FROM wt_runtime ORDER BY key",
     ))
       out[r.key] = r.value;
+    for (const [key, value] of this.staged) out[key] = value;
     return out;
   }
 
+  /**
+   * Sets a value for readers of this process at once, and for the store at the next `flush`: counters that
+   * change on every collect need not cost a write (and a sync) each time nothing else changed.
+   */
+  stage(key: RuntimeKey, value: string): void {
+    this.staged.set(key, value);
+  }
+
+  /** Writes the staged values (inside the caller's transaction, if any). */
+  flush(nowIso: string): void {
+    for (const [key, value] of [...this.staged]) this.set(key, value, nowIso);
+  }
+
   set(key: RuntimeKey, value: string, nowIso: string): void {
+    this.staged.delete(key);
     this.store.run(
       `INSERT INTO wt_runtime (key, value, updated_at) VALUES (?, ?, ?)
        ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,

@@ -229,7 +229,9 @@ export async function watchListing(
       "-t",
       id,
       `#{&&:#{==:#{pane_id},${id}},${active}}`,
-      `display-message -p -t ${id} ${mark}${id} ; capture-pane -p -t ${id} -S ${-Math.abs(captures!.lines)}`,
+      // The marker names the pane by its number: display-message passes its text through strftime, where `%3`
+      // would be a conversion.
+      `display-message -p -t ${id} ${mark}${id.slice(1)} ; capture-pane -p -t ${id} -S ${-Math.abs(captures!.lines)}`,
     );
   }
   let out: string;
@@ -242,7 +244,7 @@ export async function watchListing(
     if ((await run(["list-sessions", "-F", "#{session_name}"], timeoutMs)).trim()) throw error;
     return { serverPid: undefined, sessions: [], windows: [], panes: [], clients: [], captures: new Map() };
   }
-  const first = mark ? out.indexOf(`${mark}%`) : -1;
+  const first = mark ? out.indexOf(mark) : -1;
   const listingText = first < 0 ? out : out.slice(0, first);
   const captured = new Map<string, string>();
   if (first >= 0) {
@@ -252,7 +254,7 @@ export async function watchListing(
       const nl = part.indexOf("\n");
       if (nl < 0) return;
       // The split took the newline that ended every part but the last.
-      captured.set(part.slice(0, nl), part.slice(nl + 1) + (i < parts.length - 1 ? "\n" : ""));
+      captured.set(`%${part.slice(0, nl)}`, part.slice(nl + 1) + (i < parts.length - 1 ? "\n" : ""));
     });
   }
   const byTag = new Map<string, string[]>();

@@ -33,6 +33,8 @@ export interface CollectInput {
   captures: ReadonlyMap<string, string>;
   /** Sessions to project; the others are known to be unchanged. */
   process: ReadonlySet<string>;
+  /** Write the collect counters even if nothing else changed (the engine asks every so often). */
+  persistCounters?: boolean;
   /** Also purge runtime rows of every pane tmux did not list (done on full collects). */
   purgeRuntime: boolean;
   now: string;
@@ -122,14 +124,17 @@ export function applyCollect(repos: Repos, input: CollectInput, limits: Limits):
     if (timelineSessions.size) timeline.retain(limits.timelineRows);
     outcome.timeline = [...timelineSessions].sort();
 
-    runtime.set("collect_total", String(runtime.int("collect_total") + 1), now);
-    if (input.error)
-      runtime.set("collect_errors_total", String(runtime.int("collect_errors_total") + 1), now);
-    runtime.set("last_collect_at", `${new Date(input.startedAt).toISOString().slice(0, 19)}Z`, now);
-    runtime.set("last_collect_duration_ms", String(Math.round(Date.now() - input.startedAt)), now);
-    runtime.set("last_collect_sessions", String(snapshot?.sessions.length ?? 0), now);
-    runtime.set("last_collect_changed_sessions", String(outcome.changed.length), now);
-    runtime.set("last_collect_error", input.error ?? "", now);
+    // The counters are written with whatever else this collect writes; a collect that changed nothing only
+    // stages them (readers see them at once), written at the latest when `persistCounters` says so.
+    runtime.stage("collect_total", String(runtime.int("collect_total") + 1));
+    if (input.error) runtime.stage("collect_errors_total", String(runtime.int("collect_errors_total") + 1));
+    runtime.stage("last_collect_at", `${new Date(input.startedAt).toISOString().slice(0, 19)}Z`);
+    runtime.stage("last_collect_duration_ms", String(Math.round(Date.now() - input.startedAt)));
+    runtime.stage("last_collect_sessions", String(snapshot?.sessions.length ?? 0));
+    runtime.stage("last_collect_changed_sessions", String(outcome.changed.length));
+    runtime.stage("last_collect_error", input.error ?? "");
+    if (input.persistCounters || journalled.length || timelineSessions.size || input.error)
+      runtime.flush(now);
     return outcome;
   });
 }

@@ -95,6 +95,11 @@ const FRESH_INTERVAL_MS = 100;
  * is still seen within a fraction of a second; each listing is one tmux process.
  */
 const SCAN_FALLBACK_INTERVAL_MS = 250;
+/**
+ * `scan` mode while the probe watches: a listing this often anyway, for a change that landed in the instant
+ * between a listing and the probe's new baseline (the probe sees everything else, output and commands alike).
+ */
+const SCAN_WATCHED_INTERVAL_MS = 2000;
 
 export class Watchtower {
   readonly repos: Repos;
@@ -290,6 +295,11 @@ export class Watchtower {
     this.timer = this.safetyTimer = this.probeTimer = undefined;
     this.unsubscribe?.();
     this.monitors?.close();
+    try {
+      this.repos.runtime.flush(new Date().toISOString());
+    } catch {
+      // The store is closed already: the counters of the last few collects are not kept.
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -310,15 +320,19 @@ export class Watchtower {
    * The next full collect: `safetyIntervalMs` after the last one while control clients watch, `tickIntervalMs`
    * in poll mode and while none can (no tmux server yet, or every session unwatched). Collects triggered by
    * notices do not push it back. In `scan` mode a listing (captures only of what moved) runs every
-   * `tickIntervalMs` (every `SCAN_FALLBACK_INTERVAL_MS` while the output probe cannot see tmux), and a full
-   * collect every `safetyIntervalMs`.
+   * `SCAN_WATCHED_INTERVAL_MS` while the probe watches tmux, every `SCAN_FALLBACK_INTERVAL_MS` while it cannot
+   * (sessions exist but /proc is not readable), every `tickIntervalMs` while there is no tmux server to find; and a
+   * full collect every `safetyIntervalMs`.
    */
   private scheduleSafety(): void {
     if (this.closed) return;
     let due: number;
     if (this.probe) {
-      const live = this.liveSessions > 0;
-      const tick = live && !this.probe.available ? SCAN_FALLBACK_INTERVAL_MS : this.config.tickIntervalMs;
+      const tick = this.probe.available
+        ? Math.max(SCAN_WATCHED_INTERVAL_MS, this.config.tickIntervalMs)
+        : this.liveSessions > 0
+          ? SCAN_FALLBACK_INTERVAL_MS
+          : this.config.tickIntervalMs;
       due = Math.min(this.lastCollectStart + tick, this.lastFullAt + this.config.safetyIntervalMs);
     } else {
       const watching = this.monitors !== undefined && this.monitors.size > 0;
@@ -478,6 +492,7 @@ export class Watchtower {
           captures,
           process,
           purgeRuntime: full,
+          persistCounters: full,
           now,
           startedAt,
           ...(error ? { error } : {}),

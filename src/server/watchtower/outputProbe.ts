@@ -1,10 +1,14 @@
-// Whether any tmux pane has written since the last look, without asking tmux (ADR 0013). tmux reads a pane's
-// output from its pty with read(2), and Linux counts the bytes in `rchar` of /proc/<tmux server pid>/io. Client
-// commands arrive over the tmux socket with recvmsg(2), which `rchar` does not count, so the watchtower's own
-// listings and captures do not move it: it moves only when some pane wrote. One read of a small /proc file costs
-// microseconds and wakes neither tmux nor any other process, so it can run every few tens of milliseconds.
+// Whether the tmux server did anything since the last look, without asking tmux (ADR 0013). Two counters in
+// /proc, read every few tens of milliseconds, a few microseconds each, waking nothing:
+// - `rchar` of /proc/<pid>/io: tmux reads a pane's output from its pty with read(2), which it counts; client
+//   commands arrive over the socket with recvmsg(2), which it does not.
+// - `voluntary_ctxt_switches` of /proc/<pid>/status: an idle tmux server sleeps in its event loop and wakes only
+//   for something to do: a client's command (a rename or a kill from the tmux CLI, which prints nothing), pane
+//   output, a child that exited, a timer (the status line of an attached client).
+// The watchtower's own listing moves both (tmux also reads /proc/<pid>/cmdline for `pane_current_command`), so
+// it takes the counters as its baseline right after each listing.
 //
-// Where there is no /proc (macOS, BSD), the file cannot be read (another user's tmux, hardened /proc), or the pid
+// Where there is no /proc (macOS, BSD), the files cannot be read (another user's tmux, hardened /proc), or the pid
 // does not name a tmux process (a pid from another PID namespace), the probe says "unknown" and the watchtower
 // falls back to listing on a timer.
 import { readFileSync } from "node:fs";
@@ -48,10 +52,10 @@ export class OutputProbe {
   }
 
   /**
-   * Takes the counter as it is now as the baseline. Called right after each listing: tmux reads
-   * /proc/<pid>/cmdline for `pane_current_command`, which `rchar` counts, so without this every listing would
-   * look like output and ask for the next. Output that lands between the listing and this read is seen at the
-   * next listing (its window's activity time is newer than the last listing), at the latest a tick later.
+   * Takes the counters as they are now as the baseline. Called right after each of the watchtower's listings,
+   * which move them, or every listing would ask for the next. What lands between the listing and this read is
+   * seen by the next listing (output: its window's activity time is newer than the last listing), at the latest
+   * at the next timed one.
    */
   rebase(): void {
     if (!this.usable) return;
@@ -61,9 +65,11 @@ export class OutputProbe {
 
   private read(): string | undefined {
     try {
-      const text = readFileSync(`${this.procRoot}/${this.pid}/io`, "latin1");
-      const m = /^rchar:\s*(\d+)$/m.exec(text);
-      return m ? m[1] : undefined;
+      const io = /^rchar:\s*(\d+)$/m.exec(readFileSync(`${this.procRoot}/${this.pid}/io`, "latin1"));
+      const status = /^voluntary_ctxt_switches:\s*(\d+)$/m.exec(
+        readFileSync(`${this.procRoot}/${this.pid}/status`, "latin1"),
+      );
+      return io && status ? `${io[1]} ${status[1]}` : undefined;
     } catch {
       return undefined;
     }
