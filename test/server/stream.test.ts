@@ -141,8 +141,11 @@ describe("/api/sessions/{id}/ws: streaming", () => {
     await opened(c);
     c.send({ type: "input", data: "head -c 786432 /dev/urandom | base64; echo BURST-$((1+1))-END\r" });
     await waitFor(() => c.output().includes("BURST-2-END"), 20_000, "1 MB burst");
+    // tmux does not relay every byte of a flood: a client that falls behind is redrawn instead, so how much
+    // arrives depends on the machine (over 100 KB on some days, 28-37 KB on others, the same before and after
+    // the coalescer changed). What the stream owes is more than a screen's worth, well framed, and the end.
     const received = c.payload().length;
-    assert.ok(received > 100_000, `${received} bytes`);
+    assert.ok(received > 16_000, `${received} bytes`);
     for (const frame of c.frames) checkFrame(frame);
 
     // Stop reading (backpressure pauses the tmux client), then read again: still whole frames, and the end.
