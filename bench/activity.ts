@@ -216,6 +216,8 @@ const tmux = (args) => new Promise((resolve) => {
 });
 const markers = new Map(); // marker -> paneId
 process.on("message", (m) => { if (m.watch) markers.set(m.watch, m.paneId); });
+// A bench that timed out or died does not stop this loop: it ends with its parent.
+process.on("disconnect", () => process.exit(0));
 let running = false;
 async function tick() {
   if (running) return;
