@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { Tmux } from "../../src/server/tmux/adapter.js";
-import { capturePane, type TmuxRunner, watchListing } from "../../src/server/tmux/queries.js";
+import { capturePane, capturePanes, type TmuxRunner, watchListing } from "../../src/server/tmux/queries.js";
 import { OutputProbe } from "../../src/server/watchtower/outputProbe.js";
 import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
 
@@ -128,6 +128,10 @@ describe("one-call listing (ADR 0013)", () => {
     });
     assert.deepEqual([...listing.captures.keys()].sort(), [...all].sort());
     assert.equal(listing.sessions.length, 2);
+    // The capture-only call (new panes) is the same chain.
+    const only = await capturePanes(run, ["%9999", ...all], 5, NONCE);
+    assert.deepEqual([...only.keys()].sort(), [...all].sort());
+    for (const id of all) assert.equal(only.get(id), await capturePane(run, id, 5), id);
   });
 });
 

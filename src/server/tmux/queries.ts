@@ -215,24 +215,10 @@ export async function watchListing(
     "-F",
     tagged(TAGS.client, CLIENT_FIELDS),
   ];
-  const mark = captures ? `SENTINEL-${captures.nonce}-` : "";
-  for (const id of captures?.panes ?? []) {
-    if (!/^%\d+$/.test(id)) continue;
-    // A pane gone since the last listing: if-shell falls back to another pane's context, so the condition
-    // checks the pane id too.
+  if (captures) {
     const active =
-      captures!.activeSince === undefined ? "1" : `#{e|>=:#{window_activity},${captures!.activeSince}}`;
-    args.push(
-      ";",
-      "if-shell",
-      "-F",
-      "-t",
-      id,
-      `#{&&:#{==:#{pane_id},${id}},${active}}`,
-      // The marker names the pane by its number: display-message passes its text through strftime, where `%3`
-      // would be a conversion.
-      `display-message -p -t ${id} ${mark}${id.slice(1)} ; capture-pane -p -t ${id} -S ${-Math.abs(captures!.lines)}`,
-    );
+      captures.activeSince === undefined ? undefined : `#{e|>=:#{window_activity},${captures.activeSince}}`;
+    args.push(";", ...captureChain(captures.panes, captures.lines, captures.nonce, active));
   }
   let out: string;
   try {
@@ -244,19 +230,9 @@ export async function watchListing(
     if ((await run(["list-sessions", "-F", "#{session_name}"], timeoutMs)).trim()) throw error;
     return { serverPid: undefined, sessions: [], windows: [], panes: [], clients: [], captures: new Map() };
   }
-  const first = mark ? out.indexOf(mark) : -1;
+  const first = captures ? out.indexOf(captureMark(captures.nonce)) : -1;
   const listingText = first < 0 ? out : out.slice(0, first);
-  const captured = new Map<string, string>();
-  if (first >= 0) {
-    // Each part: `<pane id>\n<capture>`, the capture running to the next marker.
-    const parts = out.slice(first + mark.length).split(`\n${mark}`);
-    parts.forEach((part, i) => {
-      const nl = part.indexOf("\n");
-      if (nl < 0) return;
-      // The split took the newline that ended every part but the last.
-      captured.set(`%${part.slice(0, nl)}`, part.slice(nl + 1) + (i < parts.length - 1 ? "\n" : ""));
-    });
-  }
+  const captured = first < 0 ? new Map<string, string>() : parseCaptures(out.slice(first), captures!.nonce);
   const byTag = new Map<string, string[]>();
   let serverPid: number | undefined;
   for (const line of listingText.split("\n")) {
@@ -281,11 +257,53 @@ export async function watchListing(
   };
 }
 
+const captureMark = (nonce: string) => `SENTINEL-${nonce}-`;
+
 /**
- * Captures several panes in ONE tmux call: `capture-pane` commands chained with `;`, each preceded by a
- * `display-message` of a marker line that cannot occur in a pane by chance (`nonce` is random per process).
- * A pane gone since the listing makes tmux stop the chain and fail: the caller then captures one by one.
+ * tmux commands (joined by `;`) that capture each pane, preceded by a marker line naming it, and only if the pane
+ * still exists and `condition` (a format, e.g. on `#{window_activity}`) holds: `if-shell -F -t %N` falls back to
+ * another pane's context for a pane that is gone, so the condition checks the pane id too, and a gone pane is
+ * skipped instead of failing the whole chain. The marker names the pane by its number: display-message passes
+ * its text through strftime, where `%3` is a conversion.
  */
+function captureChain(
+  paneIds: readonly string[],
+  lines: number,
+  nonce: string,
+  condition?: string,
+): string[] {
+  const args: string[] = [];
+  for (const id of paneIds) {
+    if (!/^%\d+$/.test(id)) continue;
+    const cond = `#{==:#{pane_id},${id}}`;
+    if (args.length) args.push(";");
+    args.push(
+      "if-shell",
+      "-F",
+      "-t",
+      id,
+      condition ? `#{&&:${cond},${condition}}` : cond,
+      `display-message -p -t ${id} ${captureMark(nonce)}${id.slice(1)} ; capture-pane -p -t ${id} -S ${-Math.abs(lines)}`,
+    );
+  }
+  return args;
+}
+
+/** The captures in `text`, which starts at the first marker of `captureChain`'s output. */
+function parseCaptures(text: string, nonce: string): Map<string, string> {
+  const mark = captureMark(nonce);
+  const out = new Map<string, string>();
+  const parts = text.slice(mark.length).split(`\n${mark}`);
+  parts.forEach((part, i) => {
+    const nl = part.indexOf("\n");
+    if (nl < 0) return;
+    // The split took the newline that ended every part but the last.
+    out.set(`%${part.slice(0, nl)}`, part.slice(nl + 1) + (i < parts.length - 1 ? "\n" : ""));
+  });
+  return out;
+}
+
+/** Captures several panes in ONE tmux call (`captureChain`); a pane gone since is missing from the result. */
 export async function capturePanes(
   run: TmuxRunner,
   paneIds: readonly string[],
@@ -293,24 +311,11 @@ export async function capturePanes(
   nonce: string,
   timeoutMs?: number,
 ): Promise<Map<string, string>> {
-  const ids = paneIds.filter((id) => /^%\d+$/.test(id));
-  const out = new Map<string, string>();
-  if (!ids.length) return out;
-  const marker = `\x1e${nonce}`;
-  const args: string[] = [];
-  for (const id of ids) {
-    if (args.length) args.push(";");
-    args.push("display-message", "-p", "-t", id, marker, ";");
-    args.push("capture-pane", "-p", "-t", id, "-S", String(-Math.abs(lines)));
-  }
+  const args = captureChain(paneIds, lines, nonce);
+  if (!args.length) return new Map();
   const text = await run(args, timeoutMs);
-  const parts = text.split(`${marker}\n`);
-  // parts[0] is what came before the first marker (nothing).
-  ids.forEach((id, i) => {
-    const part = parts[i + 1];
-    if (part !== undefined) out.set(id, part);
-  });
-  return out;
+  const first = text.indexOf(captureMark(nonce));
+  return first < 0 ? new Map() : parseCaptures(text.slice(first), nonce);
 }
 
 /** The pane's last `lines` lines of history and its visible screen, as plain text. */

@@ -121,8 +121,6 @@ export class Watchtower {
   private readonly nonce = randomBytes(8).toString("hex");
   /** Each pane's screen fingerprint at the last listing (`scan` mode). */
   private fingerprints = new Map<string, string>();
-  /** When the last listing was asked for (`scan` mode: windows active since then are captured). */
-  private lastListAt = 0;
   /** The last two collects both changed something: output keeps coming, collect at the slower pace. */
   private changedLast = false;
   private sustained = false;
@@ -372,6 +370,9 @@ export class Watchtower {
   private async collect(): Promise<void> {
     const startedAt = Date.now();
     const now = new Date(startedAt).toISOString();
+    // Windows with output since this second of the last collect's start (before its listing) may have changed:
+    // tmux keeps activity times in whole seconds.
+    const activeSince = Math.floor(this.lastCollectStart / 1000);
     this.lastCollectStart = startedAt;
     const full = this.fullDue || this.config.mode === "poll";
     this.fullDue = false;
@@ -404,9 +405,6 @@ export class Watchtower {
       | undefined;
     let runner: TmuxRunner = control ?? cli;
     let error: string | undefined;
-    // Windows with output since this second of the last listing may have changed (tmux keeps whole seconds).
-    const activeSince = Math.floor(this.lastListAt / 1000);
-    this.lastListAt = Date.now();
     // Where each call is a process and no control client tells which panes wrote, the listing's own call also
     // captures the known panes whose window had output since the last listing (all of them on a full collect).
     const inline: ListingCaptures | undefined =
@@ -562,23 +560,17 @@ export class Watchtower {
 
   private async capture(run: TmuxRunner, cli: boolean, paneIds: string[], into: Map<string, string>) {
     const lines = this.config.captureLines;
-    if (cli && paneIds.length > 1) {
-      // One tmux process for all of them; a pane gone since the listing fails the chain: then one by one.
+    if (cli) {
+      // One tmux process for all of them (a pane gone since the listing is skipped); only if that call fails
+      // (a time-out) one by one.
       try {
-        const texts = await capturePanes(
-          run,
-          paneIds,
-          lines,
-          this.nonce,
-          this.config.captureTimeoutMs + 20 * paneIds.length,
-        );
-        if (texts.size === paneIds.length) {
-          for (const [id, text] of texts) into.set(id, text);
-          this.counters.captures += paneIds.length;
-          return;
-        }
+        const timeout = this.config.captureTimeoutMs + 20 * paneIds.length;
+        for (const [id, text] of await capturePanes(run, paneIds, lines, this.nonce, timeout))
+          into.set(id, text);
+        this.counters.captures += paneIds.length;
+        return;
       } catch {
-        // fall through
+        // one by one below
       }
     }
     // Over the control channel the captures are pipelined on one connection; through the CLI each is a process
