@@ -898,20 +898,27 @@ describe("rate limit on /api/*", () => {
   });
 });
 
-describe('auth = "none" (chosen in the config file)', () => {
-  let open: ServerHandle;
-  let dataDir: string;
+/** A server started without SENTINEL_TOKEN on a data dir whose config.toml says `config`; stopped and removed after. */
+function serverWithConfig(config: string): { handle: () => ServerHandle; dataDir: () => string } {
+  let handle: ServerHandle | undefined;
+  let dataDir = "";
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "sentinel-data-"));
-    writeFileSync(join(dataDir, "config.toml"), 'auth = "none"\ntoken = ""\n', { mode: 0o600 });
-    open = await startServer({ tmuxSocket: tmux.socket, token: "", dataDir });
+    writeFileSync(join(dataDir, "config.toml"), config, { mode: 0o600 });
+    handle = await startServer({ tmuxSocket: tmux.socket, token: "", dataDir });
   });
   after(async () => {
-    await open?.stop();
+    await handle?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
+  return { handle: () => handle!, dataDir: () => dataDir };
+}
+
+describe('auth = "none" (chosen in the config file)', () => {
+  const server = serverWithConfig('auth = "none"\ntoken = ""\n');
 
   test("meta says tokenRequired:false and auth none; HTTP and WebSocket need no token; the start warns", async () => {
+    const open = server.handle();
     const res = await meta(undefined, open);
     assert.equal(res.status, 200);
     const body = (await res.json()) as { data: { tokenRequired: boolean; auth: string } };
@@ -931,19 +938,11 @@ describe('auth = "none" (chosen in the config file)', () => {
 });
 
 describe('a config file with token = "" and no auth = "none"', () => {
-  let generated: ServerHandle;
-  let dataDir: string;
-  before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "sentinel-data-"));
-    writeFileSync(join(dataDir, "config.toml"), '# kept\ntoken = ""\n', { mode: 0o600 });
-    generated = await startServer({ tmuxSocket: tmux.socket, token: "", dataDir });
-  });
-  after(async () => {
-    await generated?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  const server = serverWithConfig('# kept\ntoken = ""\n');
 
   test("is not served open: a token is generated into the file and required", async () => {
+    const generated = server.handle();
+    const dataDir = server.dataDir();
     await unauthorized(await meta(undefined, generated));
     assert.equal((await handshake("/ws/tmux?session=alpha", {}, generated)).status, 401);
     const file = readFileSync(join(dataDir, "config.toml"), "utf8");
