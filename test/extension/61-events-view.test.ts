@@ -28,7 +28,9 @@ describe("Events view", () => {
     const settled = await waitFor(
       () => {
         const info = api.eventsView();
-        return info.received - before.received >= info.capacity && info.rows[0]?.type === "bench.tick"
+        // Another event may land after the burst (an ops alert, a recovery notice): the burst need not be first.
+        return info.received - before.received >= info.capacity &&
+          info.rows.some((r) => r.type === "bench.tick")
           ? info
           : undefined;
       },
