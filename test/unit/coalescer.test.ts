@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
-import { OutputCoalescer } from "../../src/server/ws/outputCoalescer.js";
+import { OutputCoalescer } from "../../src/server/pty/outputCoalescer.js";
 
 describe("OutputCoalescer", () => {
   let clock = 0;

@@ -1,4 +1,4 @@
-// Recording pieces without a server: UTF-8 across chunk edges, asciicast line encoding, and the Recorder
+// Recording pieces without a server: asciicast line encoding and the Recorder
 // (buffered appends, limits, markers, input capture), each cast checked with the strict validator.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -14,7 +14,6 @@ import {
   parseHeader,
 } from "../../src/server/recording/cast.js";
 import { fittingPrefix, Recorder, type RecorderOptions } from "../../src/server/recording/recorder.js";
-import { Utf8Chunker, Utf8StreamDecoder, utf8CompleteLength } from "../../src/server/recording/utf8.js";
 import { validateCast } from "../fixtures/asciicast.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sentinel-rec-unit-"));
@@ -23,74 +22,6 @@ let files = 0;
 const castPath = () => join(dir, `r${files++}.cast`);
 
 const SAMPLE = "ASCII é ñ 日本語 中文 🙂🚀 👩‍💻 \u001b[31mred\u001b[0m \r\n tab\t end";
-
-/** Every split of `bytes` into two chunks, and a few random multi-way splits. */
-function* splits(bytes: Buffer): Generator<Buffer[]> {
-  for (let i = 0; i <= bytes.length; i++) yield [bytes.subarray(0, i), bytes.subarray(i)];
-  let seed = 7;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  for (let round = 0; round < 200; round++) {
-    const parts: Buffer[] = [];
-    for (let at = 0; at < bytes.length; ) {
-      const n = 1 + Math.floor(random() * 5);
-      parts.push(bytes.subarray(at, at + n));
-      at += n;
-    }
-    yield parts;
-  }
-}
-
-describe("UTF-8 across chunk edges", () => {
-  test("utf8CompleteLength holds back exactly an incomplete last character", () => {
-    const emoji = Buffer.from("🙂"); // 4 bytes
-    const cjk = Buffer.from("日"); // 3 bytes
-    for (const char of [emoji, cjk, Buffer.from("é")]) {
-      for (let cut = 1; cut < char.length; cut++) {
-        const bytes = Buffer.concat([Buffer.from("ab"), char.subarray(0, cut)]);
-        assert.equal(utf8CompleteLength(bytes), 2, `${char.toString()} cut after ${cut}`);
-      }
-      assert.equal(utf8CompleteLength(Buffer.concat([Buffer.from("ab"), char])), 2 + char.length);
-    }
-    assert.equal(utf8CompleteLength(Buffer.from("plain")), 5);
-    assert.equal(utf8CompleteLength(Buffer.alloc(0)), 0);
-    // Stray continuation bytes are not held back forever: they are complete (invalid) data.
-    assert.equal(utf8CompleteLength(Buffer.from([0x41, 0x80, 0x80, 0x80])), 4);
-  });
-
-  test("the streaming decoder gives back the text exactly, however the bytes are cut", () => {
-    const bytes = Buffer.from(SAMPLE);
-    for (const parts of splits(bytes)) {
-      const decoder = new Utf8StreamDecoder();
-      const text = parts.map((p) => decoder.write(p)).join("") + decoder.end();
-      assert.equal(text, SAMPLE);
-      assert.ok(!text.includes("\ufffd"));
-    }
-  });
-
-  test("an incomplete character at the very end becomes U+FFFD at end(); invalid bytes too", () => {
-    const decoder = new Utf8StreamDecoder();
-    assert.equal(decoder.write(Buffer.from([0x61, 0xf0, 0x9f])), "a");
-    assert.equal(decoder.pendingBytes, 2);
-    assert.equal(decoder.end(), "\ufffd");
-    assert.equal(decoder.pendingBytes, 0);
-    assert.equal(new Utf8StreamDecoder().write(Buffer.from([0x61, 0xff, 0x62])), "a\ufffdb");
-  });
-
-  test("the chunker cuts only between characters and passes the bytes through unchanged", () => {
-    const bytes = Buffer.from(SAMPLE);
-    const strict = new TextDecoder("utf-8", { fatal: true });
-    for (const parts of splits(bytes)) {
-      const chunker = new Utf8Chunker();
-      const out = parts.map((p) => chunker.push(p));
-      out.push(chunker.end());
-      for (const chunk of out) strict.decode(chunk); // throws on a split character
-      assert.deepEqual(Buffer.concat(out), bytes);
-    }
-  });
-});
 
 describe("asciicast v2 lines", () => {
   test("the header has exactly version, width, height, timestamp and env", () => {

@@ -27,7 +27,7 @@ export function formatSeconds(seconds: number): string {
   return (Number.isFinite(seconds) && seconds > 0 ? seconds : 0).toFixed(6);
 }
 
-/** One event line. `data` must be well-formed text (no lone surrogates): callers decode bytes with utf8.ts. */
+/** One event line. `data` must be well-formed text (no lone surrogates): callers decode bytes with pty/utf8.ts. */
 export function eventLine(seconds: number, type: CastEventType, data: string): string {
   return `[${formatSeconds(seconds)}, "${type}", ${JSON.stringify(data)}]\n`;
 }

@@ -4,8 +4,8 @@
 // `limit: …` marker follows, and the owner is told through `onLimit` (it then closes the recording).
 // The header is written synchronously on creation, so the file is a valid cast from its first moment.
 import { close, closeSync, fdatasync, openSync, write, writeSync } from "node:fs";
+import { Utf8StreamDecoder } from "../pty/utf8.js";
 import { type CastEventType, type CastHeader, eventLine, headerLine, sizeData } from "./cast.js";
-import { Utf8StreamDecoder } from "./utf8.js";
 
 export type LimitKind = "size" | "duration";
 

@@ -1,5 +1,5 @@
 // `/api/sessions/{id}/ws`: the terminal stream of the second source document, for a tmux session. The same
-// tmux client, coalescing and backpressure as /ws/tmux (terminalPipe.ts); only the framing differs:
+// tmux client, coalescing and backpressure as /ws/tmux (pty/terminalPipe.ts); only the framing differs:
 // - server → client: binary frames `0xBF`, 4-byte big-endian length, UTF-8 bytes. A frame never ends inside
 //   a character, and each frame is valid UTF-8 on its own: tmux's bytes pass unchanged, except a character tmux
 //   itself cut short (it drops output mid-character for a client that falls behind) becomes U+FFFD.
@@ -7,7 +7,6 @@
 //   `{"type":"pong"}`). Anything else (binary, not JSON, another type, bad fields) closes with 1003.
 // - close codes: 1000 session ended or client closed, 1001 server shutdown, 1003 unsupported data,
 //   1008 policy (auth; see gateway.ts), 1011 server error (the terminal could not be started).
-import { isUtf8 } from "node:buffer";
 import type { FastifyBaseLogger } from "fastify";
 import { Value } from "typebox/value";
 import type { RawData, WebSocket } from "ws";
@@ -20,10 +19,10 @@ import {
   StreamResizeMessage,
 } from "../../protocol/recording.js";
 import { DEFAULT_TERMINAL_SIZE } from "../../protocol/terminal.js";
-import { Utf8Chunker } from "../recording/utf8.js";
+import { TerminalPipe } from "../pty/terminalPipe.js";
+import { Utf8Chunker, wellFormed } from "../pty/utf8.js";
 import type { Tmux } from "../tmux/adapter.js";
 import { PaneInput } from "./paneInput.js";
-import { TerminalPipe } from "./terminalPipe.js";
 import { clampSize } from "./tmuxAttach.js";
 
 export interface StreamOptions {
@@ -39,11 +38,6 @@ export interface StreamOptions {
   onInput?: (bytes: Buffer) => void;
   /** Confine the client to the session's panes (a session-limited token; tmuxAttach.ts, ADR 0012). */
   confine?: { readOnly: boolean };
-}
-
-/** Valid UTF-8 as it is; otherwise each invalid sequence replaced by U+FFFD (as a decoder would show it). */
-export function wellFormed(bytes: Buffer): Buffer {
-  return isUtf8(bytes) ? bytes : Buffer.from(bytes.toString("utf8"), "utf8");
 }
 
 /** The largest payload of one frame, as for /ws/tmux. */

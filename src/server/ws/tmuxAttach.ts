@@ -1,4 +1,4 @@
-// One `/ws/tmux` attachment (spec §2 with Appendix A's fixes): a `tmux attach` client in a PTY (terminalPipe.ts:
+// One `/ws/tmux` attachment (spec §2 with Appendix A's fixes): a `tmux attach` client in a PTY (pty/terminalPipe.ts:
 // coalesced binary frames, backpressure that pauses the PTY while the socket is congested), keyboard bytes and
 // resize frames from the socket, pings. With `?record=1` the frames the client is sent, its resizes and (when
 // input capture is on) its keys are recorded as they happen. A confined client (a token limited to one session)
@@ -14,22 +14,10 @@ import {
   type StatusMessage,
   TERMINAL_LIMITS,
 } from "../../protocol/terminal.js";
+import { TerminalPipe } from "../pty/terminalPipe.js";
+import type { TerminalTap } from "../pty/terminalTap.js";
 import type { Tmux } from "../tmux/adapter.js";
 import { PaneInput } from "./paneInput.js";
-import { TerminalPipe } from "./terminalPipe.js";
-
-/** What a recording of one client takes from its attachment. */
-export interface TerminalTap {
-  readonly id: string;
-  /** A frame as the client was sent it. */
-  output(frame: Buffer): void;
-  input(bytes: Buffer): void;
-  resize(cols: number, rows: number): void;
-  /** Bytes the tap has not written yet: counted with the socket's for backpressure. */
-  backlog(): number;
-  /** The attachment ended; `exitCode` is set when the tmux client exited by itself. */
-  end(exitCode: number | undefined): void;
-}
 
 export interface AttachOptions {
   tmux: Tmux;
