@@ -1,5 +1,4 @@
 // Activity and unread wire shapes (spec §3.4–§3.5, §1.4–§1.5): patches carried by events, seen and presence.
-import { type Static, Type } from "typebox";
 import type { Pane, Window } from "./api.js";
 
 /** Full per-session replacement of the session's projection (§3.4). */
@@ -56,36 +55,11 @@ export interface PresenceInput {
   focused: boolean;
 }
 
-/** `PUT /api/tmux/presence` body (§1.4): missing fields take Go's zero values; values are checked by the tracker. */
-export const PresenceBody = Type.Object(
-  {
-    terminalId: Type.Optional(Type.String()),
-    session: Type.Optional(Type.String()),
-    windowIndex: Type.Optional(Type.Integer()),
-    paneId: Type.Optional(Type.String()),
-    visible: Type.Optional(Type.Boolean()),
-    focused: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-export type PresenceBody = Static<typeof PresenceBody>;
-
 export interface PresenceResponse {
   accepted: true;
   /** RFC 3339: now + 30 s. */
   expiresAt: string;
 }
-
-/** `POST /api/tmux/sessions/{s}/seen` body (§1.3, §3.5). A missing `windowIndex` is window 0 (Go's zero value). */
-export const SeenBody = Type.Object(
-  {
-    scope: Type.Optional(Type.String()),
-    paneId: Type.Optional(Type.String()),
-    windowIndex: Type.Optional(Type.Integer()),
-  },
-  { additionalProperties: false },
-);
-export type SeenBody = Static<typeof SeenBody>;
 
 /** The HTTP seen answer: the ack without requestId, paneId and windowIndex (§3.5). */
 export interface SeenResponse {

@@ -1,6 +1,5 @@
 // Guardrails on the wire (spec §1.10, §6): rules, decisions, audit rows, the request bodies of the
 // `/api/ops/guardrails/*` routes, the confirmation header, and the `tmux.guardrail.blocked` event payload.
-import { type Static, Type } from "typebox";
 
 export type GuardrailScope = "action" | "command";
 export type GuardrailMode = "allow" | "warn" | "confirm" | "block";
@@ -117,36 +116,6 @@ export const GuardrailErrorCode = {
   ConfirmRequired: "GUARDRAIL_CONFIRM_REQUIRED",
   RuleNotFound: "GUARDRAIL_RULE_NOT_FOUND",
 } as const;
-
-// Request shapes. As elsewhere, schemas only check shape; handlers check values with the spec's messages.
-const body = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
-  Type.Object(properties, { additionalProperties: false });
-
-/** `PATCH /api/ops/guardrails/rules/{rule}`: an upsert. `pattern` and `enabled` are required (400). */
-export const UpsertGuardrailRuleBody = body({
-  name: Type.Optional(Type.String()),
-  scope: Type.Optional(Type.String()),
-  pattern: Type.Optional(Type.String()),
-  mode: Type.Optional(Type.String()),
-  severity: Type.Optional(Type.String()),
-  message: Type.Optional(Type.String()),
-  enabled: Type.Optional(Type.Boolean()),
-  priority: Type.Optional(Type.Integer()),
-});
-export type UpsertGuardrailRuleBody = Static<typeof UpsertGuardrailRuleBody>;
-
-/** `POST /api/ops/guardrails/evaluate`. Missing fields are Go zero values ("" and 0). */
-export const EvaluateGuardrailBody = body({
-  action: Type.Optional(Type.String()),
-  command: Type.Optional(Type.String()),
-  sessionName: Type.Optional(Type.String()),
-  windowIndex: Type.Optional(Type.Integer()),
-  paneId: Type.Optional(Type.String()),
-});
-export type EvaluateGuardrailBody = Static<typeof EvaluateGuardrailBody>;
-
-export const GuardrailRuleParams = Type.Object({ rule: Type.String() });
-export type GuardrailRuleParams = Static<typeof GuardrailRuleParams>;
 
 /** Rule ids: what the seeded ids use, and nothing a URL or a log line would mangle. */
 export const GUARDRAIL_RULE_ID_PATTERN = "^[A-Za-z0-9._:-]{1,64}$";

@@ -2,7 +2,6 @@
 // services, alerts, the ops timeline, config and storage. Runbooks, jobs and schedules live in opsRunbooks.ts.
 // Quirk kept (Appendix A): `globalRev` in every ops payload is `Date.now()` in milliseconds, not the watchtower
 // journal revision, and `metadata` of alerts and timeline events is a JSON-encoded string.
-import { type Static, Type } from "typebox";
 
 // ---------------------------------------------------------------------------------------------------------
 // Overview and metrics (§1.6)
@@ -171,32 +170,6 @@ export interface UnitLogsResponse {
   output: string;
 }
 
-const body = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
-  Type.Object(properties, { additionalProperties: false });
-
-/** `POST /api/ops/services`: `name` and `unit` are required (400 with the spec's messages). */
-export const RegisterServiceBody = body({
-  name: Type.Optional(Type.String()),
-  displayName: Type.Optional(Type.String()),
-  manager: Type.Optional(Type.String()),
-  unit: Type.Optional(Type.String()),
-  scope: Type.Optional(Type.String()),
-});
-export type RegisterServiceBody = Static<typeof RegisterServiceBody>;
-
-/** `POST /api/ops/services/{service}/action`. */
-export const ServiceActionBody = body({ action: Type.Optional(Type.String()) });
-export type ServiceActionBody = Static<typeof ServiceActionBody>;
-
-/** `POST /api/ops/services/unit/action`. */
-export const UnitActionBody = body({
-  unit: Type.Optional(Type.String()),
-  scope: Type.Optional(Type.String()),
-  manager: Type.Optional(Type.String()),
-  action: Type.Optional(Type.String()),
-});
-export type UnitActionBody = Static<typeof UnitActionBody>;
-
 /** `/ws/logs` messages (§2.5). */
 export type LogsStreamMessage =
   | { type: "status"; state: "streaming" }
@@ -286,10 +259,6 @@ export interface ConfigPatchResponse {
   path: string;
   message: string;
 }
-
-/** `PATCH /api/ops/config`. A `token = "********"` line (the mask) keeps the stored token. */
-export const ConfigPatchBody = body({ content: Type.Optional(Type.String()) });
-export type ConfigPatchBody = Static<typeof ConfigPatchBody>;
 
 /** What `GET /api/ops/config` shows in place of the token's value. */
 export const TOKEN_MASK = "********";

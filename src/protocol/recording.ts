@@ -2,7 +2,6 @@
 // and the text messages of the terminal stream endpoint `/api/sessions/{id}/ws` (the second source document).
 // A recording's cast is strict asciicast v2 (header version, width, height, timestamp, env; events o, i, r, m);
 // everything else about it (session, status, reasons, exit status) lives here, in the metadata index.
-import { type Static, Type } from "typebox";
 
 export type RecordingStatus =
   /** Being written. */
@@ -67,39 +66,6 @@ export interface RecordingLimits {
   maxDurationSeconds: number;
 }
 
-const body = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
-  Type.Object(properties, { additionalProperties: false });
-
-export const RecordingOptions = body({
-  /** Record keyboard input from Sentinel terminal clients of the session as `i` events. Default false. */
-  captureInput: Type.Optional(Type.Boolean()),
-  title: Type.Optional(Type.String()),
-  /** Lower than the server's maximum only; larger values are clamped to it. */
-  maxBytes: Type.Optional(Type.Integer()),
-  maxDurationSeconds: Type.Optional(Type.Integer()),
-});
-export type RecordingOptions = Static<typeof RecordingOptions>;
-
-/**
- * `POST /api/recordings`: starts a headless recording of a tmux session (its own read-only tmux client).
- * With `cols` and `rows` (both or neither) the recording keeps that size; without, it follows the size of the
- * session's active window and records each change as an `r` event.
- */
-export const StartRecordingBody = body({
-  session: Type.Optional(Type.String()),
-  cols: Type.Optional(Type.Integer()),
-  rows: Type.Optional(Type.Integer()),
-  options: Type.Optional(RecordingOptions),
-});
-export type StartRecordingBody = Static<typeof StartRecordingBody>;
-
-/** `POST /api/recordings/{id}/markers`: a user mark, written as an `m` event. */
-export const AddMarkerBody = body({ label: Type.Optional(Type.String()) });
-export type AddMarkerBody = Static<typeof AddMarkerBody>;
-
-export const RecordingParams = Type.Object({ id: Type.String() });
-export type RecordingParams = Static<typeof RecordingParams>;
-
 export interface RecordingResponse {
   recording: RecordingInfo;
 }
@@ -163,18 +129,6 @@ export interface RecordingUpdatedPayload {
 
 export const STREAM_FRAME_MAGIC = 0xbf;
 export const STREAM_HEADER_BYTES = 5;
-
-export const StreamInputMessage = Type.Object({ type: Type.Literal("input"), data: Type.String() });
-export const StreamResizeMessage = Type.Object({
-  type: Type.Literal("resize"),
-  cols: Type.Integer(),
-  rows: Type.Integer(),
-});
-export const StreamPingMessage = Type.Object({ type: Type.Literal("ping") });
-export type StreamClientMessage =
-  | Static<typeof StreamInputMessage>
-  | Static<typeof StreamResizeMessage>
-  | Static<typeof StreamPingMessage>;
 
 export interface StreamPongMessage {
   type: "pong";

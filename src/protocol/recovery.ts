@@ -1,6 +1,5 @@
 // Recovery on the wire (spec §1.10, §7, §3.3): session snapshots, recovery sessions, restore jobs, the
 // overview, the request shapes of the `/api/recovery/*` routes, their errors, and the `recovery.*` events.
-import { type Static, Type } from "typebox";
 
 export type RecoverySessionState = "running" | "killed" | "restoring" | "restored" | "archived";
 /** `safe` restores the layout and working directories only; `confirm` also types each pane's command without
@@ -140,22 +139,6 @@ export interface RecoverySnapshotResponse {
 export interface RecoveryJobResponse {
   job: RecoveryJob;
 }
-
-// Requests. Schemas check shape only; handlers check values with the spec's messages.
-/** `POST /api/recovery/snapshots/{snapshot}/restore`: the body is optional (empty or whitespace is `{}`). */
-export const RestoreBody = Type.Object(
-  {
-    mode: Type.Optional(Type.String()),
-    conflictPolicy: Type.Optional(Type.String()),
-    targetSession: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-export type RestoreBody = Static<typeof RestoreBody>;
-
-export const SnapshotParams = Type.Object({ snapshot: Type.String() });
-export const JobParams = Type.Object({ job: Type.String() });
-export const RecoverySessionParams = Type.Object({ session: Type.String() });
 
 export const SNAPSHOT_LIMIT_DEFAULT = 20;
 export const SNAPSHOT_LIMIT_MAX = 200;

@@ -9,6 +9,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { ExtraErrorCode } from "../protocol/errors.js";
+import { REQUEST_ID_HEADER } from "../protocol/transport.js";
 import { redactUrl } from "./auth/authenticator.js";
 import { HOST_DENIED_MESSAGE, HostCheck } from "./auth/host.js";
 import type { AppContext } from "./context.js";
@@ -28,7 +29,7 @@ import { registerOpsServiceRoutes } from "./http/opsServiceRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
 import { registerRecordingRoutes } from "./http/recordingRoutes.js";
 import { registerRecoveryRoutes } from "./http/recoveryRoutes.js";
-import { REQUEST_ID_HEADER, requestIdFrom } from "./http/requestId.js";
+import { requestIdFrom } from "./http/requestId.js";
 import { RouteMethods } from "./http/routeMethods.js";
 import { schemaCompilers } from "./http/schemaCompilers.js";
 import { registerSessionRoutes } from "./http/sessionRoutes.js";

@@ -4,6 +4,7 @@ import "./wasmTiering.js";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { formatReadyLine, RUNTIME_FILE, type RuntimeInfo } from "../protocol/runtime.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { startServer } from "./server.js";
 
@@ -31,22 +32,11 @@ serves without a token, and is refused unless the host is loopback.
 const SHUTDOWN_DEADLINE_MS = 1800;
 
 /**
- * `<data-dir>/runtime.json` (mode 0600) tells another client of the same user and host that a server runs there
- * and where (design.md: one server per host and user, reused). Written atomically once listening; removed on a
- * graceful stop if it is still ours. Readers must still check that the pid is alive and the server answers.
+ * Writes `<data-dir>/runtime.json` (src/protocol/runtime.ts) atomically; removed on a graceful stop if it is still
+ * ours. Readers must still check that the pid is alive and the server answers.
  */
-export interface RuntimeInfo {
-  pid: number;
-  port: number;
-  url: string;
-  version: string;
-  startedAt: string;
-  /** The tmux socket every tmux call uses ("" for tmux's default server): a client reuses only a match. */
-  tmuxSocket: string;
-}
-
 function writeRuntimeFile(dataDir: string, info: RuntimeInfo): string | undefined {
-  const file = join(dataDir, "runtime.json");
+  const file = join(dataDir, RUNTIME_FILE);
   const temp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
@@ -147,9 +137,9 @@ async function main(argv: string[]): Promise<void> {
     startedAt: new Date().toISOString(),
     tmuxSocket: config.tmuxSocket ?? "",
   });
-  if (!runtimeFile) log.warn(`could not write ${join(config.dataDir, "runtime.json")}`);
+  if (!runtimeFile) log.warn(`could not write ${join(config.dataDir, RUNTIME_FILE)}`);
   process.stdout.write(
-    `${JSON.stringify({ event: "ready", url: server.url, port: server.port, pid: process.pid, version: VERSION, auth: config.auth })}\n`,
+    `${formatReadyLine({ url: server.url, port: server.port, pid: process.pid, version: VERSION, auth: config.auth })}\n`,
   );
   process.stderr.write(
     `Sentinel ${VERSION} listening on ${server.url}\n` +

@@ -12,8 +12,9 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
-import { LineSplitter, parseReadyLine } from "../../src/extension/server/readyLine.js";
 import { serveArgs, serverEnvironment } from "../../src/extension/server/serverEnv.js";
+import { LineSplitter } from "../../src/extension/server/serverOutput.js";
+import { parseReadyLine } from "../../src/protocol/runtime.js";
 import { EXTENSION_ID, testEnv, waitFor } from "./support/env.js";
 import { runningSentinel, type SentinelTestApi } from "./support/sentinel.js";
 

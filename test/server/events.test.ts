@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, type TestContext, test } from "node:test";
 import WebSocket from "ws";
 import type { EventEnvelope, ReconcilePayload } from "../../src/protocol/events.js";
-import { clientProtocols } from "../../src/protocol/terminal.js";
+import { clientProtocols } from "../../src/protocol/transport.js";
 import type { HubStats } from "../../src/server/events/hub.js";
 import { type ServerHandle, startServer } from "./serverFixture.js";
 import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
-import { clientProtocols } from "../../src/protocol/terminal.js";
+import { clientProtocols } from "../../src/protocol/transport.js";
 import { type ServerHandle, startServer } from "./serverFixture.js";
 import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, test } from "node:test";
 import jwt from "jsonwebtoken";
-import { clientProtocols } from "../../src/protocol/terminal.js";
+import { clientProtocols } from "../../src/protocol/transport.js";
 import {
   Authenticator,
   bearerCredential,

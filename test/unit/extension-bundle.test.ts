@@ -182,6 +182,17 @@ describe("extension bundle", () => {
       assert.ok(devText.includes(word), `test build lacks ${word}`);
   });
 
+  test("the extension bundle carries no schema library (src/protocol's types only, not its TypeBox schemas)", () => {
+    // The test build's source map names every module in the bundle.
+    const map = JSON.parse(readFileSync(`${dev}.map`, "utf8")) as { sources: string[] };
+    assert.ok(
+      map.sources.some((s) => s.includes("src/protocol/")),
+      "the bundle has src/protocol modules (the check below looks where they would be)",
+    );
+    const schemas = map.sources.filter((s) => /node_modules\/typebox\/|src\/protocol\/schemas\//.test(s));
+    assert.deepEqual(schemas, [], "schema modules in dist/extension.js");
+  });
+
   test("the production build activated even in a test host with the flag exports nothing", async () => {
     assert.equal(await activateIn(production, Mode.Test, "1"), undefined);
     assert.equal(await activateIn(production, Mode.Production, "1"), undefined);

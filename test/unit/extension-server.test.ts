@@ -1,13 +1,9 @@
 // The server lifecycle's pure parts: the ready line, runtime.json, stderr log lines, the spawn environment.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  LineSplitter,
-  parseReadyLine,
-  parseRuntimeInfo,
-  parseServerLogLine,
-} from "../../src/extension/server/readyLine.js";
 import { serveArgs, serverEnvironment } from "../../src/extension/server/serverEnv.js";
+import { LineSplitter, parseServerLogLine } from "../../src/extension/server/serverOutput.js";
+import { formatReadyLine, parseReadyLine, parseRuntimeInfo } from "../../src/protocol/runtime.js";
 
 describe("ready line", () => {
   test("the server's ready line", () => {
@@ -39,6 +35,30 @@ describe("ready line", () => {
       "[1,2]",
     ])
       assert.equal(parseReadyLine(line), undefined, line);
+  });
+
+  test("the line the server prints (formatReadyLine) is the line the extension reads", () => {
+    const line = formatReadyLine({
+      url: "http://127.0.0.1:4041",
+      port: 4041,
+      pid: 99,
+      version: "1.2.3",
+      auth: "token",
+    });
+    assert.deepEqual(JSON.parse(line), {
+      event: "ready",
+      url: "http://127.0.0.1:4041",
+      port: 4041,
+      pid: 99,
+      version: "1.2.3",
+      auth: "token",
+    });
+    assert.deepEqual(parseReadyLine(line), {
+      url: "http://127.0.0.1:4041",
+      port: 4041,
+      pid: 99,
+      version: "1.2.3",
+    });
   });
 
   test("a trailing slash is dropped from the url", () => {

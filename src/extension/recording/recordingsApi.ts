@@ -1,11 +1,7 @@
 // The `/api/recordings` routes (docs/decisions/0006-recording.md) over the extension's ApiClient, and the cast
 // itself as text (`application/x-asciicast`, not the JSON envelope). No `vscode` import.
-import type {
-  RecordingInfo,
-  RecordingResponse,
-  RecordingsResponse,
-  StartRecordingBody,
-} from "../../protocol/recording.js";
+import type { RecordingInfo, RecordingResponse, RecordingsResponse } from "../../protocol/recording.js";
+import type { StartRecordingBody } from "../../protocol/schemas/recording.js";
 import type { ApiClient } from "../client/apiClient.js";
 
 const enc = encodeURIComponent;

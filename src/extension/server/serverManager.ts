@@ -7,19 +7,14 @@
 import { type ChildProcess, spawn as nodeSpawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseReadyLine, parseRuntimeInfo, type ReadyInfo, RUNTIME_FILE } from "../../protocol/runtime.js";
 import { ApiClient, ApiError, type Endpoint } from "../client/apiClient.js";
 import { Backoff } from "../util/backoff.js";
 import { type Disposable, Emitter } from "../util/emitter.js";
 import { errorMessage, type Logger } from "../util/log.js";
 import { isLoopbackUrl } from "../util/origin.js";
-import {
-  LineSplitter,
-  parseReadyLine,
-  parseRuntimeInfo,
-  parseServerLogLine,
-  type ReadyInfo,
-} from "./readyLine.js";
 import { serveArgs, serverEnvironment } from "./serverEnv.js";
+import { LineSplitter, parseServerLogLine } from "./serverOutput.js";
 
 export interface ServerSettings {
   autoStart: boolean;
@@ -320,7 +315,7 @@ export class ServerManager implements Disposable {
   private async tryReuse(settings: ServerSettings, token: string): Promise<Endpoint | undefined> {
     let text: string;
     try {
-      text = readFileSync(join(settings.dataDir, "runtime.json"), "utf8");
+      text = readFileSync(join(settings.dataDir, RUNTIME_FILE), "utf8");
     } catch {
       return undefined;
     }

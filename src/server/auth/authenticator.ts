@@ -3,7 +3,7 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type * as JsonWebToken from "jsonwebtoken";
 import type { AccessClaims, TokenPair } from "../../protocol/auth.js";
-import { AUTH_SUBPROTOCOL_PREFIX } from "../../protocol/terminal.js";
+import { AUTH_SUBPROTOCOL_PREFIX } from "../../protocol/transport.js";
 
 // Loaded on first use: most starts never see a JWT, and loading the library costs ~25 ms of cold start.
 let jwtModule: typeof JsonWebToken | undefined;

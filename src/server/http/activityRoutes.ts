@@ -1,16 +1,15 @@
 // Presence, seen, the activity delta, the watchtower's stats and the timeline (spec §1.3 seen, §1.4, §1.5).
-import {
-  type ActivityChange,
-  type ActivityDeltaResponse,
-  type ActivityStatsResponse,
-  PresenceBody,
-  type PresenceResponse,
-  SeenBody,
-  type SeenResponse,
-  type TimelineResponse,
+import type {
+  ActivityChange,
+  ActivityDeltaResponse,
+  ActivityStatsResponse,
+  PresenceResponse,
+  SeenResponse,
+  TimelineResponse,
 } from "../../protocol/activity.js";
-import { SessionParams } from "../../protocol/api.js";
 import { SeenErrors } from "../../protocol/eventMessages.js";
+import { PresenceBody, SeenBody } from "../../protocol/schemas/activity.js";
+import { SessionParams } from "../../protocol/schemas/api.js";
 import { isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { patchesFor } from "../watchtower/patches.js";

@@ -1,6 +1,6 @@
 // `POST /api/auth/token` issues an access + refresh token pair (static token required);
 // `POST /api/auth/refresh` exchanges a refresh token for a new pair.
-import { IssueTokenBody, RefreshTokenBody } from "../../protocol/auth.js";
+import { IssueTokenBody, RefreshTokenBody } from "../../protocol/schemas/auth.js";
 import { isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { refuseCredential, unauthorized } from "./apiGuard.js";

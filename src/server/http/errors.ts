@@ -1,8 +1,8 @@
 // The `{error}` envelope (spec §0.2), the mapping of domain failures to HTTP statuses, and how an answer is logged.
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorEnvelope } from "../../protocol/errors.js";
+import { REQUEST_ID_HEADER } from "../../protocol/transport.js";
 import { TmuxError } from "../tmux/errors.js";
-import { REQUEST_ID_HEADER } from "./requestId.js";
 
 export class ApiError extends Error {
   constructor(

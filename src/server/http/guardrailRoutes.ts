@@ -4,17 +4,19 @@ import {
   AUDIT_LIMIT_DEFAULT,
   AUDIT_LIMIT_MAX,
   AuditReason,
-  EvaluateGuardrailBody,
   type GuardrailAuditResponse,
   GuardrailErrorCode,
   type GuardrailEvaluateResponse,
   type GuardrailInput,
   GuardrailMessages,
-  GuardrailRuleParams,
   type GuardrailRulesResponse,
   isGuardrailRuleId,
-  UpsertGuardrailRuleBody,
 } from "../../protocol/guardrails.js";
+import {
+  EvaluateGuardrailBody,
+  GuardrailRuleParams,
+  UpsertGuardrailRuleBody,
+} from "../../protocol/schemas/guardrails.js";
 import { isPaneId, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { PatternError } from "../guardrails/pattern.js";

@@ -5,7 +5,6 @@ import { basename } from "node:path";
 import { Type } from "typebox";
 import { rfc3339Seconds } from "../../protocol/events.js";
 import {
-  ConfigPatchBody,
   type ConfigPatchResponse,
   type ConfigResponse,
   OpsErrorCode,
@@ -13,6 +12,7 @@ import {
   type StorageFlushResponse,
   type StorageStatsResponse,
 } from "../../protocol/ops.js";
+import { ConfigPatchBody } from "../../protocol/schemas/ops.js";
 import type { AppContext } from "../context.js";
 import {
   ConfigValidationError,

@@ -2,21 +2,19 @@
 // tracked name or by unit. The literal `/unit/*`, `browse` and `discover` paths are registered before
 // `{service}` (they win, as in the seed). Where no service manager runs each answers 503 OPS_UNAVAILABLE
 // "service manager unavailable: <reason>" (src/server/ops/services/catalog.ts).
-import {
-  type BrowseServicesResponse,
-  type DiscoverServicesResponse,
-  RegisterServiceBody,
-  type RegisterServiceResponse,
-  ServiceActionBody,
-  type ServiceActionResponse,
-  type ServiceLogsResponse,
-  type ServiceStatusResponse,
-  type ServicesResponse,
-  UnitActionBody,
-  type UnitActionResponse,
-  type UnitLogsResponse,
-  type UnregisterServiceResponse,
+import type {
+  BrowseServicesResponse,
+  DiscoverServicesResponse,
+  RegisterServiceResponse,
+  ServiceActionResponse,
+  ServiceLogsResponse,
+  ServiceStatusResponse,
+  ServicesResponse,
+  UnitActionResponse,
+  UnitLogsResponse,
+  UnregisterServiceResponse,
 } from "../../protocol/ops.js";
+import { RegisterServiceBody, ServiceActionBody, UnitActionBody } from "../../protocol/schemas/ops.js";
 import type { AppContext } from "../context.js";
 import { parseLines } from "../ops/services/catalog.js";
 import { queryValue, storeCall } from "./opsRoutes.js";

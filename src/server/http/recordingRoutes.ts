@@ -2,17 +2,15 @@
 // (application/x-asciicast), stop, user markers, delete. The recordings themselves are in src/server/recording.
 import { createReadStream } from "node:fs";
 import {
-  AddMarkerBody,
   isRecordingId,
   isRecordingLabel,
   RECORDING_CAST_CONTENT_TYPE,
   RecordingErrorCode,
   RecordingMessages,
-  RecordingParams,
   type RecordingResponse,
   type RecordingsResponse,
-  StartRecordingBody,
 } from "../../protocol/recording.js";
+import { AddMarkerBody, RecordingParams, StartRecordingBody } from "../../protocol/schemas/recording.js";
 import { TERMINAL_LIMITS } from "../../protocol/terminal.js";
 import { Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";

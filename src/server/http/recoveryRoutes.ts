@@ -3,21 +3,23 @@
 import type { Readable } from "node:stream";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import {
-  JobParams,
   normalizeConflictPolicy,
   normalizeRestoreMode,
   RecoveryErrorCode,
   type RecoveryJobResponse,
   RecoveryMessages,
   type RecoveryOverviewResponse,
-  RecoverySessionParams,
   type RecoverySessionsResponse,
   type RecoverySnapshotResponse,
   type RecoverySnapshotsResponse,
-  RestoreBody,
-  SnapshotParams,
   snapshotLimit,
 } from "../../protocol/recovery.js";
+import {
+  JobParams,
+  RecoverySessionParams,
+  RestoreBody,
+  SnapshotParams,
+} from "../../protocol/schemas/recovery.js";
 import { isSessionName } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { SnapshotNotFound } from "../recovery/service.js";

@@ -2,8 +2,6 @@
 // carries it, the WebSocket handshakes (refusals and the 101) included.
 import { randomUUID } from "node:crypto";
 
-export const REQUEST_ID_HEADER = "X-Request-ID";
-
 const SANE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestIdFrom(incoming: string | string[] | undefined): string {

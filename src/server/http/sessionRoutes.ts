@@ -1,13 +1,13 @@
 // Sessions (spec §1.2): list, create (201), rename, icon (204), kill (204). Each mutation publishes its
 // `tmux.sessions.updated` event (§3.3) once it has succeeded.
 import { statSync } from "node:fs";
+import type { Session } from "../../protocol/api.js";
 import {
   CreateSessionBody,
   RenameSessionBody,
-  type Session,
   SessionParams,
   SetIconBody,
-} from "../../protocol/api.js";
+} from "../../protocol/schemas/api.js";
 import { isIconKey, isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { enforceGuardrail } from "../guardrails/enforce.js";

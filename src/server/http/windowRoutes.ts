@@ -3,16 +3,15 @@
 // counters and revisions at zero. Each mutation publishes its
 // `tmux.inspector.updated` event, then its `tmux.sessions.updated` event where §3.3 has one, once it succeeded.
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Pane, Window } from "../../protocol/api.js";
 import {
-  type Pane,
   PaneIdBody,
   RenamePaneBody,
   RenameWindowBody,
   SessionParams,
   SplitPaneBody,
-  type Window,
   WindowIndexBody,
-} from "../../protocol/api.js";
+} from "../../protocol/schemas/api.js";
 import type { AppContext } from "../context.js";
 import { enforceGuardrail } from "../guardrails/enforce.js";
 import { sessionHash } from "../store/sessionsRepo.js";

@@ -5,7 +5,12 @@ import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { StreamCloseCode } from "../../protocol/recording.js";
-import { AUTH_SUBPROTOCOL_PREFIX, SUBPROTOCOL } from "../../protocol/terminal.js";
+import {
+  AUTH_SUBPROTOCOL_PREFIX,
+  EVENTS_EPOCH_HEADER,
+  REQUEST_ID_HEADER,
+  SUBPROTOCOL,
+} from "../../protocol/transport.js";
 import { isSessionName } from "../../protocol/validate.js";
 import { hasUrlToken, type Principal, redactUrl, websocketCredential } from "../auth/authenticator.js";
 import { HOST_DENIED_MESSAGE, HostCheck } from "../auth/host.js";
@@ -13,7 +18,7 @@ import { originAllowed } from "../auth/origin.js";
 import { isAttempt } from "../auth/throttle.js";
 import type { AppContext } from "../context.js";
 import { ApiError } from "../http/errors.js";
-import { REQUEST_ID_HEADER, requestIdFrom } from "../http/requestId.js";
+import { requestIdFrom } from "../http/requestId.js";
 import { TmuxError } from "../tmux/errors.js";
 import { answerCodelessClose } from "./closeCode.js";
 import { attachEvents } from "./eventsSocket.js";
@@ -27,8 +32,6 @@ export const MAX_INBOUND_FRAME = 64 * 1024;
  * client that stopped reading never answers, and its socket would hold the listener open (spec: exit within 2 s).
  */
 export const CLOSE_GRACE_MS = 500;
-/** Upgrade response header of /ws/events: the hub epoch a client sends back as `?epoch=` with `?since=`. */
-export const EVENTS_EPOCH_HEADER = "X-Sentinel-Events-Epoch";
 
 class HandshakeError extends Error {
   constructor(

@@ -14,10 +14,9 @@ import {
   STREAM_FRAME_MAGIC,
   STREAM_HEADER_BYTES,
   StreamCloseCode,
-  StreamInputMessage,
   type StreamPongMessage,
-  StreamResizeMessage,
 } from "../../protocol/recording.js";
+import { StreamInputMessage, StreamResizeMessage } from "../../protocol/schemas/recording.js";
 import { DEFAULT_TERMINAL_SIZE } from "../../protocol/terminal.js";
 import { TerminalPipe } from "../pty/terminalPipe.js";
 import { Utf8Chunker, wellFormed } from "../pty/utf8.js";

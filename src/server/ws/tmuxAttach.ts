@@ -7,10 +7,10 @@
 import type { FastifyBaseLogger } from "fastify";
 import { Value } from "typebox/value";
 import type { RawData, WebSocket } from "ws";
+import { ResizeMessage } from "../../protocol/schemas/terminal.js";
 import {
   DEFAULT_TERMINAL_SIZE,
   type ErrorMessage,
-  ResizeMessage,
   type StatusMessage,
   TERMINAL_LIMITS,
 } from "../../protocol/terminal.js";
