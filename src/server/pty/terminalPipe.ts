@@ -7,6 +7,7 @@ import type * as NodePty from "@lydell/node-pty";
 import type { IDisposable, IPty } from "@lydell/node-pty";
 import type { FastifyBaseLogger } from "fastify";
 import type { Tmux } from "../tmux/adapter.js";
+import type { ViewTarget } from "../tmux/viewSessions.js";
 import { OutputCoalescer } from "./outputCoalescer.js";
 
 // The native PTY module is loaded on the first attach, not at start-up.
@@ -26,6 +27,11 @@ export interface TerminalPipeOptions {
   attachFlags?: string[];
   /** Turn tmux mouse support on for the session before attaching (web terminals want it). Default true. */
   mouse?: boolean;
+  /**
+   * Show one window or pane through a view session of this client's own, grouped with `session`
+   * (tmux/viewSessions.ts): the client creates it as it attaches, and it is killed with the client.
+   */
+  view?: { name: string; target: ViewTarget };
   /**
    * Coalesce output into frames of at most 64 KiB (sockets: an answer to input or the first output after quiet at
    * once, sustained output gathered); false hands on each PTY read as it comes.
@@ -85,11 +91,12 @@ export class TerminalPipe {
    * PTY cannot be started.
    */
   async start(): Promise<boolean> {
-    const { tmux, session } = this.options;
+    const { tmux, session, view } = this.options;
+    const mouse = this.options.mouse !== false;
     // Best-effort, and before the client attaches (spec §2.2 step 2). The seed's rewriting of the global mouse
-    // bindings (§2.2 step 1) is left out: it edits the user's tmux key tables, which we do not need.
-    if (this.options.mouse !== false)
-      await tmux.setSessionOption(session, "mouse", "on").catch(() => undefined);
+    // bindings (§2.2 step 1) is left out: it edits the user's tmux key tables, which we do not need. A view sets
+    // it on itself as it is created.
+    if (mouse && !view) await tmux.setSessionOption(session, "mouse", "on").catch(() => undefined);
     if (this.disposed) return false;
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(tmux.childEnv())) if (v !== undefined) env[k] = v;
@@ -97,7 +104,16 @@ export class TerminalPipe {
     env.LANG ||= "C.UTF-8";
     let pty: IPty;
     try {
-      pty = spawn(tmux.binary, tmux.attachArgs(session, this.options.attachFlags), {
+      const args = view
+        ? tmux.viewArgs({
+            session,
+            view: view.name,
+            target: view.target,
+            mouse,
+            flags: this.options.attachFlags,
+          })
+        : tmux.attachArgs(session, this.options.attachFlags);
+      pty = spawn(tmux.binary, args, {
         name: "xterm-256color",
         cols: this._size.cols,
         rows: this._size.rows,
@@ -156,7 +172,10 @@ export class TerminalPipe {
     this.coalescer?.flush();
   }
 
-  /** Kills the tmux client (the session keeps running). With `flush`, held output is handed on first. */
+  /**
+   * Kills the tmux client (the session keeps running; a view session goes with its client, and is killed here
+   * too in case tmux has not yet). With `flush`, held output is handed on first.
+   */
   dispose(flush = false): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -173,6 +192,8 @@ export class TerminalPipe {
       }
       this.pty = undefined;
     }
+    const { view, tmux } = this.options;
+    if (view) void tmux.killSession(view.name).catch(() => undefined);
   }
 
   private deliver(chunk: Buffer): void {

@@ -5,6 +5,7 @@
 import { execFile } from "node:child_process";
 import { ControlClient } from "./control.js";
 import { TmuxError, tmuxErrorFromStderr, tmuxNotFound } from "./errors.js";
+import { type ViewTarget, withoutViews } from "./viewSessions.js";
 
 const SEP = "\x1f";
 
@@ -152,6 +153,35 @@ export class Tmux {
     return [...this.serverArgs(), "attach-session", ...f, "-t", sessionTarget(session)];
   }
 
+  /**
+   * argv (after the binary) of a tmux client for a PTY that creates the view session `view`, grouped with
+   * `session`, and is attached to it at once (one process: the view is never without its client), then makes it
+   * go away with its client (`destroy-unattached`), and shows the target in it: the window is selected in the view
+   * only; a pane is the client's own active pane (`-f active-pane`), so the window's active pane stays as it is
+   * for everyone else. `mouse` turns tmux mouse support on in the view (its own option, not the user's session's).
+   */
+  viewArgs(options: {
+    session: string;
+    view: string;
+    target: ViewTarget;
+    flags?: string[];
+    mouse: boolean;
+  }): string[] {
+    const { view, target } = options;
+    const flags = [...(options.flags ?? []), ...("pane" in target ? ["active-pane"] : [])];
+    const f = flags.length ? ["-f", flags.join(",")] : [];
+    const commands = [
+      ["new-session", ...f, "-t", sessionTarget(options.session), "-s", view],
+      ["set-option", "-t", sessionScopeTarget(view), "destroy-unattached", "on"],
+      ...(options.mouse ? [["set-option", "-t", sessionScopeTarget(view), "mouse", "on"]] : []),
+      ["select-window", "-t", windowTarget(view, target.window)],
+      ...("pane" in target
+        ? [["select-pane", "-t", `${windowTarget(view, target.window)}.${target.pane}`]]
+        : []),
+    ];
+    return [...this.serverArgs(), ...commands.flatMap((c, i) => (i ? [";", ...c] : c))];
+  }
+
   childEnv(): NodeJS.ProcessEnv {
     return this.env;
   }
@@ -201,7 +231,7 @@ export class Tmux {
       if (e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return [];
       throw e;
     }
-    return rows(out, sessionFormat.length).map((c) => ({
+    return withoutViews(rows(out, sessionFormat.length)).map((c) => ({
       name: c[0]!,
       windows: int(c[1]),
       attached: int(c[2]),
@@ -273,7 +303,7 @@ export class Tmux {
       }
       throw e;
     }
-    return rows(out, paneFormat.length).map((c) => ({
+    return withoutViews(rows(out, paneFormat.length)).map((c) => ({
       session: c[0]!,
       windowIndex: int(c[1]),
       windowActive: c[2] === "1",
@@ -308,6 +338,38 @@ export class Tmux {
       throw e;
     }
     return out.split("\n").some((line) => line.trim() === paneId);
+  }
+
+  /**
+   * Where a view of the session's window `window` or pane `pane` points (`viewArgs`), or undefined when the
+   * session has no such window or pane. A missing session throws SESSION_NOT_FOUND.
+   */
+  async findViewTarget(
+    session: string,
+    wanted: { window: number } | { pane: string },
+  ): Promise<ViewTarget | undefined> {
+    let out: string;
+    try {
+      out = await this.run([
+        "list-panes",
+        "-s",
+        "-t",
+        sessionScopeTarget(session),
+        "-F",
+        `#{window_index}${SEP}#{pane_id}`,
+      ]);
+    } catch (e) {
+      if (e instanceof TmuxError && e.code === "WINDOW_NOT_FOUND") {
+        throw new TmuxError("SESSION_NOT_FOUND", "session not found", e.stderr);
+      }
+      throw e;
+    }
+    for (const [index, paneId] of rows(out, 2)) {
+      if ("pane" in wanted) {
+        if (paneId === wanted.pane) return { window: int(index), pane: paneId };
+      } else if (int(index) === wanted.window) return { window: wanted.window };
+    }
+    return undefined;
   }
 
   async selectWindow(session: string, index: number): Promise<void> {
@@ -417,13 +479,28 @@ export class Tmux {
     const lines = rows(out, fields.length);
     return {
       server: lines[0] ? `${lines[0][0]}:${lines[0][1]}` : "",
-      sessions: lines.map((c) => ({
-        name: c[2]!,
-        attached: int(c[3]),
-        createdAt: int(c[4]),
-        windows: int(c[5]),
+      sessions: withoutViews(lines.map((c) => c.slice(2))).map((c) => ({
+        name: c[0]!,
+        attached: int(c[1]),
+        createdAt: int(c[2]),
+        windows: int(c[3]),
       })),
     };
+  }
+
+  /**
+   * Every session (views included) with the sessions of its group (`session_group_list`; [] when it is in none):
+   * a view whose group has no session but views left has lost the session it showed.
+   */
+  async sessionGroups(): Promise<Map<string, string[]>> {
+    let out: string;
+    try {
+      out = await this.run(["list-sessions", "-F", `#{session_name}${SEP}#{session_group_list}`]);
+    } catch (e) {
+      if (e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return new Map();
+      throw e;
+    }
+    return new Map(rows(out, 2).map(([name, group]) => [name!, group ? group.split(",") : []]));
   }
 
   /** Runs several tmux commands in one tmux process (`a ; b ; c`); stops at the first that fails. */

@@ -2,6 +2,7 @@
 // pane captures. They run through any `TmuxRunner`: the CLI (`Tmux.run`, one process per call) or a
 // control-mode client's command channel (no process at all).
 import { TmuxError } from "./errors.js";
+import { withoutViews } from "./viewSessions.js";
 
 export type TmuxRunner = (args: string[], timeoutMs?: number) => Promise<string>;
 
@@ -98,7 +99,7 @@ export async function watchSessions(run: TmuxRunner): Promise<WatchSession[]> {
 }
 
 function sessionRows(out: string): WatchSession[] {
-  return rows(out, SESSION_FIELDS.length).map((c) => ({
+  return withoutViews(rows(out, SESSION_FIELDS.length)).map((c) => ({
     name: c[0]!,
     windows: int(c[1]),
     attached: int(c[2]),
@@ -114,7 +115,7 @@ export async function watchWindows(run: TmuxRunner): Promise<WatchWindow[]> {
 }
 
 function windowRows(out: string): WatchWindow[] {
-  return rows(out, WINDOW_FIELDS.length).map((c) => ({
+  return withoutViews(rows(out, WINDOW_FIELDS.length)).map((c) => ({
     session: c[0]!,
     index: int(c[1]),
     name: c[2]!,
@@ -128,7 +129,7 @@ export async function watchPanes(run: TmuxRunner): Promise<WatchPane[]> {
 }
 
 function paneRows(out: string): WatchPane[] {
-  return rows(out, PANE_FIELDS.length).map((c) => ({
+  return withoutViews(rows(out, PANE_FIELDS.length)).map((c) => ({
     session: c[0]!,
     windowIndex: int(c[1]),
     paneIndex: int(c[2]),

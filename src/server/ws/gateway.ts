@@ -20,10 +20,12 @@ import type { AppContext } from "../context.js";
 import { ApiError } from "../http/errors.js";
 import { requestIdFrom } from "../http/requestId.js";
 import { TmuxError } from "../tmux/errors.js";
+import { newViewSessionName, type ViewTarget } from "../tmux/viewSessions.js";
 import { answerCodelessClose } from "./closeCode.js";
 import { attachEvents } from "./eventsSocket.js";
 import { attachLogs } from "./logsSocket.js";
 import { attachStream } from "./streamSocket.js";
+import { TerminalViews } from "./terminalViews.js";
 import { attachTerminal } from "./tmuxAttach.js";
 
 export const MAX_INBOUND_FRAME = 64 * 1024;
@@ -52,6 +54,7 @@ export class WebSocketGateway {
   private readonly live = new Map<Disposable, WebSocket>();
   private readonly requestIds = new WeakMap<IncomingMessage, string>();
   private readonly hosts: HostCheck;
+  private readonly views: TerminalViews;
   private closing = false;
 
   constructor(
@@ -59,6 +62,7 @@ export class WebSocketGateway {
     server: Server,
   ) {
     this.hosts = new HostCheck(ctx.config.host, ctx.config.allowedHosts);
+    this.views = new TerminalViews(ctx.tmux, ctx.events, ctx.log);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_INBOUND_FRAME,
@@ -128,6 +132,7 @@ export class WebSocketGateway {
       throw new HandshakeError(403, "forbidden");
     }
     await this.checkSession(session);
+    const target = await this.viewTarget(session, url);
     const cols = intParam(url.searchParams.get("cols"));
     const rows = intParam(url.searchParams.get("rows"));
     // `?record=1` records what this client sees; `&recordInput=1` its keys too (off by default: passwords).
@@ -141,7 +146,8 @@ export class WebSocketGateway {
       }
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.ctx.log.info({ session, remote, record }, "terminal attached");
+      const view = target && { name: newViewSessionName(), target };
+      this.ctx.log.info({ session, remote, record, ...(view ? { view } : {}) }, "terminal attached");
       const { recordings } = this.ctx;
       const attachment = attachTerminal(ws, {
         tmux: this.ctx.tmux,
@@ -154,9 +160,37 @@ export class WebSocketGateway {
           : {}),
         onInput: (bytes) => recordings.input(session, bytes),
         ...confinement(principal),
+        ...(view ? { view } : {}),
       });
       this.track(ws, attachment);
+      if (view) ws.once("close", this.views.add(view.name, attachment.end));
     });
+  }
+
+  /**
+   * `&window=<index>` or `&pane=%<id>` (this port's, ADR 0014): the client shows that window or pane of the
+   * session through a view session of its own, so other clients of the session keep their current window.
+   */
+  private async viewTarget(session: string, url: URL): Promise<ViewTarget | undefined> {
+    const window = url.searchParams.get("window");
+    const pane = url.searchParams.get("pane");
+    if (window === null && pane === null) return undefined;
+    if (window !== null && pane !== null) throw new HandshakeError(400, "window or pane, not both");
+    if (window !== null && !/^\d{1,5}$/.test(window)) throw new HandshakeError(400, "invalid window");
+    if (pane !== null && !/^%\d{1,10}$/.test(pane)) throw new HandshakeError(400, "invalid pane");
+    let found: ViewTarget | undefined;
+    try {
+      found = await this.ctx.tmux.findViewTarget(
+        session,
+        pane !== null ? { pane } : { window: Number(window) },
+      );
+    } catch (error) {
+      if (!(error instanceof TmuxError)) throw error;
+      if (error.code === "SESSION_NOT_FOUND") throw new HandshakeError(404, "session not found");
+      throw new HandshakeError(500, "tmux error");
+    }
+    if (!found) throw new HandshakeError(404, pane !== null ? "pane not found" : "window not found");
+    return found;
   }
 
   /** `/ws/events[?since=<eventId>[&epoch=<epoch>]]` (spec §3.1; `since` and `epoch` are this port's, ADR 0003). */
@@ -348,6 +382,7 @@ export class WebSocketGateway {
    */
   close(): void {
     this.closing = true;
+    this.views.dispose();
     const sockets = [...this.live];
     this.live.clear();
     for (const [resource] of sockets) resource.dispose();

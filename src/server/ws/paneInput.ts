@@ -36,6 +36,8 @@ export interface PaneInputOptions {
   log: FastifyBaseLogger;
   /** A read-only token: nothing is typed at all. */
   readOnly: boolean;
+  /** Where the keys go: a pane id, or `=name:` (the current window's active pane of that session, the default). */
+  target?: string;
 }
 
 export class PaneInput {
@@ -110,7 +112,7 @@ export class PaneInput {
 
   /** One tmux process: the bytes into this client's buffer from stdin, then pasted raw and the buffer deleted. */
   private paste(bytes: Buffer): Promise<void> {
-    const { tmux, session } = this.options;
+    const { tmux, session, target } = this.options;
     const args = [
       ...tmux.serverArgs(),
       "load-buffer",
@@ -124,7 +126,7 @@ export class PaneInput {
       "-b",
       this.buffer,
       "-t",
-      `=${session}:`,
+      target ?? `=${session}:`,
     ];
     return new Promise((resolve, reject) => {
       const child = spawn(tmux.binary, args, {

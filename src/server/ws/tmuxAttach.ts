@@ -17,6 +17,7 @@ import {
 import { TerminalPipe } from "../pty/terminalPipe.js";
 import type { TerminalTap } from "../pty/terminalTap.js";
 import type { Tmux } from "../tmux/adapter.js";
+import type { ViewTarget } from "../tmux/viewSessions.js";
 import { PaneInput } from "./paneInput.js";
 
 export interface AttachOptions {
@@ -36,6 +37,8 @@ export interface AttachOptions {
   onInput?: (bytes: Buffer) => void;
   /** Confine the client to the session's panes (a session-limited token); `readOnly`: it types nothing. */
   confine?: { readOnly: boolean };
+  /** Show one window or pane in a view session of its own (`?window=` / `?pane=`, tmux/viewSessions.ts). */
+  view?: { name: string; target: ViewTarget };
 }
 
 export const MAX_CONTROL_FRAME = 8 * 1024;
@@ -49,8 +52,8 @@ export function clampSize(cols: number, rows: number): { cols: number; rows: num
   };
 }
 
-export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose(): void } {
-  const { tmux, session, log } = options;
+export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose(): void; end(): void } {
+  const { tmux, session, log, view } = options;
   const size = clampSize(
     options.cols ?? DEFAULT_TERMINAL_SIZE.cols,
     options.rows ?? DEFAULT_TERMINAL_SIZE.rows,
@@ -59,8 +62,16 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
   let finished = false;
   let tap: TerminalTap | undefined;
   let exitCode: number | undefined;
+  // A confined view types into what it shows: its pane, or its own current window's active pane.
+  const viewInput = view && ("pane" in view.target ? view.target.pane : `=${view.name}:`);
   const confined = options.confine
-    ? new PaneInput({ tmux, session, log, readOnly: options.confine.readOnly })
+    ? new PaneInput({
+        tmux,
+        session,
+        log,
+        readOnly: options.confine.readOnly,
+        ...(viewInput ? { target: viewInput } : {}),
+      })
     : undefined;
 
   const pipe = new TerminalPipe({
@@ -70,6 +81,7 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
     log,
     // A confined client's tmux client only draws; the session's mouse option is left as it is.
     ...(confined ? { attachFlags: ["read-only"], mouse: false } : {}),
+    ...(view ? { view } : {}),
     ...(options.highWatermark !== undefined ? { highWatermark: options.highWatermark } : {}),
     ...(options.lowWatermark !== undefined ? { lowWatermark: options.lowWatermark } : {}),
     output: (frame) => {
@@ -176,5 +188,9 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
     finish(1011, "connection error");
   });
 
-  return { dispose: () => finish(1001, "server shutting down") };
+  return {
+    dispose: () => finish(1001, "server shutting down"),
+    /** What it showed is gone (a view whose session was killed): the end a tmux client's exit would give. */
+    end: () => finish(1000, "done"),
+  };
 }
