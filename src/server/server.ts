@@ -1,4 +1,5 @@
-// Owns the running server: builds every service in order, listens, and disposes them in reverse order.
+// Owns the running server: builds every service in order, listens, and disposes them in reverse order through
+// one Teardown (teardown.ts) that a failed start and a normal stop both run.
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { buildApp, createFastify } from "./app.js";
@@ -18,6 +19,7 @@ import { Recovery } from "./recovery/service.js";
 import { Store } from "./store/database.js";
 import { GuardrailsRepo } from "./store/guardrailsRepo.js";
 import { SessionsRepo } from "./store/sessionsRepo.js";
+import { Teardown } from "./teardown.js";
 import { Tmux } from "./tmux/adapter.js";
 import { Watchtower } from "./watchtower/engine.js";
 import { ActivityService } from "./watchtower/tracker.js";
@@ -33,13 +35,32 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, version: string): Promise<RunningServer> {
   const app = createFastify({ config });
   const log = app.log;
+  const teardown = new Teardown();
+  try {
+    return await build(config, version, app, teardown);
+  } catch (error) {
+    await teardown.run().catch((closeError) => log.warn({ err: closeError }, "closing a failed start"));
+    throw error;
+  }
+}
+
+/** Builds, listens and starts; every resource gets its teardown step as soon as it exists. */
+async function build(
+  config: ServerConfig,
+  version: string,
+  app: ReturnType<typeof createFastify>,
+  teardown: Teardown,
+): Promise<RunningServer> {
+  const log = app.log;
   const store = Store.open(join(config.dataDir, "sentinel.db"), {
     info: (m) => log.info(m),
     warn: (m) => log.warn(m),
   });
+  teardown.defer("store", () => store.close());
   const tmux = new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {});
   const events = new EventHub();
   const watchtower = new Watchtower({ store, tmux, events, log, config: config.watchtower });
+  teardown.defer("watchtower", () => watchtower.close());
   const activity = new ActivityService(watchtower.repos, events, config.watchtower.presenceTtlMs);
   // Repairs what a crash left (recordings cut short are closed as interrupted) before anything records.
   const recordingStore = RecordingStore.open(config.dataDir, {
@@ -64,6 +85,7 @@ export async function startServer(config: ServerConfig, version: string): Promis
     intervalMs: config.watchtower.tickIntervalMs,
     log,
   });
+  teardown.defer("session activity", () => sessionActivity.close());
   const ctx: AppContext = {
     config,
     version,
@@ -92,51 +114,31 @@ export async function startServer(config: ServerConfig, version: string): Promis
     opsTimeline,
     ops: new Ops({ store, events, timeline: opsTimeline, config: config.ops, version, log }),
   };
+  // Steps run newest first: recordings and restores end before the sockets and the store go (recordings as
+  // "server-shutdown", not as their clients' closes; a restore under way fails at once and stops at its next
+  // step), running jobs end as failed with their process groups killed, and the HTTP server closes once the
+  // WebSocket gateway has let go of its upgraded sockets.
+  teardown.defer("http server", () => app.close());
+  teardown.defer("ops", () => ctx.ops.close());
+  teardown.defer("runbooks", () => runbooks.close());
   let gateway: WebSocketGateway | undefined;
-  try {
-    await buildApp(ctx, app);
-    gateway = new WebSocketGateway(ctx, app.server);
-    await app.listen({ host: config.host, port: config.port });
-    watchtower.start();
-    ctx.recovery.start();
-    runbooks.start();
-    ctx.ops.start();
-  } catch (error) {
-    ctx.ops.close();
-    await runbooks.close().catch(() => undefined);
-    await ctx.recovery.close().catch(() => undefined);
-    gateway?.close();
-    await app.close().catch(() => undefined);
-    watchtower.close();
-    sessionActivity.close();
-    store.close();
-    throw error;
-  }
+  teardown.defer("websocket gateway", () => gateway?.close());
+  teardown.defer("recordings and restores", () =>
+    Promise.all([ctx.recordings.close(), ctx.recovery.close()]),
+  );
+  await buildApp(ctx, app);
+  gateway = new WebSocketGateway(ctx, app.server);
+  await app.listen({ host: config.host, port: config.port });
+  watchtower.start();
+  ctx.recovery.start();
+  runbooks.start();
+  ctx.ops.start();
   const address = app.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  let closed: Promise<void> | undefined;
   return {
     url: `http://${host}:${address.port}`,
     port: address.port,
     ctx,
-    close: () => {
-      closed ??= (async () => {
-        // Recordings end as "server-shutdown" (not as their clients' closes), with every file closed.
-        const recordingsClosed = ctx.recordings.close();
-        // A restore under way is failed at once, with a reason, and stops at its next step (before the store closes).
-        const recoveryClosed = ctx.recovery.close();
-        gateway?.close();
-        await recordingsClosed;
-        await recoveryClosed;
-        // Running jobs end as failed ("the server stopped"), their process groups killed, before the store closes.
-        await ctx.runbooks.close();
-        ctx.ops.close();
-        await app.close();
-        watchtower.close();
-        sessionActivity.close();
-        store.close();
-      })();
-      return closed;
-    },
+    close: () => teardown.run(),
   };
 }
