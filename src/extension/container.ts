@@ -14,7 +14,7 @@ import { ServerTokens } from "./server/serverTokens.js";
 import { TerminalManager } from "./terminal/terminalManager.js";
 import type { Metrics } from "./testApi.js";
 import { ContextKey, ContextKeys } from "./views/contextKeys.js";
-import { SESSIONS_VIEW_ID, SessionsTreeProvider } from "./views/sessionsView.js";
+import { SESSIONS_VIEW_ID, type SessionNode, SessionsTreeProvider } from "./views/sessionsView.js";
 import { StatusBar } from "./views/statusBar.js";
 
 const LOCAL_TOKEN_KEY = "sentinel.localToken";
@@ -134,6 +134,7 @@ export class Container implements vscode.Disposable {
       log: this.log,
       tokens: this.tokens,
       showView: () => vscode.commands.executeCommand(`${SESSIONS_VIEW_ID}.focus`),
+      selection: () => this.view.selection as readonly SessionNode[],
     };
     this.disposables.push(
       ...registerCommands(commandContext),

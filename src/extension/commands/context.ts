@@ -25,6 +25,8 @@ export interface CommandContext {
   tokens: ServerTokens;
   /** Reveal the Sessions view. */
   showView(): Thenable<unknown>;
+  /** The Sessions view's selected rows. */
+  selection(): readonly NodeRef[];
 }
 
 /** A command's argument: a tree node, a session name, `{ session, windowIndex?, paneId? }`, or nothing. */

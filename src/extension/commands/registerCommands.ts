@@ -1,6 +1,7 @@
 // Registers every command the manifest contributes. Failures become one error notification and a log line.
 import * as vscode from "vscode";
 import { serverOrigin } from "../util/origin.js";
+import { RowClicks } from "../views/rowClicks.js";
 import type { SessionNode } from "../views/sessionsView.js";
 import type { CommandContext, TargetArg } from "./context.js";
 import * as tmux from "./tmuxCommands.js";
@@ -28,9 +29,13 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         return undefined;
       }
     };
+  const rowClicks = new RowClicks();
   const commands: Record<string, (...args: never[]) => unknown> = {
     "sentinel.refresh": () => ctx.refresh.refresh("manual"),
     "sentinel.attach": (arg?: TargetArg) => tmux.attach(ctx, arg),
+    "sentinel.attachSelected": () => tmux.attachSelected(ctx),
+    "sentinel.rowClicked": (node?: SessionNode) =>
+      node && rowClicks.click(node.id) ? tmux.attach(ctx, node) : undefined,
     "sentinel.newSession": (args?: tmux.NewSessionArgs | SessionNode) =>
       tmux.newSession(ctx, args && !("kind" in args) ? args : {}),
     "sentinel.renameSession": (arg?: TargetArg, newName?: unknown) =>

@@ -31,16 +31,26 @@ function sessionNameError(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A session row attaches the session; a window or pane row opens that window or pane in a terminal of its own (a
+ * view the server groups with the session, ADR 0014), so the session's other clients keep their window.
+ */
 export async function attach(ctx: CommandContext, arg: TargetArg): Promise<vscode.Terminal | undefined> {
   const target = await resolveTarget(ctx, arg, "tmux session to attach to");
   if (!target) return undefined;
+  if (target.kind === "pane" && target.paneId)
+    return ctx.terminals.attach(target.session, { view: { pane: target.paneId } });
   if (target.kind !== "session") {
-    const api = await apiOf(ctx);
-    const windowIndex = await windowOf(ctx, target);
-    if (windowIndex !== undefined) await api.selectWindow(target.session, windowIndex);
-    if (target.kind === "pane" && target.paneId) await api.selectPane(target.session, target.paneId);
+    const window = await windowOf(ctx, target);
+    if (window !== undefined) return ctx.terminals.attach(target.session, { view: { window } });
   }
   return ctx.terminals.attach(target.session);
+}
+
+/** Enter in the Sessions view: attaches the focused (first selected) row. */
+export async function attachSelected(ctx: CommandContext): Promise<vscode.Terminal | undefined> {
+  const [node] = ctx.selection();
+  return node ? attach(ctx, node) : undefined;
 }
 
 async function pickFolder(ctx: CommandContext): Promise<string | undefined> {

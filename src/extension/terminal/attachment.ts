@@ -10,6 +10,23 @@ import { errorMessage, type Logger } from "../util/log.js";
 
 export type AttachState = "connecting" | "attached" | "reconnecting" | "detached" | "ended" | "closed";
 
+/**
+ * One window (by index) or pane of the session in a terminal of its own: the server shows it through a tmux
+ * session grouped with the user's (`&window=` / `&pane=`, ADR 0014), so the session's other clients stay put.
+ */
+export type AttachView = { window: number } | { pane: string };
+
+/** `main`, `main:2` or `main %5`: what a terminal shows. */
+export function viewLabel(session: string, view: AttachView | undefined): string {
+  if (!view) return session;
+  return "pane" in view ? `${session} ${view.pane}` : `${session}:${view.window}`;
+}
+
+function viewQuery(view: AttachView | undefined): string {
+  if (!view) return "";
+  return "pane" in view ? `&pane=${encodeURIComponent(view.pane)}` : `&window=${view.window}`;
+}
+
 export interface AttachmentHost {
   log: Logger;
   /**
@@ -60,10 +77,19 @@ export class TmuxAttachment {
   constructor(
     private sessionName: string,
     private readonly host: AttachmentHost,
+    readonly view?: AttachView,
   ) {}
 
   get session(): string {
     return this.sessionName;
+  }
+
+  /** What this terminal shows, for messages: the session, or its window or pane. */
+  private get what(): string {
+    if (!this.view) return `the tmux session "${this.sessionName}"`;
+    return "pane" in this.view
+      ? `pane ${this.view.pane} of "${this.sessionName}"`
+      : `window ${this.view.window} of "${this.sessionName}"`;
   }
 
   get state(): AttachState {
@@ -173,7 +199,7 @@ export class TmuxAttachment {
       return;
     }
     if (generation !== this.generation) return;
-    const query = `?session=${encodeURIComponent(this.sessionName)}&cols=${this.cols}&rows=${this.rows}`;
+    const query = `?session=${encodeURIComponent(this.sessionName)}${viewQuery(this.view)}&cols=${this.cols}&rows=${this.rows}`;
     const WebSocket = require("ws") as typeof WebSocketType;
     this.connectStartedAt = performance.now();
     this.sawOutput = false;
@@ -190,7 +216,7 @@ export class TmuxAttachment {
       const status = response.statusCode ?? 0;
       response.resume();
       this.dropSocket();
-      if (status === 404) this.end(`the tmux session "${this.sessionName}" does not exist`);
+      if (status === 404) this.end(`${this.what} does not exist`);
       else if (status === 400) this.end(`"${this.sessionName}" is not a valid session name`);
       else if (status === 401 || status === 403) this.lost(`the server refused the attach (${status})`);
       else this.lost(`the server answered ${status}`);
@@ -274,7 +300,9 @@ export class TmuxAttachment {
       if (exists === true) {
         this.setState("detached");
         this.host.write(
-          notice(`detached from "${this.sessionName}". Press Enter to attach again, any other key to close.`),
+          notice(
+            `detached from "${viewLabel(this.sessionName, this.view)}". Press Enter to attach again, any other key to close.`,
+          ),
         );
         return;
       }

@@ -1,4 +1,5 @@
-// Sentinel terminals: one Pseudoterminal per attach (TmuxAttachment underneath), reused per session, following
+// Sentinel terminals: one Pseudoterminal per attach (TmuxAttachment underneath), reused per session (or per
+// window or pane shown in a terminal of its own, ADR 0014) while it is attached, never once it ended, following
 // session renames; presence (spec §1.4, §3.5) for the focused one, sent on the events socket (HTTP when it is
 // down) on every focus change and every 10 s; the "Sentinel: tmux session" terminal profile.
 import { randomUUID } from "node:crypto";
@@ -8,7 +9,7 @@ import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
 import type { ServerManager } from "../server/serverManager.js";
 import type { Metrics } from "../testApi.js";
-import { type AttachState, TmuxAttachment } from "./attachment.js";
+import { type AttachState, type AttachView, TmuxAttachment, viewLabel } from "./attachment.js";
 
 export const TERMINAL_PROFILE_ID = "sentinel.tmux";
 const PRESENCE_HEARTBEAT_MS = 10_000;
@@ -16,6 +17,8 @@ const PRESENCE_HEARTBEAT_MS = 10_000;
 export interface TerminalInfo {
   name: string;
   session: string;
+  /** The window or pane it shows in a terminal of its own; undefined: the session. */
+  view: AttachView | undefined;
   state: AttachState;
   terminalId: string;
   attaches: number;
@@ -47,15 +50,20 @@ class TmuxPseudoterminal implements vscode.Pseudoterminal {
   constructor(
     session: string,
     host: Omit<ConstructorParameters<typeof TmuxAttachment>[1], "write" | "exit">,
+    view: AttachView | undefined,
   ) {
-    this.attachment = new TmuxAttachment(session, {
-      ...host,
-      write: (text) => {
-        this.output = (this.output + text).slice(-OUTPUT_TAIL);
-        this.writeEmitter.fire(text);
+    this.attachment = new TmuxAttachment(
+      session,
+      {
+        ...host,
+        write: (text) => {
+          this.output = (this.output + text).slice(-OUTPUT_TAIL);
+          this.writeEmitter.fire(text);
+        },
+        exit: (code) => this.closeEmitter.fire(code),
       },
-      exit: (code) => this.closeEmitter.fire(code),
-    });
+      view,
+    );
   }
 
   open(dimensions: vscode.TerminalDimensions | undefined): void {
@@ -77,7 +85,7 @@ class TmuxPseudoterminal implements vscode.Pseudoterminal {
 
   rename(session: string): void {
     this.attachment.rename(session);
-    this.nameEmitter.fire(terminalName(session));
+    this.nameEmitter.fire(terminalName(session, this.attachment.view));
   }
 
   close(): void {
@@ -88,9 +96,12 @@ class TmuxPseudoterminal implements vscode.Pseudoterminal {
   }
 }
 
-export function terminalName(session: string): string {
-  return `tmux: ${session}`;
+export function terminalName(session: string, view?: AttachView): string {
+  return `tmux: ${viewLabel(session, view)}`;
 }
+
+const sameView = (a: AttachView | undefined, b: AttachView | undefined) =>
+  a === b || (a !== undefined && b !== undefined && viewLabel("", a) === viewLabel("", b));
 
 export class TerminalManager implements vscode.Disposable {
   private readonly entries = new Set<Entry>();
@@ -123,8 +134,8 @@ export class TerminalManager implements vscode.Disposable {
         provideTerminalProfile: async () => {
           const session = await this.pickSessionForProfile();
           if (!session) return undefined;
-          const entry = this.createEntry(session);
-          return new vscode.TerminalProfile(this.terminalOptions(entry, session));
+          const entry = this.createEntry(session, undefined);
+          return new vscode.TerminalProfile(this.terminalOptions(entry));
         },
       }),
     );
@@ -144,41 +155,44 @@ export class TerminalManager implements vscode.Disposable {
   }
 
   /**
-   * Shows the session's terminal, creating it when there is none. A terminal whose attachment is over (its session
-   * ended, e.g. on a server switched away from, or it was closed) is not brought back: it is closed and the session
-   * attached anew. A detached one attaches again.
+   * Shows the terminal of the session (or of its window or pane, `view`), creating it when there is none. A
+   * terminal whose attachment is over (its session ended, e.g. on a server switched away from, or it was closed)
+   * is not brought back: it is closed and attached anew. A detached one attaches again.
    */
-  attach(session: string, options: { preserveFocus?: boolean } = {}): vscode.Terminal {
+  attach(session: string, options: { preserveFocus?: boolean; view?: AttachView } = {}): vscode.Terminal {
+    const { view } = options;
+    const mine = (e: Entry) => e.pty.attachment.session === session && sameView(e.pty.attachment.view, view);
     for (const entry of [...this.entries]) {
       const state = entry.pty.attachment.state;
-      if (entry.pty.attachment.session !== session || (state !== "ended" && state !== "closed")) continue;
+      if (!mine(entry) || (state !== "ended" && state !== "closed")) continue;
       this.entries.delete(entry);
       if (this.focused === entry) this.focused = undefined;
       entry.pty.attachment.close();
       entry.terminal?.dispose();
     }
-    const existing = this.find((e) => e.pty.attachment.session === session && e.terminal !== undefined);
+    const existing = this.find((e) => mine(e) && e.terminal !== undefined);
     if (existing?.terminal) {
       if (existing.pty.attachment.state === "detached") existing.pty.attachment.reattach();
       existing.terminal.show(options.preserveFocus);
       return existing.terminal;
     }
-    const entry = this.createEntry(session);
-    const terminal = vscode.window.createTerminal(this.terminalOptions(entry, session));
+    const entry = this.createEntry(session, view);
+    const terminal = vscode.window.createTerminal(this.terminalOptions(entry));
     entry.terminal = terminal;
     terminal.show(options.preserveFocus);
     return terminal;
   }
 
-  /** The open terminal of a session, if any. */
+  /** The open terminal of a session (not of one of its windows or panes), if any. */
   terminalFor(session: string): vscode.Terminal | undefined {
-    return this.find((e) => e.pty.attachment.session === session)?.terminal;
+    return this.find((e) => e.pty.attachment.session === session && !e.pty.attachment.view)?.terminal;
   }
 
   list(): TerminalInfo[] {
     return [...this.entries].map((e) => ({
-      name: terminalName(e.pty.attachment.session),
+      name: terminalName(e.pty.attachment.session, e.pty.attachment.view),
       session: e.pty.attachment.session,
+      view: e.pty.attachment.view,
       state: e.pty.attachment.state,
       terminalId: e.terminalId,
       attaches: e.pty.attachment.attaches,
@@ -198,9 +212,9 @@ export class TerminalManager implements vscode.Disposable {
     return undefined;
   }
 
-  private terminalOptions(entry: Entry, session: string): vscode.ExtensionTerminalOptions {
+  private terminalOptions(entry: Entry): vscode.ExtensionTerminalOptions {
     return {
-      name: terminalName(session),
+      name: terminalName(entry.pty.attachment.session, entry.pty.attachment.view),
       pty: entry.pty,
       iconPath: new vscode.ThemeIcon("terminal-tmux"),
       isTransient: true,
@@ -208,45 +222,50 @@ export class TerminalManager implements vscode.Disposable {
     };
   }
 
-  private createEntry(session: string): Entry {
+  private createEntry(session: string, view: AttachView | undefined): Entry {
     const requestedAt = performance.now();
     let first = true;
     const entry: Entry = {
       terminal: undefined,
       terminalId: `vscode-${randomUUID()}`,
-      pty: new TmuxPseudoterminal(session, {
-        log: this.log,
-        endpoint: (reattach) => (reattach ? this.server.whenRunning() : this.server.start("terminal attach")),
-        sessionExists: async (name) => {
-          const api = this.refresh.api;
-          if (!api) return undefined;
-          try {
-            return (await api.sessions()).some((s) => s.name === name);
-          } catch {
-            return undefined;
-          }
+      pty: new TmuxPseudoterminal(
+        session,
+        {
+          log: this.log,
+          endpoint: (reattach) =>
+            reattach ? this.server.whenRunning() : this.server.start("terminal attach"),
+          sessionExists: async (name) => {
+            const api = this.refresh.api;
+            if (!api) return undefined;
+            try {
+              return (await api.sessions()).some((s) => s.name === name);
+            } catch {
+              return undefined;
+            }
+          },
+          onStateChange: (state, detail) => {
+            this.log.info(
+              `terminal ${terminalName(entry.pty.attachment.session, view)}: ${state}${detail ? ` (${detail})` : ""}`,
+            );
+            if (state === "attached") this.updateFocus(true);
+            // Attached counts changed, or the session is gone: the watchtower would say so within a tick, the list
+            // says so now.
+            if (state === "attached" || state === "detached" || state === "ended")
+              this.refresh.scheduleSessionsReload();
+          },
+          onFirstOutput: (sinceConnect) => {
+            if (!first) return;
+            first = false;
+            const total = Math.round(performance.now() - requestedAt);
+            this.metrics.attachToFirstScreenMs.push(total);
+            this.log.info(
+              `terminal ${terminalName(entry.pty.attachment.session, view)}: first screen ${total} ms after the request ` +
+                `(${Math.round(sinceConnect)} ms after connecting)`,
+            );
+          },
         },
-        onStateChange: (state, detail) => {
-          this.log.info(
-            `terminal ${terminalName(entry.pty.attachment.session)}: ${state}${detail ? ` (${detail})` : ""}`,
-          );
-          if (state === "attached") this.updateFocus(true);
-          // Attached counts changed, or the session is gone: the watchtower would say so within a tick, the list
-          // says so now.
-          if (state === "attached" || state === "detached" || state === "ended")
-            this.refresh.scheduleSessionsReload();
-        },
-        onFirstOutput: (sinceConnect) => {
-          if (!first) return;
-          first = false;
-          const total = Math.round(performance.now() - requestedAt);
-          this.metrics.attachToFirstScreenMs.push(total);
-          this.log.info(
-            `terminal ${terminalName(entry.pty.attachment.session)}: first screen ${total} ms after the request ` +
-              `(${Math.round(sinceConnect)} ms after connecting)`,
-          );
-        },
-      }),
+        view,
+      ),
     };
     this.entries.add(entry);
     // A profile-created terminal is only known once VS Code opens it.
@@ -293,7 +312,7 @@ export class TerminalManager implements vscode.Disposable {
   private sendPresence(entry: Entry, focused: boolean, why: "focus" | "heartbeat" | "model" = "focus"): void {
     const session = entry.pty.attachment.session;
     if (!isSessionName(session)) return;
-    const pane = this.model.activePane(session);
+    const pane = this.shownPane(session, entry.pty.attachment.view);
     const message = {
       type: "presence" as const,
       terminalId: entry.terminalId,
@@ -311,6 +330,21 @@ export class TerminalManager implements vscode.Disposable {
     void this.refresh.api?.presence(body).catch((error: Error) => {
       this.log.debug(`presence: ${error.message}`);
     });
+  }
+
+  /** The pane a terminal shows: its own, the active pane of its window, or the session's active pane. */
+  private shownPane(
+    session: string,
+    view: AttachView | undefined,
+  ): { windowIndex: number; paneId: string } | undefined {
+    if (!view) return this.model.activePane(session);
+    if ("pane" in view) {
+      const pane = this.model.panes(session).find((p) => p.paneId === view.pane);
+      return pane && { windowIndex: pane.windowIndex, paneId: pane.paneId };
+    }
+    const panes = this.model.panes(session, view.window);
+    const pane = panes.find((p) => p.active) ?? panes[0];
+    return { windowIndex: view.window, paneId: pane?.paneId ?? "" };
   }
 
   private async pickSessionForProfile(): Promise<string | undefined> {

@@ -98,6 +98,8 @@ export class SessionsTreeProvider implements vscode.TreeDataProvider<SessionNode
     tooltip.supportThemeIcons = false;
     item.tooltip = tooltip;
     item.contextValue = view.contextValue;
+    // A double-click attaches (registerCommands.ts: RowClicks); Enter does through a keybinding.
+    item.command = { command: "sentinel.rowClicked", title: "Attach", arguments: [node] };
     item.iconPath = view.iconColor
       ? new vscode.ThemeIcon(view.icon, new vscode.ThemeColor(view.iconColor))
       : view.unread
