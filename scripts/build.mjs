@@ -1,6 +1,7 @@
 // Bundles the companion server (and, once it exists, the extension) with esbuild.
 // Usage: node scripts/build.mjs [--production] [--watch] [--outdir DIR]
-// --production: minified, no source maps, and without the extension's test hooks (`__SENTINEL_TEST__` false).
+// --production: minified, no source maps, without the extension's test hooks (`__SENTINEL_TEST__` false) and
+// without the server's bench-only routes (`__SENTINEL_BENCH__` false).
 // --outdir: build into DIR instead of dist/ (the tests check a production bundle without touching dist/).
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -98,6 +99,9 @@ const common = {
     __SENTINEL_VERSION__: JSON.stringify(pkg.version),
     // The extension's test hooks (src/extension/testApi.ts): compiled out of the production build.
     __SENTINEL_TEST__: production ? "false" : "true",
+    // The server's bench-only routes (src/server/http/benchRoutes.ts, SENTINEL_BENCH_EVENTS=1): in the
+    // development build that the tests and `npm run bench` run, not in the production bundle.
+    __SENTINEL_BENCH__: production ? "false" : "true",
   },
   // Native code stays in node_modules: N-API prebuilds are loaded by path at run time.
   external: ["@lydell/node-pty", "vscode"],

@@ -16,7 +16,6 @@ import type { AppContext } from "./context.js";
 import { registerActivityRoutes } from "./http/activityRoutes.js";
 import { guardRequest, registerApiGuard } from "./http/apiGuard.js";
 import { registerAuthRoutes } from "./http/authRoutes.js";
-import { benchEventsEnabled, registerBenchRoutes } from "./http/benchRoutes.js";
 import { ApiError, envelope, frameworkError, sendApiError, toApiError } from "./http/errors.js";
 import { registerFsRoutes } from "./http/fsRoutes.js";
 import { registerGuardrailRoutes } from "./http/guardrailRoutes.js";
@@ -36,6 +35,11 @@ import { registerSessionRoutes } from "./http/sessionRoutes.js";
 import { registerWindowRoutes } from "./http/windowRoutes.js";
 
 export type App = FastifyInstance;
+
+// True in the development build (`npm run build`: tests and `npm run bench`), false in the production build
+// (scripts/build.mjs --production), which then has no bench-only route or its module; undefined when run from
+// source.
+declare const __SENTINEL_BENCH__: boolean | undefined;
 
 export function fastifyOptions(logLevel: string): FastifyServerOptions {
   return {
@@ -162,7 +166,10 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     registerOpsServiceRoutes(typed, ctx);
     registerOpsConfigRoutes(typed, ctx);
     registerOpsRunbookRoutes(typed, ctx);
-    if (benchEventsEnabled()) registerBenchRoutes(typed, ctx);
+    if (typeof __SENTINEL_BENCH__ === "undefined" || __SENTINEL_BENCH__) {
+      const bench = await import("./http/benchRoutes.js");
+      if (bench.benchEventsEnabled()) bench.registerBenchRoutes(typed, ctx);
+    }
   });
   return app;
 }

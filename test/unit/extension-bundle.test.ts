@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 const repo = join(__dirname, "..", "..");
@@ -220,5 +220,18 @@ describe("extension bundle", () => {
     for (const fn of ["state", "serverInfo", "metrics", "setConfirmAnswer", "confirmations", "apiRequest"])
       assert.ok(names.includes(fn), `test API lacks ${fn}: ${names.join(", ")}`);
     assert.equal((api as { state(): string }).state(), "stopped");
+  });
+});
+
+describe("server bundle", () => {
+  // Built by the same two builds as the extension bundles above.
+  const serverMain = (extensionJs: string) =>
+    readFileSync(join(dirname(extensionJs), "server-main.js"), "utf8");
+
+  test("the production server bundle has no bench-only route; the development build (tests, npm run bench) has it", () => {
+    for (const word of ["/api/bench/events", "SENTINEL_BENCH_EVENTS", "bench.tick"]) {
+      assert.ok(!serverMain(production).includes(word), `production server bundle contains ${word}`);
+      assert.ok(serverMain(dev).includes(word), `development server bundle lacks ${word}`);
+    }
   });
 });

@@ -1,7 +1,8 @@
-// BENCH AND TEST ONLY. Registered only when the environment has SENTINEL_BENCH_EVENTS=1 (never set it in
-// production): a synthetic event source, so the /ws/events fan-out can be measured at a controlled rate and size
-// without tmux (the tmux-backed mutations top out near 150/s on a small machine), and the hub's counters.
-// Behind the normal /api guard (origin, token). See docs/decisions/0003-events.md.
+// BENCH AND TEST ONLY: in the development build (`npm run build`, which the tests and `npm run bench` run) and
+// not in the production bundle (`__SENTINEL_BENCH__` in scripts/build.mjs); registered only when the environment
+// has SENTINEL_BENCH_EVENTS=1. A synthetic event source, so the /ws/events fan-out can be measured at a controlled
+// rate and size without tmux (the tmux-backed mutations top out near 150/s on a small machine), and the hub's
+// counters. Behind the normal /api guard (origin, token). See docs/decisions/0003-events.md.
 import { type Static, Type } from "typebox";
 import type { AppContext } from "../context.js";
 import { type ApiInstance, data } from "./types.js";
