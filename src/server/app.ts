@@ -8,11 +8,12 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from "fastify";
-import { ExtraErrorCode } from "../protocol/errors.js";
+import { ErrorCode, ExtraErrorCode } from "../protocol/errors.js";
 import { REQUEST_ID_HEADER } from "../protocol/transport.js";
 import { redactUrl } from "./auth/authenticator.js";
 import { HOST_DENIED_MESSAGE, HostCheck } from "./auth/host.js";
 import type { AppContext } from "./context.js";
+import { DomainError, invalidRequest } from "./errors.js";
 import { registerActivityRoutes } from "./http/activityRoutes.js";
 import { guardRequest, registerApiGuard } from "./http/apiGuard.js";
 import { registerAuthRoutes } from "./http/authRoutes.js";
@@ -82,17 +83,17 @@ export function errorHandler(
     // Body schema failures are shape errors (unknown field, wrong type): Go's decoder said "invalid json body".
     const message =
       error.validationContext === "body" ? "invalid json body" : `invalid ${error.validationContext}`;
-    return sendApiError(reply, new ApiError(400, "INVALID_REQUEST", message));
+    return sendApiError(reply, invalidRequest(message));
   }
   const status = error.statusCode ?? 500;
-  if (status === 429) return sendApiError(reply, new ApiError(429, "RATE_LIMITED", error.message));
+  if (status === 429) return sendApiError(reply, new DomainError(ErrorCode.RateLimited, error.message));
   if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.code === "FST_ERR_CTP_INVALID_CONTENT_LENGTH") {
-    return sendApiError(reply, new ApiError(400, "INVALID_REQUEST", "invalid json body"));
+    return sendApiError(reply, invalidRequest("invalid json body"));
   }
   if (status >= 400 && status < 500) {
     return sendApiError(reply, new ApiError(status, "INVALID_REQUEST", error.message));
   }
-  return sendApiError(reply, new ApiError(500, "INTERNAL_ERROR", "internal server error"), error);
+  return sendApiError(reply, new DomainError(ErrorCode.Internal, "internal server error"), error);
 }
 
 export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<FastifyInstance> {
@@ -107,7 +108,7 @@ export async function buildApp(ctx: AppContext, app: FastifyInstance): Promise<F
     hosts ??= new HostCheck(ctx.config.host, ctx.config.allowedHosts);
     if (!hosts.allows(request.headers.host)) {
       request.log.debug({ host: request.headers.host }, "request host denied");
-      throw new ApiError(403, ExtraErrorCode.HostDenied, HOST_DENIED_MESSAGE);
+      throw new DomainError(ExtraErrorCode.HostDenied, HOST_DENIED_MESSAGE);
     }
   });
   const routes = new RouteMethods();

@@ -46,6 +46,6 @@ export interface AppContext {
 export interface ActivityTracker {
   /** Marks panes seen and, when acked, broadcasts the seen events itself (spec §3.5, §4.4). Never throws. */
   markSeen(request: SeenRequest): SeenResult;
-  /** Validates and upserts presence with a 30 s TTL; throws an ApiError-like error on invalid input. */
+  /** Validates and upserts presence with a 30 s TTL; throws INVALID_REQUEST (a DomainError) on invalid input. */
   upsertPresence(presence: PresenceInput): { expiresAt: string };
 }

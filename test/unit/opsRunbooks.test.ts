@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { ErrorCode } from "../../src/protocol/errors.js";
 import type { Job, JobUpdatedPayload, ScheduleUpdatedPayload } from "../../src/protocol/opsRunbooks.js";
+import { DomainError } from "../../src/server/errors.js";
 import {
   nextFire,
   parseCron,
@@ -21,7 +23,7 @@ import { RunbookRepo } from "../../src/server/ops/runbooks/repo.js";
 import { JobRunner, Reasons } from "../../src/server/ops/runbooks/runner.js";
 import { Scheduler } from "../../src/server/ops/runbooks/scheduler.js";
 import { formatSeconds, OutputCapture, runShell } from "../../src/server/ops/runbooks/shell.js";
-import { InputError, runbookFromBody, scheduleFromBody } from "../../src/server/ops/runbooks/validate.js";
+import { runbookFromBody, scheduleFromBody } from "../../src/server/ops/runbooks/validate.js";
 import { isProcessAlive } from "../../src/server/pidAlive.js";
 import { Store } from "../../src/server/store/database.js";
 
@@ -54,8 +56,9 @@ async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> 
   }
 }
 
+const invalid = (e: unknown) => e instanceof DomainError && e.code === ErrorCode.InvalidRequest;
 const rejects = (fn: () => unknown, message: string) =>
-  assert.throws(fn, (e: unknown) => e instanceof InputError && e.message === message);
+  assert.throws(fn, (e: unknown) => invalid(e) && (e as Error).message === message);
 
 describe("cron", () => {
   test("5 and 6 fields, descriptors and @every parse; anything else does not", () => {
@@ -153,8 +156,8 @@ describe("validation", () => {
       () => runbookFromBody({ id: "a b", name: "x", steps: [step] }),
       "runbook id must be 1-128 characters: letters, digits, dots, hyphens, underscores",
     );
-    assert.throws(() => runbookFromBody({ name: "x", steps: [{ ...step, timeoutSeconds: -1 }] }), InputError);
-    assert.throws(() => runbookFromBody({ name: "x", steps: [step], timeoutSeconds: 1.5 }), InputError);
+    assert.throws(() => runbookFromBody({ name: "x", steps: [{ ...step, timeoutSeconds: -1 }] }), invalid);
+    assert.throws(() => runbookFromBody({ name: "x", steps: [step], timeoutSeconds: 1.5 }), invalid);
   });
 
   test("schedule bodies: checks in the spec's order, next run computed at save time", () => {

@@ -16,7 +16,7 @@ import {
   isConfirmValue,
 } from "../../protocol/guardrails.js";
 import type { AppContext } from "../context.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../errors.js";
 import { noMatchDecision } from "./evaluate.js";
 
 /** The first value, as Go's `Header.Get` and `URL.Query().Get` read it. */
@@ -31,12 +31,14 @@ export function isConfirmed(request: Pick<FastifyRequest, "headers" | "query">):
   return isConfirmValue(header) || isConfirmValue(query);
 }
 
+type GuardrailRefusal = typeof GuardrailErrorCode.Blocked | typeof GuardrailErrorCode.ConfirmRequired;
+
 /** The guarded operation: `action` plus whichever of the other fields apply (§6.3). */
 export type GuardedOperation = Pick<GuardrailInput, "action" | "sessionName"> &
   Partial<Pick<GuardrailInput, "command" | "windowIndex" | "paneId">>;
 
 /**
- * Evaluates, audits, publishes and throws the 409/428 ApiError; returns the decision when the operation may
+ * Evaluates, audits, publishes and throws GUARDRAIL_BLOCKED or GUARDRAIL_CONFIRM_REQUIRED (409/428 over HTTP); returns the decision when the operation may
  * proceed. Synchronous: the store is in-process.
  */
 export function enforceGuardrail(
@@ -68,7 +70,7 @@ export function enforceGuardrail(
       request.log.error({ err: error, action: input.action, reason }, "could not write the guardrail audit");
     }
   };
-  const refuse = (status: number, code: string, reason: string): never => {
+  const refuse = (code: GuardrailRefusal, reason: string): never => {
     const payload: GuardrailBlockedPayload = {
       action: input.action,
       session: input.sessionName,
@@ -82,15 +84,15 @@ export function enforceGuardrail(
       "guardrail refused the operation",
     );
     const details: GuardrailErrorDetails = { decision };
-    throw new ApiError(status, code, decision.message, details);
+    throw new DomainError(code, decision.message, details);
   };
 
   switch (decision.mode) {
     case "block":
-      return refuse(409, GuardrailErrorCode.Blocked, AuditReason.Blocked);
+      return refuse(GuardrailErrorCode.Blocked, AuditReason.Blocked);
     case "confirm":
       if (!isConfirmed(request))
-        return refuse(428, GuardrailErrorCode.ConfirmRequired, AuditReason.ConfirmRequired);
+        return refuse(GuardrailErrorCode.ConfirmRequired, AuditReason.ConfirmRequired);
       audit(AuditReason.Confirmed, true);
       return decision;
     case "warn":

@@ -7,15 +7,16 @@ import type {
   SeenResponse,
   TimelineResponse,
 } from "../../protocol/activity.js";
+import { ErrorCode } from "../../protocol/errors.js";
 import { SeenErrors } from "../../protocol/eventMessages.js";
 import { PresenceBody, SeenBody } from "../../protocol/schemas/activity.js";
 import { SessionParams } from "../../protocol/schemas/api.js";
 import { isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
+import { DomainError, invalidRequest } from "../errors.js";
 import { patchesFor } from "../watchtower/patches.js";
 import { toRfc3339, ZERO_TIME } from "../watchtower/time.js";
 import { SeenMessages } from "../watchtower/tracker.js";
-import { ApiError, badRequest } from "./errors.js";
 import { sessionParam } from "./params.js";
 import { type ApiInstance, data } from "./types.js";
 
@@ -70,15 +71,15 @@ export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void 
     async (request) => {
       const session = sessionParam(request.params.session);
       const scope = request.body.scope ?? "";
-      if (!scope.trim()) throw badRequest(SeenMessages.scopeRequired);
+      if (!scope.trim()) throw invalidRequest(SeenMessages.scopeRequired);
       const result = ctx.activity.markSeen({
         session,
         scope,
         windowIndex: request.body.windowIndex ?? 0,
         paneId: request.body.paneId ?? "",
       });
-      if (result.error === SeenErrors.failed) throw new ApiError(500, "STORE_ERROR", SeenErrors.failed);
-      if (result.error) throw badRequest(result.error);
+      if (result.error === SeenErrors.failed) throw new DomainError(ErrorCode.StoreError, SeenErrors.failed);
+      if (result.error) throw invalidRequest(result.error);
       const body: SeenResponse = {
         session: result.session,
         scope: result.scope,
@@ -95,10 +96,10 @@ export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void 
     const query = request.query as Query;
     const sinceText = param(query, "since");
     const since = sinceText === "" ? 0 : integer(sinceText);
-    if (since === undefined || since < 0) throw badRequest("since must be >= 0");
+    if (since === undefined || since < 0) throw invalidRequest("since must be >= 0");
     const limitText = param(query, "limit");
     const parsedLimit = limitText === "" ? 200 : integer(limitText);
-    if (parsedLimit === undefined || parsedLimit <= 0) throw badRequest("limit must be > 0");
+    if (parsedLimit === undefined || parsedLimit <= 0) throw invalidRequest("limit must be > 0");
     const limit = Math.min(parsedLimit, 1000);
     const { journal, projection } = wt.repos;
     const globalRev = journal.globalRev();
@@ -158,26 +159,26 @@ export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void 
   api.get("/api/tmux/timeline", async (request) => {
     const query = request.query as Query;
     const session = param(query, "session").trim();
-    if (session && !isSessionName(session)) throw badRequest(Messages.invalidSessionName);
+    if (session && !isSessionName(session)) throw invalidRequest(Messages.invalidSessionName);
     const windowText = param(query, "windowIndex").trim();
     let windowIndex: number | undefined;
     if (windowText) {
       windowIndex = integer(windowText);
-      if (windowIndex === undefined || windowIndex < 0) throw badRequest("windowIndex must be >= 0");
+      if (windowIndex === undefined || windowIndex < 0) throw invalidRequest("windowIndex must be >= 0");
     }
     const paneId = param(query, "paneId").trim();
-    if (paneId && !paneId.startsWith("%")) throw badRequest(Messages.paneId);
+    if (paneId && !paneId.startsWith("%")) throw invalidRequest(Messages.paneId);
     const severityText = param(query, "severity").trim().toLowerCase();
     const severity = ["info", "warn", "error"].includes(severityText) ? severityText : undefined;
     const sinceText = param(query, "since").trim();
     const since = sinceText ? rfc3339Bound(sinceText, false) : undefined;
-    if (sinceText && !since) throw badRequest("since must be RFC3339");
+    if (sinceText && !since) throw invalidRequest("since must be RFC3339");
     const untilText = param(query, "until").trim();
     const until = untilText ? rfc3339Bound(untilText, true) : undefined;
-    if (untilText && !until) throw badRequest("until must be RFC3339");
+    if (untilText && !until) throw invalidRequest("until must be RFC3339");
     const limitText = param(query, "limit").trim();
     const parsedLimit = limitText === "" ? 100 : integer(limitText);
-    if (parsedLimit === undefined || parsedLimit <= 0) throw badRequest("limit must be > 0");
+    if (parsedLimit === undefined || parsedLimit <= 0) throw invalidRequest("limit must be > 0");
     const q = param(query, "q").trim();
     const eventType = param(query, "eventType").trim();
     const found = wt.repos.timeline.search({

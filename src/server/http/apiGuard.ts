@@ -2,11 +2,12 @@
 // in the URL (401), bearer (401, or 429 for a wrong credential from a throttled address; a valid one is never
 // throttled); after routing, the session scope of a session-limited access token (403).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ErrorCode } from "../../protocol/errors.js";
 import { bearerCredential, hasUrlToken, type Principal } from "../auth/authenticator.js";
 import { originAllowed } from "../auth/origin.js";
 import { isAttempt } from "../auth/throttle.js";
 import type { AppContext } from "../context.js";
-import { ApiError } from "./errors.js";
+import { DomainError } from "../errors.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -20,14 +21,13 @@ const SELF_AUTHENTICATED = new Set(["/api/auth/refresh"]);
 /** Routes a session-limited token may use besides those under `/api/tmux/sessions/:session`. */
 const SCOPE_FREE = new Set(["/api/meta"]);
 
-export function unauthorized(message = "missing or invalid token"): ApiError {
-  return new ApiError(401, "UNAUTHORIZED", message);
+export function unauthorized(message = "missing or invalid token"): DomainError {
+  return new DomainError(ErrorCode.Unauthorized, message);
 }
 
-export function throttled(retryAfter: number): ApiError {
-  return new ApiError(
-    429,
-    "RATE_LIMITED",
+export function throttled(retryAfter: number): DomainError {
+  return new DomainError(
+    ErrorCode.RateLimited,
     `too many failed authentication attempts; retry in ${retryAfter} s`,
   );
 }
@@ -42,8 +42,8 @@ export function refuseCredential(
   reply: FastifyReply,
   credential: { presented: boolean; value?: string },
   reason: string,
-  error: ApiError = unauthorized(),
-): ApiError {
+  error: DomainError = unauthorized(),
+): DomainError {
   if (!isAttempt(credential)) return error;
   const retryAfter = ctx.throttle.wrongCredential(request.ip, reason, request.log);
   if (retryAfter === 0) return error;
@@ -54,7 +54,7 @@ export function refuseCredential(
 /** Origin, token in the URL, bearer: sets `request.principal` or throws the refusal. */
 export function guardRequest(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {
   if (!originAllowed(request.headers.origin, request.headers.host, ctx.config.allowedOrigins)) {
-    throw new ApiError(403, "ORIGIN_DENIED", "request origin is not allowed");
+    throw new DomainError(ErrorCode.OriginDenied, "request origin is not allowed");
   }
   // Refused whatever it holds (a URL ends up in logs and histories); not counted: it cannot succeed anyway.
   if (hasUrlToken(request.url)) {
@@ -79,12 +79,12 @@ export function registerApiGuard(app: FastifyInstance, ctx: AppContext): void {
     if (principal?.kind !== "jwt" || principal.sessionId === undefined) return;
     // A read-only session token only watches: nothing that changes state (ADR 0012).
     if (principal.readOnly && request.method !== "GET" && request.method !== "HEAD") {
-      throw new ApiError(403, "FORBIDDEN", `this token is read-only (session ${principal.sessionId})`);
+      throw new DomainError(ErrorCode.Forbidden, `this token is read-only (session ${principal.sessionId})`);
     }
     const route = request.routeOptions.url ?? "";
     if (SCOPE_FREE.has(route)) return;
     const params = request.params as { session?: string } | undefined;
     if (route.startsWith("/api/tmux/sessions/:session") && params?.session === principal.sessionId) return;
-    throw new ApiError(403, "FORBIDDEN", `this token is limited to session ${principal.sessionId}`);
+    throw new DomainError(ErrorCode.Forbidden, `this token is limited to session ${principal.sessionId}`);
   });
 }

@@ -1,9 +1,67 @@
-// The `{error}` envelope (spec §0.2), the mapping of domain failures to HTTP statuses, and how an answer is logged.
+// The `{error}` envelope (spec §0.2), the one mapping of domain errors to HTTP statuses, and how an answer is logged.
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import type { ErrorEnvelope } from "../../protocol/errors.js";
 import { REQUEST_ID_HEADER } from "../../protocol/transport.js";
-import { TmuxError } from "../tmux/errors.js";
+import { DomainError, type DomainErrorCode, invalidRequest } from "../errors.js";
 
+/**
+ * The one table from a domain error's code to its HTTP status (spec §0.7, plus this port's codes). A code has
+ * one status; OPS_UNAVAILABLE's other one (500 when the overview fails) is the overview route's own ApiError.
+ */
+const HTTP_STATUS: Record<DomainErrorCode, number> = {
+  INVALID_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  ORIGIN_DENIED: 403,
+  HOST_DENIED: 403,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  TMUX_NOT_FOUND: 503,
+  SESSION_NOT_FOUND: 404,
+  SESSION_ALREADY_EXISTS: 409,
+  TMUX_SERVER_NOT_RUNNING: 503,
+  TMUX_COMMAND_FAILED: 500,
+  WINDOW_NOT_FOUND: 404,
+  PANE_NOT_FOUND: 404,
+  STORE_ERROR: 500,
+  UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+  GUARDRAIL_BLOCKED: 409,
+  GUARDRAIL_CONFIRM_REQUIRED: 428,
+  GUARDRAIL_RULE_NOT_FOUND: 404,
+  OPS_UNAVAILABLE: 503,
+  OPS_SERVICE_NOT_FOUND: 404,
+  OPS_SERVICE_EXISTS: 409,
+  OPS_ACTION_FAILED: 500,
+  OPS_LOGS_FAILED: 500,
+  OPS_DISCOVER_FAILED: 500,
+  OPS_BROWSE_FAILED: 500,
+  OPS_ALERT_NOT_FOUND: 404,
+  OPS_RUNBOOK_NOT_FOUND: 404,
+  OPS_RUNBOOK_EXISTS: 409,
+  OPS_JOB_NOT_FOUND: 404,
+  OPS_JOB_FINISHED: 409,
+  SCHEDULE_NOT_FOUND: 404,
+  CONFIG_UNAVAILABLE: 503,
+  CONFIG_READ_FAILED: 500,
+  CONFIG_WRITE_FAILED: 500,
+  RECOVERY_DISABLED: 503,
+  RECOVERY_ERROR: 500,
+  RECOVERY_RESTORE_FAILED: 500,
+  SNAPSHOT_NOT_FOUND: 404,
+  JOB_NOT_FOUND: 404,
+  RECORDING_NOT_FOUND: 404,
+  RECORDING_NOT_ACTIVE: 409,
+  RECORDING_LIMIT_REACHED: 409,
+  RECORDING_FAILED: 500,
+};
+
+export const httpStatus = (error: DomainError): number => HTTP_STATUS[error.code];
+
+/**
+ * An answer: status, code, message and details. Made from a DomainError by the table (toApiError), or by this
+ * layer where the status is HTTP's own (fastify's errors, the overview's 500).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -16,22 +74,14 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (message: string) => new ApiError(400, "INVALID_REQUEST", message);
+const answerOf = (error: ApiError | DomainError): ApiError =>
+  error instanceof ApiError
+    ? error
+    : new ApiError(httpStatus(error), error.code, error.message, error.details);
 
-const tmuxStatus: Record<TmuxError["code"], number> = {
-  TMUX_NOT_FOUND: 503,
-  SESSION_NOT_FOUND: 404,
-  SESSION_ALREADY_EXISTS: 409,
-  TMUX_SERVER_NOT_RUNNING: 503,
-  TMUX_COMMAND_FAILED: 500,
-  WINDOW_NOT_FOUND: 404,
-  PANE_NOT_FOUND: 404,
-};
-
+/** The answer for a thrown error that is one (ApiError or DomainError), else undefined (a fault). */
 export function toApiError(error: unknown): ApiError | undefined {
-  if (error instanceof ApiError) return error;
-  if (error instanceof TmuxError) return new ApiError(tmuxStatus[error.code], error.code, error.message);
-  return undefined;
+  return error instanceof ApiError || error instanceof DomainError ? answerOf(error) : undefined;
 }
 
 export function envelope(code: string, message: string, details?: unknown): ErrorEnvelope {
@@ -64,12 +114,17 @@ export function logApiError(log: FastifyBaseLogger, error: ApiError, cause?: unk
 }
 
 /** Sends the `{error}` envelope and logs the answer (logApiError); `cause` is the error that was thrown. */
-export function sendApiError(reply: FastifyReply, error: ApiError, cause?: unknown): FastifyReply {
-  logApiError(reply.log, error, cause);
+export function sendApiError(
+  reply: FastifyReply,
+  error: ApiError | DomainError,
+  cause?: unknown,
+): FastifyReply {
+  const answer = answerOf(error);
+  logApiError(reply.log, answer, cause);
   return reply
-    .code(error.status)
+    .code(answer.status)
     .type("application/json")
-    .send(envelope(error.code, error.message, error.details));
+    .send(envelope(answer.code, answer.message, answer.details));
 }
 
 /**
@@ -84,5 +139,5 @@ export function frameworkError(
 ) {
   reply.header(REQUEST_ID_HEADER, request.id);
   const message = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "path parameter too long" : "invalid url";
-  return sendApiError(reply, new ApiError(400, "INVALID_REQUEST", message));
+  return sendApiError(reply, invalidRequest(message));
 }

@@ -19,14 +19,14 @@ import {
 } from "../../protocol/schemas/guardrails.js";
 import { isPaneId, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
+import { DomainError, invalidRequest } from "../errors.js";
 import { PatternError } from "../guardrails/pattern.js";
-import { ApiError, badRequest } from "./errors.js";
 import { type ApiInstance, data } from "./types.js";
 
 const RULES = "/api/ops/guardrails/rules";
 
 function ruleIdParam(value: string): string {
-  if (!isGuardrailRuleId(value)) throw badRequest(GuardrailMessages.invalidRuleId);
+  if (!isGuardrailRuleId(value)) throw invalidRequest(GuardrailMessages.invalidRuleId);
   return value;
 }
 
@@ -35,9 +35,9 @@ export function auditLimit(raw: unknown): number {
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined || value === "") return AUDIT_LIMIT_DEFAULT;
   if (typeof value !== "string" || !/^[+-]?\d+$/.test(value))
-    throw badRequest(GuardrailMessages.invalidLimit);
+    throw invalidRequest(GuardrailMessages.invalidLimit);
   const limit = Number(value);
-  if (!Number.isSafeInteger(limit) || limit <= 0) throw badRequest(GuardrailMessages.invalidLimit);
+  if (!Number.isSafeInteger(limit) || limit <= 0) throw invalidRequest(GuardrailMessages.invalidLimit);
   return Math.min(limit, AUDIT_LIMIT_MAX);
 }
 
@@ -59,10 +59,10 @@ export function registerGuardrailRoutes(api: ApiInstance, ctx: AppContext): void
     async (request) => {
       const id = ruleIdParam(request.params.rule);
       const { pattern, enabled } = request.body;
-      if (pattern === undefined || !pattern.trim()) throw badRequest(GuardrailMessages.patternRequired);
-      if (enabled === undefined) throw badRequest(GuardrailMessages.enabledRequired);
+      if (pattern === undefined || !pattern.trim()) throw invalidRequest(GuardrailMessages.patternRequired);
+      if (enabled === undefined) throw invalidRequest(GuardrailMessages.enabledRequired);
       if (request.body.priority !== undefined && !Number.isSafeInteger(request.body.priority)) {
-        throw badRequest(Messages.invalidJson);
+        throw invalidRequest(Messages.invalidJson);
       }
       try {
         const rules = guardrails.upsertRule(id, { ...request.body, pattern, enabled });
@@ -70,7 +70,7 @@ export function registerGuardrailRoutes(api: ApiInstance, ctx: AppContext): void
         const body: GuardrailRulesResponse = { rules };
         return data(body);
       } catch (error) {
-        if (error instanceof PatternError) throw badRequest(error.message);
+        if (error instanceof PatternError) throw invalidRequest(error.message);
         throw error;
       }
     },
@@ -79,7 +79,7 @@ export function registerGuardrailRoutes(api: ApiInstance, ctx: AppContext): void
   api.delete(`${RULES}/:rule`, { schema: { params: GuardrailRuleParams } }, async (request) => {
     const id = ruleIdParam(request.params.rule);
     if (!guardrails.deleteRule(id)) {
-      throw new ApiError(404, GuardrailErrorCode.RuleNotFound, GuardrailMessages.ruleNotFound);
+      throw new DomainError(GuardrailErrorCode.RuleNotFound, GuardrailMessages.ruleNotFound);
     }
     request.log.info({ rule: id }, "guardrail rule deleted");
     const body: GuardrailRulesResponse = { rules: guardrails.rules() };
@@ -94,9 +94,9 @@ export function registerGuardrailRoutes(api: ApiInstance, ctx: AppContext): void
 
   api.post("/api/ops/guardrails/evaluate", { schema: { body: EvaluateGuardrailBody } }, async (request) => {
     const paneId = (request.body.paneId ?? "").trim();
-    if (paneId && !isPaneId(paneId)) throw badRequest(Messages.paneId);
+    if (paneId && !isPaneId(paneId)) throw invalidRequest(Messages.paneId);
     const windowIndex = request.body.windowIndex ?? 0;
-    if (!Number.isSafeInteger(windowIndex)) throw badRequest(Messages.invalidJson);
+    if (!Number.isSafeInteger(windowIndex)) throw invalidRequest(Messages.invalidJson);
     const input: GuardrailInput = {
       action: request.body.action ?? "",
       command: request.body.command ?? "",

@@ -6,12 +6,12 @@
 import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { Messages } from "../../protocol/validate.js";
-import { ApiError } from "./errors.js";
+import { DomainError, invalidRequest } from "../errors.js";
 
 export const BODY_LIMIT = 1 << 20;
 
 export function parseStrictJson(text: string): unknown {
-  if (!text.trim()) throw new ApiError(400, "INVALID_REQUEST", Messages.invalidJson);
+  if (!text.trim()) throw invalidRequest(Messages.invalidJson);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -20,12 +20,12 @@ export function parseStrictJson(text: string): unknown {
     if (at && /non-whitespace character after JSON/.test((error as Error).message)) {
       try {
         JSON.parse(text.slice(0, Number(at[1])));
-        throw new ApiError(400, "INVALID_REQUEST", Messages.multipleJson);
+        throw invalidRequest(Messages.multipleJson);
       } catch (inner) {
-        if (inner instanceof ApiError) throw inner;
+        if (inner instanceof DomainError) throw inner;
       }
     }
-    throw new ApiError(400, "INVALID_REQUEST", Messages.invalidJson);
+    throw invalidRequest(Messages.invalidJson);
   }
 }
 
@@ -36,9 +36,9 @@ export function parseStrictJson(text: string): unknown {
  */
 export const DRAIN_LIMIT = 8 * BODY_LIMIT;
 
-const tooLarge = () => new ApiError(400, "INVALID_REQUEST", Messages.invalidJson);
+const tooLarge = () => invalidRequest(Messages.invalidJson);
 
-/** The body as UTF-8 text, or an ApiError once it is known to exceed BODY_LIMIT (after draining it). */
+/** The body as UTF-8 text, or INVALID_REQUEST once it is known to exceed BODY_LIMIT (after draining it). */
 export function readBody(payload: Readable, contentLength: string | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(contentLength);
@@ -65,7 +65,7 @@ export function readBody(payload: Readable, contentLength: string | undefined): 
       received > BODY_LIMIT ? settle(tooLarge()) : settle(undefined, Buffer.concat(chunks).toString("utf8")),
     );
     payload.once("error", (error) => settle(error));
-    payload.once("close", () => settle(new ApiError(400, "INVALID_REQUEST", "request body aborted")));
+    payload.once("close", () => settle(invalidRequest("request body aborted")));
     payload.resume();
   });
 }

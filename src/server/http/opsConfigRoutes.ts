@@ -14,6 +14,7 @@ import {
 } from "../../protocol/ops.js";
 import { ConfigPatchBody } from "../../protocol/schemas/ops.js";
 import type { AppContext } from "../context.js";
+import { DomainError, invalidRequest } from "../errors.js";
 import {
   ConfigValidationError,
   checkAuthSettings,
@@ -22,7 +23,6 @@ import {
   validateConfig,
 } from "../ops/configFile.js";
 import { isStorageResource } from "../ops/storage.js";
-import { ApiError, badRequest } from "./errors.js";
 import { storeCall } from "./opsRoutes.js";
 import { type ApiInstance, data } from "./types.js";
 
@@ -35,15 +35,11 @@ export function registerOpsConfigRoutes(
 ): void {
   const path = ctx.config.configPath;
   const read = (): string => {
-    if (!path) throw new ApiError(503, OpsErrorCode.ConfigUnavailable, "config path is not set");
+    if (!path) throw new DomainError(OpsErrorCode.ConfigUnavailable, "config path is not set");
     try {
       return readFileSync(path, "utf8");
     } catch (error) {
-      throw new ApiError(
-        500,
-        OpsErrorCode.ConfigReadFailed,
-        `config read failed: ${(error as Error).message}`,
-      );
+      throw new DomainError(OpsErrorCode.ConfigReadFailed, `config read failed: ${(error as Error).message}`);
     }
   };
 
@@ -54,7 +50,7 @@ export function registerOpsConfigRoutes(
 
   api.patch("/api/ops/config", { schema: { body: ConfigPatchBody } }, async (request) => {
     const content = request.body.content ?? "";
-    if (!content.trim()) throw badRequest(OpsMessages.contentRequired);
+    if (!content.trim()) throw invalidRequest(OpsMessages.contentRequired);
     let next: string;
     let warnings: string[];
     try {
@@ -62,7 +58,7 @@ export function registerOpsConfigRoutes(
       ({ warnings } = validateConfig(next));
       checkAuthSettings(next);
     } catch (error) {
-      if (error instanceof ConfigValidationError) throw badRequest(`invalid config: ${error.message}`);
+      if (error instanceof ConfigValidationError) throw invalidRequest(`invalid config: ${error.message}`);
       throw error;
     }
     const tmp = `${path}.tmp-${process.pid}`;
@@ -71,8 +67,7 @@ export function registerOpsConfigRoutes(
       chmodSync(tmp, 0o600);
       renameSync(tmp, path);
     } catch (error) {
-      throw new ApiError(
-        500,
+      throw new DomainError(
         OpsErrorCode.ConfigWriteFailed,
         `config write failed: ${(error as Error).message}`,
       );
@@ -102,8 +97,8 @@ export function registerOpsConfigRoutes(
 
   api.post("/api/ops/storage/flush", { schema: { body: FlushBody } }, async (request) => {
     const resource = (request.body.resource ?? "").trim().toLowerCase();
-    if (!resource) throw badRequest(OpsMessages.resourceRequired);
-    if (resource !== "all" && !isStorageResource(resource)) throw badRequest(OpsMessages.invalidResource);
+    if (!resource) throw invalidRequest(OpsMessages.resourceRequired);
+    if (resource !== "all" && !isStorageResource(resource)) throw invalidRequest(OpsMessages.invalidResource);
     const results = await storeCall(() => ctx.ops.storage.flush(resource));
     request.log.info({ resource }, "storage flushed");
     const body: StorageFlushResponse = { results, flushedAt: rfc3339Seconds() };

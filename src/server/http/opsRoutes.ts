@@ -17,7 +17,8 @@ import {
   type TimelineResponse,
 } from "../../protocol/ops.js";
 import type { AppContext } from "../context.js";
-import { ApiError, badRequest } from "./errors.js";
+import { DomainError, invalidRequest } from "../errors.js";
+import { ApiError } from "./errors.js";
 import { type ApiInstance, data } from "./types.js";
 
 type Query = Record<string, unknown> | undefined;
@@ -32,9 +33,9 @@ export function queryValue(query: Query, key: string): string | undefined {
 /** `?limit=`: absent or empty is the default, above the maximum is the maximum, ≤0 or not an integer is 400. */
 export function limitParam(raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined || raw === "") return fallback;
-  if (!/^[+-]?\d+$/.test(raw)) throw badRequest(OpsMessages.invalidLimit);
+  if (!/^[+-]?\d+$/.test(raw)) throw invalidRequest(OpsMessages.invalidLimit);
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw badRequest(OpsMessages.invalidLimit);
+  if (!Number.isSafeInteger(n) || n <= 0) throw invalidRequest(OpsMessages.invalidLimit);
   return Math.min(n, max);
 }
 
@@ -43,7 +44,7 @@ export function alertStatusParam(raw: string | undefined): AlertStatus | "" {
   const v = (raw ?? "").toLowerCase();
   if (!v) return "";
   if ((ALERT_STATUSES as readonly string[]).includes(v)) return v as AlertStatus;
-  throw badRequest(OpsMessages.invalidStatus);
+  throw invalidRequest(OpsMessages.invalidStatus);
 }
 
 /** `?severity=`: ""/all no filter; info, warn, warning, error, err (§1.7). */
@@ -51,7 +52,7 @@ export function severityParam(raw: string | undefined): OpsSeverity | undefined 
   const v = (raw ?? "").toLowerCase();
   if (!v || v === "all") return undefined;
   if (["info", "warn", "warning", "error", "err"].includes(v)) return normalizeSeverity(v);
-  throw badRequest(OpsMessages.invalidSeverity);
+  throw invalidRequest(OpsMessages.invalidSeverity);
 }
 
 /** `?since=`/`?until=` (port addition): RFC 3339, compared in the stored second-precision UTC form. */
@@ -59,18 +60,18 @@ export function timeParam(raw: string | undefined, name: string): string | undef
   if (!raw) return undefined;
   const ms = Date.parse(raw);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms)) {
-    throw badRequest(`invalid ops filter: ${name} must be an RFC 3339 timestamp`);
+    throw invalidRequest(`invalid ops filter: ${name} must be an RFC 3339 timestamp`);
   }
   return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
 
-/** A store failure is 500 STORE_ERROR (§0.7); ApiErrors pass through. */
+/** A store failure is STORE_ERROR (§0.7); domain errors pass through. */
 export async function storeCall<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError(500, OpsErrorCode.StoreError, (error as Error).message);
+    if (error instanceof DomainError) throw error;
+    throw new DomainError(OpsErrorCode.StoreError, (error as Error).message);
   }
 }
 
@@ -102,9 +103,9 @@ export function registerOpsRoutes(api: ApiInstance, ctx: Pick<AppContext, "ops" 
   api.post<{ Params: { alert: string } }>("/api/ops/alerts/:alert/ack", async (request) => {
     const raw = request.params.alert;
     const id = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(id) || id <= 0) throw badRequest(OpsMessages.invalidAlertId);
+    if (!Number.isSafeInteger(id) || id <= 0) throw invalidRequest(OpsMessages.invalidAlertId);
     const acked = await storeCall(() => ops.alerts.ack(id));
-    if (!acked) throw new ApiError(404, OpsErrorCode.AlertNotFound, OpsMessages.alertNotFound);
+    if (!acked) throw new DomainError(OpsErrorCode.AlertNotFound, OpsMessages.alertNotFound);
     request.log.info({ alert: id }, "ops alert acknowledged");
     const body: AckAlertResponse = acked;
     return data(body);

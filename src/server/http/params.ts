@@ -2,52 +2,52 @@
 import { isAbsolute } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { isPaneId, isPaneTitle, isSessionName, isWindowName, Messages } from "../../protocol/validate.js";
+import { invalidRequest } from "../errors.js";
 import type { SplitDirection } from "../tmux/adapter.js";
-import { badRequest } from "./errors.js";
 
 export function sessionParam(value: string, message: string = Messages.invalidSessionName): string {
-  if (!isSessionName(value)) throw badRequest(message);
+  if (!isSessionName(value)) throw invalidRequest(message);
   return value;
 }
 
 export function paneIdValue(value: string | undefined): string {
   const v = (value ?? "").trim();
-  if (!isPaneId(v)) throw badRequest(Messages.paneId);
+  if (!isPaneId(v)) throw invalidRequest(Messages.paneId);
   return v;
 }
 
 /** A missing index is window 0 (Go's zero value). An index no Go `int` could hold was a decode error there. */
 export function windowIndexValue(value: number | undefined): number {
   const v = value ?? 0;
-  if (!Number.isSafeInteger(v)) throw badRequest(Messages.invalidJson);
-  if (v < 0) throw badRequest(Messages.index);
+  if (!Number.isSafeInteger(v)) throw invalidRequest(Messages.invalidJson);
+  if (v < 0) throw invalidRequest(Messages.index);
   return v;
 }
 
 export function windowNameValue(value: string | undefined): string {
   const v = (value ?? "").trim();
-  if (!isWindowName(v)) throw badRequest(Messages.windowName);
+  if (!isWindowName(v)) throw invalidRequest(Messages.windowName);
   return v;
 }
 
 /** Line breaks are refused before trimming, so "title\n" is not quietly accepted as "title". */
 export function paneTitleValue(value: string | undefined): string {
   const raw = value ?? "";
-  if (/[\r\n]/.test(raw)) throw badRequest(Messages.paneTitle);
+  if (/[\r\n]/.test(raw)) throw invalidRequest(Messages.paneTitle);
   const v = raw.trim();
-  if (!isPaneTitle(v)) throw badRequest(Messages.paneTitle);
+  if (!isPaneTitle(v)) throw invalidRequest(Messages.paneTitle);
   return v;
 }
 
 /** `vertical` or `horizontal`, compared case-insensitively (spec §1.3). */
 export function directionValue(value: string | undefined): SplitDirection {
   const v = (value ?? "").trim().toLowerCase();
-  if (v !== "vertical" && v !== "horizontal") throw badRequest(Messages.direction);
+  if (v !== "vertical" && v !== "horizontal") throw invalidRequest(Messages.direction);
   return v;
 }
 
 export function absoluteCwd(value: string): string {
-  if (!isAbsolute(value)) throw badRequest(Messages.cwdAbsolute);
+  if (!isAbsolute(value)) throw invalidRequest(Messages.cwdAbsolute);
   return value;
 }
 

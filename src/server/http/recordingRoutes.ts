@@ -14,46 +14,46 @@ import { AddMarkerBody, RecordingParams, StartRecordingBody } from "../../protoc
 import { TERMINAL_LIMITS } from "../../protocol/terminal.js";
 import { Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
+import { DomainError, invalidRequest } from "../errors.js";
 import type { HeadlessRequest } from "../recording/manager.js";
-import { ApiError, badRequest } from "./errors.js";
 import { sessionParam } from "./params.js";
 import { type ApiInstance, data } from "./types.js";
 
 const BASE = "/api/recordings";
 
 function idParam(value: string): string {
-  if (!isRecordingId(value)) throw badRequest(RecordingMessages.invalidId);
+  if (!isRecordingId(value)) throw invalidRequest(RecordingMessages.invalidId);
   return value;
 }
 
 /** A JSON integer beyond what a double holds exactly was a decode error for the Go server. */
 function safeInt(value: number | undefined): number | undefined {
-  if (value !== undefined && !Number.isSafeInteger(value)) throw badRequest(Messages.invalidJson);
+  if (value !== undefined && !Number.isSafeInteger(value)) throw invalidRequest(Messages.invalidJson);
   return value;
 }
 
 /** Checks the values of a start request (the schema has checked its shape). */
 export function headlessRequest(body: StartRecordingBody): HeadlessRequest {
   const session = (body.session ?? "").trim();
-  if (!session) throw badRequest(RecordingMessages.sessionRequired);
+  if (!session) throw invalidRequest(RecordingMessages.sessionRequired);
   sessionParam(session);
   const cols = safeInt(body.cols);
   const rows = safeInt(body.rows);
-  if ((cols === undefined) !== (rows === undefined)) throw badRequest(RecordingMessages.sizePair);
+  if ((cols === undefined) !== (rows === undefined)) throw invalidRequest(RecordingMessages.sizePair);
   if (cols !== undefined && (cols < TERMINAL_LIMITS.minCols || cols > TERMINAL_LIMITS.maxCols)) {
-    throw badRequest(RecordingMessages.cols);
+    throw invalidRequest(RecordingMessages.cols);
   }
   if (rows !== undefined && (rows < TERMINAL_LIMITS.minRows || rows > TERMINAL_LIMITS.maxRows)) {
-    throw badRequest(RecordingMessages.rows);
+    throw invalidRequest(RecordingMessages.rows);
   }
   const options = body.options ?? {};
   const title = (options.title ?? "").trim();
-  if (title && !isRecordingLabel(title)) throw badRequest(RecordingMessages.title);
+  if (title && !isRecordingLabel(title)) throw invalidRequest(RecordingMessages.title);
   const maxBytes = safeInt(options.maxBytes);
-  if (maxBytes !== undefined && maxBytes <= 0) throw badRequest(RecordingMessages.maxBytes);
+  if (maxBytes !== undefined && maxBytes <= 0) throw invalidRequest(RecordingMessages.maxBytes);
   const maxDurationSeconds = safeInt(options.maxDurationSeconds);
   if (maxDurationSeconds !== undefined && maxDurationSeconds <= 0) {
-    throw badRequest(RecordingMessages.maxDuration);
+    throw invalidRequest(RecordingMessages.maxDuration);
   }
   return {
     session,
@@ -73,7 +73,7 @@ export function registerRecordingRoutes(api: ApiInstance, ctx: AppContext): void
   };
   const found = (id: string) => {
     const recording = recordings.get(idParam(id));
-    if (!recording) throw new ApiError(404, RecordingErrorCode.NotFound, RecordingMessages.notFound);
+    if (!recording) throw new DomainError(RecordingErrorCode.NotFound, RecordingMessages.notFound);
     return recording;
   };
 
@@ -117,7 +117,7 @@ export function registerRecordingRoutes(api: ApiInstance, ctx: AppContext): void
     async (request) => {
       const id = idParam(request.params.id);
       const label = (request.body.label ?? "").trim();
-      if (!isRecordingLabel(label)) throw badRequest(RecordingMessages.label);
+      if (!isRecordingLabel(label)) throw invalidRequest(RecordingMessages.label);
       const body: RecordingResponse = { recording: recordings.marker(id, label) };
       return data(body);
     },

@@ -22,30 +22,29 @@ import {
 } from "../../protocol/schemas/recovery.js";
 import { isSessionName } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
-import { SnapshotNotFound } from "../recovery/service.js";
-import { ApiError, badRequest } from "./errors.js";
+import { DomainError, invalidRequest } from "../errors.js";
 import { parseStrictJson, readBody } from "./jsonBody.js";
 import { sessionParam } from "./params.js";
 import { type ApiInstance, data } from "./types.js";
 
 const storeError = (error: unknown) =>
-  new ApiError(500, RecoveryErrorCode.Error, `${RecoveryMessages.storeError}: ${(error as Error).message}`);
+  new DomainError(RecoveryErrorCode.Error, `${RecoveryMessages.storeError}: ${(error as Error).message}`);
 
 /** Store reads fail as 500 RECOVERY_ERROR (§0.7). */
 function read<T>(fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof ApiError) throw error;
+    if (error instanceof DomainError) throw error;
     throw storeError(error);
   }
 }
 
 /** A positive integer (§1.10), or 400. */
 export function snapshotIdParam(value: string): number {
-  if (!/^\d+$/.test(value)) throw badRequest(RecoveryMessages.invalidSnapshotId);
+  if (!/^\d+$/.test(value)) throw invalidRequest(RecoveryMessages.invalidSnapshotId);
   const id = Number(value);
-  if (!Number.isSafeInteger(id) || id <= 0) throw badRequest(RecoveryMessages.invalidSnapshotId);
+  if (!Number.isSafeInteger(id) || id <= 0) throw invalidRequest(RecoveryMessages.invalidSnapshotId);
   return id;
 }
 
@@ -54,7 +53,7 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
     const scope = plugin.withTypeProvider<TypeBoxTypeProvider>();
     const recovery = ctx.recovery;
     scope.addHook("onRequest", async () => {
-      if (!recovery.enabled) throw new ApiError(503, RecoveryErrorCode.Disabled, RecoveryMessages.disabled);
+      if (!recovery.enabled) throw new DomainError(RecoveryErrorCode.Disabled, RecoveryMessages.disabled);
     });
     // decodeOptionalJSON (§0.3): an empty or whitespace-only body is no body; anything else is strict JSON.
     scope.removeAllContentTypeParsers();
@@ -114,7 +113,7 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
         const id = snapshotIdParam(request.params.snapshot);
         const snapshot = read(() => recovery.snapshot(id));
         if (!snapshot) {
-          throw new ApiError(404, RecoveryErrorCode.SnapshotNotFound, RecoveryMessages.snapshotNotFound);
+          throw new DomainError(RecoveryErrorCode.SnapshotNotFound, RecoveryMessages.snapshotNotFound);
         }
         const body: RecoverySnapshotResponse = { snapshot };
         return data(body);
@@ -137,7 +136,8 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
         const id = snapshotIdParam(request.params.snapshot);
         const body = request.body ?? {};
         const targetSession = (body.targetSession ?? "").trim();
-        if (targetSession && !isSessionName(targetSession)) throw badRequest(RecoveryMessages.targetSession);
+        if (targetSession && !isSessionName(targetSession))
+          throw invalidRequest(RecoveryMessages.targetSession);
         let job: RecoveryJobResponse["job"];
         try {
           job = recovery.startRestore(id, {
@@ -146,11 +146,8 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
             targetSession,
           });
         } catch (error) {
-          if (error instanceof SnapshotNotFound) {
-            throw new ApiError(404, RecoveryErrorCode.SnapshotNotFound, RecoveryMessages.snapshotNotFound);
-          }
-          throw new ApiError(
-            500,
+          if (error instanceof DomainError) throw error;
+          throw new DomainError(
             RecoveryErrorCode.RestoreFailed,
             `${RecoveryMessages.restoreFailed}: ${(error as Error).message}`,
           );
@@ -172,7 +169,7 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
 
     scope.get("/api/recovery/jobs/:job", { schema: { params: JobParams } }, async (request) => {
       const job = read(() => recovery.job(request.params.job));
-      if (!job) throw new ApiError(404, RecoveryErrorCode.JobNotFound, RecoveryMessages.jobNotFound);
+      if (!job) throw new DomainError(RecoveryErrorCode.JobNotFound, RecoveryMessages.jobNotFound);
       const body: RecoveryJobResponse = { job };
       return data(body);
     });

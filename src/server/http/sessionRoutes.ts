@@ -10,12 +10,12 @@ import {
 } from "../../protocol/schemas/api.js";
 import { isIconKey, isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
+import { invalidRequest } from "../errors.js";
 import { enforceGuardrail } from "../guardrails/enforce.js";
 import { sessionHash } from "../store/sessionsRepo.js";
 import type { TmuxPaneInfo } from "../tmux/adapter.js";
 import { TmuxError } from "../tmux/errors.js";
 import { inferCommand } from "../tmux/inferCommand.js";
-import { badRequest } from "./errors.js";
 import { absoluteCwd, sessionParam } from "./params.js";
 import { sessionsFromProjection } from "./projectionViews.js";
 import { type ApiInstance, data } from "./types.js";
@@ -82,7 +82,7 @@ function existingDirectory(path: string): string {
   } catch {
     isDir = false;
   }
-  if (!isDir) throw badRequest("cwd must be an existing directory");
+  if (!isDir) throw invalidRequest("cwd must be an existing directory");
   return path;
 }
 
@@ -93,7 +93,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
 
   api.post("/api/tmux/sessions", { schema: { body: CreateSessionBody } }, async (request, reply) => {
     const name = (request.body.name ?? "").trim();
-    if (!isSessionName(name)) throw badRequest(Messages.sessionName);
+    if (!isSessionName(name)) throw invalidRequest(Messages.sessionName);
     const rawCwd = (request.body.cwd ?? "").trim() || process.env.HOME || "/";
     const cwd = existingDirectory(absoluteCwd(rawCwd));
     enforceGuardrail(ctx, request, { action: "session.create", sessionName: name });
@@ -116,7 +116,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     async (request) => {
       const session = sessionParam(request.params.session, Messages.invalidSourceSessionName);
       const newName = (request.body.newName ?? "").trim();
-      if (!isSessionName(newName)) throw badRequest(Messages.sessionName);
+      if (!isSessionName(newName)) throw invalidRequest(Messages.sessionName);
       if (newName !== session && (await ctx.tmux.hasSession(newName))) {
         throw new TmuxError("SESSION_ALREADY_EXISTS", "session already exists");
       }
@@ -134,7 +134,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     async (request, reply) => {
       const session = sessionParam(request.params.session);
       const icon = (request.body.icon ?? "").trim();
-      if (!isIconKey(icon)) throw badRequest(Messages.icon);
+      if (!isIconKey(icon)) throw invalidRequest(Messages.icon);
       const live = (await ctx.tmux.listSessions()).find((s) => s.name === session);
       if (!live) throw new TmuxError("SESSION_NOT_FOUND", "session not found");
       ctx.sessions.setIcon(session, icon, sessionHash(session, live.createdAt));

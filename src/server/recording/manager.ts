@@ -7,6 +7,7 @@
 // and records what a client of that size sees. It polls the window size and follows it, with an `r` event per change.
 import { randomUUID } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
+import { ErrorCode } from "../../protocol/errors.js";
 import { rfc3339Seconds } from "../../protocol/events.js";
 import {
   RECORDING_UPDATED_EVENT,
@@ -19,8 +20,8 @@ import {
 } from "../../protocol/recording.js";
 import { DEFAULT_TERMINAL_SIZE } from "../../protocol/terminal.js";
 import type { RecordingConfig } from "../config.js";
+import { DomainError } from "../errors.js";
 import type { EventHub } from "../events/hub.js";
-import { ApiError } from "../http/errors.js";
 import { PtyStartError, TerminalPipe } from "../pty/terminalPipe.js";
 import type { TerminalTap } from "../pty/terminalTap.js";
 import type { Tmux } from "../tmux/adapter.js";
@@ -99,11 +100,11 @@ export class RecordingManager {
     return active ? this.snapshot(active) : this.deps.store.get(id);
   }
 
-  /** Throws the API's answer when no recording may start now. */
+  /** Throws UNAVAILABLE (shutting down) or RECORDING_LIMIT_REACHED when no recording may start now. */
   assertCanStart(): void {
-    if (this.closing) throw new ApiError(503, "UNAVAILABLE", "server shutting down");
+    if (this.closing) throw new DomainError(ErrorCode.Unavailable, "server shutting down");
     if (this.active.size >= this.deps.config.maxActive) {
-      throw new ApiError(409, RecordingErrorCode.LimitReached, RecordingMessages.tooMany);
+      throw new DomainError(RecordingErrorCode.LimitReached, RecordingMessages.tooMany);
     }
   }
 
@@ -152,7 +153,7 @@ export class RecordingManager {
         "recorder attach failed",
       );
       await this.end(id, "error", "unable to start the recorder's terminal");
-      throw new ApiError(500, RecordingErrorCode.Failed, "unable to start the recorder's terminal");
+      throw new DomainError(RecordingErrorCode.Failed, "unable to start the recorder's terminal");
     }
     if (!fixed && this.active.has(id)) {
       active.headless.timer = setInterval(() => void this.follow(active), this.deps.followIntervalMs ?? 500);
@@ -294,7 +295,7 @@ export class RecordingManager {
     } catch (error) {
       store.remove(id);
       this.deps.log.error({ err: error, recording: id }, "unable to create the cast file");
-      throw new ApiError(500, RecordingErrorCode.Failed, "unable to create the cast file");
+      throw new DomainError(RecordingErrorCode.Failed, "unable to create the cast file");
     }
     recorder.marker("start");
     const active: Active = { info, recorder };
@@ -346,7 +347,7 @@ export class RecordingManager {
     const active = this.active.get(id);
     if (active && !active.stopping && active.recorder.accepting) return active;
     if (!this.deps.store.get(id)) throw notFound();
-    throw new ApiError(409, RecordingErrorCode.NotActive, RecordingMessages.notActive);
+    throw new DomainError(RecordingErrorCode.NotActive, RecordingMessages.notActive);
   }
 
   private snapshot(active: Active): RecordingInfo {
@@ -399,6 +400,6 @@ export class RecordingManager {
   }
 }
 
-function notFound(): ApiError {
-  return new ApiError(404, RecordingErrorCode.NotFound, RecordingMessages.notFound);
+function notFound(): DomainError {
+  return new DomainError(RecordingErrorCode.NotFound, RecordingMessages.notFound);
 }

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { rfc3339Seconds } from "../../protocol/events.js";
 import {
   type ConflictPolicy,
+  RecoveryErrorCode,
   RecoveryEventType,
   type RecoveryJob,
   type RecoveryJobPayload,
@@ -20,6 +21,7 @@ import {
   ZERO_TIME,
 } from "../../protocol/recovery.js";
 import type { ServerConfig } from "../config.js";
+import { DomainError } from "../errors.js";
 import type { EventHub } from "../events/hub.js";
 import type { Store } from "../store/database.js";
 import type { ProjectionRepo } from "../store/projectionRepo.js";
@@ -58,8 +60,6 @@ export interface RestoreRequest {
   /** "" means the snapshot's own session name. */
   targetSession: string;
 }
-
-export class SnapshotNotFound extends Error {}
 
 /** Least time between two saves of a running job's progress. */
 const PROGRESS_SAVE_MS = 250;
@@ -221,12 +221,12 @@ export class Recovery {
   }
 
   /**
-   * Creates a restore job for the snapshot and runs it in the background (§7.2). Throws SnapshotNotFound; a
+   * Creates a restore job for the snapshot and runs it in the background (§7.2). Throws SNAPSHOT_NOT_FOUND; a
    * store failure propagates (the route answers RECOVERY_RESTORE_FAILED).
    */
   startRestore(snapshotId: number, request: RestoreRequest): RecoveryJob {
     const found = this.snapshot(snapshotId);
-    if (!found) throw new SnapshotNotFound(`snapshot ${snapshotId} not found`);
+    if (!found) throw new DomainError(RecoveryErrorCode.SnapshotNotFound, RecoveryMessages.snapshotNotFound);
     const snapshot = found.payload;
     const plan = planRestore(snapshot);
     const job: RecoveryJob = {

@@ -1,5 +1,6 @@
 // Maps tmux failures to the protocol's error codes (spec §0.7).
 import { ErrorCode, ExtraErrorCode } from "../../protocol/errors.js";
+import { DomainError } from "../errors.js";
 
 export type TmuxErrorCode =
   | typeof ErrorCode.TmuxNotFound
@@ -10,13 +11,14 @@ export type TmuxErrorCode =
   | typeof ExtraErrorCode.WindowNotFound
   | typeof ExtraErrorCode.PaneNotFound;
 
-export class TmuxError extends Error {
+/** A failed tmux call: a DomainError with one of the tmux codes and, when tmux said why, its stderr. */
+export class TmuxError extends DomainError<TmuxErrorCode> {
   constructor(
-    readonly code: TmuxErrorCode,
+    code: TmuxErrorCode,
     message: string,
     readonly stderr = "",
   ) {
-    super(message);
+    super(code, message);
     this.name = "TmuxError";
   }
 }

@@ -4,8 +4,8 @@ import type { PresenceInput, SeenRequest, SeenResult, SeenScope } from "../../pr
 import { presenceError, SeenErrors } from "../../protocol/eventMessages.js";
 import { isPaneId, isSessionName, Messages } from "../../protocol/validate.js";
 import type { ActivityTracker } from "../context.js";
+import { invalidRequest } from "../errors.js";
 import type { EventHub } from "../events/hub.js";
-import { badRequest } from "../http/errors.js";
 import type { Repos } from "./collector.js";
 import { patchesFor } from "./patches.js";
 import { isoNow, toRfc3339 } from "./time.js";
@@ -83,7 +83,7 @@ export class ActivityService implements ActivityTracker {
   /** Validates (the messages of `PUT /api/tmux/presence`) and stores the presence until now + the TTL (30 s). */
   upsertPresence(presence: PresenceInput): { expiresAt: string } {
     const error = presenceError(presence);
-    if (error !== undefined) throw badRequest(error);
+    if (error !== undefined) throw invalidRequest(error);
     const now = new Date();
     const expires = new Date(now.getTime() + this.presenceTtlMs);
     this.repos.presence.upsert(

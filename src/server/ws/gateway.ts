@@ -17,7 +17,8 @@ import { HOST_DENIED_MESSAGE, HostCheck } from "../auth/host.js";
 import { originAllowed } from "../auth/origin.js";
 import { isAttempt } from "../auth/throttle.js";
 import type { AppContext } from "../context.js";
-import { ApiError } from "../http/errors.js";
+import { DomainError } from "../errors.js";
+import { httpStatus } from "../http/errors.js";
 import { requestIdFrom } from "../http/requestId.js";
 import { TmuxError } from "../tmux/errors.js";
 import { newViewSessionName, type ViewTarget } from "../tmux/viewSessions.js";
@@ -239,8 +240,8 @@ export class WebSocketGateway {
     try {
       command = this.ctx.ops.services.followCommand(query);
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      if (error.status === 400) throw new HandshakeError(400, error.message);
+      if (!(error instanceof DomainError)) throw error;
+      if (httpStatus(error) === 400) throw new HandshakeError(400, error.message);
       command = { error: error.message };
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {

@@ -1,6 +1,6 @@
 // Runbooks, jobs and schedules as one service (spec §1.8): CRUD with validation, runs through the JobRunner,
 // schedules through the Scheduler, and the `ops.schedule.updated` / timeline writes the routes promise. Errors
-// are RunbookError with the spec's codes; the routes turn them into responses.
+// are DomainErrors with the spec's codes.
 import { randomBytes, randomUUID } from "node:crypto";
 import {
   type Job,
@@ -10,38 +10,17 @@ import {
   type Schedule,
   type ScheduleUpdatedPayload,
 } from "../../../protocol/opsRunbooks.js";
+import { DomainError, invalidRequest } from "../../errors.js";
 import type { EventHub } from "../../events/hub.js";
 import type { Store } from "../../store/database.js";
 import { RunbookRepo } from "./repo.js";
 import { JobRunner, type RunnerLimits, type RunnerLogger, type TimelineSink } from "./runner.js";
 import { Scheduler } from "./scheduler.js";
-import { InputError, runbookFromBody, scheduleFromBody } from "./validate.js";
+import { runbookFromBody, scheduleFromBody } from "./validate.js";
 
-export class RunbookError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "RunbookError";
-  }
-}
-
-const invalid = (message: string) => new RunbookError(400, "INVALID_REQUEST", message);
-const runbookNotFound = () => new RunbookError(404, OpsRunbookErrorCode.RunbookNotFound, M.runbookNotFound);
-const jobNotFound = () => new RunbookError(404, OpsRunbookErrorCode.JobNotFound, M.jobNotFound);
-const scheduleNotFound = () =>
-  new RunbookError(404, OpsRunbookErrorCode.ScheduleNotFound, M.scheduleNotFound);
-
-function validated<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof InputError) throw invalid(error.message);
-    throw error;
-  }
-}
+const runbookNotFound = () => new DomainError(OpsRunbookErrorCode.RunbookNotFound, M.runbookNotFound);
+const jobNotFound = () => new DomainError(OpsRunbookErrorCode.JobNotFound, M.jobNotFound);
+const scheduleNotFound = () => new DomainError(OpsRunbookErrorCode.ScheduleNotFound, M.scheduleNotFound);
 
 export interface RunbookServiceOptions {
   store: Store;
@@ -116,10 +95,10 @@ export class RunbookService {
   }
 
   create(body: unknown): Runbook {
-    const fields = validated(() => runbookFromBody(body));
+    const fields = runbookFromBody(body);
     const id = fields.id || randomUUID();
     if (!this.repo.insertRunbook({ ...fields, id })) {
-      throw new RunbookError(409, OpsRunbookErrorCode.RunbookExists, M.runbookExists);
+      throw new DomainError(OpsRunbookErrorCode.RunbookExists, M.runbookExists);
     }
     return this.get(id);
   }
@@ -127,7 +106,7 @@ export class RunbookService {
   /** The body's `id` is ignored (spec): the path names the runbook. */
   update(id: string, body: unknown): Runbook {
     if (!this.repo.runbook(id)) throw runbookNotFound();
-    const fields = validated(() => runbookFromBody(body));
+    const fields = runbookFromBody(body);
     if (!this.repo.updateRunbook({ ...fields, id })) throw runbookNotFound();
     return this.get(id);
   }
@@ -178,12 +157,13 @@ export class RunbookService {
     const rawLimit = text("limit");
     let limit = 100;
     if (rawLimit) {
-      if (!/^\d+$/.test(rawLimit) || Number(rawLimit) <= 0) throw invalid("limit must be a positive integer");
+      if (!/^\d+$/.test(rawLimit) || Number(rawLimit) <= 0)
+        throw invalidRequest("limit must be a positive integer");
       limit = Math.min(Number(rawLimit), 500);
     }
     const status = text("status");
     if (status && !["queued", "running", "succeeded", "failed"].includes(status)) {
-      throw invalid("status must be queued, running, succeeded or failed");
+      throw invalidRequest("status must be queued, running, succeeded or failed");
     }
     return this.repo
       .jobs({ runbookId: text("runbookId"), scheduleId: text("scheduleId"), status, limit })
@@ -201,7 +181,7 @@ export class RunbookService {
     const cancelled = await this.runner.cancel(id);
     if (cancelled) return cancelled;
     if (!this.repo.job(id)) throw jobNotFound();
-    throw new RunbookError(409, OpsRunbookErrorCode.JobFinished, M.jobFinished);
+    throw new DomainError(OpsRunbookErrorCode.JobFinished, M.jobFinished);
   }
 
   /** Deletes a job; one still running is cancelled first (its processes end with it). */
@@ -223,7 +203,7 @@ export class RunbookService {
   }
 
   createSchedule(body: unknown): Schedule {
-    const fields = validated(() => scheduleFromBody(body, (id) => !!this.repo.runbook(id), new Date()));
+    const fields = scheduleFromBody(body, (id) => !!this.repo.runbook(id), new Date());
     const id = randomBytes(10).toString("hex");
     this.repo.insertSchedule({ ...fields, id });
     const schedule = this.schedule(id);
@@ -235,7 +215,7 @@ export class RunbookService {
   /** Updates every field, `runbookId` included (the seed validated but ignored it; Appendix A). */
   updateSchedule(id: string, body: unknown): Schedule {
     if (!this.repo.schedule(id)) throw scheduleNotFound();
-    const fields = validated(() => scheduleFromBody(body, (rid) => !!this.repo.runbook(rid), new Date()));
+    const fields = scheduleFromBody(body, (rid) => !!this.repo.runbook(rid), new Date());
     if (!this.repo.updateSchedule({ ...fields, id })) throw scheduleNotFound();
     const schedule = this.schedule(id);
     this.publishSchedule({ action: "updated", schedule });

@@ -11,21 +11,20 @@ import {
   type RunbookStep,
   type RunbookStepType,
 } from "../../../protocol/opsRunbooks.js";
+import { invalidRequest } from "../../errors.js";
 import { nextFire, parseCron, parseRfc3339, resolveTimezone, rfc3339 } from "./cron.js";
 import type { RunbookRecord, ScheduleRecord } from "./repo.js";
-
-export class InputError extends Error {}
 
 type Kind = "string" | "bool" | "number" | "steps";
 
 function decode<F extends Record<string, Kind>>(value: unknown, fields: F): Record<keyof F, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value))
-    throw new InputError(M.invalidJson);
+    throw invalidRequest(M.invalidJson);
   const names = Object.keys(fields);
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     const name = names.includes(key) ? key : names.find((n) => n.toLowerCase() === key.toLowerCase());
-    if (name === undefined) throw new InputError(M.invalidJson);
+    if (name === undefined) throw invalidRequest(M.invalidJson);
     if (v === null) continue;
     const kind = fields[name]!;
     const ok =
@@ -33,7 +32,7 @@ function decode<F extends Record<string, Kind>>(value: unknown, fields: F): Reco
       (kind === "bool" && typeof v === "boolean") ||
       (kind === "number" && typeof v === "number" && Number.isFinite(v)) ||
       (kind === "steps" && Array.isArray(v));
-    if (!ok) throw new InputError(M.invalidJson);
+    if (!ok) throw invalidRequest(M.invalidJson);
     out[name] = v;
   }
   return out as Record<keyof F, unknown>;
@@ -64,7 +63,7 @@ function timeoutValue(value: unknown, what: string): number {
   if (value === undefined) return 0;
   const n = value as number;
   if (!Number.isInteger(n) || n < 0 || n > MAX_TIMEOUT_SECONDS) {
-    throw new InputError(`${what} must be a whole number of seconds from 0 to ${MAX_TIMEOUT_SECONDS}`);
+    throw invalidRequest(`${what} must be a whole number of seconds from 0 to ${MAX_TIMEOUT_SECONDS}`);
   }
   return n;
 }
@@ -76,12 +75,12 @@ function timeoutValue(value: unknown, what: string): number {
 export function runbookFromBody(body: unknown): RunbookFields {
   const b = decode(body, RUNBOOK_FIELDS);
   const id = ((b.id as string | undefined) ?? "").trim();
-  if (id && !RUNBOOK_ID_PATTERN.test(id)) throw new InputError(M.invalidRunbookId);
+  if (id && !RUNBOOK_ID_PATTERN.test(id)) throw invalidRequest(M.invalidRunbookId);
   const name = ((b.name as string | undefined) ?? "").trim();
-  if (!name) throw new InputError(M.runbookNameRequired);
+  if (!name) throw invalidRequest(M.runbookNameRequired);
   const rawSteps = (b.steps as unknown[] | undefined) ?? [];
-  if (rawSteps.length === 0) throw new InputError(M.stepsRequired);
-  if (rawSteps.length > MAX_RUNBOOK_STEPS) throw new InputError(M.tooManySteps);
+  if (rawSteps.length === 0) throw invalidRequest(M.stepsRequired);
+  if (rawSteps.length > MAX_RUNBOOK_STEPS) throw invalidRequest(M.tooManySteps);
   const steps = rawSteps.map((raw, index) => stepFromBody(raw, index));
   return {
     id,
@@ -98,13 +97,13 @@ function stepFromBody(raw: unknown, index: number): RunbookStep {
   const at = `step ${index + 1}`;
   const type = ((s.type as string | undefined) ?? "").trim().toLowerCase();
   if (!RUNBOOK_STEP_TYPES.includes(type as RunbookStepType)) {
-    throw new InputError(`${at}: type must be command, check or manual`);
+    throw invalidRequest(`${at}: type must be command, check or manual`);
   }
   const command = (s.command as string | undefined) ?? "";
   const check = (s.check as string | undefined) ?? "";
   const description = ((s.description as string | undefined) ?? "").trim();
-  if (type === "command" && !command.trim()) throw new InputError(`${at}: command is required`);
-  if (type === "check" && !check.trim()) throw new InputError(`${at}: check is required`);
+  if (type === "command" && !command.trim()) throw invalidRequest(`${at}: command is required`);
+  if (type === "check" && !check.trim()) throw invalidRequest(`${at}: check is required`);
   const text = type === "command" ? command : type === "check" ? check : description;
   const title =
     ((s.title as string | undefined) ?? "").trim() ||
@@ -144,20 +143,20 @@ export function scheduleFromBody(
 ): ScheduleFields {
   const b = decode(body, SCHEDULE_FIELDS);
   const runbookId = ((b.runbookId as string | undefined) ?? "").trim();
-  if (!runbookId) throw new InputError(M.runbookIdRequired);
+  if (!runbookId) throw invalidRequest(M.runbookIdRequired);
   const name = ((b.name as string | undefined) ?? "").trim();
-  if (!name) throw new InputError(M.nameRequired);
+  if (!name) throw invalidRequest(M.nameRequired);
   const scheduleType = ((b.scheduleType as string | undefined) ?? "").trim().toLowerCase();
-  if (scheduleType !== "cron" && scheduleType !== "once") throw new InputError(M.scheduleType);
-  if (!runbookExists(runbookId)) throw new InputError(M.runbookNotFound);
+  if (scheduleType !== "cron" && scheduleType !== "once") throw invalidRequest(M.scheduleType);
+  if (!runbookExists(runbookId)) throw invalidRequest(M.runbookNotFound);
   const enabled = (b.enabled as boolean | undefined) ?? false;
   const timezone = ((b.timezone as string | undefined) ?? "").trim() || "UTC";
   if (scheduleType === "cron") {
     const cronExpr = ((b.cronExpr as string | undefined) ?? "").trim().replace(/\s+/g, " ");
     const spec = parseCron(cronExpr);
-    if (!spec) throw new InputError(M.invalidCron);
+    if (!spec) throw invalidRequest(M.invalidCron);
     const zone = resolveTimezone(timezone);
-    if (!zone) throw new InputError(M.invalidTimezone);
+    if (!zone) throw invalidRequest(M.invalidTimezone);
     const next = nextFire(spec, zone, now);
     return {
       runbookId,
@@ -172,9 +171,9 @@ export function scheduleFromBody(
   }
   const runAtText = ((b.runAt as string | undefined) ?? "").trim();
   const runAt = parseRfc3339(runAtText);
-  if (!runAt) throw new InputError(M.runAtInvalid);
-  if (runAt.getTime() <= now.getTime()) throw new InputError(M.runAtPast);
-  if (!resolveTimezone(timezone)) throw new InputError(M.invalidTimezone);
+  if (!runAt) throw invalidRequest(M.runAtInvalid);
+  if (runAt.getTime() <= now.getTime()) throw invalidRequest(M.runAtPast);
+  if (!resolveTimezone(timezone)) throw invalidRequest(M.invalidTimezone);
   const at = rfc3339(runAt);
   return { runbookId, name, scheduleType, cronExpr: "", timezone, runAt: at, enabled, nextRunAt: at };
 }

@@ -16,8 +16,8 @@ import {
   type ServiceScope,
   type ServiceStatus,
 } from "../../../protocol/ops.js";
+import { DomainError, invalidRequest } from "../../errors.js";
 import type { EventHub } from "../../events/hub.js";
-import { ApiError, badRequest } from "../../http/errors.js";
 import { DuplicateServiceError, type OpsServicesRepo } from "../../store/opsServicesRepo.js";
 import type { OpsAlerts } from "../alerts.js";
 import { type OpsTimeline, opsGlobalRev } from "../timeline.js";
@@ -80,20 +80,20 @@ export function parseScope(value: string | undefined, fallback: ServiceScope): S
   const v = lower(value);
   if (!v) return fallback;
   if (v === "user" || v === "system") return v;
-  throw badRequest(OpsMessages.invalidScope);
+  throw invalidRequest(OpsMessages.invalidScope);
 }
 
 export function parseManager(value: string | undefined): string {
   const v = lower(value);
   if (!v) return "systemd";
   if (v === "systemd" || v === "launchd") return v;
-  throw badRequest(OpsMessages.invalidManager);
+  throw invalidRequest(OpsMessages.invalidManager);
 }
 
 export function parseAction(value: string | undefined): ServiceAction {
   const v = lower(value);
   if (v === "start" || v === "stop" || v === "restart") return v;
-  throw badRequest(OpsMessages.invalidAction);
+  throw invalidRequest(OpsMessages.invalidAction);
 }
 
 /** `?lines=`: default 100; invalid or ≤0 is the default (§1.6); the command is clamped to 1000. */
@@ -116,9 +116,9 @@ export function resolveServiceName(name: string): string {
 
 export function validateUnit(unit: string | undefined): string {
   const u = (unit ?? "").trim();
-  if (!u) throw badRequest(OpsMessages.unitRequired);
+  if (!u) throw invalidRequest(OpsMessages.unitRequired);
   if (!isUnitName(u))
-    throw badRequest("unit must be a systemd unit name (letters, digits, :-_.@\\; not starting with -)");
+    throw invalidRequest("unit must be a systemd unit name (letters, digits, :-_.@\\; not starting with -)");
   return u;
 }
 
@@ -146,8 +146,7 @@ export class OpsServices {
     const a = this.opts.availability;
     if (a.available) return;
     const details: ServiceManagerUnavailableDetails = { serviceManager: "none", reason: a.reason };
-    throw new ApiError(
-      503,
+    throw new DomainError(
       OpsErrorCode.Unavailable,
       `${OpsMessages.serviceManagerUnavailable}: ${a.reason}`,
       details,
@@ -197,7 +196,7 @@ export class OpsServices {
   private find(name: string): TrackedService {
     const resolved = resolveServiceName(name);
     const service = this.tracked().find((s) => s.name === resolved);
-    if (!service) throw new ApiError(404, OpsErrorCode.ServiceNotFound, OpsMessages.serviceNotFound);
+    if (!service) throw new DomainError(OpsErrorCode.ServiceNotFound, OpsMessages.serviceNotFound);
     return service;
   }
 
@@ -277,16 +276,16 @@ export class OpsServices {
   }): Promise<{ services: ServiceStatus[]; globalRev: number }> {
     this.assertAvailable();
     const name = (body.name ?? "").trim();
-    if (!name) throw badRequest(OpsMessages.nameRequired);
+    if (!name) throw invalidRequest(OpsMessages.nameRequired);
     const unit = validateUnit(body.unit);
-    if (!SERVICE_NAME.test(name)) throw badRequest("name must match ^[A-Za-z0-9._@:-]{1,64}$");
+    if (!SERVICE_NAME.test(name)) throw invalidRequest("name must match ^[A-Za-z0-9._@:-]{1,64}$");
     if (
       resolveServiceName(name) !== name ||
       name === "unit" ||
       name === "sentinel" ||
       name === "sentinel-updater"
     ) {
-      throw badRequest(`name "${name}" is reserved (a built-in service or route)`);
+      throw invalidRequest(`name "${name}" is reserved (a built-in service or route)`);
     }
     const manager = parseManager(body.manager);
     const scope = parseScope(body.scope, "user");
@@ -295,7 +294,7 @@ export class OpsServices {
       this.opts.repo.insert({ name, displayName, manager, unit, scope }, rfc3339Seconds());
     } catch (error) {
       if (error instanceof DuplicateServiceError) {
-        throw new ApiError(409, OpsErrorCode.ServiceExists, OpsMessages.serviceExists);
+        throw new DomainError(OpsErrorCode.ServiceExists, OpsMessages.serviceExists);
       }
       throw error;
     }
@@ -317,7 +316,7 @@ export class OpsServices {
   async unregister(name: string): Promise<{ removed: string; globalRev: number }> {
     this.assertAvailable();
     if (!this.opts.repo.remove(name)) {
-      throw new ApiError(404, OpsErrorCode.ServiceNotFound, OpsMessages.customServiceNotFound);
+      throw new DomainError(OpsErrorCode.ServiceNotFound, OpsMessages.customServiceNotFound);
     }
     this.opts.timeline.record({
       source: "service",
@@ -346,8 +345,7 @@ export class OpsServices {
       rows.push(...parseListUnits(result.stdout, scope));
     }
     if (failures.length === 2) {
-      throw new ApiError(
-        500,
+      throw new DomainError(
         OpsErrorCode.BrowseFailed,
         `systemctl list-units failed (${failures.join("; ")})`,
       );
@@ -403,8 +401,8 @@ export class OpsServices {
           !tracked.has(`${d.unit.replace(/\.service$/, "").toLowerCase()}\u0000${d.scope}`),
       );
     } catch (error) {
-      if (error instanceof ApiError && error.code === OpsErrorCode.BrowseFailed) {
-        throw new ApiError(500, OpsErrorCode.DiscoverFailed, error.message);
+      if (error instanceof DomainError && error.code === OpsErrorCode.BrowseFailed) {
+        throw new DomainError(OpsErrorCode.DiscoverFailed, error.message);
       }
       throw error;
     }
@@ -412,7 +410,7 @@ export class OpsServices {
 
   private async runAction(target: UnitTarget, action: ServiceAction): Promise<void> {
     if (target.manager !== "systemd") {
-      throw new ApiError(500, OpsErrorCode.ActionFailed, `unsupported service manager "${target.manager}"`);
+      throw new DomainError(OpsErrorCode.ActionFailed, `unsupported service manager "${target.manager}"`);
     }
     const result = await this.systemctl(
       actionArgs(target.scope, action, target.unit),
@@ -420,7 +418,7 @@ export class OpsServices {
     );
     if (result.code !== 0) {
       const why = result.timedOut ? "timed out" : firstLine(result.stderr) || `exit status ${result.code}`;
-      throw new ApiError(500, OpsErrorCode.ActionFailed, `systemctl ${action} ${target.unit} failed: ${why}`);
+      throw new DomainError(OpsErrorCode.ActionFailed, `systemctl ${action} ${target.unit} failed: ${why}`);
     }
   }
 
@@ -490,7 +488,7 @@ export class OpsServices {
 
   private async inspectTarget(target: UnitTarget, status: ServiceStatus): Promise<ServiceInspect> {
     if (target.manager !== "systemd") {
-      throw new ApiError(500, OpsErrorCode.ActionFailed, `unsupported service manager "${target.manager}"`);
+      throw new DomainError(OpsErrorCode.ActionFailed, `unsupported service manager "${target.manager}"`);
     }
     const result = await this.systemctl(
       showArgs(target.scope, [target.unit], INSPECT_PROPERTIES),
@@ -498,7 +496,7 @@ export class OpsServices {
     );
     if (result.code !== 0) {
       const why = result.timedOut ? "timed out" : firstLine(result.stderr) || `exit status ${result.code}`;
-      throw new ApiError(500, OpsErrorCode.ActionFailed, `systemctl show ${target.unit} failed: ${why}`);
+      throw new DomainError(OpsErrorCode.ActionFailed, `systemctl show ${target.unit} failed: ${why}`);
     }
     const properties = parseShow(result.stdout);
     const inspect: ServiceInspect = {
@@ -533,13 +531,13 @@ export class OpsServices {
 
   private async logsOf(target: UnitTarget, lines: number): Promise<string> {
     if (target.manager !== "systemd") {
-      throw new ApiError(500, OpsErrorCode.LogsFailed, `unsupported service manager "${target.manager}"`);
+      throw new DomainError(OpsErrorCode.LogsFailed, `unsupported service manager "${target.manager}"`);
     }
     const n = Math.min(lines, LOG_LINES_MAX);
     const result = await this.journalctl(journalArgs(target.scope, target.unit, n), this.timeout("logs"));
     if (result.code !== 0) {
       const why = result.timedOut ? "timed out" : firstLine(result.stderr) || `exit status ${result.code}`;
-      throw new ApiError(500, OpsErrorCode.LogsFailed, `journalctl -u ${target.unit} failed: ${why}`);
+      throw new DomainError(OpsErrorCode.LogsFailed, `journalctl -u ${target.unit} failed: ${why}`);
     }
     return result.stdout;
   }
@@ -557,7 +555,7 @@ export class OpsServices {
   }
 
   /**
-   * What `/ws/logs` runs: journalctl and its arguments with `--follow` (§2.5). Throws the ApiError the socket
+   * What `/ws/logs` runs: journalctl and its arguments with `--follow` (§2.5). Throws the DomainError the socket
    * turns into an error message (unavailable, not found, not systemd).
    */
   followCommand(query: { service?: string; unit?: string; scope?: string; manager?: string }): {
@@ -567,8 +565,7 @@ export class OpsServices {
     this.assertAvailable();
     const target: UnitTarget = query.service ? this.find(query.service) : parseUnitTarget(query);
     if (target.manager !== "systemd") {
-      throw new ApiError(
-        500,
+      throw new DomainError(
         OpsErrorCode.LogsFailed,
         "log streaming is not supported for this service manager",
       );
