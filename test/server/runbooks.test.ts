@@ -588,10 +588,8 @@ describe("schedules", () => {
     }
     // A once schedule stores runAt in UTC.
     const at = new Date(Date.now() + 3600_000);
-    const offset = `${at
-      .toISOString()
-      .slice(0, 19)
-      .replace(/T(\d\d)/, (_m, h) => `T${String((Number(h) + 2) % 24).padStart(2, "0")}`)}+02:00`;
+    // The same instant written at +02:00: the wall clock two hours on (the date too, past 22:00 UTC).
+    const offset = `${new Date(at.getTime() + 7200_000).toISOString().slice(0, 19)}+02:00`;
     const once = await call<{ schedule: Schedule }>(server, "POST", "/api/ops/schedules", {
       runbookId: "tz.rb",
       name: "once",
