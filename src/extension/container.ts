@@ -3,6 +3,7 @@
 // src/extension/testApi.ts). Nothing here waits: the server is started after activate() has returned.
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
+import { EventType } from "../protocol/events.js";
 import { RefreshManager } from "./client/refreshManager.js";
 import { SessionsModel } from "./client/sessionsModel.js";
 import type { CommandContext } from "./commands/context.js";
@@ -117,10 +118,9 @@ export class Container implements vscode.Disposable {
       }),
       this.server.onDidChangeState((state) => this.onServerState(state)),
       this.refresh.onDidChangeStatus(() => this.updateUi()),
-      this.refresh.onDidReceiveEvent((event) => {
-        if (event.type === "tmux.guardrail.blocked")
-          this.log.info(`guardrail: ${JSON.stringify(event.payload)}`);
-      }),
+      this.refresh.onEvent(EventType.GuardrailBlocked, (payload) =>
+        this.log.info(`guardrail: ${JSON.stringify(payload)}`),
+      ),
     ];
     for (const s of subscriptions) this.disposables.push({ dispose: () => s.dispose() });
 

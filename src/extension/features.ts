@@ -2,6 +2,7 @@
 // rows and in the status bar), the Events view, notifications, and the Ops and Recovery views. Built by the
 // Container after the Sessions tree, disposed before it; the test API (src/extension/testApi.ts) reads them out.
 import * as vscode from "vscode";
+import { EventType } from "../protocol/events.js";
 import { EventsView } from "./events/eventsView.js";
 import { Notifier } from "./events/notifier.js";
 import { jobRow, loadOps, loadRecovery, opsReloadEvent, ProbedView, type Row } from "./ops/opsViews.js";
@@ -54,7 +55,7 @@ export class Features implements vscode.Disposable {
       "sentinel.recoveryState",
       (event) =>
         event.type.startsWith("recovery.") ||
-        (event.type === "tmux.sessions.updated" &&
+        (event.type === EventType.SessionsUpdated &&
           (event.payload as { action?: string } | undefined)?.action === "live-set"),
       host.refresh,
       loadRecovery,
@@ -67,7 +68,7 @@ export class Features implements vscode.Disposable {
       }
     });
     const eventSub = host.refresh.onDidReceiveEvent((event) => {
-      if (event.type === "ops.job.updated") this.noteJob(event.payload);
+      if (event.type === EventType.OpsJobUpdated) this.noteJob(event.payload);
       const entry = this.events.log.add(event);
       if (entry) this.notifier.offer(entry);
     });

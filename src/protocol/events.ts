@@ -1,17 +1,18 @@
 // The /ws/events envelope (spec §3.2), the event catalogue's payloads (§3.3) as they land, and the
 // connection-level messages of this port (`events.reconcile`, see docs/decisions/0003-events.md).
 import type { InspectorPatch, SessionPatch } from "./activity.js";
-import type { GuardrailBlockedPayload } from "./guardrails.js";
-import type {
-  OpsAlertsUpdatedPayload,
-  OpsMetricsUpdatedPayload,
-  OpsOverviewUpdatedPayload,
-  OpsServicesUpdatedPayload,
-  OpsTimelineUpdatedPayload,
+import { GUARDRAIL_BLOCKED_EVENT, type GuardrailBlockedPayload } from "./guardrails.js";
+import {
+  type OpsAlertsUpdatedPayload,
+  OpsEventType,
+  type OpsMetricsUpdatedPayload,
+  type OpsOverviewUpdatedPayload,
+  type OpsServicesUpdatedPayload,
+  type OpsTimelineUpdatedPayload,
 } from "./ops.js";
-import type { JobUpdatedPayload, ScheduleUpdatedPayload } from "./opsRunbooks.js";
-import type { RecordingUpdatedPayload } from "./recording.js";
-import type { RecoveryJobPayload, RecoveryOverviewPayload } from "./recovery.js";
+import { type JobUpdatedPayload, OpsRunbookEventType, type ScheduleUpdatedPayload } from "./opsRunbooks.js";
+import { RECORDING_UPDATED_EVENT, type RecordingUpdatedPayload } from "./recording.js";
+import { RecoveryEventType, type RecoveryJobPayload, type RecoveryOverviewPayload } from "./recovery.js";
 
 export interface EventEnvelope<P = unknown> {
   /** Process-wide, monotonic, starting at 1; 0 for connection-level messages (`events.ready`, `events.reconcile`). */
@@ -27,6 +28,7 @@ export function rfc3339Seconds(date: Date = new Date()): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
+/** Every event type of /ws/events (the ops, runbook and recovery names are their modules' constants). */
 export const EventType = {
   Ready: "events.ready",
   Reconcile: "events.reconcile",
@@ -34,11 +36,19 @@ export const EventType = {
   InspectorUpdated: "tmux.inspector.updated",
   ActivityUpdated: "tmux.activity.updated",
   TimelineUpdated: "tmux.timeline.updated",
-  GuardrailBlocked: "tmux.guardrail.blocked",
-  RecordingUpdated: "recording.updated",
-  RecoveryOverviewUpdated: "recovery.overview.updated",
-  RecoveryJobUpdated: "recovery.job.updated",
+  GuardrailBlocked: GUARDRAIL_BLOCKED_EVENT,
+  RecordingUpdated: RECORDING_UPDATED_EVENT,
+  RecoveryOverviewUpdated: RecoveryEventType.Overview,
+  RecoveryJobUpdated: RecoveryEventType.Job,
+  OpsJobUpdated: OpsRunbookEventType.JobUpdated,
+  OpsScheduleUpdated: OpsRunbookEventType.ScheduleUpdated,
+  OpsOverviewUpdated: OpsEventType.OverviewUpdated,
+  OpsServicesUpdated: OpsEventType.ServicesUpdated,
+  OpsAlertsUpdated: OpsEventType.AlertsUpdated,
+  OpsTimelineUpdated: OpsEventType.TimelineUpdated,
+  OpsMetricsUpdated: OpsEventType.MetricsUpdated,
 } as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
 
 /** The first message on every connection; not published through the hub, so its eventId is 0 (§3.1). */
 export interface ReadyPayload {
@@ -128,7 +138,7 @@ export interface TimelineUpdatedPayload {
   sessions: string[];
 }
 
-/** Payload of each event type the catalogue declares so far; other types carry `unknown`. */
+/** Payload of each event type (`satisfies` below keeps it and `EventType` the same list). */
 export interface EventPayloadMap {
   "events.ready": ReadyPayload;
   "events.reconcile": ReconcilePayload;
@@ -150,6 +160,15 @@ export interface EventPayloadMap {
 }
 
 export type PayloadOf<T extends string> = T extends keyof EventPayloadMap ? EventPayloadMap[T] : unknown;
+
+/** Compile-time check: every EventType has a payload type and every payload type is an EventType. */
+export type EventCatalogueComplete = [EventType] extends [keyof EventPayloadMap]
+  ? [keyof EventPayloadMap] extends [EventType]
+    ? true
+    : never
+  : never;
+const catalogueComplete: EventCatalogueComplete = true;
+void catalogueComplete;
 
 /** Connection-level message: eventId 0, never published through the hub, seen only by its own connection. */
 export function connectionMessage<T extends "events.ready" | "events.reconcile">(

@@ -2,9 +2,9 @@
 // 900 ms delta throttle, overflow and missing-route fallbacks, resume queries. A fake clock drives the timers.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { ActivityDelta } from "../../src/extension/client/apiClient.js";
+
 import { type Clock, Reconciler } from "../../src/extension/client/reconciler.js";
-import type { InspectorPatch, SessionPatch } from "../../src/protocol/activity.js";
+import type { ActivityDeltaResponse, InspectorPatch, SessionPatch } from "../../src/protocol/activity.js";
 import type { EventEnvelope } from "../../src/protocol/events.js";
 
 class FakeClock implements Clock {
@@ -57,7 +57,7 @@ const patch = (name: string, rev: number): SessionPatch => ({
   rev,
 });
 
-const delta = (globalRev: number, extra: Partial<ActivityDelta> = {}): ActivityDelta => ({
+const delta = (globalRev: number, extra: Partial<ActivityDeltaResponse> = {}): ActivityDeltaResponse => ({
   since: 0,
   limit: 300,
   globalRev,
@@ -66,13 +66,14 @@ const delta = (globalRev: number, extra: Partial<ActivityDelta> = {}): ActivityD
   ...extra,
 });
 
-function setup(options: { delta?: (since: number) => Promise<ActivityDelta> } = {}) {
+function setup(options: { delta?: (since: number) => Promise<ActivityDeltaResponse> } = {}) {
   const clock = new FakeClock();
   const calls = {
     deltas: [] as number[],
     reloads: [] as string[],
     patches: [] as Array<{ s?: SessionPatch[]; i?: InspectorPatch[] }>,
     events: [] as string[],
+    missed: [] as string[],
   };
   const reconciler = new Reconciler(
     {
@@ -85,6 +86,7 @@ function setup(options: { delta?: (since: number) => Promise<ActivityDelta> } = 
       },
       applyPatches: (s, i) => calls.patches.push({ s, i }),
       onEvent: (e) => calls.events.push(e.type),
+      missed: (reason) => calls.missed.push(reason),
     },
     clock,
     900,
@@ -176,7 +178,7 @@ describe("reconciler", () => {
   });
 
   test("a request while a delta is in flight runs after it, still throttled", async () => {
-    let release!: (d: ActivityDelta) => void;
+    let release!: (d: ActivityDeltaResponse) => void;
     const { clock, calls, reconciler } = setup({
       delta: () =>
         new Promise((resolve) => {
@@ -274,6 +276,28 @@ describe("reconciler", () => {
     );
     reconciler.connected({ epoch: "e9", resumed: false });
     assert.deepEqual(calls.reloads, ["initial", "initial"]);
+  });
+
+  test("one 'events may have been missed' signal: first connection, a reconnect without replay, a gap, a reconcile notice", () => {
+    const { calls, reconciler, event } = setup();
+    reconciler.connected({ epoch: "e1", resumed: false });
+    reconciler.handle(event(1, "x"));
+    reconciler.handle(event(2, "x"));
+    assert.deepEqual(calls.missed, ["connected"], "consecutive ids miss nothing");
+    reconciler.handle(event(5, "x"));
+    assert.deepEqual(calls.missed, ["connected", "gap"]);
+    reconciler.connected({ epoch: "e1", resumed: true });
+    assert.deepEqual(calls.missed, ["connected", "gap"], "a replay from the same server misses nothing");
+    reconciler.handle(event(0, "events.reconcile", { reason: "evicted", lastEventId: 9 }));
+    assert.deepEqual(calls.missed, ["connected", "gap", "reconcile"]);
+    reconciler.connected({ epoch: "e2", resumed: true });
+    assert.deepEqual(
+      calls.missed,
+      ["connected", "gap", "reconcile", "reconnected"],
+      "another server process",
+    );
+    reconciler.handle(event(1, "x"));
+    assert.deepEqual(calls.missed.length, 4, "ids start over after the new epoch without a gap");
   });
 
   test("seen results raise the revision and apply their patches", () => {

@@ -18,7 +18,7 @@ import {
 } from "../../src/extension/recording/castText.js";
 import { RecordingsModel } from "../../src/extension/recording/recordingsModel.js";
 import type { EventEnvelope } from "../../src/protocol/events.js";
-import type { RecordingInfo } from "../../src/protocol/recording.js";
+import type { RecordingInfo, RecordingUpdatedPayload } from "../../src/protocol/recording.js";
 
 const header = JSON.stringify({ version: 2, width: 80, height: 24, timestamp: 1, env: { TERM: "xterm" } });
 const cast = (...events: Array<[number, string, string]>) =>
@@ -128,24 +128,19 @@ describe("recordings model", () => {
     assert.equal(model.loaded, true);
     assert.equal(model.activeFor("dev"), undefined);
 
-    assert.equal(
-      model.handle(event(1, "recording.updated", { action: "start", recording: recording({ id: "b" }) })),
-      false,
-    );
+    model.apply({ action: "start", recording: recording({ id: "b" }) });
     assert.equal(model.activeFor("dev")?.id, "b");
     assert.deepEqual(
       model.list().map((r) => r.id),
       ["b", "a"],
     );
-    model.handle(
-      event(2, "recording.updated", {
-        action: "limit",
-        recording: recording({ id: "b", status: "stopped", stopReason: "size-limit" }),
-      }),
-    );
+    model.apply({
+      action: "limit",
+      recording: recording({ id: "b", status: "stopped", stopReason: "size-limit" }),
+    });
     assert.equal(model.activeFor("dev"), undefined);
     assert.equal(model.get("b")?.stopReason, "size-limit");
-    model.handle(event(3, "recording.updated", { action: "delete", recording: recording({ id: "a" }) }));
+    model.apply({ action: "delete", recording: recording({ id: "a" }) });
     assert.deepEqual(
       model.list().map((r) => r.id),
       ["b"],
@@ -154,22 +149,10 @@ describe("recordings model", () => {
     assert.ok(changes.every((c) => c.includes("dev")));
   });
 
-  test("a gap in eventIds, or ids starting over, asks for a reload; other events only advance the id", () => {
-    const model = new RecordingsModel();
-    assert.equal(model.handle(event(5, "ops.metrics.updated")), false);
-    assert.equal(model.handle(event(6, "tmux.sessions.updated")), false);
-    assert.equal(model.handle(event(9, "tmux.sessions.updated")), true);
-    assert.equal(model.handle(event(10, "x")), false);
-    assert.equal(model.handle(event(0, "events.reconcile")), false);
-    assert.equal(model.handle(event(2, "x")), true, "a restarted server");
-    model.resetStream();
-    assert.equal(model.handle(event(40, "x")), false);
-  });
-
   test("malformed payloads are ignored; clear forgets everything", () => {
     const model = new RecordingsModel();
-    model.handle(event(1, "recording.updated", { action: "start" }));
-    model.handle(event(2, "recording.updated", null));
+    model.apply({ action: "start" } as unknown as RecordingUpdatedPayload);
+    model.apply(null as unknown as RecordingUpdatedPayload);
     assert.equal(model.list().length, 0);
     model.upsert(recording());
     model.clear();

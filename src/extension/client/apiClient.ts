@@ -1,10 +1,21 @@
 // The HTTP API (spec §1) as the extension uses it: Bearer auth, the `{data}` / `{error}` envelope, a timeout
 // per call, and guardrail confirmation (§6.4) as an option of the guarded calls. The token goes to the endpoint's
 // origin only: a path cannot lead elsewhere and redirects are never followed. No `vscode` import.
-import type { InspectorPatch, SeenScope, SessionPatch } from "../../protocol/activity.js";
-import type { MetaResponse, Pane, Session, Window } from "../../protocol/api.js";
+import type {
+  ActivityDeltaResponse,
+  PresenceInput,
+  PresenceResponse,
+  SeenResponse,
+  SeenScope,
+} from "../../protocol/activity.js";
+import type { DirsResponse, MetaResponse, Pane, Session, Window } from "../../protocol/api.js";
 import type { ErrorEnvelope } from "../../protocol/errors.js";
-import type { GuardrailDecision } from "../../protocol/guardrails.js";
+import {
+  GUARDRAIL_CONFIRM_HEADER,
+  type GuardrailDecision,
+  GuardrailErrorCode,
+  type GuardrailErrorDetails,
+} from "../../protocol/guardrails.js";
 import { serverOrigin } from "../util/origin.js";
 
 /** Where a server is and how to authenticate to it. */
@@ -15,50 +26,11 @@ export interface Endpoint {
   token: string;
 }
 
-/** `GET /api/tmux/activity/delta` (§1.5). */
-export interface ActivityChange {
-  id: number;
-  globalRev: number;
-  entityType: string;
-  session: string;
-  windowIndex: number;
-  paneId: string;
-  changeKind: string;
-  changedAt: string;
-}
-
-export interface ActivityDelta {
-  since: number;
-  limit: number;
-  globalRev: number;
-  overflow: boolean;
-  changes: ActivityChange[];
-  sessionPatches?: SessionPatch[];
-  inspectorPatches?: InspectorPatch[];
-}
-
-/** `POST /api/tmux/sessions/{s}/seen` (§1.3, §3.5). */
-export interface SeenResponse {
-  session: string;
-  scope: string;
-  acked: boolean;
-  globalRev: number;
-  sessionPatches?: SessionPatch[];
-  inspectorPatches?: InspectorPatch[];
-}
-
 export interface SeenTarget {
   scope: SeenScope;
   paneId?: string;
   windowIndex?: number;
 }
-
-/** Guardrail confirmation, as the web client sends it: header and query (§1.2, §6.4). */
-export const GUARDRAIL_CONFIRM_HEADER = "X-Sentinel-Guardrail-Confirm";
-export const GuardrailCode = {
-  Blocked: "GUARDRAIL_BLOCKED",
-  ConfirmRequired: "GUARDRAIL_CONFIRM_REQUIRED",
-} as const;
 
 export interface GuardOptions {
   /** Send the confirmation: the user already agreed. */
@@ -78,16 +50,16 @@ export class ApiError extends Error {
 
   /** The guardrail decision of a 409/428, when there is one. */
   get decision(): GuardrailDecision | undefined {
-    const details = this.details as { decision?: GuardrailDecision } | undefined;
+    const details = this.details as Partial<GuardrailErrorDetails> | undefined;
     return details?.decision;
   }
 
   get isConfirmRequired(): boolean {
-    return this.status === 428 || this.code === GuardrailCode.ConfirmRequired;
+    return this.status === 428 || this.code === GuardrailErrorCode.ConfirmRequired;
   }
 
   get isBlocked(): boolean {
-    return this.code === GuardrailCode.Blocked;
+    return this.code === GuardrailErrorCode.Blocked;
   }
 }
 
@@ -294,25 +266,18 @@ export class ApiClient {
     return this.request("POST", `/api/tmux/sessions/${enc(session)}/seen`, target);
   }
 
-  presence(body: {
-    terminalId: string;
-    session: string;
-    windowIndex: number;
-    paneId: string;
-    visible: boolean;
-    focused: boolean;
-  }): Promise<{ accepted: boolean; expiresAt: string }> {
+  presence(body: PresenceInput): Promise<PresenceResponse> {
     return this.request("PUT", "/api/tmux/presence", body);
   }
 
-  delta(since: number, limit = 300): Promise<ActivityDelta> {
+  delta(since: number, limit = 300): Promise<ActivityDeltaResponse> {
     return this.request("GET", `/api/tmux/activity/delta?since=${since}&limit=${limit}`, undefined, {
       timeoutMs: 3000,
     });
   }
 
   async dirs(prefix: string, limit = 12): Promise<string[]> {
-    const data = await this.request<{ dirs: string[] | null }>(
+    const data = await this.request<DirsResponse | undefined>(
       "GET",
       `/api/fs/dirs?prefix=${enc(prefix)}&limit=${limit}`,
     );

@@ -1,6 +1,5 @@
 // Where an event of `/ws/events` stands in the stream (spec: `eventId` grows by one per event of a server): the
-// one test for "events may have been missed" that the sessions reconciler, the Recordings model and the Ops and
-// Recovery views share. No `vscode` import.
+// reconciler's test for a gap, from which RefreshManager.onDidMissEvents tells every view model. No `vscode` import.
 
 /**
  * - `untracked`: the event carries no id (or 0): it says nothing about the stream;
@@ -16,12 +15,4 @@ export function eventIdStep(lastEventId: number, eventId: number | undefined): E
   if (!(lastEventId > 0)) return "first";
   if (eventId === lastEventId + 1) return "next";
   return eventId > lastEventId ? "gap" : "behind";
-}
-
-/**
- * For a view's list kept current by events: whether the list may be stale after this step (ids skipped, or
- * started over with another server).
- */
-export function mayHaveMissedEvents(step: EventIdStep): boolean {
-  return step === "gap" || step === "behind";
 }

@@ -4,6 +4,7 @@
 import type WebSocketType from "ws";
 import type { SeenAckMessage } from "../../protocol/eventMessages.js";
 import type { EventEnvelope } from "../../protocol/events.js";
+import { clientProtocols, EVENTS_EPOCH_HEADER } from "../../protocol/transport.js";
 import { Backoff } from "../util/backoff.js";
 import { type Disposable, Emitter } from "../util/emitter.js";
 import { errorMessage, type Logger } from "../util/log.js";
@@ -23,17 +24,6 @@ export interface HandshakeFailure {
 }
 
 export type EventsMessage = { kind: "event"; event: EventEnvelope } | { kind: "ack"; ack: SeenAckMessage };
-
-export const EPOCH_HEADER = "x-sentinel-events-epoch";
-const SUBPROTOCOL = "sentinel.v1";
-
-/** `['sentinel.v1', 'sentinel.auth.<base64url>']`, without the auth entry for a blank token (§5.2). */
-export function subprotocols(token: string): string[] {
-  const trimmed = token.trim();
-  return trimmed
-    ? [SUBPROTOCOL, `sentinel.auth.${Buffer.from(trimmed, "utf8").toString("base64url")}`]
-    : [SUBPROTOCOL];
-}
 
 /** Parses one text frame; undefined for anything that is neither an envelope nor a seen ack. */
 export function parseEventsFrame(text: string): EventsMessage | undefined {
@@ -162,7 +152,7 @@ export class EventsConnection implements Disposable {
     const WebSocket = require("ws") as typeof WebSocketType;
     let socket: WebSocketType;
     try {
-      socket = new WebSocket(url, subprotocols(endpoint.token), {
+      socket = new WebSocket(url, clientProtocols(endpoint.token), {
         perMessageDeflate: false,
         handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000,
         // A redirect would carry the token (a subprotocol) to wherever it points: never followed.
@@ -177,7 +167,7 @@ export class EventsConnection implements Disposable {
     this.socket = socket;
     let epoch: string | undefined;
     socket.on("upgrade", (response) => {
-      const value = response.headers[EPOCH_HEADER];
+      const value = response.headers[EVENTS_EPOCH_HEADER.toLowerCase()];
       epoch = Array.isArray(value) ? value[0] : value;
     });
     socket.on("unexpected-response", (_request, response) => {

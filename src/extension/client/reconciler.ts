@@ -4,9 +4,9 @@
 // `GET /api/tmux/activity/delta?since=lastGlobalRev` at most once per 900 ms (a request made meanwhile runs
 // once the window has passed); `overflow:true`, or a server without the delta route, means a full reload.
 // No `vscode` import.
-import type { InspectorPatch, SessionPatch } from "../../protocol/activity.js";
-import type { EventEnvelope, ReconcilePayload } from "../../protocol/events.js";
-import type { ActivityDelta } from "./apiClient.js";
+import type { ActivityDeltaResponse, InspectorPatch, SessionPatch } from "../../protocol/activity.js";
+import { type EventEnvelope, EventType, type ReconcilePayload } from "../../protocol/events.js";
+
 import { eventIdStep } from "./eventIds.js";
 
 export interface Clock {
@@ -23,7 +23,7 @@ export const systemClock: Clock = {
 
 export interface ReconcilerEffects {
   /** `GET /api/tmux/activity/delta?since=…`; reject with `{status:404}` when the server has no such route. */
-  delta(since: number): Promise<ActivityDelta>;
+  delta(since: number): Promise<ActivityDeltaResponse>;
   /** Reload sessions and every loaded inspector over HTTP. */
   fullReload(reason: string): Promise<void>;
   applyPatches(
@@ -32,8 +32,19 @@ export interface ReconcilerEffects {
   ): void;
   /** Any event that is not a connection message, after its patches were applied (mutations, guardrails…). */
   onEvent?(event: EventEnvelope): void;
+  /** Events may have been lost: every list kept current by events reloads (after the sessions' own repair). */
+  missed?(reason: MissedReason): void;
   log?(message: string): void;
 }
+
+/**
+ * Why events may have been lost, the one signal every view model handles the same way (it reloads its list):
+ * - `connected`: the first connection to this server (nothing was seen yet);
+ * - `reconnected`: a connection that could not resume (no replay: another server process, or `?since` refused);
+ * - `gap`: ids were skipped on a connection;
+ * - `reconcile`: the server says it could not replay or send everything (`events.reconcile`).
+ */
+export type MissedReason = "connected" | "reconnected" | "gap" | "reconcile";
 
 export interface ConnectionInfo {
   /** `X-Sentinel-Events-Epoch` of the upgrade response; undefined for a server without replay (the Go seed). */
@@ -53,8 +64,8 @@ export interface ReconcilerStats {
 }
 
 /** Events whose payload `globalRev` is the watchtower journal revision (ops events carry Date.now() instead). */
-const JOURNAL_EVENTS = new Set(["tmux.sessions.updated", "tmux.activity.updated"]);
-const PATCH_EVENTS = new Set(["tmux.sessions.updated", "tmux.activity.updated"]);
+/** They also carry the session and inspector patches. */
+const JOURNAL_EVENTS = new Set<string>([EventType.SessionsUpdated, EventType.ActivityUpdated]);
 
 export class Reconciler {
   private lastEventId = 0;
@@ -108,6 +119,7 @@ export class Reconciler {
     this.epoch = info.epoch;
     if (first) {
       this.runFullReload("initial");
+      this.effects.missed?.("connected");
       return;
     }
     if (info.epoch && info.resumed && info.epoch === previousEpoch) {
@@ -117,21 +129,23 @@ export class Reconciler {
     // No replay: ids may have restarted (a new process, or a server without `since`).
     if (!info.epoch || info.epoch !== previousEpoch) this.lastEventId = 0;
     this.requestDelta("reconnect");
+    this.effects.missed?.("reconnected");
   }
 
   /** One message of `/ws/events`. Non-envelopes (e.g. `tmux.seen.ack`) go through `applyAck`. */
   handle(event: EventEnvelope): void {
     if (this.disposed) return;
     const payload = (event.payload ?? {}) as Record<string, unknown>;
-    if (event.type === "events.reconcile") {
+    if (event.type === EventType.Reconcile) {
       this.counters.reconcileNotices++;
       const notice = payload as unknown as Partial<ReconcilePayload>;
       if (typeof notice.lastEventId === "number" && notice.lastEventId >= 0)
         this.lastEventId = notice.lastEventId;
       this.requestDelta(`reconcile:${notice.reason ?? "unknown"}`);
+      this.effects.missed?.("reconcile");
       return;
     }
-    if (event.type === "events.ready") return;
+    if (event.type === EventType.Ready) return;
     const step = eventIdStep(this.lastEventId, event.eventId);
     if (step === "gap") {
       this.counters.gaps++;
@@ -140,8 +154,9 @@ export class Reconciler {
     }
     // Ids that start over are handled by the connection (a new epoch resets the position), not here.
     if (step !== "untracked" && event.eventId > this.lastEventId) this.lastEventId = event.eventId;
-    if (JOURNAL_EVENTS.has(event.type)) this.raiseGlobalRev(payload.globalRev);
-    if (PATCH_EVENTS.has(event.type)) {
+    if (step === "gap") this.effects.missed?.("gap");
+    if (JOURNAL_EVENTS.has(event.type)) {
+      this.raiseGlobalRev(payload.globalRev);
       const sessionPatches = payload.sessionPatches as SessionPatch[] | undefined;
       const inspectorPatches = payload.inspectorPatches as InspectorPatch[] | undefined;
       if (Array.isArray(sessionPatches) || Array.isArray(inspectorPatches))

@@ -4,13 +4,13 @@
 // No `vscode` import: the view's visibility comes in through `setViewVisible`.
 import type { InspectorPatch, SessionPatch } from "../../protocol/activity.js";
 import type { SeenAckMessage } from "../../protocol/eventMessages.js";
-import type { EventEnvelope } from "../../protocol/events.js";
+import { type EventEnvelope, EventType, type PayloadOf } from "../../protocol/events.js";
 import type { Backoff } from "../util/backoff.js";
 import { type Disposable, Emitter } from "../util/emitter.js";
 import { errorMessage, type Logger } from "../util/log.js";
 import { ApiClient, ApiError, type Endpoint, UnreachableError } from "./apiClient.js";
 import { type ConnectionState, EventsConnection, type HandshakeFailure } from "./eventsConnection.js";
-import { type Clock, Reconciler, systemClock } from "./reconciler.js";
+import { type Clock, type MissedReason, Reconciler, systemClock } from "./reconciler.js";
 import type { SessionsModel } from "./sessionsModel.js";
 
 export interface RefreshStatus {
@@ -63,6 +63,8 @@ export class RefreshManager implements Disposable {
   private readonly statusEmitter = new Emitter<RefreshStatus>();
   private readonly renameEmitter = new Emitter<SessionRename>();
   private readonly eventEmitter = new Emitter<EventEnvelope>();
+  private readonly missedEmitter = new Emitter<MissedReason>();
+  private readonly handlers = new Map<string, Set<(payload: unknown, event: EventEnvelope) => void>>();
   private readonly disposables: Disposable[] = [];
   private disposed = false;
   /** Reasons of the refreshes so far, newest last (at most 50), for diagnostics and tests. */
@@ -71,8 +73,13 @@ export class RefreshManager implements Disposable {
   readonly onDidChangeStatus = this.statusEmitter.event;
   /** A session was renamed (terminals follow it). */
   readonly onDidRenameSession = this.renameEmitter.event;
-  /** Every event of the stream, after the model has it. */
+  /** Every event of the stream, after the model has it (the Events view's log); by type: `onEvent`. */
   readonly onDidReceiveEvent = this.eventEmitter.event;
+  /**
+   * Events may have been lost (src/extension/client/reconciler.ts, MissedReason): fired after the sessions'
+   * own repair was asked for; every other list kept current by events reloads on it.
+   */
+  readonly onDidMissEvents = this.missedEmitter.event;
 
   constructor(private readonly options: RefreshManagerOptions) {
     this.model = options.model;
@@ -83,7 +90,11 @@ export class RefreshManager implements Disposable {
         fullReload: (reason) => this.fullReload(reason),
         applyPatches: (sessionPatches, inspectorPatches) =>
           this.applyPatches(sessionPatches, inspectorPatches),
-        onEvent: (event) => this.onEvent(event),
+        onEvent: (event) => this.dispatch(event),
+        missed: (reason) => {
+          this.note(`events may have been missed (${reason})`);
+          this.missedEmitter.fire(reason);
+        },
         log: (message) => this.log.debug(message),
       },
       options.clock ?? systemClock,
@@ -150,6 +161,18 @@ export class RefreshManager implements Disposable {
     return this.fullReload(reason);
   }
 
+  /** The events of one type, with their payload typed by the protocol's catalogue (EventPayloadMap). */
+  onEvent<T extends EventType>(
+    type: T,
+    handler: (payload: PayloadOf<T>, event: EventEnvelope<PayloadOf<T>>) => void,
+  ): Disposable {
+    const set = this.handlers.get(type) ?? new Set();
+    this.handlers.set(type, set);
+    const entry = handler as (payload: unknown, event: EventEnvelope) => void;
+    set.add(entry);
+    return { dispose: () => void set.delete(entry) };
+  }
+
   /** Loads a session's windows and panes unless they are known. */
   ensureInspector(session: string): Promise<void> {
     if (this.model.inspector(session)) return Promise.resolve();
@@ -198,6 +221,8 @@ export class RefreshManager implements Disposable {
     this.statusEmitter.dispose();
     this.renameEmitter.dispose();
     this.eventEmitter.dispose();
+    this.missedEmitter.dispose();
+    this.handlers.clear();
   }
 
   private requireApi(): ApiClient {
@@ -341,10 +366,10 @@ export class RefreshManager implements Disposable {
     this.reconciler.applySeen(ack);
   }
 
-  private onEvent(event: EventEnvelope): void {
+  private dispatch(event: EventEnvelope): void {
     const p = (event.payload ?? {}) as Record<string, unknown>;
     const session = typeof p.session === "string" ? p.session : undefined;
-    if (event.type === "tmux.sessions.updated") {
+    if (event.type === EventType.SessionsUpdated) {
       const action = p.action;
       if (action === "delete" && session) {
         this.note(`event: ${session} deleted`);
@@ -365,10 +390,17 @@ export class RefreshManager implements Disposable {
         this.scheduleSessionsReload();
         if (session && action === "create") this.scheduleInspectorReload(session);
       }
-    } else if (event.type === "tmux.inspector.updated") {
+    } else if (event.type === EventType.InspectorUpdated) {
       if (session && p.action !== "seen") {
         this.note(`event: inspector ${String(p.action)} ${session}`);
         this.scheduleInspectorReload(session);
+      }
+    }
+    for (const handler of this.handlers.get(event.type) ?? []) {
+      try {
+        handler(event.payload, event);
+      } catch (error) {
+        this.log.error(`event ${event.type}: ${errorMessage(error)}`);
       }
     }
     this.eventEmitter.fire(event);

@@ -3,7 +3,7 @@
 // a detail, in a ring buffer of fixed capacity (the newest kept), listed newest first through a filter. The
 // high-rate tmux activity events and the periodic ops snapshots (metrics, the 5 s alert and timeline lists) are
 // not events a person reads; they are left out.
-import type { EventEnvelope } from "../../protocol/events.js";
+import { type EventEnvelope, EventType } from "../../protocol/events.js";
 import type { GuardrailBlockedPayload } from "../../protocol/guardrails.js";
 import type { RecordingUpdatedPayload } from "../../protocol/recording.js";
 import { Emitter } from "../util/emitter.js";
@@ -53,14 +53,14 @@ export interface EventsFilter {
 
 const RANK: Record<EventSeverity, number> = { info: 0, warning: 1, error: 2 };
 
-const IGNORED = new Set([
-  "events.ready",
-  "events.reconcile",
-  "tmux.sessions.updated",
-  "tmux.inspector.updated",
-  "tmux.activity.updated",
-  "tmux.timeline.updated",
-  "ops.metrics.updated",
+const IGNORED = new Set<string>([
+  EventType.Ready,
+  EventType.Reconcile,
+  EventType.SessionsUpdated,
+  EventType.InspectorUpdated,
+  EventType.ActivityUpdated,
+  EventType.TimelineUpdated,
+  EventType.OpsMetricsUpdated,
 ]);
 
 type Classified = Omit<EventEntry, "seq" | "eventId" | "type" | "timestamp" | "count">;
@@ -81,7 +81,7 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
   if (IGNORED.has(event.type)) return undefined;
   const p = rec(event.payload);
   const type = event.type;
-  if (type === "tmux.guardrail.blocked") {
+  if (type === EventType.GuardrailBlocked) {
     const g = p as unknown as Partial<GuardrailBlockedPayload>;
     const decision = g.decision;
     const rule =
@@ -101,7 +101,7 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
       ruleId: decision?.matchedRuleId ?? "",
     };
   }
-  if (type === "recording.updated") {
+  if (type === EventType.RecordingUpdated) {
     const r = p as unknown as Partial<RecordingUpdatedPayload>;
     const info = r.recording;
     const session = info?.session ?? "";
@@ -128,7 +128,7 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
     };
   }
   if (type.startsWith("ops.")) {
-    if (type === "ops.alerts.updated") {
+    if (type === EventType.OpsAlertsUpdated) {
       const alert = rec(p.alert);
       if (!p.alert) {
         // A list of alerts: the 5 s snapshot (no globalRev) is not an event; a raise with a list is.
@@ -159,7 +159,7 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
         notify: status === "open" && !acked,
       };
     }
-    if (type === "ops.timeline.updated") {
+    if (type === EventType.OpsTimelineUpdated) {
       if (!p.event) return undefined; // the 5 s snapshot of the timeline
       const e = rec(p.event);
       return {
@@ -171,7 +171,7 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
         notify: false,
       };
     }
-    if (type === "ops.job.updated") {
+    if (type === EventType.OpsJobUpdated) {
       const job = rec(p.job);
       const status = str(job.status);
       return {
@@ -183,7 +183,7 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
         notify: status === "failed",
       };
     }
-    if (type === "ops.services.updated") {
+    if (type === EventType.OpsServicesUpdated) {
       return {
         category: "ops",
         severity: "info",
@@ -204,7 +204,7 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
   }
   if (type.startsWith("recovery.")) {
     const session = str(p.session) || str(p.target);
-    if (type === "recovery.job.updated") {
+    if (type === EventType.RecoveryJobUpdated) {
       const status = str(p.status);
       const progress = p.total !== undefined ? ` (${str(p.completed)}/${str(p.total)})` : "";
       return {

@@ -6,9 +6,8 @@
 // lists (ops: overview, open alerts with Acknowledge, services, runbooks; recovery: sessions by state and
 // restore jobs), and a list the server refuses is a row that says why.
 import * as vscode from "vscode";
-import type { EventEnvelope } from "../../protocol/events.js";
+import { type EventEnvelope, EventType, type PayloadOf } from "../../protocol/events.js";
 import { type ApiClient, ApiError } from "../client/apiClient.js";
-import { eventIdStep, mayHaveMissedEvents } from "../client/eventIds.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import { SingleFlight } from "../util/singleFlight.js";
 import { md } from "../views/treeNodes.js";
@@ -192,10 +191,10 @@ export function jobRow(job: Record<string, unknown>): Row {
  * (they carry no `globalRev`), which would re-read every list every few seconds.
  */
 export function opsReloadEvent(event: EventEnvelope): boolean {
-  if (!event.type.startsWith("ops.") || event.type === "ops.metrics.updated") return false;
-  if (event.type === "ops.timeline.updated") return false;
-  const p = rec(event.payload);
-  if (event.type === "ops.alerts.updated") return p.globalRev !== undefined;
+  if (!event.type.startsWith("ops.") || event.type === EventType.OpsMetricsUpdated) return false;
+  if (event.type === EventType.OpsTimelineUpdated) return false;
+  if (event.type === EventType.OpsAlertsUpdated)
+    return "globalRev" in ((event.payload ?? {}) as PayloadOf<typeof EventType.OpsAlertsUpdated>);
   return true;
 }
 
@@ -276,32 +275,25 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
   private error: string | undefined;
   private readonly loader = new SingleFlight(() => this.runLoad());
   private timer: NodeJS.Timeout | undefined;
-  private lastEventId = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     readonly viewId: string,
     private readonly contextKey: string,
     /** Events after which the lists are re-read (throttled to one reload per 300 ms). */
-    private readonly reloadOn: (event: EventEnvelope) => boolean,
+    reloadOn: (event: EventEnvelope) => boolean,
     private readonly refresh: RefreshManager,
     private readonly load: (api: ApiClient) => Promise<Row[]>,
   ) {
     this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this });
     const eventSub = refresh.onDidReceiveEvent((event) => {
-      // Events were missed (a gap in ids, or ids starting over with a new server): the lists may be stale.
-      const step = eventIdStep(this.lastEventId, event.eventId);
-      const gap = mayHaveMissedEvents(step);
-      if (step !== "untracked") this.lastEventId = event.eventId;
-      if (gap || this.reloadOn(event)) this.scheduleReload();
+      if (reloadOn(event)) this.scheduleReload();
     });
-    const openSub = refresh.events.onDidOpen(() => {
-      this.lastEventId = 0;
-      this.scheduleReload();
-    });
+    // Events may have been lost (a gap in ids, a reconnect, a reconcile notice): the lists may be stale.
+    const missedSub = refresh.onDidMissEvents(() => this.scheduleReload());
     this.disposables.push(
       { dispose: () => eventSub.dispose() },
-      { dispose: () => openSub.dispose() },
+      { dispose: () => missedSub.dispose() },
       this.view,
       this.changeEmitter,
       this.view.onDidChangeVisibility((e) => {

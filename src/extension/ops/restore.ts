@@ -3,7 +3,7 @@
 // progress (`recovery.job.updated`, with `GET /api/recovery/jobs/{id}` as a fallback every second) drives a
 // progress notification until it succeeds or fails.
 import * as vscode from "vscode";
-import type { EventEnvelope } from "../../protocol/events.js";
+import { EventType } from "../../protocol/events.js";
 import type {
   ConflictPolicy,
   RecoveryJob,
@@ -190,9 +190,8 @@ function followJob(
             if (current.status === "succeeded" || current.status === "failed" || current.status === "partial")
               done(current);
           };
-          const sub = refresh.onDidReceiveEvent((event: EventEnvelope) => {
-            if (event.type !== "recovery.job.updated") return;
-            const p = (event.payload ?? {}) as Record<string, unknown>;
+          const sub = refresh.onEvent(EventType.RecoveryJobUpdated, (payload) => {
+            const p = (payload ?? {}) as Partial<Record<string, unknown>>;
             if (p.jobId !== job.id) return;
             update({
               status: (p.status as RecoveryJob["status"]) ?? current.status,

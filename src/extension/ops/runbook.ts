@@ -2,6 +2,7 @@
 // server's host), `POST /api/ops/runbooks/{id}/run`, then the job followed to its end with per-step progress
 // (`ops.job.updated`, with `GET /api/ops/jobs/{id}` every second as a fallback) in a progress notification.
 import * as vscode from "vscode";
+import { EventType } from "../../protocol/events.js";
 import type { Job, Runbook, RunStartedResponse } from "../../protocol/opsRunbooks.js";
 import type { ApiClient } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
@@ -96,10 +97,8 @@ function followJob(
             resolve(next);
           }
         };
-        const sub = refresh.onDidReceiveEvent((event) => {
-          if (event.type !== "ops.job.updated") return;
-          const next = (event.payload as { job?: Job } | undefined)?.job;
-          if (next?.id === job.id) update(next);
+        const sub = refresh.onEvent(EventType.OpsJobUpdated, (payload) => {
+          if (payload?.job?.id === job.id) update(payload.job);
         });
         const poll = setInterval(() => {
           void api

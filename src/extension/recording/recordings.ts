@@ -4,6 +4,7 @@
 // marker, play a cast in the player, open the cast as a file, save it elsewhere, delete.
 import { mkdir, writeFile } from "node:fs/promises";
 import * as vscode from "vscode";
+import { EventType } from "../../protocol/events.js";
 import type { RecordingInfo } from "../../protocol/recording.js";
 import type { ApiClient } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
@@ -83,23 +84,8 @@ export class Recordings implements vscode.Disposable {
         this.updatePolling();
       }),
     );
-    sub(
-      host.refresh.onDidReceiveEvent((event) => {
-        if (this.model.handle(event)) void this.reload("event gap");
-      }),
-    );
-    sub(
-      host.refresh.events.onDidOpen(() => {
-        this.model.resetStream();
-        void this.reload("events connected");
-      }),
-    );
-    sub(
-      host.refresh.events.onDidReceive((message) => {
-        if (message.kind === "event" && message.event.type === "events.reconcile")
-          void this.reload("reconcile notice");
-      }),
-    );
+    sub(host.refresh.onEvent(EventType.RecordingUpdated, (payload) => this.model.apply(payload)));
+    sub(host.refresh.onDidMissEvents((reason) => void this.reload(`events ${reason}`)));
     sub(
       host.server.onDidChangeState((state) => {
         if (state.kind === "stopped" || state.kind === "failed") this.model.clear();

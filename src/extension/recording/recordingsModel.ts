@@ -1,14 +1,7 @@
 // The recordings the server has (no `vscode` import): loaded with `GET /api/recordings`, kept current by
-// `recording.updated` events, and reloaded when events may have been missed (a gap in eventIds, a reconnect or
-// a reconcile notice: the caller asks for `needsReload`). Which sessions are being recorded drives the Sessions
-// rows and the status bar.
-import type { EventEnvelope } from "../../protocol/events.js";
-import {
-  RECORDING_UPDATED_EVENT,
-  type RecordingInfo,
-  type RecordingUpdatedPayload,
-} from "../../protocol/recording.js";
-import { eventIdStep, mayHaveMissedEvents } from "../client/eventIds.js";
+// `recording.updated` events (`apply`); the owner reloads it when events may have been missed
+// (RefreshManager.onDidMissEvents). Which sessions are being recorded drives the Sessions rows and the status bar.
+import type { RecordingInfo, RecordingUpdatedPayload } from "../../protocol/recording.js";
 import { Emitter } from "../util/emitter.js";
 
 export interface RecordingsChange {
@@ -18,7 +11,6 @@ export interface RecordingsChange {
 
 export class RecordingsModel {
   private readonly byId = new Map<string, RecordingInfo>();
-  private lastEventId = 0;
   private loadedOnce = false;
   private readonly changeEmitter = new Emitter<RecordingsChange>();
   readonly onDidChange = this.changeEmitter.event;
@@ -76,36 +68,18 @@ export class RecordingsModel {
     this.changeEmitter.fire({ sessions: [old.session] });
   }
 
-  /**
-   * An event of the stream. Returns true when a reload is needed: events were missed (a gap in eventIds), so
-   * the list may be stale. `recording.updated` events are applied either way.
-   */
-  handle(event: EventEnvelope): boolean {
-    // Ids restart at 1 with the server: a smaller id is a new server, also worth a reload.
-    const step = eventIdStep(this.lastEventId, event.eventId);
-    const gap = mayHaveMissedEvents(step);
-    if (step !== "untracked") this.lastEventId = event.eventId;
-    if (event.type === RECORDING_UPDATED_EVENT) {
-      const payload = event.payload as RecordingUpdatedPayload | undefined;
-      const recording = payload?.recording;
-      if (recording && typeof recording.id === "string") {
-        if (payload.action === "delete") this.remove(recording.id);
-        else this.upsert(recording);
-      }
-    }
-    return gap;
-  }
-
-  /** Forget the event position (a new connection: the caller reloads). */
-  resetStream(): void {
-    this.lastEventId = 0;
+  /** A `recording.updated` event. */
+  apply(payload: RecordingUpdatedPayload | undefined): void {
+    const recording = payload?.recording;
+    if (!recording || typeof recording.id !== "string") return;
+    if (payload.action === "delete") this.remove(recording.id);
+    else this.upsert(recording);
   }
 
   clear(): void {
     const sessions = [...new Set([...this.byId.values()].map((r) => r.session))];
     this.byId.clear();
     this.loadedOnce = false;
-    this.lastEventId = 0;
     this.changeEmitter.fire({ sessions });
   }
 

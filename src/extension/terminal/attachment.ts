@@ -3,8 +3,8 @@
 // resize as a JSON control frame. Re-attaches by itself when the connection or the server goes away; tells a
 // detach from the end of the session. No `vscode` import: the Pseudoterminal (tmuxPseudoterminal.ts) wraps it.
 import type WebSocketType from "ws";
+import { clientProtocols } from "../../protocol/transport.js";
 import { type Endpoint, websocketUrl } from "../client/apiClient.js";
-import { subprotocols } from "../client/eventsConnection.js";
 import { Backoff } from "../util/backoff.js";
 import { errorMessage, type Logger } from "../util/log.js";
 
@@ -204,12 +204,16 @@ export class TmuxAttachment {
     this.connectStartedAt = performance.now();
     this.sawOutput = false;
     this.decoder = new TextDecoder("utf-8");
-    const socket = new WebSocket(websocketUrl(endpoint, `/ws/tmux${query}`), subprotocols(endpoint.token), {
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-      // A redirect would carry the token (a subprotocol) to wherever it points: never followed.
-      followRedirects: false,
-    });
+    const socket = new WebSocket(
+      websocketUrl(endpoint, `/ws/tmux${query}`),
+      clientProtocols(endpoint.token),
+      {
+        perMessageDeflate: false,
+        handshakeTimeout: 10_000,
+        // A redirect would carry the token (a subprotocol) to wherever it points: never followed.
+        followRedirects: false,
+      },
+    );
     this.socket = socket;
     socket.on("unexpected-response", (_request, response) => {
       if (generation !== this.generation) return;
