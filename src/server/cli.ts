@@ -122,6 +122,7 @@ async function main(argv: string[]): Promise<void> {
     throw error;
   });
   const log = server.ctx.log;
+  for (const warning of config.warnings) log.warn(warning);
   if (config.auth === "none")
     log.warn(
       `auth = "none": no token is required; any local user can use this server (${config.configPath})`,

@@ -226,7 +226,7 @@ describe("flags", () => {
     ]);
     assert.match(byFlag.stderr, /auth = "none" is allowed only on a loopback address, not "0\.0\.0\.0"/);
     assert.match(everywhere.stderr, /auth = "none" is allowed only on a loopback address, not "\*"/);
-    assert.match(unknown.stderr, /invalid auth "off": expected "token" or "none"/);
+    assert.match(unknown.stderr, /SENTINEL_AUTH: invalid auth: expected one of token, none, got "off"/);
     for (const r of [byFlag, byEnv, everywhere, unknown]) {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /^sentinel: /);
@@ -289,6 +289,16 @@ describe("auth is never silently off", () => {
       assert.equal(withToken.status, 200);
       assert.ok(server.stderr().includes(`token: generated and written to ${configPath}`), server.stderr());
       assert.ok(!server.stderr().includes(token), "the token itself is not logged");
+      // The section this server does not know is reported once, with its line; its key is not read.
+      const warned = server
+        .stderr()
+        .split("\n")
+        .filter((l) => l.includes("unknown section [extra]"));
+      assert.equal(warned.length, 1, server.stderr());
+      assert.ok(
+        warned[0]!.includes(`${configPath}: line ${after.split("\n").indexOf("[extra]") + 1}`),
+        warned[0],
+      );
       assert.equal((await server.stop()).code, 0);
     }
   });

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, wr
 import { cpus, hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parse } from "smol-toml";
 import WebSocket from "ws";
 import type { EventEnvelope } from "../../src/protocol/events.js";
 import type {
@@ -433,15 +434,17 @@ describe("config", () => {
     const cases: Array<[unknown, RegExp]> = [
       ["", /^content is required$/],
       ["   \n", /^content is required$/],
-      ["just words\n", /line 1: expected key = value/],
+      ["just words\n", /line 1, column \d+: invalid TOML/],
       ['token = "short"\n', /line 1: invalid token/],
       ['log_level = "chatty"\n', /line 1: invalid log_level: expected one of/],
       ['listen = "127.0.0.1:99999"\n', /line 1: invalid listen/],
       ['# ok\nwatchtower_tick_interval = "soon"\n', /line 2: invalid watchtower_tick_interval/],
       ["ops_memory_threshold = 120\n", /invalid ops_memory_threshold: expected a percentage/],
       ["rate_limit_per_minute = -5\n", /invalid rate_limit_per_minute/],
-      ["allowed_origins = not-a-url\n", /invalid allowed_origins/],
-      ["bad key! = 1\n", /invalid key/],
+      ['allowed_origins = "not-a-url"\n', /invalid allowed_origins/],
+      ["bad key! = 1\n", /line 1, column \d+: invalid TOML/],
+      ['rate_limit_per_minute = "6000"\n', /line 1: invalid rate_limit_per_minute: .*got a string/],
+      ['token = "********"\nlog_level = "info"\nlog_level = "debug"\n', /line 3, column \d+: invalid TOML/],
     ];
     for (const [content, message] of cases) {
       const err = await apiError(await patchConfig(server, content), 400, "INVALID_REQUEST");
@@ -469,12 +472,11 @@ describe("config", () => {
 
   test("unknown keys are written with warnings; a mask without a stored token is refused", async () => {
     const ok = await json<{ warnings: string[] }>(
-      await patchConfig(server, `token = "********"\nfrobnicate = 1\nfrobnicate = 2\n`),
+      await patchConfig(server, `token = "********"\nfrobnicate = 1\n[later]\nx = 1\n`),
     );
     assert.deepEqual(ok.warnings, [
       'line 2: unknown key "frobnicate" (ignored by this server)',
-      'line 3: "frobnicate" repeats line 2; the last value wins',
-      'line 3: unknown key "frobnicate" (ignored by this server)',
+      "line 3: unknown section [later] (ignored by this server, keys and all)",
     ]);
     assert.match(readFileSync(configPath(), "utf8"), new RegExp(`^token = "${SECRET}"$`, "m"));
     // A file with no token (edited by hand: PATCH cannot make one): the mask has nothing to stand for.
@@ -495,8 +497,8 @@ describe("config", () => {
       "# no token here\n",
       'log_level = "info"\n# token = "old-token-0123456789"\n',
       'token = ""\n',
-      "token =\n",
-      'token = "********"\ntoken = ""\n',
+      'token = "   " # blank\n',
+      '[server]\ntoken = ""\n',
     ]) {
       const err = await apiError(await patchConfig(server, content), 400, "INVALID_REQUEST");
       assert.match(err.message, /^invalid config: the token cannot be removed or left empty/, content);
@@ -515,11 +517,39 @@ describe("config", () => {
     await json(await patchConfig(server, before.replace(/^token = ".*"$/m, 'token = "********"')));
     assert.equal(readFileSync(configPath(), "utf8"), before);
   });
+
+  test("a rewrite keeps the user's comments and layout, puts only the token back, and the file is TOML", async () => {
+    const mine = [
+      "# my settings, kept as I wrote them",
+      `token = "${SECRET}"   # rotated 2026-11`,
+      "",
+      "rate_limit_per_minute = 6_000 # per address",
+      'allowed_origins = ["https://a.example"] # with a # in it: "#"',
+      "[watchtower]  # the later Go layout",
+      "capture_lines = 120",
+      "",
+    ].join("\n");
+    await json(await patchConfig(server, mine));
+    const { content } = await json<ConfigResponse>(await server.api("/api/ops/config"));
+    assert.ok(!content.includes(SECRET), content);
+    assert.equal(content, mine.replace(SECRET, "********"));
+    // The client edits one line of what it was shown and sends the whole text back.
+    const edited = content.replace("rate_limit_per_minute = 6_000", "rate_limit_per_minute = 12_000");
+    const written = await json<{ warnings: string[] }>(await patchConfig(server, edited));
+    assert.deepEqual(written.warnings, []);
+    const onDisk = readFileSync(configPath(), "utf8");
+    assert.equal(onDisk, mine.replace("6_000", "12_000"));
+    const parsed = parse(onDisk) as { token: string; rate_limit_per_minute: number; watchtower: object };
+    assert.equal(parsed.token, SECRET);
+    assert.equal(parsed.rate_limit_per_minute, 12_000);
+    assert.deepEqual({ ...parsed.watchtower }, { capture_lines: 120 });
+    assert.equal(statSync(configPath()).mode & 0o777, 0o600);
+  });
 });
 
 describe("ops timeline", () => {
   test("config updates and acks are on the timeline: search, severity, source and type filters, hasMore", async () => {
-    await json(await patchConfig(server, 'token = "********"\n# needle-alpha\nlog_level = info\n'));
+    await json(await patchConfig(server, 'token = "********"\n# needle-alpha\nlog_level = "info"\n'));
     const all = await json<TimelineResponse>(await server.api("/api/ops/timeline?limit=500"));
     assert.ok(all.events.length >= 3);
     assert.equal(all.hasMore, false);
@@ -591,7 +621,7 @@ describe("ops timeline", () => {
     const sub = await subscribe(small);
     try {
       for (let i = 0; i < 6; i++)
-        await json(await patchConfig(small, `token = "********"\n# edit ${i}\nlog_level = info\n`));
+        await json(await patchConfig(small, `token = "********"\n# edit ${i}\nlog_level = "info"\n`));
       const { events } = await json<TimelineResponse>(await small.api("/api/ops/timeline?limit=500"));
       assert.equal(events.length, 3);
       assert.deepEqual(

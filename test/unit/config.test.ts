@@ -3,16 +3,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import {
-  ConfigError,
-  isLoopbackHost,
-  loadConfig,
-  parseAuthMode,
-  parseConfigFile,
-  splitListen,
-  withToken,
-} from "../../src/server/config.js";
-import { ConfigValidationError, checkAuthSettings, validateConfig } from "../../src/server/ops/configFile.js";
+import { ConfigError, loadConfig, withToken } from "../../src/server/config.js";
+import { validateConfig } from "../../src/server/ops/configFile.js";
+import { isLoopbackHost, splitListen } from "../../src/server/settings/kinds.js";
+import { readConfigText } from "../../src/server/settings/read.js";
 
 const dirs: string[] = [];
 const temp = () => {
@@ -25,15 +19,6 @@ after(() => {
 });
 
 describe("config", () => {
-  test("the flat key = value format and its quirks", () => {
-    const m = parseConfigFile(
-      `# c\n[server]\nlisten = "127.0.0.1:1"\ntoken='t'\nx = "a" # not a comment\nbad line\n`,
-    );
-    assert.equal(m.get("listen"), "127.0.0.1:1");
-    assert.equal(m.get("token"), "t");
-    assert.equal(m.get("x"), '"a" # not a comment');
-    assert.equal(m.has("bad line"), false);
-  });
   test("listen addresses and loopback hosts", () => {
     assert.deepEqual(splitListen("127.0.0.1:4040"), { host: "127.0.0.1", port: "4040" });
     assert.deepEqual(splitListen("[::1]:80"), { host: "::1", port: "80" });
@@ -83,7 +68,7 @@ describe("config", () => {
     assert.equal(c.token, "env-token-0123456789");
     assert.equal(c.tokenSource, "env");
     assert.equal(c.auth, "token");
-    const written = parseConfigFile(readFileSync(c.configPath, "utf8")).get("token") ?? "";
+    const written = readConfigText(readFileSync(c.configPath, "utf8")).values.token ?? "";
     assert.match(written, /^[A-Za-z0-9_-]{32}$/);
     // A later start without the variable requires that token: never none.
     const later = loadConfig({ dataDir: dir }, {});
@@ -94,7 +79,8 @@ describe("config", () => {
     const cases: Array<[string, (token: string) => string]> = [
       ['# mine\ntoken = ""\nlog_level = "debug"\n', (t) => `# mine\ntoken = "${t}"\nlog_level = "debug"\n`],
       ['# a\n# b\nlog_level = "debug"\n', (t) => `# a\n# b\ntoken = "${t}"\nlog_level = "debug"\n`],
-      ['token=\n#token = "old"\n[s]\nx = 1', (t) => `token = "${t}"\n#token = "old"\n[s]\nx = 1`],
+      ['token=""\n#token = "old"\n[s]\nx = 1', (t) => `token="${t}"\n#token = "old"\n[s]\nx = 1`],
+      ['# a\ntoken = "" # rotated by hand\n', (t) => `# a\ntoken = "${t}" # rotated by hand\n`],
       ["", (t) => `token = "${t}"\n`],
     ];
     for (const [content, expected] of cases) {
@@ -151,8 +137,7 @@ describe("config", () => {
     for (const bad of ["off", "false", "0", "no"]) {
       assert.throws(() => loadConfig({ dataDir: other }, { SENTINEL_AUTH: bad }), /invalid auth/);
     }
-    assert.equal(parseAuthMode(undefined), "token");
-    assert.equal(parseAuthMode(" Token "), "token");
+    assert.equal(loadConfig({ dataDir: other }, { SENTINEL_AUTH: " Token " }).auth, "token");
   });
   test("allowed_hosts: environment or file, comma-separated, lower case", () => {
     const dir = temp();
@@ -165,45 +150,56 @@ describe("config", () => {
       "a.example",
     ]);
   });
-  test("withToken replaces the last active token line or adds one after the leading comments", () => {
-    assert.equal(withToken('token = "a"\ntoken = "b"\n', "T"), 'token = "a"\ntoken = "T"\n');
+  test("withToken edits only the token's value, or adds a top-level line after the leading comments", () => {
+    assert.equal(withToken("token = 'a'   # old\r\nx = 1\r\n", "T"), 'token = "T"   # old\r\nx = 1\r\n');
     assert.equal(withToken("#c\nx = 1", "T"), '#c\ntoken = "T"\nx = 1\n');
+    assert.equal(withToken("[s]\nx = 1\n", "T"), 'token = "T"\n[s]\nx = 1\n');
+    assert.equal(withToken('# c\n[server]\ntoken = "" # here\n', "T"), '# c\n[server]\ntoken = "T" # here\n');
+    assert.equal(
+      withToken('note = """\ntoken = "not this"\n"""\ntoken = ""\n', "T"),
+      'note = """\ntoken = "not this"\n"""\ntoken = "T"\n',
+    );
   });
 });
 
 describe("PATCH /api/ops/config: the file's auth settings", () => {
   test("removing the token, leaving it empty, or auth = none off loopback is refused", () => {
     for (const content of [
-      "# no token\nlog_level = info\n",
+      '# no token\nlog_level = "info"\n',
       'token = ""\n',
-      "token = \n",
-      'token = "good-token-0123456789"\ntoken = ""\n',
+      'token = "   " # blank\n',
+      '[server]\ntoken = ""\n',
     ]) {
       assert.throws(
-        () => checkAuthSettings(content),
-        (e: Error) =>
-          e instanceof ConfigValidationError && /the token cannot be removed or left empty/.test(e.message),
+        () => validateConfig(content),
+        (e: Error) => e instanceof ConfigError && /the token cannot be removed or left empty/.test(e.message),
         content,
       );
     }
     assert.throws(
-      () => checkAuthSettings('auth = "none"\nlisten = "0.0.0.0:4040"\n'),
+      () => validateConfig('auth = "none"\nlisten = "0.0.0.0:4040"\n'),
       /loopback listen address/,
     );
-    assert.throws(() => checkAuthSettings('auth = none\nlisten = ":4040"\n'), /loopback listen address/);
+    assert.throws(() => validateConfig('auth = "none"\nlisten = ":4040"\n'), /loopback listen address/);
+    assert.throws(
+      () => validateConfig('auth = "none"\n[server]\nhost = "0.0.0.0"\n'),
+      /loopback listen address/,
+    );
     for (const ok of [
       'token = "good-token-0123456789"\n',
-      '# c\ntoken = ""\ntoken = "good-token-0123456789"\n',
+      '# c\n[server]\ntoken = "good-token-0123456789"\n',
       'auth = "none"\n',
       'auth = "none"\nlisten = "127.0.0.1:4040"\n',
     ]) {
-      checkAuthSettings(ok);
+      validateConfig(ok);
     }
     // The keys themselves are known and checked.
     assert.throws(() => validateConfig('auth = "off"\n'), /invalid auth: expected one of token, none/);
     assert.throws(() => validateConfig('allowed_hosts = "a b"\n'), /invalid allowed_hosts/);
     assert.deepEqual(
-      validateConfig('auth = "token"\nallowed_hosts = "dev.example, [::1]:80"\n').warnings,
+      validateConfig(
+        'auth = "token"\ntoken = "good-token-0123456789"\nallowed_hosts = ["dev.example", "[::1]:80"]\n',
+      ).warnings,
       [],
     );
   });

@@ -7,14 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { TOKEN_MASK } from "../../src/protocol/ops.js";
+import { ConfigError } from "../../src/server/config.js";
 import { alertStatusParam, limitParam, severityParam, timeParam } from "../../src/server/http/opsRoutes.js";
-import {
-  ConfigValidationError,
-  maskToken,
-  unmaskToken,
-  validateConfig,
-} from "../../src/server/ops/configFile.js";
-import { loadOpsConfig } from "../../src/server/ops/opsConfig.js";
+import { maskToken, unmaskToken, validateConfig } from "../../src/server/ops/configFile.js";
+import { opsConfig } from "../../src/server/ops/opsConfig.js";
 import { goArch } from "../../src/server/ops/overview.js";
 import {
   cpuPercent,
@@ -48,6 +44,7 @@ import {
   showArgs,
   tailLines,
 } from "../../src/server/ops/services/systemd.js";
+import { resolveSettings } from "../../src/server/settings/read.js";
 
 const dirs: string[] = [];
 after(() => {
@@ -372,62 +369,99 @@ listen = "127.0.0.1:4040"
       `# header\ntoken = "${TOKEN_MASK}"\n#token = '${TOKEN_MASK}'\nlisten = "127.0.0.1:4040"\n`,
     );
     assert.equal(maskToken('token = ""\n'), 'token = ""\n');
+    // A file that is not TOML (edited by hand) is still masked, line by line.
     assert.equal(maskToken("token = bare-token-value-1234\n"), `token = "${TOKEN_MASK}"\n`);
     assert.ok(!maskToken(FILE).includes("s3cret"));
+    // Only the value: an inline comment stays, and so does a token in a section of the later Go layout.
+    assert.equal(
+      maskToken("[server] # mine\ntoken = 's3cret-token-value-0123' # rotated\n"),
+      `[server] # mine\ntoken = '${TOKEN_MASK}' # rotated\n`,
+    );
   });
 
-  test("unmask: the i-th masked line gets the i-th stored value; edits elsewhere kept", () => {
+  test("unmask: the stored values go back where the mask is; every other byte is the client's", () => {
     const edited = maskToken(FILE).replace("4040", "4141");
     assert.equal(unmaskToken(edited, FILE), FILE.replace("4040", "4141"));
     // A new token replaces the stored one.
     const fresh = maskToken(FILE).replace(`token = "${TOKEN_MASK}"`, 'token = "brand-new-token-value-42"');
     assert.match(unmaskToken(fresh, FILE), /^token = "brand-new-token-value-42"$/m);
-    // An active masked line with no active original falls back to the stored active token.
     assert.equal(unmaskToken(`token = "${TOKEN_MASK}"\n`, FILE), 'token = "s3cret-token-value-0123"\n');
-    assert.throws(() => unmaskToken(`token = "${TOKEN_MASK}"\n`, "# none\n"), ConfigValidationError);
+    // The mask with a comment after it, and moved into [server]: the value is put back, the comment kept.
+    assert.equal(
+      unmaskToken(`# new\n[server]\ntoken = "${TOKEN_MASK}"   # rotated\n`, FILE),
+      '# new\n[server]\ntoken = "s3cret-token-value-0123"   # rotated\n',
+    );
+    assert.throws(
+      () => unmaskToken(`token = "${TOKEN_MASK}"\n`, "# none\n"),
+      /masked but the config file has no token/,
+    );
+    assert.throws(() => unmaskToken(`token = "${TOKEN_MASK}"\n`, "token = x y\n"), /token cannot be read/);
   });
 
-  test("validate: syntax, known keys' values, warnings for unknown and repeated keys", () => {
-    assert.deepEqual(validateConfig(FILE), { warnings: [] });
-    assert.deepEqual(validateConfig("[server]\n# c\n\nlog_level = \nwatchtower_mode = poll\n"), {
-      warnings: [],
-    });
-    assert.deepEqual(validateConfig("foo = 1\nlisten = :4040\nlisten = [::1]:4040\n").warnings, [
-      'line 1: unknown key "foo" (ignored by this server)',
-      'line 3: "listen" repeats line 2; the last value wins',
-    ]);
+  test("validate: TOML, each known key's type and limits, warnings for unknown keys and sections", () => {
+    const TOKEN = 'token = "good-token-0123456789"\n';
+    assert.deepEqual(validateConfig(FILE).warnings, []);
+    assert.deepEqual(
+      validateConfig(`${TOKEN}log_level = "" # blank: the default\nwatchtower_mode = "POLL"\n`).warnings,
+      [],
+    );
+    assert.deepEqual(
+      validateConfig(`${TOKEN}foo = 1\nlisten = ":4040"\n[bar]\nx = 1\n[server]\ncookie_secure = "auto"\n`)
+        .warnings,
+      [
+        'line 2: unknown key "foo" (ignored by this server)',
+        "line 4: unknown section [bar] (ignored by this server, keys and all)",
+        'line 7: unknown key "cookie_secure" in [server] (ignored by this server)',
+      ],
+    );
     const bad: Array<[string, RegExp]> = [
-      ["novalue\n", /^line 1: expected key = value$/],
-      ["a b = 1\n", /^line 1: invalid key "a b"$/],
+      ["novalue\n", /^line 1, column \d+: invalid TOML: /],
+      ["a b = 1\n", /^line 1, column \d+: invalid TOML: /],
+      ["listen = localhost\n", /^line 1, column \d+: invalid TOML: /],
+      ["x = 1\nx = 2\n", /^line 2, column \d+: invalid TOML: .*redefine/],
       ['token = "abc"\n', /^line 1: invalid token: expected at least 16 characters/],
       [`token = "${TOKEN_MASK}"\n`, /cannot be/],
-      ["listen = localhost\n", /^line 1: invalid listen: invalid listen address/],
-      ["listen = 127.0.0.1:70000\n", /^line 1: invalid listen: invalid port/],
-      ["watchtower_enabled = maybe\n", /expected a boolean/],
-      ["ops_health_interval = 5\n", /expected a duration/],
+      ['listen = "localhost"\n', /^line 1: invalid listen: invalid listen address/],
+      ['listen = "127.0.0.1:70000"\n', /^line 1: invalid listen: invalid port/],
+      [
+        '# c\nwatchtower_enabled = "maybe"\n',
+        /^line 2: invalid watchtower_enabled: expected true or false, got a string/,
+      ],
+      ["ops_health_interval = 5\n", /expected a duration .*got an integer/],
+      ['ops_health_interval = "5"\n', /expected a duration .*got "5"/],
       ["ops_disk_threshold = 101\n", /expected a percentage/],
-      ["recovery_max_snapshots = 0\n", /expected an integer > 0/],
-      ["watchtower_mode = push\n", /expected one of scan, events, poll/],
-      ["allowed_origins = https://ok.example, ftp://x\n", /origin "ftp:\/\/x"/],
-      ["recovery_boot_id_path = relative\n", /absolute path/],
-      ["a = \u0000\n", /NUL/],
+      ["recovery_max_snapshots = 0\n", /expected an integer >= 1, got 0/],
+      [
+        'rate_limit_per_minute = "6000"\n',
+        /expected an integer >= 1, got a string \(write it without quotes\)/,
+      ],
+      ['watchtower_mode = "push"\n', /expected one of scan, events, poll, got "push"/],
+      ['allowed_origins = ["https://ok.example", "ftp://x"]\n', /origin "ftp:\/\/x"/],
+      ['recovery_boot_id_path = "relative"\n', /absolute path/],
+      [
+        "[watchtower]\ncapture_lines = -1\n",
+        /^line 2: invalid watchtower.capture_lines: expected an integer >= 1/,
+      ],
+      ['log_level = "info"\n[log]\nlevel = "debug"\n', /^line 3: log_level is set twice/],
+      ['a = "\u0000"\n', /NUL/],
     ];
     for (const [content, message] of bad) {
       assert.throws(
         () => validateConfig(content),
-        (e: Error) => e instanceof ConfigValidationError && message.test(e.message),
+        (e: Error) => e instanceof ConfigError && message.test(e.message),
         content,
       );
     }
-    assert.deepEqual(validateConfig("ops_health_interval = 0\nops_metrics_interval = off\n"), {
-      warnings: [],
-    });
-    assert.throws(() => validateConfig(`# ${"x".repeat(300 * 1024)}\n`), ConfigValidationError);
+    assert.deepEqual(
+      validateConfig(`${TOKEN}ops_health_interval = 0\nops_metrics_interval = "off"\n`).warnings,
+      [],
+    );
+    assert.throws(() => validateConfig(`# ${"x".repeat(300 * 1024)}\n`), ConfigError);
   });
 });
 
 describe("ops settings", () => {
-  const from = (values: Record<string, string>) => loadOpsConfig((_env, key) => values[key]);
+  const from = (env: NodeJS.ProcessEnv) => opsConfig(resolveSettings({ values: {} }, env).settings);
 
   test("defaults are the spec's hard-coded values", () => {
     assert.deepEqual(from({}), {
@@ -445,23 +479,33 @@ describe("ops settings", () => {
     });
   });
 
-  test("values, 0/off for the periodic ones, invalid falls back", () => {
+  test("values, 0/off for the periodic ones; an invalid value is an error naming the variable", () => {
     const c = from({
-      ops_service_manager: "NONE",
-      ops_health_interval: "off",
-      ops_cpu_threshold: "12.5",
-      ops_memory_threshold: "150",
-      ops_metrics_interval: "0",
-      ops_timeline_rows: "-4",
-      ops_timeline_max_age: "72h",
+      SENTINEL_OPS_SERVICE_MANAGER: "NONE",
+      SENTINEL_OPS_HEALTH_INTERVAL: "off",
+      SENTINEL_OPS_CPU_THRESHOLD: "12.5",
+      SENTINEL_OPS_METRICS_INTERVAL: "0",
+      SENTINEL_OPS_TIMELINE_MAX_AGE: "72h",
     });
     assert.equal(c.serviceManager, "none");
     assert.equal(c.healthIntervalMs, 0);
     assert.equal(c.cpuThreshold, 12.5);
-    assert.equal(c.memThreshold, 90);
     assert.equal(c.metricsIntervalMs, 0);
-    assert.equal(c.timelineRows, 20_000);
     assert.equal(c.timelineMaxAgeMs, 72 * 3_600_000);
-    assert.equal(from({ ops_service_manager: "upstart" }).serviceManager, "auto");
+    for (const [env, message] of [
+      [
+        { SENTINEL_OPS_MEMORY_THRESHOLD: "150" },
+        /^SENTINEL_OPS_MEMORY_THRESHOLD: invalid ops_memory_threshold: expected a percentage/,
+      ],
+      [
+        { SENTINEL_OPS_TIMELINE_ROWS: "-4" },
+        /^SENTINEL_OPS_TIMELINE_ROWS: invalid ops_timeline_rows: expected an integer >= 1, got "-4"/,
+      ],
+      [{ SENTINEL_OPS_SERVICE_MANAGER: "upstart" }, /expected one of auto, systemd, none, got "upstart"/],
+    ] as const)
+      assert.throws(
+        () => from(env),
+        (e: Error) => e instanceof ConfigError && message.test(e.message),
+      );
   });
 });

@@ -1,6 +1,7 @@
 // Ops config and storage routes (spec §1.9). The config file is shown with the token masked and written only
-// after validation (src/server/ops/configFile.ts), atomically, mode 0600; storage is src/server/ops/storage.ts.
-import { chmodSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+// after validation (src/server/ops/configFile.ts), atomically, mode 0600 (src/server/settings/edit.ts); storage
+// is src/server/ops/storage.ts.
+import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Type } from "typebox";
 import { rfc3339Seconds } from "../../protocol/events.js";
@@ -15,14 +16,10 @@ import {
 import { ConfigPatchBody } from "../../protocol/schemas/ops.js";
 import type { AppContext } from "../context.js";
 import { DomainError, invalidRequest } from "../errors.js";
-import {
-  ConfigValidationError,
-  checkAuthSettings,
-  maskToken,
-  unmaskToken,
-  validateConfig,
-} from "../ops/configFile.js";
+import { maskToken, unmaskToken, validateConfig } from "../ops/configFile.js";
 import { isStorageResource } from "../ops/storage.js";
+import { writeConfigFile } from "../settings/edit.js";
+import { ConfigError } from "../settings/kinds.js";
 import { storeCall } from "./opsRoutes.js";
 import { type ApiInstance, data } from "./types.js";
 
@@ -56,16 +53,12 @@ export function registerOpsConfigRoutes(
     try {
       next = unmaskToken(content, read());
       ({ warnings } = validateConfig(next));
-      checkAuthSettings(next);
     } catch (error) {
-      if (error instanceof ConfigValidationError) throw invalidRequest(`invalid config: ${error.message}`);
+      if (error instanceof ConfigError) throw invalidRequest(`invalid config: ${error.message}`);
       throw error;
     }
-    const tmp = `${path}.tmp-${process.pid}`;
     try {
-      writeFileSync(tmp, next, { mode: 0o600 });
-      chmodSync(tmp, 0o600);
-      renameSync(tmp, path);
+      writeConfigFile(path, next);
     } catch (error) {
       throw new DomainError(
         OpsErrorCode.ConfigWriteFailed,

@@ -1,11 +1,11 @@
-// The ops settings of the config file and environment (this port's keys; spec §10 hard-codes these values):
-// the service manager choice, the health checker's period and thresholds, the periodic pushes, and the ops
-// timeline's retention.
-import { parseDuration } from "../config.js";
+// The ops settings (this port's keys; spec §10 hard-codes these values): the service manager choice, the health
+// checker's period and thresholds, the periodic pushes, and the ops timeline's retention. Declared, read and
+// checked with every other setting in src/server/settings/schema.ts.
+import type { Settings } from "../settings/schema.js";
 
 export interface OpsConfig {
   /** `ops_service_manager`: `auto` (systemd when it runs: /run/systemd/system), `systemd`, or `none`. */
-  serviceManager: "auto" | "systemd" | "none";
+  serviceManager: Settings["ops_service_manager"];
   /** `ops_health_interval`: the health checker's period (30 s; `0` switches it off). */
   healthIntervalMs: number;
   /** `ops_cpu_threshold`, `ops_memory_threshold`, `ops_disk_threshold`: percent (90/90/95). */
@@ -25,40 +25,18 @@ export interface OpsConfig {
   timelineMaxAgeMs: number;
 }
 
-/** A duration where `0` (or `off`) means "switched off"; invalid is the default. */
-function durationOrOff(value: string | undefined, fallback: number): number {
-  const v = value?.trim().toLowerCase();
-  if (v === "0" || v === "off") return 0;
-  return parseDuration(value) ?? fallback;
-}
-
-/** A percentage in [0, 100]; anything else is the default. */
-function percent(value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const n = Number(value.trim());
-  return Number.isFinite(n) && n >= 0 && n <= 100 ? n : fallback;
-}
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const n = Number(value.trim());
-  return Number.isInteger(n) && n > 0 ? n : fallback;
-}
-
-/** `pick(envName, key)`: a non-blank env var, then a non-blank file value (src/server/config.ts). */
-export function loadOpsConfig(pick: (envName: string, key: string) => string | undefined): OpsConfig {
-  const manager = pick("SENTINEL_OPS_SERVICE_MANAGER", "ops_service_manager")?.toLowerCase();
+export function opsConfig(s: Settings): OpsConfig {
   return {
-    serviceManager: manager === "systemd" || manager === "none" ? manager : "auto",
-    healthIntervalMs: durationOrOff(pick("SENTINEL_OPS_HEALTH_INTERVAL", "ops_health_interval"), 30_000),
-    cpuThreshold: percent(pick("SENTINEL_OPS_CPU_THRESHOLD", "ops_cpu_threshold"), 90),
-    memThreshold: percent(pick("SENTINEL_OPS_MEMORY_THRESHOLD", "ops_memory_threshold"), 90),
-    diskThreshold: percent(pick("SENTINEL_OPS_DISK_THRESHOLD", "ops_disk_threshold"), 95),
-    metricsIntervalMs: durationOrOff(pick("SENTINEL_OPS_METRICS_INTERVAL", "ops_metrics_interval"), 2000),
-    alertsIntervalMs: durationOrOff(pick("SENTINEL_OPS_ALERTS_INTERVAL", "ops_alerts_interval"), 5000),
-    timelineIntervalMs: durationOrOff(pick("SENTINEL_OPS_TIMELINE_INTERVAL", "ops_timeline_interval"), 5000),
-    timelineRows: positiveInt(pick("SENTINEL_OPS_TIMELINE_ROWS", "ops_timeline_rows"), 20_000),
-    commandTimeoutMs: durationOrOff(pick("SENTINEL_OPS_COMMAND_TIMEOUT", "ops_command_timeout"), 0),
-    timelineMaxAgeMs: durationOrOff(pick("SENTINEL_OPS_TIMELINE_MAX_AGE", "ops_timeline_max_age"), 0),
+    serviceManager: s.ops_service_manager,
+    healthIntervalMs: s.ops_health_interval,
+    cpuThreshold: s.ops_cpu_threshold,
+    memThreshold: s.ops_memory_threshold,
+    diskThreshold: s.ops_disk_threshold,
+    metricsIntervalMs: s.ops_metrics_interval,
+    alertsIntervalMs: s.ops_alerts_interval,
+    timelineIntervalMs: s.ops_timeline_interval,
+    timelineRows: s.ops_timeline_rows,
+    commandTimeoutMs: s.ops_command_timeout,
+    timelineMaxAgeMs: s.ops_timeline_max_age,
   };
 }
