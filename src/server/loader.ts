@@ -16,25 +16,29 @@ import { Script } from "node:vm";
 setFlagsFromString("--liftoff-only");
 
 const bundlePath = join(__dirname, "server-main.js");
-const source = readFileSync(bundlePath, "utf8");
-const cacheFile = cachePath(source);
-let cachedData: Buffer | undefined;
-try {
-  if (cacheFile) cachedData = readFileSync(cacheFile);
-} catch {
-  // No cache yet.
-}
+run();
 
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-  filename: bundlePath,
-  ...(cachedData ? { cachedData } : {}),
-});
-const bundleModule = { exports: {} };
-script.runInThisContext()(bundleModule.exports, require, bundleModule, bundlePath, __dirname);
-
-if (cacheFile && (!cachedData || script.cachedDataRejected)) {
-  // After the start-up code has run, so the functions it compiled are in the cache too.
-  setTimeout(() => writeCache(cacheFile, script), 0).unref();
+/**
+ * Compiles and runs the bundle. Its text (written by scripts/build.mjs as the body of a CommonJS module function,
+ * in ASCII) is compiled as read, with no wrapped copy made, and neither it nor the cache's bytes stay referenced
+ * once compiled: V8 keeps the one copy its functions need.
+ */
+function run(): void {
+  const source = readFileSync(bundlePath, "latin1");
+  const cacheFile = cachePath(source);
+  let cachedData: Buffer | undefined;
+  try {
+    if (cacheFile) cachedData = readFileSync(cacheFile);
+  } catch {
+    // No cache yet.
+  }
+  const script = new Script(source, { filename: bundlePath, ...(cachedData ? { cachedData } : {}) });
+  const bundleModule = { exports: {} };
+  script.runInThisContext()(bundleModule.exports, require, bundleModule, bundlePath, __dirname);
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) {
+    // After the start-up code has run, so the functions it compiled are in the cache too.
+    setTimeout(() => writeCache(cacheFile, script), 0).unref();
+  }
 }
 
 /**
