@@ -155,6 +155,7 @@ describe("config", () => {
     assert.equal(withToken("#c\nx = 1", "T"), '#c\ntoken = "T"\nx = 1\n');
     assert.equal(withToken("[s]\nx = 1\n", "T"), 'token = "T"\n[s]\nx = 1\n');
     assert.equal(withToken('# c\n[server]\ntoken = "" # here\n', "T"), '# c\n[server]\ntoken = "T" # here\n');
+    assert.equal(withToken("token = '''\n'''\nx = 1\n", "T"), 'token = "T"\nx = 1\n');
     assert.equal(
       withToken('note = """\ntoken = "not this"\n"""\ntoken = ""\n', "T"),
       'note = """\ntoken = "not this"\n"""\ntoken = "T"\n',

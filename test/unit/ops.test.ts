@@ -377,6 +377,15 @@ listen = "127.0.0.1:4040"
       maskToken("[server] # mine\ntoken = 's3cret-token-value-0123' # rotated\n"),
       `[server] # mine\ntoken = '${TOKEN_MASK}' # rotated\n`,
     );
+    // However the token is written, its value is never shown: a multi-line string, an inline table.
+    assert.equal(
+      maskToken('token = """\ns3cret-token-value-0123"""\nx = 1\n'),
+      `token = "${TOKEN_MASK}"\nx = 1\n`,
+    );
+    assert.equal(
+      maskToken('server = { token = "s3cret-token-value-0123", port = 1 }\n'),
+      `server = { token = "${TOKEN_MASK}", port = 1 }\n`,
+    );
   });
 
   test("unmask: the stored values go back where the mask is; every other byte is the client's", () => {
@@ -390,6 +399,11 @@ listen = "127.0.0.1:4040"
     assert.equal(
       unmaskToken(`# new\n[server]\ntoken = "${TOKEN_MASK}"   # rotated\n`, FILE),
       '# new\n[server]\ntoken = "s3cret-token-value-0123"   # rotated\n',
+    );
+    // A stored multi-line token goes back as it was written.
+    assert.equal(
+      unmaskToken(`# c\ntoken = "${TOKEN_MASK}" # kept\n`, 'token = """\ns3cret-token-value-0123"""\n'),
+      '# c\ntoken = """\ns3cret-token-value-0123""" # kept\n',
     );
     assert.throws(
       () => unmaskToken(`token = "${TOKEN_MASK}"\n`, "# none\n"),

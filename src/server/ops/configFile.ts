@@ -6,8 +6,8 @@ import { TOKEN_MASK } from "../../protocol/ops.js";
 import { assignmentOf } from "../settings/edit.js";
 import { ConfigError, isLoopbackHost, splitListen } from "../settings/kinds.js";
 import { type FileSettings, parseToml, readConfigText } from "../settings/read.js";
-import { SETTING_KEYS, SETTINGS, type Setting } from "../settings/schema.js";
-import { replaceValue, scanToml, tomlString, valueSource } from "../settings/tomlLines.js";
+import { ALIASES, SETTING_KEYS, SETTINGS, type Setting } from "../settings/schema.js";
+import { replaceValue, scanToml, valueSource } from "../settings/tomlLines.js";
 
 export const CONFIG_MAX_BYTES = 256 * 1024;
 
@@ -36,24 +36,48 @@ function maskLine(line: string, pattern: RegExp): string {
 const commentedTokenLines = (text: string): number[] =>
   scanToml(text).commentLines.filter((i) => COMMENTED_TOKEN.test(text.split("\n")[i]!.replace(/\r$/, "")));
 
+/** The token values a parsed file holds: `token`, and its aliases (`[server] token`) however they were written. */
+function tokenValues(doc: Record<string, unknown>): string[] {
+  const paths = ["token", ...[...ALIASES].filter(([, key]) => key === "token").map(([path]) => path)];
+  return paths
+    .map((path) =>
+      path
+        .split(".")
+        .reduce<unknown>(
+          (node, part) =>
+            node && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined,
+          doc,
+        ),
+    )
+    .filter((v): v is string => typeof v === "string" && v.trim() !== "");
+}
+
 /**
  * The file with every token value replaced by the mask: the token setting's value (its comment kept) and the
  * values of commented-out token lines. A file that is not valid TOML (edited by hand) is masked line by line.
  */
 export function maskToken(content: string): string {
+  let doc: Record<string, unknown>;
   try {
-    parseToml(content);
+    doc = parseToml(content);
   } catch {
     return content
       .split("\n")
       .map((line) => maskLine(line, ANY_TOKEN))
       .join("\n");
   }
+  const secrets = tokenValues(doc);
   let out = content;
   const active = assignmentOf(scanToml(content), "token");
-  if (active?.singleLine) {
-    const { inner, quote } = unquote(valueSource(content, active));
-    if (inner) out = replaceValue(out, active, quote === "'" ? `'${TOKEN_MASK}'` : `"${TOKEN_MASK}"`);
+  if (active && secrets.length > 0) {
+    out = replaceValue(
+      out,
+      active,
+      valueSource(content, active).startsWith("'") ? `'${TOKEN_MASK}'` : `"${TOKEN_MASK}"`,
+    );
+  } else {
+    // A token the scanner does not place (inside an inline table: `server = { token = "…" }`) is still never shown.
+    for (const secret of secrets) out = out.replaceAll(secret, TOKEN_MASK);
   }
   const lines = out.split("\n");
   for (const i of commentedTokenLines(out)) {
@@ -80,15 +104,11 @@ export function unmaskToken(next: string, current: string): string {
   const masked = assignmentOf(nextToken.layout, "token");
   if (masked && nextToken.values.token === TOKEN_MASK) {
     const line = masked.line + 1;
-    let stored: { text: string; source: string } | undefined;
+    let stored: string | undefined;
     try {
       const read = readConfigText(current);
       const at = assignmentOf(read.layout, "token");
-      if (at && read.values.token)
-        stored = {
-          text: read.values.token,
-          source: at.singleLine ? valueSource(current, at) : tomlString(read.values.token),
-        };
+      if (at && read.values.token) stored = valueSource(current, at);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       throw new ConfigError(
@@ -97,8 +117,7 @@ export function unmaskToken(next: string, current: string): string {
       );
     }
     if (!stored) throw noTokenToKeep(line);
-    if (!masked.singleLine) throw noTokenToKeep(line);
-    out = replaceValue(out, masked, stored.source);
+    out = replaceValue(out, masked, stored);
   }
   const originals = commentedTokenLines(current).map(
     (i) => COMMENTED_TOKEN.exec(current.split("\n")[i]!.replace(/\r$/, ""))![2]!,

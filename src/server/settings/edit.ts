@@ -34,9 +34,7 @@ export function setSetting<K extends SettingKey>(
 ): string {
   const layout = scanToml(text);
   const at = assignmentOf(layout, key);
-  const next = at?.singleLine
-    ? replaceValue(text, at, source)
-    : insertTopLevel(text, `${key} = ${source}`, layout);
+  const next = at ? replaceValue(text, at, source) : insertTopLevel(text, `${key} = ${source}`, layout);
   const read = readConfigText(next).values[key];
   if (read !== expected)
     throw new ConfigError(`could not set ${key}: the edited file reads it as ${JSON.stringify(read)}`);

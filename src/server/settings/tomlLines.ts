@@ -10,10 +10,10 @@ export interface TomlAssignment {
   key: string[];
   /** 0-based line of the key. */
   line: number;
-  /** The value's span on that line (columns, end exclusive) when it ends on the same line. */
-  valueStart: number;
-  valueEnd: number;
-  /** False for a multi-line string, array or inline table: such a value is never edited in place. */
+  /** The value's span in the whole text (offsets, end exclusive); a multi-line value spans lines. */
+  from: number;
+  to: number;
+  /** False for a multi-line string, array or inline table that goes on past its key's line. */
   singleLine: boolean;
 }
 
@@ -192,8 +192,8 @@ export function scanToml(text: string): TomlLayout {
       table,
       key,
       line,
-      valueStart: valueStart - starts[line]!,
-      valueEnd: c.pos - starts[line]!,
+      from: valueStart,
+      to: c.pos,
       singleLine: endLine === line,
     });
     c.skipToLineEnd();
@@ -204,20 +204,12 @@ export function scanToml(text: string): TomlLayout {
 /** The dotted path of an assignment from the document's root: `table.key`. */
 export const fullPath = (a: TomlAssignment): string[] => [...a.table, ...a.key];
 
-/** The value's source text (`"abc"`, `6_000`), for a single-line assignment. */
-export function valueSource(text: string, a: TomlAssignment): string {
-  const line = text.split("\n")[a.line] ?? "";
-  return line.slice(a.valueStart, a.valueEnd);
-}
+/** The value's source text (`"abc"`, `6_000`, a multi-line string with its quotes). */
+export const valueSource = (text: string, a: TomlAssignment): string => text.slice(a.from, a.to);
 
-/** `text` with one single-line assignment's value replaced by `source`; the rest of its line (a comment) kept. */
-export function replaceValue(text: string, a: TomlAssignment, source: string): string {
-  if (!a.singleLine) throw new Error(`line ${a.line + 1}: a multi-line value cannot be edited in place`);
-  const lines = text.split("\n");
-  const line = lines[a.line]!;
-  lines[a.line] = line.slice(0, a.valueStart) + source + line.slice(a.valueEnd);
-  return lines.join("\n");
-}
+/** `text` with one assignment's value replaced by `source`; everything else (the comment after it) kept. */
+export const replaceValue = (text: string, a: TomlAssignment, source: string): string =>
+  text.slice(0, a.from) + source + text.slice(a.to);
 
 /**
  * `text` with `line` added at the top level: after the leading comment block (so a file's header comment stays
