@@ -9,7 +9,7 @@ import type { EventHub } from "./events/hub.js";
 import type { Guardrails } from "./guardrails/service.js";
 import type { Ops } from "./ops/ops.js";
 import type { RunbookService } from "./ops/runbooks/service.js";
-import type { OpsTimeline } from "./ops/timeline.js";
+import type { OpsTimeline } from "./ops/timeline/timeline.js";
 import type { RecordingManager } from "./recording/manager.js";
 import type { Recovery } from "./recovery/service.js";
 import type { Store } from "./store/database.js";

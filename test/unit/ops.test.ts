@@ -8,10 +8,11 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { TOKEN_MASK } from "../../src/protocol/ops.js";
 import { ConfigError } from "../../src/server/config.js";
+import { DomainError } from "../../src/server/errors.js";
+import { httpStatus } from "../../src/server/http/errors.js";
 import { alertStatusParam, limitParam, severityParam, timeParam } from "../../src/server/http/opsRoutes.js";
 import { maskToken, unmaskToken, validateConfig } from "../../src/server/ops/configFile.js";
-import { opsConfig } from "../../src/server/ops/opsConfig.js";
-import { goArch } from "../../src/server/ops/overview.js";
+import { goArch } from "../../src/server/ops/host/overview.js";
 import {
   cpuPercent,
   diskUsage,
@@ -21,7 +22,9 @@ import {
   parseProcStat,
   parseUptime,
   percentOf,
-} from "../../src/server/ops/procfs.js";
+} from "../../src/server/ops/host/procfs.js";
+import { opsConfig } from "../../src/server/ops/opsConfig.js";
+import { detectServiceManager, findOnPath } from "../../src/server/ops/services/detect.js";
 import {
   parseAction,
   parseLines,
@@ -29,8 +32,7 @@ import {
   parseScope,
   resolveServiceName,
   validateUnit,
-} from "../../src/server/ops/services/catalog.js";
-import { detectServiceManager, findOnPath } from "../../src/server/ops/services/detect.js";
+} from "../../src/server/ops/services/input.js";
 import {
   actionArgs,
   inspectSummary,
@@ -57,9 +59,10 @@ const tempDir = () => {
 };
 
 const throwsBadRequest = (fn: () => unknown, message: string) =>
-  assert.throws(fn, (e: Error & { status?: number; code?: string }) => {
-    assert.equal(e.status, 400);
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof DomainError);
     assert.equal(e.code, "INVALID_REQUEST");
+    assert.equal(httpStatus(e), 400);
     assert.equal(e.message, message);
     return true;
   });

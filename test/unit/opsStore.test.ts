@@ -9,10 +9,10 @@ import { after, describe, test } from "node:test";
 import type { EventEnvelope } from "../../src/protocol/events.js";
 import type { HostMetrics, ServiceStatus } from "../../src/protocol/ops.js";
 import { EventHub } from "../../src/server/events/hub.js";
-import { OpsAlerts } from "../../src/server/ops/alerts.js";
-import { HealthChecker, HealthKey } from "../../src/server/ops/health.js";
+import { OpsAlerts } from "../../src/server/ops/alerts/alerts.js";
+import { HealthChecker, HealthKey } from "../../src/server/ops/alerts/health.js";
 import { StorageStats } from "../../src/server/ops/storage.js";
-import { OpsTimeline } from "../../src/server/ops/timeline.js";
+import { OpsTimeline } from "../../src/server/ops/timeline/timeline.js";
 import { Store } from "../../src/server/store/database.js";
 import { DuplicateServiceError, OpsServicesRepo } from "../../src/server/store/opsServicesRepo.js";
 

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { EventHub } from "../../src/server/events/hub.js";
-import { SessionActivityRecorder } from "../../src/server/ops/sessionActivity.js";
-import { OpsTimeline } from "../../src/server/ops/timeline.js";
+import { SessionActivityRecorder } from "../../src/server/ops/timeline/sessionActivity.js";
+import { OpsTimeline } from "../../src/server/ops/timeline/timeline.js";
 import { Store } from "../../src/server/store/database.js";
 
 const dirs: string[] = [];

@@ -1,7 +1,7 @@
 // Ops service routes (spec §1.6): the list, register/unregister, browse/discover, actions, status and logs, by
 // tracked name or by unit. The literal `/unit/*`, `browse` and `discover` paths are registered before
 // `{service}` (they win, as in the seed). Where no service manager runs each answers 503 OPS_UNAVAILABLE
-// "service manager unavailable: <reason>" (src/server/ops/services/catalog.ts).
+// "service manager unavailable: <reason>" (src/server/ops/services/units.ts).
 import type {
   BrowseServicesResponse,
   DiscoverServicesResponse,
@@ -16,7 +16,7 @@ import type {
 } from "../../protocol/ops.js";
 import { RegisterServiceBody, ServiceActionBody, UnitActionBody } from "../../protocol/schemas/ops.js";
 import type { AppContext } from "../context.js";
-import { parseLines } from "../ops/services/catalog.js";
+import { parseLines } from "../ops/services/input.js";
 import { queryValue, storeCall } from "./opsRoutes.js";
 import { type ApiInstance, data } from "./types.js";
 

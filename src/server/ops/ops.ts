@@ -10,17 +10,17 @@ import {
 import type { EventHub } from "../events/hub.js";
 import type { Store } from "../store/database.js";
 import { OpsServicesRepo } from "../store/opsServicesRepo.js";
-import { OpsAlerts } from "./alerts.js";
-import { HealthChecker } from "./health.js";
-import { MetricsCollector } from "./metrics.js";
+import { OpsAlerts } from "./alerts/alerts.js";
+import { HealthChecker } from "./alerts/health.js";
+import { StoreIntegrity } from "./alerts/storeIntegrity.js";
+import { MetricsCollector } from "./host/metrics.js";
+import { OverviewBuilder } from "./host/overview.js";
 import type { OpsConfig } from "./opsConfig.js";
-import { OverviewBuilder } from "./overview.js";
 import { OpsServices } from "./services/catalog.js";
 import { detectServiceManager } from "./services/detect.js";
 import { type CommandRunner, execRunner } from "./services/runner.js";
 import { StorageStats } from "./storage.js";
-import { StoreIntegrity } from "./storeIntegrity.js";
-import type { OpsTimeline } from "./timeline.js";
+import type { OpsTimeline } from "./timeline/timeline.js";
 
 export interface OpsLogger {
   info(obj: object, msg: string): void;

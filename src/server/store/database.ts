@@ -6,7 +6,7 @@
 // file, but the store migrates it at once, so a 0-byte file found *before* opening was emptied (truncated, a full
 // disk, a bad copy), unless a non-empty rollback journal or WAL lies beside it (a first start that stopped in
 // its first transaction; SQLite rolls it back). Either way the store records what it did (`Store.recovery`), and
-// the server turns that into an ops alert, a timeline entry and a field of GET /api/meta (ops/storeIntegrity.ts).
+// the server turns that into an ops alert, a timeline entry and a field of GET /api/meta (ops/alerts/storeIntegrity.ts).
 //
 // node-sqlite3-wasm locks the file with a `<path>.lock` directory (mkdir), not fcntl: a server killed in the
 // middle of a write leaves it behind, and every later open would answer "database is locked". The store

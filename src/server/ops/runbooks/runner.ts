@@ -21,7 +21,7 @@ import { endOrphanGroup, identify } from "./orphans.js";
 import { nowRfc3339, type RunbookRepo } from "./repo.js";
 import { formatSeconds, runShell } from "./shell.js";
 
-/** What the runner writes to the ops timeline (src/server/ops/timeline.ts satisfies it). */
+/** What the runner writes to the ops timeline (src/server/ops/timeline/timeline.ts satisfies it). */
 export interface TimelineSink {
   record(input: {
     source?: string;

@@ -2,9 +2,9 @@
 // the old file aside (store/database.ts, `Store.recovery`), the user learns it from an ops alert (severity error,
 // the copy's path in its message and metadata), an ops timeline entry (`store.recovered`), and GET /api/meta's
 // `storeRecovery` until that alert is acknowledged or resolved (or the server restarts).
-import type { StoreRecovery } from "../../protocol/api.js";
+import type { StoreRecovery } from "../../../protocol/api.js";
+import type { OpsTimeline } from "../timeline/timeline.js";
 import type { OpsAlerts } from "./alerts.js";
-import type { OpsTimeline } from "./timeline.js";
 
 export const STORE_RECOVERED_EVENT = "store.recovered";
 

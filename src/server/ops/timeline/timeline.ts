@@ -1,16 +1,16 @@
 // The ops timeline (spec §1.7, §8): every ops writer (services, alerts, config, runbooks, schedules) records
 // what happened here. Each record is stored, the retention applied, and `ops.timeline.updated {globalRev,event}`
 // published. Another module only needs `record()`.
-import { rfc3339Seconds } from "../../protocol/events.js";
+import { rfc3339Seconds } from "../../../protocol/events.js";
 import {
   normalizeSeverity,
   OpsEventType,
   type OpsTimelineEvent,
   type OpsTimelineUpdatedPayload,
-} from "../../protocol/ops.js";
-import type { EventHub } from "../events/hub.js";
-import type { Store } from "../store/database.js";
-import { type OpsTimelineFilter, OpsTimelineRepo } from "../store/opsTimelineRepo.js";
+} from "../../../protocol/ops.js";
+import type { EventHub } from "../../events/hub.js";
+import type { Store } from "../../store/database.js";
+import { type OpsTimelineFilter, OpsTimelineRepo } from "../../store/opsTimelineRepo.js";
 
 /** What a writer gives; every field is optional and defaults as the seed's insert did (§1.7). */
 export interface OpsTimelineRecord {

@@ -1,8 +1,8 @@
 // Host metrics (spec §1.6): CPU from two reads of /proc/stat 100 ms apart, memory from /proc/meminfo, load from
 // /proc/loadavg, disk from statfs("/"), and this process's own figures under the Go runtime's keys.
 import { readFile, statfs } from "node:fs/promises";
-import { rfc3339Seconds } from "../../protocol/events.js";
-import type { HostMetrics } from "../../protocol/ops.js";
+import { rfc3339Seconds } from "../../../protocol/events.js";
+import type { HostMetrics } from "../../../protocol/ops.js";
 import {
   type CpuTimes,
   cpuPercent,

@@ -1,7 +1,7 @@
 // The health checker (spec §8): every interval (30 s, first run after one interval) it reads the host metrics
 // and the tracked services, raises an alert per condition over its threshold (each raise publishes, so a
 // persisting condition re-publishes every run) and resolves the ones that cleared.
-import type { HealthThresholds, HostMetrics, ServiceStatus } from "../../protocol/ops.js";
+import type { HealthThresholds, HostMetrics, ServiceStatus } from "../../../protocol/ops.js";
 import type { OpsAlerts } from "./alerts.js";
 
 export interface HealthSources {

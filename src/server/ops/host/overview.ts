@@ -2,8 +2,8 @@
 // counts (zero, with `available: false` and the reason, where no service manager runs).
 import { readFile, stat } from "node:fs/promises";
 import { arch, cpus, hostname, release, type } from "node:os";
-import { rfc3339Seconds } from "../../protocol/events.js";
-import type { Overview, ServiceStatus } from "../../protocol/ops.js";
+import { rfc3339Seconds } from "../../../protocol/events.js";
+import type { Overview, ServiceStatus } from "../../../protocol/ops.js";
 import { parseOsRelease, parseUptime } from "./procfs.js";
 
 export interface OverviewSources {

@@ -8,7 +8,7 @@
 // 1 s by default); activity inside that spell is written once when it ends, so the last activity is never lost.
 // Like the Go server's, the entries are stored without an `ops.timeline.updated` event of their own (the
 // periodic timeline push and GET /api/ops/timeline carry them), so terminal output does not flood the event stream.
-import type { EventHub } from "../events/hub.js";
+import type { EventHub } from "../../events/hub.js";
 import type { OpsTimeline } from "./timeline.js";
 
 export const SESSION_ACTIVITY_EVENT = "session.activity";

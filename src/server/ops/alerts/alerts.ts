@@ -1,7 +1,7 @@
 // Ops alerts (spec §1.7, §8): raise (upsert by dedupe key) and resolve publish `ops.alerts.updated
 // {globalRev,alert}`; acknowledge writes the `alert.acked` timeline event and publishes `{globalRev,alert,
 // action:"ack"}`.
-import { rfc3339Seconds } from "../../protocol/events.js";
+import { rfc3339Seconds } from "../../../protocol/events.js";
 import {
   type AlertStatus,
   normalizeSeverity,
@@ -9,11 +9,11 @@ import {
   type OpsAlertsUpdatedPayload,
   OpsEventType,
   type OpsTimelineEvent,
-} from "../../protocol/ops.js";
-import type { EventHub } from "../events/hub.js";
-import type { Store } from "../store/database.js";
-import { OpsAlertsRepo } from "../store/opsAlertsRepo.js";
-import { type OpsTimeline, opsGlobalRev } from "./timeline.js";
+} from "../../../protocol/ops.js";
+import type { EventHub } from "../../events/hub.js";
+import type { Store } from "../../store/database.js";
+import { OpsAlertsRepo } from "../../store/opsAlertsRepo.js";
+import { type OpsTimeline, opsGlobalRev } from "../timeline/timeline.js";
 
 export interface AlertRaise {
   dedupeKey: string;
