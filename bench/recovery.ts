@@ -17,6 +17,7 @@ import { collectOnce } from "../src/server/recovery/collector.js";
 import { layoutGeometry } from "../src/server/recovery/layout.js";
 import { Recovery } from "../src/server/recovery/service.js";
 import { Store } from "../src/server/store/database.js";
+import { openTmuxRepos } from "../src/server/store/repositories.js";
 import { Tmux } from "../src/server/tmux/adapter.js";
 import { Watchtower } from "../src/server/watchtower/engine.js";
 import { createWorkspace, emit, median, progress, round, sleep, type Workspace } from "./harness.js";
@@ -115,14 +116,15 @@ export async function benchRecovery(): Promise<void> {
   const store = Store.open(join(config.dataDir, "sentinel.db"));
   const tmux = new CountingTmux({ socketPath: work.socket });
   const events = new EventHub();
-  const watchtower = new Watchtower({ store, tmux, events, log: silent, config: config.watchtower });
+  const repos = openTmuxRepos(store);
+  const watchtower = new Watchtower({ repos, tmux, events, log: silent, config: config.watchtower });
   const recovery = new Recovery({
     store,
     tmux,
     events,
     log: silent,
     config: config.recovery,
-    projection: watchtower.repos.projection,
+    projection: repos.projection,
     projectionCurrent: () => true,
   });
   try {
@@ -133,7 +135,7 @@ export async function benchRecovery(): Promise<void> {
       store,
       repo: recovery.repo,
       tmux,
-      projection: watchtower.repos.projection,
+      projection: repos.projection,
       projectionCurrent: () => fromProjection,
       readBootId: async () => "bench-boot",
       maxSnapshots: 300,

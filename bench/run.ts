@@ -19,6 +19,7 @@ import {
   withTimeout,
 } from "./harness.js";
 import { benchMemory } from "./memory.js";
+import { benchReads } from "./reads.js";
 import { benchRecording } from "./recording.js";
 import { benchRecovery } from "./recovery.js";
 import { benchThroughput } from "./throughput.js";
@@ -51,6 +52,8 @@ const BENCHES: Bench[] = [
   { name: "fanout", timeoutMs: 90_000, freshServer: false, selfServed: true, run: (w) => benchFanout(w) },
   { name: "recording", timeoutMs: 120_000, freshServer: false, run: (w, s) => benchRecording(w, s!) },
   { name: "recovery", timeoutMs: 120_000, freshServer: false, selfServed: true, run: () => benchRecovery() },
+  // 10 s of /api/meta, then 10 s of /api/tmux/sessions, 200 clients each, on a server and tmux of its own.
+  { name: "reads", timeoutMs: 90_000, freshServer: false, selfServed: true, run: () => benchReads() },
   {
     name: "activity",
     timeoutMs: 300_000,

@@ -13,6 +13,7 @@ import type { OpsTimeline } from "./ops/timeline/timeline.js";
 import type { RecordingManager } from "./recording/manager.js";
 import type { Recovery } from "./recovery/service.js";
 import type { Store } from "./store/database.js";
+import type { TmuxRepos } from "./store/repositories.js";
 import type { SessionsRepo } from "./store/sessionsRepo.js";
 import type { Tmux } from "./tmux/adapter.js";
 import type { Watchtower } from "./watchtower/engine.js";
@@ -24,11 +25,13 @@ export interface AppContext {
   tmux: Tmux;
   store: Store;
   sessions: SessionsRepo;
+  /** The tmux side of the store: projection, journal, timeline, presence, runtime, sessions (store/ owns them). */
+  repos: TmuxRepos;
   auth: Authenticator;
   throttle: AuthThrottle;
   events: EventHub;
   activity: ActivityTracker;
-  /** The activity projection, journal and timeline (spec §4), read by the GET and activity routes. */
+  /** Keeps the activity projection, journal and timeline (spec §4) current; routes that change tmux tell it. */
   watchtower: Watchtower;
   guardrails: Guardrails;
   recordings: RecordingManager;

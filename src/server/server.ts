@@ -18,7 +18,7 @@ import { RecordingStore } from "./recording/store.js";
 import { Recovery } from "./recovery/service.js";
 import { Store } from "./store/database.js";
 import { GuardrailsRepo } from "./store/guardrailsRepo.js";
-import { SessionsRepo } from "./store/sessionsRepo.js";
+import { openTmuxRepos } from "./store/repositories.js";
 import { Teardown } from "./teardown.js";
 import { Tmux } from "./tmux/adapter.js";
 import { Watchtower } from "./watchtower/engine.js";
@@ -59,9 +59,10 @@ async function build(
   teardown.defer("store", () => store.close());
   const tmux = new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {});
   const events = new EventHub();
-  const watchtower = new Watchtower({ store, tmux, events, log, config: config.watchtower });
+  const repos = openTmuxRepos(store);
+  const watchtower = new Watchtower({ repos, tmux, events, log, config: config.watchtower });
   teardown.defer("watchtower", () => watchtower.close());
-  const activity = new ActivityService(watchtower.repos, events, config.watchtower.presenceTtlMs);
+  const activity = new ActivityService(repos, events, config.watchtower.presenceTtlMs);
   // Repairs what a crash left (recordings cut short are closed as interrupted) before anything records.
   const recordingStore = RecordingStore.open(config.dataDir, {
     info: (m) => log.info(m),
@@ -92,7 +93,8 @@ async function build(
     log,
     tmux,
     store,
-    sessions: new SessionsRepo(store),
+    sessions: repos.sessions,
+    repos,
     auth: new Authenticator(config.token, config.accessTokenTtlSeconds, config.refreshTokenTtlSeconds),
     throttle: new AuthThrottle(config.authThrottle.maxFailures, config.authThrottle.windowMs),
     events,
@@ -106,9 +108,10 @@ async function build(
       events,
       log,
       config: config.recovery,
-      projection: watchtower.repos.projection,
+      projection: repos.projection,
       projectionCurrent: () => watchtower.mode !== "disabled",
-      beforeFirstCollect: () => watchtower.refresh(),
+      beforeFirstCollect: () => watchtower.firstCollect(),
+      tmuxChanged: () => watchtower.noteMutation(),
     }),
     runbooks,
     opsTimeline,

@@ -6,13 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { Store } from "../../src/server/store/database.js";
-import { JournalRepo } from "../../src/server/store/journalRepo.js";
-import { PaneRuntimeRepo } from "../../src/server/store/paneRuntimeRepo.js";
-import { PresenceRepo } from "../../src/server/store/presenceRepo.js";
 import { ProjectionRepo } from "../../src/server/store/projectionRepo.js";
-import { RuntimeRepo } from "../../src/server/store/runtimeRepo.js";
-import { TimelineRepo } from "../../src/server/store/timelineRepo.js";
-import { applyCollect, type Repos, type Snapshot } from "../../src/server/watchtower/collector.js";
+import { openTmuxRepos, type TmuxRepos } from "../../src/server/store/repositories.js";
+import type { TimelineRepo } from "../../src/server/store/timelineRepo.js";
+import { applyCollect, type Snapshot } from "../../src/server/watchtower/collector.js";
 import type { LivePane } from "../../src/server/watchtower/project.js";
 
 const dirs: string[] = [];
@@ -20,22 +17,11 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function open(): Repos & { path: string } {
+function open(): TmuxRepos & { path: string } {
   const dir = mkdtempSync(join(tmpdir(), "sentinel-wt-"));
   dirs.push(dir);
   const path = join(dir, "sentinel.db");
-  const store = Store.open(path);
-  const runtime = new RuntimeRepo(store);
-  return {
-    path,
-    store,
-    runtime,
-    projection: new ProjectionRepo(store),
-    presence: new PresenceRepo(store),
-    journal: new JournalRepo(store, runtime),
-    timeline: new TimelineRepo(store),
-    paneRuntime: new PaneRuntimeRepo(store),
-  };
+  return { path, ...openTmuxRepos(Store.open(path)) };
 }
 
 const T = (s: number) => new Date(Date.UTC(2026, 1, 15, 12, 0, s)).toISOString();
@@ -69,7 +55,7 @@ function snapshot(sessions: Record<string, LivePane[]>): Snapshot {
   };
 }
 
-function collect(r: Repos, snap: Snapshot | undefined, captures: Record<string, string>, now: string) {
+function collect(r: TmuxRepos, snap: Snapshot | undefined, captures: Record<string, string>, now: string) {
   return applyCollect(
     r,
     {
@@ -167,7 +153,7 @@ describe("applyCollect", () => {
       },
     };
     assert.throws(() =>
-      collect(broken as unknown as Repos, snapshot({ a: [pane("%1")] }), { "%1": "panic: x" }, T(2)),
+      collect(broken as unknown as TmuxRepos, snapshot({ a: [pane("%1")] }), { "%1": "panic: x" }, T(2)),
     );
     assert.equal(r.projection.panes("a")[0]!.revision, 1);
     assert.equal(r.journal.globalRev(), 1);
@@ -217,7 +203,7 @@ describe("seen (§3.5, §4.4)", () => {
     );
     return r;
   }
-  const seen = (r: Repos, scope: "pane" | "window" | "session", windowIndex: number, paneId: string) =>
+  const seen = (r: TmuxRepos, scope: "pane" | "window" | "session", windowIndex: number, paneId: string) =>
     r.store.transaction(() => {
       const n = r.projection.markSeen("a", scope, windowIndex, paneId, T(5));
       if (n > 0) r.projection.recomputeUnread("a", T(5));

@@ -101,7 +101,7 @@ export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void 
     const parsedLimit = limitText === "" ? 200 : integer(limitText);
     if (parsedLimit === undefined || parsedLimit <= 0) throw invalidRequest("limit must be > 0");
     const limit = Math.min(parsedLimit, 1000);
-    const { journal, projection } = wt.repos;
+    const { journal, projection } = ctx.repos;
     const globalRev = journal.globalRev();
     const rows = journal.since(since, limit + 1);
     let overflow = rows.length > limit;
@@ -129,7 +129,7 @@ export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void 
   });
 
   api.get("/api/tmux/activity/stats", async () => {
-    const runtime = wt.repos.runtime.all();
+    const runtime = ctx.repos.runtime.all();
     const int = (key: string) => {
       const n = Number.parseInt(runtime[key] ?? "", 10);
       return Number.isFinite(n) ? n : 0;
@@ -181,7 +181,7 @@ export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void 
     if (parsedLimit === undefined || parsedLimit <= 0) throw invalidRequest("limit must be > 0");
     const q = param(query, "q").trim();
     const eventType = param(query, "eventType").trim();
-    const found = wt.repos.timeline.search({
+    const found = ctx.repos.timeline.search({
       ...(session ? { session } : {}),
       ...(windowIndex !== undefined ? { windowIndex } : {}),
       ...(paneId ? { paneId } : {}),

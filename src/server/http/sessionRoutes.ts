@@ -1,5 +1,5 @@
 // Sessions (spec §1.2): list, create (201), rename, icon (204), kill (204). Each mutation publishes its
-// `tmux.sessions.updated` event (§3.3) once it has succeeded.
+// `tmux.sessions.updated` event (§3.3) once it has succeeded; those that change tmux tell the watchtower.
 import { statSync } from "node:fs";
 import type { Session } from "../../protocol/api.js";
 import {
@@ -106,6 +106,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     const created = (await ctx.tmux.listSessions()).find((s) => s.name === actual);
     ctx.sessions.ensure(actual, sessionHash(actual, created?.createdAt ?? Math.floor(Date.now() / 1000)));
     request.log.info({ session: actual, cwd }, "session created");
+    ctx.watchtower.noteMutation();
     ctx.events.publish("tmux.sessions.updated", { session: actual, action: "create" });
     return reply.code(201).send(data({ name: actual }));
   });
@@ -123,6 +124,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
       await ctx.tmux.renameSession(session, newName);
       ctx.sessions.rename(session, newName);
       if (ctx.recovery.enabled) ctx.recovery.renameSession(session, newName);
+      ctx.watchtower.noteMutation();
       ctx.events.publish("tmux.sessions.updated", { session, newName, action: "rename" });
       return data({ name: newName });
     },
@@ -149,6 +151,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     await ctx.tmux.killSession(session);
     ctx.sessions.remove(session);
     request.log.info({ session }, "session killed");
+    ctx.watchtower.noteMutation();
     ctx.events.publish("tmux.sessions.updated", { session, action: "delete" });
     // A session killed through the API is archived, not "killed" (§1.2, §7.1); best-effort.
     if (ctx.recovery.enabled) {

@@ -1,7 +1,8 @@
 // Windows and panes of one session (spec §1.3): list, select, rename, create, kill, split. The lists come from
 // the watchtower's projection while it mirrors tmux (./projectionViews.ts), else from tmux with unread
 // counters and revisions at zero. Each mutation publishes its
-// `tmux.inspector.updated` event, then its `tmux.sessions.updated` event where §3.3 has one, once it succeeded.
+// `tmux.inspector.updated` event, then its `tmux.sessions.updated` event where §3.3 has one, once it succeeded,
+// and tells the watchtower, so that a read right after it waits for the collect that shows it.
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Pane, Window } from "../../protocol/api.js";
 import {
@@ -118,6 +119,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const session = sessionParam(request.params.session);
       const index = windowIndexValue(request.body.index);
       await tmux.selectWindow(session, index);
+      ctx.watchtower.noteMutation();
       ctx.events.publish("tmux.inspector.updated", { session, action: "select-window", index });
       return reply.code(204).send();
     },
@@ -130,6 +132,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const session = sessionParam(request.params.session);
       const paneId = paneIdValue(request.body.paneId);
       await tmux.selectPane(await paneIn(session, paneId));
+      ctx.watchtower.noteMutation();
       ctx.events.publish("tmux.inspector.updated", { session, action: "select-pane", paneId });
       return reply.code(204).send();
     },
@@ -143,6 +146,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const index = windowIndexValue(request.body.index);
       const name = windowNameValue(request.body.name);
       await tmux.renameWindow(session, index, name);
+      ctx.watchtower.noteMutation();
       ctx.events.publish("tmux.inspector.updated", { session, action: "rename-window", index });
       ctx.events.publish("tmux.sessions.updated", { session, action: "window-meta" });
       return reply.code(204).send();
@@ -157,6 +161,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const paneId = paneIdValue(request.body.paneId);
       const title = paneTitleValue(request.body.title);
       await tmux.setPaneTitle(await paneIn(session, paneId), title);
+      ctx.watchtower.noteMutation();
       ctx.events.publish("tmux.inspector.updated", { session, action: "rename-pane", paneId });
       return reply.code(204).send();
     },
@@ -194,6 +199,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
         await tmux.setPaneTitle(created.paneId, paneTitleFor(created.paneId)).catch((error: unknown) => {
           request.log.warn({ err: error, session }, "could not title the new pane");
         });
+        ctx.watchtower.noteMutation();
         ctx.events.publish("tmux.inspector.updated", {
           session,
           action: "new-window",
@@ -214,6 +220,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const index = windowIndexValue(request.body.index);
       enforceGuardrail(ctx, request, { action: "window.kill", sessionName: session, windowIndex: index });
       await tmux.killWindow(session, index);
+      ctx.watchtower.noteMutation();
       ctx.events.publish("tmux.inspector.updated", { session, action: "kill-window", index });
       ctx.events.publish("tmux.sessions.updated", { session, action: "window-count" });
       return reply.code(204).send();
@@ -228,6 +235,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       const paneId = paneIdValue(request.body.paneId);
       enforceGuardrail(ctx, request, { action: "pane.kill", sessionName: session, paneId });
       await tmux.killPane(await paneIn(session, paneId));
+      ctx.watchtower.noteMutation();
       ctx.events.publish("tmux.inspector.updated", { session, action: "kill-pane", paneId });
       ctx.events.publish("tmux.sessions.updated", { session, action: "pane-count" });
       return reply.code(204).send();
@@ -248,6 +256,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
           request.log.warn({ err: error, session }, "could not title the new pane");
         });
       }
+      ctx.watchtower.noteMutation();
       ctx.events.publish("tmux.inspector.updated", {
         session,
         action: "split-pane",

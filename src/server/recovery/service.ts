@@ -52,6 +52,8 @@ export interface RecoveryDeps {
   projectionCurrent: () => boolean;
   /** Awaited before the first collect (the watchtower's first collect, so snapshots carry its tail previews). */
   beforeFirstCollect?: () => Promise<void>;
+  /** Told when the live session set changed, or a restore changed tmux (the watchtower's `noteMutation`). */
+  tmuxChanged?: () => void;
 }
 
 export interface RestoreRequest {
@@ -143,6 +145,7 @@ export class Recovery {
     }
     if (this.closed) return result;
     if (result.liveSetChanged) {
+      this.deps.tmuxChanged?.();
       this.deps.events.publish("tmux.sessions.updated", {
         changedSessions: result.changed.length,
         liveCount: result.liveCount,
@@ -303,6 +306,7 @@ export class Recovery {
       log.info({ job: job.id, session: job.sessionName, target }, "recovery: session restored");
       this.jobEvent({ jobId: job.id, status: "succeeded", target });
       this.overviewEvent({ session: job.sessionName, status: "restored" });
+      this.deps.tmuxChanged?.();
       this.deps.events.publish("tmux.sessions.updated", { source: "recovery.restore", target });
       // Snapshot what was restored at once (the queue runs it right after this job).
       void this.collectNow();

@@ -32,6 +32,7 @@ export interface StoreLogger {
 
 export class Store {
   private db: Database;
+  private writeCount = 0;
   /** Set when this open could not use the file it found and kept it aside (for the process lifetime). */
   recovery: StoreRecovery | undefined;
 
@@ -119,7 +120,13 @@ export class Store {
   }
 
   run(sql: string, params?: Params): { changes: number } {
+    this.writeCount++;
     return this.db.run(sql, params);
+  }
+
+  /** How many write statements ran so far: what was read before is stale once it moved (./readCache.ts). */
+  get writes(): number {
+    return this.writeCount;
   }
 
   get<T = Row>(sql: string, params?: Params): T | undefined {
@@ -130,13 +137,17 @@ export class Store {
     return this.db.all(sql, params) as T[];
   }
 
+  /** Runs `fn` in one transaction; inside another one, `fn` joins it (the outer one commits or rolls back). */
   transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
     this.db.exec("BEGIN IMMEDIATE");
     try {
       const result = fn();
       this.db.exec("COMMIT");
       return result;
     } catch (error) {
+      // What was read inside the transaction is gone with it.
+      this.writeCount++;
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
       throw error;
     }

@@ -1,6 +1,7 @@
 // The watchtower projection (spec §9): wt_sessions, wt_windows and wt_panes. Rows in, rows out; the
 // watchtower decides what they hold. Callers that change several rows wrap the calls in one transaction.
 import type { Store } from "./database.js";
+import { ReadCache } from "./readCache.js";
 
 export interface SessionRow {
   name: string;
@@ -114,41 +115,48 @@ function paneRow(r: Raw): PaneRow {
 
 const placeholders = (n: number) => Array.from({ length: n }, () => "?").join(",");
 
+/** Reads of sessions, windows and panes come from a cache that the store's next write drops (the rows are shared:
+ * callers must not mutate them). */
 export class ProjectionRepo {
-  constructor(private readonly store: Store) {}
+  private readonly cache: ReadCache;
+
+  constructor(private readonly store: Store) {
+    this.cache = new ReadCache(store);
+  }
 
   isEmpty(): boolean {
-    return this.store.get("SELECT 1 AS one FROM wt_sessions LIMIT 1") === undefined;
+    return this.sessions().length === 0;
   }
 
   sessions(): SessionRow[] {
-    return this.store
-      .all<Raw>(`SELECT ${SESSION_COLUMNS} FROM wt_sessions ORDER BY session_name`)
-      .map(sessionRow);
+    return this.cache.get("sessions", () =>
+      this.store.all<Raw>(`SELECT ${SESSION_COLUMNS} FROM wt_sessions ORDER BY session_name`).map(sessionRow),
+    );
   }
 
   session(name: string): SessionRow | undefined {
-    const r = this.store.get<Raw>(`SELECT ${SESSION_COLUMNS} FROM wt_sessions WHERE session_name = ?`, [
-      name,
-    ]);
-    return r ? sessionRow(r) : undefined;
+    return this.sessions().find((s) => s.name === name);
   }
 
   windows(session: string): WindowRow[] {
-    return this.store
-      .all<Raw>(`SELECT ${WINDOW_COLUMNS} FROM wt_windows WHERE session_name = ? ORDER BY window_index`, [
-        session,
-      ])
-      .map(windowRow);
+    return this.cache.get(`windows:${session}`, () =>
+      this.store
+        .all<Raw>(`SELECT ${WINDOW_COLUMNS} FROM wt_windows WHERE session_name = ? ORDER BY window_index`, [
+          session,
+        ])
+        .map(windowRow),
+    );
   }
 
   panes(session: string): PaneRow[] {
-    return this.store
-      .all<Raw>(
-        `SELECT ${PANE_COLUMNS} FROM wt_panes WHERE session_name = ? ORDER BY window_index, pane_index`,
-        [session],
-      )
-      .map(paneRow);
+    return this.cache.get(`panes:${session}`, () =>
+      this.store
+        .all<Raw>(
+          `SELECT ${PANE_COLUMNS} FROM wt_panes WHERE session_name = ? ORDER BY window_index, pane_index`,
+          [session],
+        )
+        .map(paneRow),
+    );
   }
 
   /** Every projected window, by session then index (one query: recovery reads them all at once). */

@@ -1,6 +1,7 @@
 // The `sessions` table: UI metadata per tmux session (icon, hash, last content, window name sequence).
 import { createHash } from "node:crypto";
 import type { Store } from "./database.js";
+import { ReadCache } from "./readCache.js";
 
 export interface SessionMeta {
   name: string;
@@ -14,35 +15,53 @@ export function sessionHash(name: string, epochSeconds: number): string {
   return createHash("sha256").update(`${name}:${epochSeconds}`).digest("hex").slice(0, 12);
 }
 
+/** The hash of a projected session: from tmux's creation time, else its activity time (ISO strings). */
+export function projectedSessionHash(name: string, createdAt: string, activityAt: string): string {
+  return sessionHash(name, Math.floor((Date.parse(createdAt) || Date.parse(activityAt) || 0) / 1000));
+}
+
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export class SessionsRepo {
-  constructor(private readonly store: Store) {}
+  private readonly cache: ReadCache;
 
-  all(): Map<string, SessionMeta> {
-    const rows = this.store.all<{ name: string; hash: string; last_content: string; icon: string }>(
-      "SELECT name, hash, last_content, icon FROM sessions",
-    );
-    return new Map(
-      rows.map((r) => [r.name, { name: r.name, hash: r.hash, lastContent: r.last_content, icon: r.icon }]),
-    );
+  constructor(private readonly store: Store) {
+    this.cache = new ReadCache(store);
   }
 
-  /** Upserts the listed sessions and drops rows of sessions that no longer exist, in one transaction. */
+  /** Every row, from a cache that the store's next write drops (shared: callers must not mutate it). */
+  all(): ReadonlyMap<string, SessionMeta> {
+    return this.cache.get("all", () => {
+      const rows = this.store.all<{ name: string; hash: string; last_content: string; icon: string }>(
+        "SELECT name, hash, last_content, icon FROM sessions",
+      );
+      return new Map(
+        rows.map((r) => [r.name, { name: r.name, hash: r.hash, lastContent: r.last_content, icon: r.icon }]),
+      );
+    });
+  }
+
+  /**
+   * Makes the table match the listed sessions (spec §1.2's side effect): rows whose last content differs are
+   * upserted, rows of sessions not listed are deleted. Writes nothing when the table already matches.
+   */
   sync(live: Array<{ name: string; hash: string; lastContent: string }>): void {
+    const stored = this.all();
+    const listed = new Set(live.map((s) => s.name));
+    const upserts = live.filter((s) => stored.get(s.name)?.lastContent !== s.lastContent);
+    const gone = [...stored.keys()].filter((name) => !listed.has(name));
+    if (upserts.length === 0 && gone.length === 0) return;
     this.store.transaction(() => {
       const ts = now();
-      for (const s of live) {
+      for (const s of upserts) {
         this.store.run(
           `INSERT INTO sessions (name, hash, last_content, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT(name) DO UPDATE SET last_content = excluded.last_content, updated_at = excluded.updated_at`,
           [s.name, s.hash, s.lastContent, ts],
         );
       }
-      const names = live.map((s) => s.name);
-      if (names.length === 0) this.store.run("DELETE FROM sessions");
-      else
-        this.store.run(`DELETE FROM sessions WHERE name NOT IN (${names.map(() => "?").join(",")})`, names);
+      if (gone.length)
+        this.store.run(`DELETE FROM sessions WHERE name IN (${gone.map(() => "?").join(",")})`, gone);
     });
   }
 

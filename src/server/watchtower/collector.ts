@@ -1,24 +1,10 @@
 // Applies one collect to the store (spec §4.1 steps 1, 3–10, 12) in ONE transaction: presence pruning, the
-// projection of each session that needs it, deletion of what vanished, the journal and its global revision,
-// timeline rows, retention and the runtime counters. Reads tmux nothing: the engine hands it what tmux showed.
-import type { Store } from "../store/database.js";
-import type { JournalRepo } from "../store/journalRepo.js";
-import type { PaneRuntimeRepo } from "../store/paneRuntimeRepo.js";
-import type { PresenceRepo } from "../store/presenceRepo.js";
-import type { ProjectionRepo } from "../store/projectionRepo.js";
-import type { RuntimeRepo } from "../store/runtimeRepo.js";
-import type { TimelineRepo } from "../store/timelineRepo.js";
+// projection of each session that needs it, deletion of what vanished, the `sessions` table kept in step, the
+// journal and its global revision, timeline rows, retention and the runtime counters. Reads tmux nothing: the
+// engine hands it what tmux showed.
+import type { TmuxRepos } from "../store/repositories.js";
+import { projectedSessionHash } from "../store/sessionsRepo.js";
 import { type LivePane, type LiveSession, type LiveWindow, projectSession } from "./project.js";
-
-export interface Repos {
-  store: Store;
-  projection: ProjectionRepo;
-  presence: PresenceRepo;
-  runtime: RuntimeRepo;
-  journal: JournalRepo;
-  timeline: TimelineRepo;
-  paneRuntime: PaneRuntimeRepo;
-}
 
 export interface Snapshot {
   /** In tmux list order. */
@@ -59,8 +45,8 @@ export interface Limits {
   timelineRows: number;
 }
 
-export function applyCollect(repos: Repos, input: CollectInput, limits: Limits): CollectOutcome {
-  const { store, projection, presence, runtime, journal, timeline, paneRuntime } = repos;
+export function applyCollect(repos: TmuxRepos, input: CollectInput, limits: Limits): CollectOutcome {
+  const { store, projection, presence, runtime, journal, timeline, paneRuntime, sessions } = repos;
   const { now, snapshot } = input;
   return store.transaction(() => {
     presence.prune(now);
@@ -110,6 +96,18 @@ export function applyCollect(repos: Repos, input: CollectInput, limits: Limits):
       }
       const liveNames = snapshot.sessions.map((s) => s.name);
       outcome.vanished = projection.deleteSessionsNotIn(liveNames);
+      // The `sessions` table follows the projection (spec §1.2's side effect of a list, done here so that a
+      // read never writes): the last non-empty preview of each session, no rows of sessions gone.
+      if (outcome.changed.length || outcome.vanished.length) {
+        const stored = sessions.all();
+        sessions.sync(
+          projection.sessions().map((row) => ({
+            name: row.name,
+            hash: projectedSessionHash(row.name, row.createdAt, row.activityAt),
+            lastContent: row.lastPreview || stored.get(row.name)?.lastContent || "",
+          })),
+        );
+      }
       if (input.purgeRuntime || outcome.vanished.length) {
         const livePanes: string[] = [];
         for (const panes of snapshot.panes.values()) for (const p of panes) livePanes.push(p.paneId);

@@ -14,13 +14,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import type { ServerConfig } from "../config.js";
 import type { EventHub } from "../events/hub.js";
-import type { Store } from "../store/database.js";
-import { JournalRepo } from "../store/journalRepo.js";
-import { PaneRuntimeRepo } from "../store/paneRuntimeRepo.js";
-import { PresenceRepo } from "../store/presenceRepo.js";
-import { ProjectionRepo } from "../store/projectionRepo.js";
-import { RuntimeRepo } from "../store/runtimeRepo.js";
-import { TimelineRepo } from "../store/timelineRepo.js";
+import type { TmuxRepos } from "../store/repositories.js";
 import type { Tmux } from "../tmux/adapter.js";
 import {
   capturePane,
@@ -37,7 +31,7 @@ import {
   watchSessions,
   watchWindows,
 } from "../tmux/queries.js";
-import { applyCollect, type CollectOutcome, type Repos, type Snapshot } from "./collector.js";
+import { applyCollect, type CollectOutcome, type Snapshot } from "./collector.js";
 import { MONITOR_TERM_PREFIX, Monitors, removeOrphans } from "./monitors.js";
 import { OutputProbe } from "./outputProbe.js";
 import { patchesFor } from "./patches.js";
@@ -48,7 +42,7 @@ import { isoFromEpochSeconds } from "./time.js";
 type WatchtowerConfig = ServerConfig["watchtower"];
 
 export interface WatchtowerDeps {
-  store: Store;
+  repos: TmuxRepos;
   tmux: Tmux;
   events: EventHub;
   log: FastifyBaseLogger;
@@ -63,25 +57,6 @@ export interface WatchtowerCounters {
   notices: number;
   monitors: number;
 }
-
-/** Mutation events from the HTTP routes (and recovery) that change what tmux shows. */
-const MUTATIONS = new Set([
-  "create",
-  "rename",
-  "delete",
-  "window-meta",
-  "window-count",
-  "pane-count",
-  "live-set",
-  "select-window",
-  "select-pane",
-  "rename-window",
-  "rename-pane",
-  "new-window",
-  "kill-window",
-  "kill-pane",
-  "split-pane",
-]);
 
 const CONTROL_TIMEOUT_MS = 3000;
 /**
@@ -102,7 +77,7 @@ const SCAN_FALLBACK_INTERVAL_MS = 250;
 const SCAN_WATCHED_INTERVAL_MS = 2000;
 
 export class Watchtower {
-  readonly repos: Repos;
+  private readonly repos: TmuxRepos;
   readonly counters: WatchtowerCounters = {
     collects: 0,
     fullCollects: 0,
@@ -127,8 +102,14 @@ export class Watchtower {
   private dirtyPanes = new Map<string, string>();
   /** The panes that had written before the last collect started. */
   private lastDirtyPanes = new Set<string>();
-  /** A mutation made through this server awaits a collect. */
+  /** A mutation made through this server awaits a collect (paced as fresh). */
   private dirtyMutation = false;
+  /** Mutations noted so far, and how many of them the last finished collect had seen when it listed. */
+  private mutations = 0;
+  private collectedMutations = 0;
+  /** The collect that readers who found the projection behind wait for, shared by all of them. */
+  private catchingUp: Promise<void> | undefined;
+  private lookedAt = 0;
   /** Sessions whose client just attached: every pane of theirs is captured at the next collect. */
   private catchUp = new Set<string>();
   private dirty = false;
@@ -147,25 +128,14 @@ export class Watchtower {
   private knownPanes = new Set<string>();
   private live = false;
   private liveSessions = 0;
-  private publishing = false;
   private closed = false;
-  private unsubscribe: (() => void) | undefined;
 
   constructor(deps: WatchtowerDeps) {
     this.config = deps.config;
     this.tmux = deps.tmux;
     this.events = deps.events;
     this.log = deps.log;
-    const runtime = new RuntimeRepo(deps.store);
-    this.repos = {
-      store: deps.store,
-      projection: new ProjectionRepo(deps.store),
-      presence: new PresenceRepo(deps.store),
-      runtime,
-      journal: new JournalRepo(deps.store, runtime),
-      timeline: new TimelineRepo(deps.store),
-      paneRuntime: new PaneRuntimeRepo(deps.store),
-    };
+    this.repos = deps.repos;
     if (this.config.enabled && this.config.mode === "scan") this.probe = new OutputProbe();
     if (this.config.enabled && this.config.mode === "events") {
       this.monitors = new Monitors(
@@ -202,25 +172,7 @@ export class Watchtower {
           "can crash, losing every session, when such a client attaches while tmux sends notices (ADR 0004). " +
           'The default, "scan", attaches nothing.',
       );
-    if (this.config.mode !== "poll") {
-      this.unsubscribe = this.events.subscribe((_event, envelope) => {
-        if (this.publishing) return;
-        const action = (envelope.payload as { action?: unknown } | undefined)?.action;
-        if (
-          (envelope.type === "tmux.sessions.updated" || envelope.type === "tmux.inspector.updated") &&
-          typeof action === "string" &&
-          MUTATIONS.has(action)
-        ) {
-          this.request(true);
-        }
-      }).unsubscribe;
-    }
-    if (this.probe) {
-      const probe = this.probe;
-      this.probeTimer = setInterval(() => {
-        if (!this.closed && probe.check() === "changed") this.request(!this.sustained);
-      }, this.config.probeIntervalMs);
-    }
+    if (this.probe) this.probeTimer = setInterval(() => this.look(), this.config.probeIntervalMs);
     this.schedule(0);
   }
 
@@ -257,24 +209,61 @@ export class Watchtower {
   }
 
   /**
-   * Collects now, without the debounce (the listing, and captures of new panes and of panes that wrote), and
-   * resolves when that collect is done or after `timeoutMs`. The GET routes call it so that a change made
-   * through tmux a moment ago is in what they serve. A collect already running may have listed too early, so
-   * this waits for it and then runs (or joins) the next one.
+   * The routes (and recovery) that changed tmux say so here: a collect follows soon, paced as fresh, and readers
+   * wait for it (`current`), so a read right after a mutation through this server shows it.
    */
-  async refresh(timeoutMs = 2000): Promise<void> {
+  noteMutation(): void {
     if (this.closed || !this.config.enabled) return;
+    this.mutations++;
+    this.request(true);
+  }
+
+  /**
+   * Resolves when the projection is as current as this server can know without asking tmux: at once when
+   * nothing is pending (the read path: reads never collect nor write for their own sake); else after one
+   * collect shared by every reader waiting, or after `timeoutMs`. Behind means a mutation noted and not yet
+   * collected, or the probe (looked at now: a few microseconds) saw tmux move since the last listing and the
+   * change is fresh; while output keeps coming (`sustained`), readers take the projection of the last collect,
+   * at most `minCollectIntervalMs` old, rather than collect at their own rate.
+   */
+  async current(timeoutMs = 2000): Promise<void> {
+    if (this.closed || !this.config.enabled) return;
+    // Under a burst of reads, one look a millisecond answers for all of them.
+    if (Date.now() - this.lookedAt >= 1) this.look();
+    if (!this.behind()) return;
+    this.catchingUp ??= this.catchUpReaders().finally(() => {
+      this.catchingUp = undefined;
+    });
     let timer: NodeJS.Timeout | undefined;
-    const run = async () => {
-      if (this.running) await this.running;
-      await this.runCollect();
-    };
     await Promise.race([
-      run(),
+      this.catchingUp,
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, timeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
+  }
+
+  private behind(): boolean {
+    return this.collectedMutations < this.mutations || (this.dirty && !this.sustained);
+  }
+
+  /** A collect running may have listed before the change: wait for it, then run the next one if still behind. */
+  private async catchUpReaders(): Promise<void> {
+    if (this.running) await this.running;
+    if (!this.closed && this.behind()) await this.runCollect();
+  }
+
+  /** The probe's look at tmux's counters: a move asks for a collect. */
+  private look(): void {
+    this.lookedAt = Date.now();
+    if (this.probe && !this.closed && this.probe.check() === "changed") this.request(!this.sustained);
+  }
+
+  /** Resolves when a first collect has finished (recovery waits for it before its own first collect). */
+  async firstCollect(): Promise<void> {
+    if (this.closed || !this.config.enabled) return;
+    while (!this.closed && (this.counters.collects === 0 || this.running))
+      await (this.running ?? this.runCollect());
   }
 
   /** Runs a full collect now (after any running one) and resolves when it is done. */
@@ -291,7 +280,6 @@ export class Watchtower {
     if (this.safetyTimer) clearTimeout(this.safetyTimer);
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.timer = this.safetyTimer = this.probeTimer = undefined;
-    this.unsubscribe?.();
     this.monitors?.close();
     try {
       this.repos.runtime.flush(new Date().toISOString());
@@ -378,6 +366,7 @@ export class Watchtower {
     this.fullDue = false;
     this.dirty = false;
     this.dirtyMutation = false;
+    const mutations = this.mutations;
     const dirtyPanes = this.dirtyPanes;
     this.dirtyPanes = new Map();
     const catchUp = this.catchUp;
@@ -481,6 +470,7 @@ export class Watchtower {
     }
 
     if (this.closed) return;
+    this.collectedMutations = mutations;
     let outcome: CollectOutcome;
     try {
       outcome = applyCollect(
@@ -637,40 +627,34 @@ export class Watchtower {
 
   private publish(outcome: CollectOutcome): void {
     if (this.closed) return;
-    this.publishing = true;
-    try {
-      if (outcome.changed.length) {
-        const { sessionPatches, inspectorPatches } = patchesFor(this.repos.projection, outcome.changed);
-        const sessions = outcome.changed;
-        const globalRev = outcome.globalRev;
-        this.events.publish("tmux.sessions.updated", {
-          action: "activity",
-          sessions,
-          globalRev,
-          sessionPatches,
-          inspectorPatches,
-        });
-        this.events.publish("tmux.activity.updated", {
-          globalRev,
-          sessions,
-          sessionPatches,
-          inspectorPatches,
-        });
-      }
-      // Sessions gone from tmux (killed or renamed outside this server, or ended) change the live set: the
-      // event recovery publishes for that (§3.3) makes clients re-read the list.
-      if (outcome.vanished.length) {
-        this.events.publish("tmux.sessions.updated", {
-          changedSessions: outcome.vanished.length,
-          liveCount: this.liveSessions,
-          action: "live-set",
-        });
-      }
-      if (outcome.timeline.length)
-        this.events.publish("tmux.timeline.updated", { sessions: outcome.timeline });
-    } finally {
-      this.publishing = false;
+    if (outcome.changed.length) {
+      const { sessionPatches, inspectorPatches } = patchesFor(this.repos.projection, outcome.changed);
+      const sessions = outcome.changed;
+      const globalRev = outcome.globalRev;
+      this.events.publish("tmux.sessions.updated", {
+        action: "activity",
+        sessions,
+        globalRev,
+        sessionPatches,
+        inspectorPatches,
+      });
+      this.events.publish("tmux.activity.updated", {
+        globalRev,
+        sessions,
+        sessionPatches,
+        inspectorPatches,
+      });
     }
+    // Sessions gone from tmux (killed or renamed outside this server, or ended) change the live set: the
+    // event recovery publishes for that (§3.3) makes clients re-read the list.
+    if (outcome.vanished.length) {
+      this.events.publish("tmux.sessions.updated", {
+        changedSessions: outcome.vanished.length,
+        liveCount: this.liveSessions,
+        action: "live-set",
+      });
+    }
+    if (outcome.timeline.length) this.events.publish("tmux.timeline.updated", { sessions: outcome.timeline });
   }
 }
 

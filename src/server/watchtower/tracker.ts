@@ -6,7 +6,7 @@ import { isPaneId, isSessionName, Messages } from "../../protocol/validate.js";
 import type { ActivityTracker } from "../context.js";
 import { invalidRequest } from "../errors.js";
 import type { EventHub } from "../events/hub.js";
-import type { Repos } from "./collector.js";
+import type { TmuxRepos } from "../store/repositories.js";
 import { patchesFor } from "./patches.js";
 import { isoNow, toRfc3339 } from "./time.js";
 
@@ -32,7 +32,7 @@ export function validateSeen(request: SeenRequest): { scope: SeenScope } | { err
 
 export class ActivityService implements ActivityTracker {
   constructor(
-    private readonly repos: Repos,
+    private readonly repos: TmuxRepos,
     private readonly events: EventHub,
     private readonly presenceTtlMs = PRESENCE_TTL_MS,
   ) {}
