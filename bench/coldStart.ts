@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { emit, median, progress, round, startServer, type Workspace, withTimeout } from "./harness.js";
 
 const RUNS = 5;
+// Issue 17 (issue 2 asked for 500 ms).
+const TARGET_MS = 300;
 
 function nodeBaseline(env: NodeJS.ProcessEnv): Promise<number> {
   const started = performance.now();
@@ -56,8 +58,8 @@ async function coldStart(work: Workspace, metric: string, extraEnv: NodeJS.Proce
     unit: "ms",
     baseline: round(base, 1),
     ratio: round(value / base),
-    target: "<= 500 ms",
-    pass: value <= 500,
+    target: `<= ${TARGET_MS} ms`,
+    pass: value <= TARGET_MS,
     runs_ms: ready.map((v) => round(v, 1)),
     baseline_runs_ms: baseline.map((v) => round(v, 1)),
   });

@@ -1,4 +1,5 @@
-// Server memory: RSS idle, with 20 attached clients (one per session), and the growth while one client stops
+// Server memory: RSS idle (no session; and one session with one attached client, beside the naive relay in
+// the same state, target <= 60 MB: issue 17), with 20 attached clients (one per session), and the growth while one client stops
 // reading (its TCP socket paused) for 20 s of `yes` in its session. Meanwhile a second session prints a
 // timestamped counter; a `/ws/tmux` client and a plain node-pty client (the baseline) both watch it, so the
 // latency of the other clients under the flood is measured against tmux's own under the same load.
@@ -17,6 +18,7 @@ import {
   sleep,
   type Workspace,
 } from "./harness.js";
+import { startReferenceProxy } from "./referenceProxy.js";
 
 const CLIENTS = 20;
 const FLOOD_MS = 20_000;
@@ -86,11 +88,51 @@ async function bareNodeRss(): Promise<number> {
   }
 }
 
+const IDLE_TARGET_MB = 60;
+
+/**
+ * RSS of the server and of the naive relay (bench/referenceProxy.ts, run through tsx) each with one session and
+ * one attached client that has gone quiet: what a user with one terminal open pays.
+ */
+async function oneSessionRss(work: Workspace, server: Server, bare: number): Promise<void> {
+  const proxy = await startReferenceProxy(work.socket);
+  const terms: Term[] = [];
+  try {
+    await newSession(work, "bench-mem-one", SHELL);
+    await newSession(work, "bench-mem-one-naive", SHELL);
+    terms.push(await WsTerm.connect(server, "bench-mem-one"));
+    terms.push(await WsTerm.connect(proxy, "bench-mem-one-naive"));
+    await Promise.all(terms.map((t) => waitQuiet(t, 300, 5000)));
+    await sleep(1000);
+    const ours = await steadyRss(server.pid);
+    const naive = await steadyRss(proxy.child.pid!);
+    progress(`memory: one session RSS ${round(ours / MB, 1)} MB (naive relay ${round(naive / MB, 1)} MB)`);
+    emit({
+      bench: "memory",
+      metric: "rss_idle_one_session",
+      value: round(ours / MB, 2),
+      unit: "MB",
+      baseline: round(naive / MB, 2),
+      ratio: round(ours / naive),
+      baseline_is: "naive relay (ws + node-pty, under tsx) with one attached client",
+      bare_node_MB: round(bare / MB, 2),
+      target: `<= ${IDLE_TARGET_MB} MB`,
+      pass: ours <= IDLE_TARGET_MB * MB,
+    });
+  } finally {
+    await Promise.all(terms.map((t) => t.close()));
+    proxy.child.kill("SIGTERM");
+    for (const name of ["bench-mem-one", "bench-mem-one-naive"])
+      await work.tmux("kill-session", "-t", `=${name}`).catch(() => undefined);
+  }
+}
+
 export async function benchMemory(work: Workspace, server: Server): Promise<void> {
   const pid = server.pid;
   const bare = await bareNodeRss();
   const idle = await steadyRss(pid);
   progress(`memory: idle RSS ${round(idle / MB, 1)} MB (bare node ${round(bare / MB, 1)} MB)`);
+  await oneSessionRss(work, server, bare);
 
   const clients: WsTerm[] = [];
   const others: Term[] = [];

@@ -41,7 +41,7 @@ const BENCHES: Bench[] = [
   { name: "throughput", timeoutMs: 300_000, freshServer: false, run: (w, s) => benchThroughput(w, s!) },
   // Three typing rates x 200 keys x 4 clients: ~3 minutes, most of it the 150 ms pauses.
   { name: "echo", timeoutMs: 420_000, freshServer: false, run: (w, s) => benchEcho(w, s!) },
-  { name: "memory", timeoutMs: 90_000, freshServer: true, run: (w, s) => benchMemory(w, s!) },
+  { name: "memory", timeoutMs: 150_000, freshServer: true, run: (w, s) => benchMemory(w, s!) },
   {
     name: "cold_start",
     timeoutMs: 60_000,
