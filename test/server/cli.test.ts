@@ -189,9 +189,20 @@ describe("flags", () => {
     assert.equal(r.stdout, `${VERSION}\n`);
   });
 
-  test("an unknown flag, a missing value, a bad port or an unknown command: exit 2 with a clear message on stderr", async () => {
+  test("an unknown flag, a missing value, a bad port, an unknown command or a bad config.toml: exit 2 with a clear message on stderr", async () => {
     const dataDir = freshDir("data");
+    const notToml = freshDir("data");
+    writeFileSync(join(notToml, "config.toml"), "# mine\nlisten = 127.0.0.1:4040\n", { mode: 0o600 });
+    const wrongType = freshDir("data");
+    writeFileSync(join(wrongType, "config.toml"), 'token = "t0123456789abcdef"\nrecovery_enabled = "yes"\n', {
+      mode: 0o600,
+    });
     const cases: Array<[string[], RegExp]> = [
+      [["serve", "--data-dir", notToml], /config\.toml: line 2, column \d+: invalid TOML/],
+      [
+        ["serve", "--data-dir", wrongType],
+        /config\.toml: line 2: invalid recovery_enabled: expected true or false/,
+      ],
       [["--bogus"], /Unknown option '--bogus'/],
       [["serve", "--bogus"], /Unknown option '--bogus'/],
       [["-x"], /Unknown option '-x'/],
@@ -202,7 +213,7 @@ describe("flags", () => {
       [["frobnicate"], /unknown command "frobnicate"/],
       [["serve", "extra"], /unknown command "serve extra"/],
     ];
-    // No data dir holds a code cache for these (src/server/loader.ts): nine cold compiles at once on a loaded
+    // No data dir holds a code cache for these (src/server/loader.ts): eleven cold compiles at once on a loaded
     // machine can take a while, so the kill guard is generous.
     const results = await Promise.all(cases.map(([args]) => run(args, childEnv(), 60_000)));
     for (const [i, [args, message]] of cases.entries()) {
