@@ -1,19 +1,28 @@
-// Builds the extension's services in order and owns their disposables (after GitLens' Container): log, model,
-// server lifecycle, refresh owner, Sessions view, status bar, terminals and commands (the test API reads them,
-// src/extension/testApi.ts). Nothing here waits: the server is started after activate() has returned.
+// Builds the extension's services in order and owns them (after GitLens' Container): log, model, server
+// lifecycle, the events and refresh owner, the one API access and command registry, the Sessions view, the areas
+// (Recordings, Events, Ops, Recovery: each its folder, built here with the shared AreaHost), terminals and the
+// Sessions commands; disposed in reverse order of creation (the test API reads them, src/extension/testApi.ts).
+// Nothing here waits: the server is started after activate() has returned.
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { EventType } from "../protocol/events.js";
+import { ApiAccess } from "./client/apiAccess.js";
 import { RefreshManager } from "./client/refreshManager.js";
 import { SessionsModel } from "./client/sessionsModel.js";
+import { CommandId } from "./commands/commandIds.js";
 import type { CommandContext } from "./commands/context.js";
 import { Prompts } from "./commands/prompts.js";
 import { registerCommands } from "./commands/registerCommands.js";
-import { Features } from "./features.js";
+import { CommandRegistry, executeCommand } from "./commands/registry.js";
+import { EventsArea } from "./events/eventsArea.js";
+import type { AreaHost } from "./host.js";
+import type { Metrics } from "./metrics.js";
+import { OpsArea } from "./ops/opsArea.js";
+import { RecoveryArea } from "./ops/recoveryArea.js";
+import { Recordings } from "./recording/recordings.js";
 import { ServerManager, type ServerSettings, type ServerState } from "./server/serverManager.js";
 import { ServerTokens } from "./server/serverTokens.js";
 import { TerminalManager } from "./terminal/terminalManager.js";
-import type { Metrics } from "./testApi.js";
 import { ContextKey, ContextKeys } from "./views/contextKeys.js";
 import { SESSIONS_VIEW_ID, type SessionNode, SessionsTreeProvider } from "./views/sessionsView.js";
 import { StatusBar } from "./views/statusBar.js";
@@ -40,8 +49,14 @@ export class Container implements vscode.Disposable {
   readonly contextKeys = new ContextKeys();
   /** External servers' tokens, one per origin (the companion's own token is `getLocalToken`). */
   readonly tokens: ServerTokens;
-  /** Recordings, the player, Events, notifications, Ops and Recovery (src/extension/features.ts). */
-  readonly features: Features;
+  /** The one way to the HTTP API (starts the server when needed). */
+  readonly api: ApiAccess;
+  /** Every command, one wrapper (src/extension/commands/registry.ts). */
+  readonly commands: CommandRegistry;
+  readonly recordings: Recordings;
+  readonly events: EventsArea;
+  readonly ops: OpsArea;
+  readonly recovery: RecoveryArea;
   readonly metrics: Metrics = {
     activateMs: 0,
     activateCpuMs: 0,
@@ -49,7 +64,8 @@ export class Container implements vscode.Disposable {
     serverReadyMs: undefined,
     attachToFirstScreenMs: [],
   };
-  private readonly disposables: vscode.Disposable[] = [];
+  /** Everything this container made, in order of creation; disposed in reverse (the server last, awaited). */
+  private readonly disposables: vscode.Disposable[] = [this.model, this.statusBar];
   private localToken: Promise<string> | undefined;
   private minuteTimer: NodeJS.Timeout | undefined;
 
@@ -75,7 +91,7 @@ export class Container implements vscode.Disposable {
             "Set Server Token",
           )
           .then((choice) => {
-            if (choice) void vscode.commands.executeCommand("sentinel.setServerToken");
+            if (choice) void executeCommand(CommandId.SetServerToken);
           });
       },
     });
@@ -87,6 +103,9 @@ export class Container implements vscode.Disposable {
         if (failure.status === 401) void this.server.checkHealth("events socket refused the token");
       },
     });
+    this.api = new ApiAccess(this.server, this.refresh);
+    this.commands = new CommandRegistry(this.log);
+    this.disposables.push(this.refresh, this.commands);
     this.tree = new SessionsTreeProvider(this.model, this.refresh);
     this.tree.onFirstRender = () => {
       this.metrics.firstTreeRenderMs ??= Math.round(performance.now() - this.activatedAt);
@@ -98,18 +117,27 @@ export class Container implements vscode.Disposable {
       // Kill Session / Window / Pane act on every selected row after one question (registerCommands.ts).
       canSelectMany: true,
     });
-    this.features = new Features({
+    this.disposables.push(this.tree, this.view);
+    const host: AreaHost = {
       context,
+      log: this.log,
       server: this.server,
       refresh: this.refresh,
+      api: this.api,
       sessions: this.model,
       sessionsTree: this.tree,
-      log: this.log,
       prompts: this.prompts,
-    });
+      commands: this.commands,
+      contextKeys: this.contextKeys,
+    };
+    this.recordings = new Recordings(host);
+    this.events = new EventsArea(host);
+    this.ops = new OpsArea(host);
+    this.recovery = new RecoveryArea(host);
     this.terminals = new TerminalManager(this.server, this.refresh, this.model, this.log, this.metrics, () =>
       vscode.workspace.getConfiguration("sentinel").get<"panel" | "editor">("terminal.location", "panel"),
     );
+    this.disposables.push(this.recordings, this.events, this.ops, this.recovery, this.terminals);
 
     const subscriptions = [
       this.model.onDidChange((change) => {
@@ -126,6 +154,7 @@ export class Container implements vscode.Disposable {
 
     const commandContext: CommandContext = {
       server: this.server,
+      api: this.api,
       refresh: this.refresh,
       model: this.model,
       terminals: this.terminals,
@@ -136,8 +165,8 @@ export class Container implements vscode.Disposable {
       showView: () => vscode.commands.executeCommand(`${SESSIONS_VIEW_ID}.focus`),
       selection: () => this.view.selection as readonly SessionNode[],
     };
+    registerCommands(commandContext, this.commands);
     this.disposables.push(
-      ...registerCommands(commandContext),
       this.view.onDidChangeVisibility((e) => this.onVisibility(e.visible)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (SERVER_SETTINGS.some((key) => e.affectsConfiguration(key))) {
@@ -258,13 +287,6 @@ export class Container implements vscode.Disposable {
   async dispose(): Promise<void> {
     if (this.minuteTimer) clearInterval(this.minuteTimer);
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
-    this.terminals.dispose();
-    this.features.dispose();
-    this.refresh.dispose();
-    this.view.dispose();
-    this.tree.dispose();
-    this.statusBar.dispose();
-    this.model.dispose();
     // Stops the server only when this window started it.
     await this.server.dispose();
     this.log.dispose();

@@ -39,6 +39,7 @@ import type { Container } from "./container.js";
 import type { EventEntry } from "./events/eventsLog.js";
 import type { EventsViewInfo } from "./events/eventsView.js";
 import type { ShownNotification } from "./events/notifier.js";
+import type { Metrics } from "./metrics.js";
 import type { ProbeState, Row } from "./ops/opsViews.js";
 import type { PlayerInfo } from "./recording/castPlayer.js";
 import type { CastHit } from "./recording/castText.js";
@@ -46,19 +47,6 @@ import type { RecordingRow } from "./recording/recordingsView.js";
 import type { ServerSource, ServerStateKind } from "./server/serverManager.js";
 import type { TerminalInfo } from "./terminal/terminalManager.js";
 import type { RenderedItem } from "./views/sessionsView.js";
-
-export interface Metrics {
-  /** Wall time of activate() itself. */
-  activateMs: number;
-  /** CPU time of the extension host process during activate() (unlike wall time, not stretched by a busy machine). */
-  activateCpuMs: number;
-  /** From the start of activate() to the first render of the Sessions tree with sessions in it. */
-  firstTreeRenderMs: number | undefined;
-  /** From activate() to the server being usable (spawned, reused or connected). */
-  serverReadyMs: number | undefined;
-  /** Per attach: from the request to the first bytes of the screen. */
-  attachToFirstScreenMs: number[];
-}
 
 export interface ServerInfo {
   state: ServerStateKind;
@@ -78,8 +66,8 @@ export interface EventsInfo extends ReconcilerStats {
 }
 
 export interface FeaturesTestApi {
-  /** Recordings as the model has them (newest first), the rows the view shows, and why the list was reloaded. */
-  recordings(): { loaded: boolean; list: RecordingInfo[]; rows: RecordingRow[]; reloads: string[] };
+  /** Recordings as the model has them (newest first) and the rows the view shows. */
+  recordings(): { loaded: boolean; list: RecordingInfo[]; rows: RecordingRow[] };
   /** Open cast players: ready / loaded as their webviews reported. */
   players(): PlayerInfo[];
   /** Searches an open player's cast as its search box does (the webview then seeks to the first hit). */
@@ -142,25 +130,23 @@ export function createTestApi(c: Container): SentinelTestApi {
       spawnCount: c.server.spawnCount,
     };
   };
-  const f = c.features;
   return {
     recordings: () => ({
-      loaded: f.recordings.model.loaded,
-      list: f.recordings.model.list(),
-      rows: f.recordings.tree.render(),
-      reloads: [...f.recordings.reloads],
+      loaded: c.recordings.model.loaded,
+      list: c.recordings.model.list(),
+      rows: c.recordings.tree.render(),
     }),
-    players: () => f.recordings.players.list(),
-    playerSearch: (recordingId, query) => f.recordings.players.search(recordingId, query),
+    players: () => c.recordings.players.list(),
+    playerSearch: (recordingId, query) => c.recordings.players.search(recordingId, query),
     eventsView: () => ({
-      ...f.events.info(),
-      rows: f.events
+      ...c.events.view.info(),
+      rows: c.events.view
         .rows()
         .map(({ title, type, severity, category }) => ({ title, type, severity, category })),
     }),
-    notifications: () => ({ shown: [...f.notifier.shown], stats: { ...f.notifier.stats } }),
-    opsView: () => f.ops.snapshot(),
-    recoveryView: () => f.recovery.snapshot(),
+    notifications: () => ({ shown: [...c.events.notifier.shown], stats: { ...c.events.notifier.stats } }),
+    opsView: () => c.ops.view.snapshot(),
+    recoveryView: () => c.recovery.view.snapshot(),
     apiRequest: <T>(method: string, path: string, body?: unknown) => {
       const api = c.refresh.api;
       if (!api) return Promise.reject(new Error("the Sentinel server is not running"));

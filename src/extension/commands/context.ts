@@ -2,7 +2,8 @@
 // (a tree node, a session name, or nothing from the palette) into a target, and running guarded calls.
 import * as vscode from "vscode";
 import type { Pane } from "../../protocol/api.js";
-import { ApiClient, ApiError } from "../client/apiClient.js";
+import type { ApiAccess } from "../client/apiAccess.js";
+import { type ApiClient, ApiError } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
 import { noteCommandBlock } from "../events/notifier.js";
@@ -15,6 +16,8 @@ import type { Prompts } from "./prompts.js";
 
 export interface CommandContext {
   server: ServerManager;
+  /** The one way to the HTTP API. */
+  api: ApiAccess;
   refresh: RefreshManager;
   model: SessionsModel;
   terminals: TerminalManager;
@@ -40,9 +43,8 @@ export interface Target {
 }
 
 /** The API client of the running server, starting it if needed. */
-export async function apiOf(ctx: CommandContext): Promise<ApiClient> {
-  const endpoint = await ctx.server.start("command");
-  return ctx.refresh.api?.endpoint.url === endpoint.url ? ctx.refresh.api : new ApiClient(endpoint);
+export function apiOf(ctx: CommandContext): Promise<ApiClient> {
+  return ctx.api.get("command");
 }
 
 export async function pickSession(ctx: CommandContext, placeHolder: string): Promise<string | undefined> {

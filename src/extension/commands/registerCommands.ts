@@ -1,9 +1,11 @@
-// Registers every command the manifest contributes. Failures become one error notification and a log line.
+// The Sessions area's commands (tmux sessions, windows and panes, the server, the token), registered through the
+// one CommandRegistry (src/extension/commands/registry.ts): failures become one error notification and a log line.
 import * as vscode from "vscode";
 import { serverOrigin } from "../util/origin.js";
 import { RowClicks } from "../views/rowClicks.js";
 import type { SessionNode } from "../views/sessionsView.js";
 import type { CommandContext, TargetArg } from "./context.js";
+import type { CommandRegistry } from "./registry.js";
 import * as tmux from "./tmuxCommands.js";
 
 /**
@@ -14,23 +16,9 @@ function manySelected(selected: unknown): selected is TargetArg[] {
   return Array.isArray(selected) && selected.length > 1;
 }
 
-export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  const run =
-    <A extends unknown[]>(id: string, handler: (...args: A) => unknown) =>
-    async (...args: A) => {
-      try {
-        return await handler(...args);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        ctx.log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(`Sentinel: ${message}`, "Show Log").then((choice) => {
-          if (choice) ctx.log.show(true);
-        });
-        return undefined;
-      }
-    };
+export function registerCommands(ctx: CommandContext, registry: CommandRegistry): void {
   const rowClicks = new RowClicks();
-  const commands: Record<string, (...args: never[]) => unknown> = {
+  registry.registerAll({
     "sentinel.refresh": () => ctx.refresh.refresh("manual"),
     "sentinel.attach": (arg?: TargetArg) => tmux.attach(ctx, arg),
     "sentinel.attachSelected": () => tmux.attachSelected(ctx),
@@ -87,8 +75,5 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await ctx.tokens.set(url, value);
       await ctx.server.restart("the token changed");
     },
-  };
-  return Object.entries(commands).map(([id, handler]) =>
-    vscode.commands.registerCommand(id, run(id, handler as (...args: unknown[]) => unknown)),
-  );
+  });
 }

@@ -3,6 +3,9 @@
 // 200 ms), so a burst of thousands of events costs a handful of renders, and the list never exceeds the log's
 // capacity (setting `sentinel.events.maxEntries`).
 import * as vscode from "vscode";
+import { CommandId } from "../commands/commandIds.js";
+import type { CommandRegistry } from "../commands/registry.js";
+import { ContextKey, type ContextKeys } from "../views/contextKeys.js";
 import { md } from "../views/treeNodes.js";
 import {
   EVENT_CATEGORIES,
@@ -44,7 +47,10 @@ export class EventsView implements vscode.TreeDataProvider<EventEntry>, vscode.D
   private renders = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor() {
+  constructor(
+    commands: CommandRegistry,
+    private readonly contextKeys: ContextKeys,
+  ) {
     this.log = new EventsLog(this.capacitySetting());
     this.view = vscode.window.createTreeView(EVENTS_VIEW_ID, { treeDataProvider: this });
     const logSub = this.log.onDidChange(() => this.schedule());
@@ -55,12 +61,12 @@ export class EventsView implements vscode.TreeDataProvider<EventEntry>, vscode.D
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration("sentinel.events.maxEntries")) this.log.resize(this.capacitySetting());
       }),
-      vscode.commands.registerCommand("sentinel.filterEvents", (filter?: EventsFilter) =>
-        this.pickFilter(filter),
-      ),
-      vscode.commands.registerCommand("sentinel.clearEventsFilter", () => this.setFilter({})),
-      vscode.commands.registerCommand("sentinel.clearEvents", () => this.log.clear()),
     );
+    commands.registerAll({
+      [CommandId.FilterEvents]: (filter?: EventsFilter) => this.pickFilter(filter),
+      [CommandId.ClearEventsFilter]: () => this.setFilter({}),
+      [CommandId.ClearEvents]: () => this.log.clear(),
+    });
     this.updateDescription();
   }
 
@@ -113,9 +119,8 @@ export class EventsView implements vscode.TreeDataProvider<EventEntry>, vscode.D
 
   setFilter(filter: EventsFilter): void {
     this.filter = { ...filter };
-    void vscode.commands.executeCommand(
-      "setContext",
-      "sentinel.eventsFiltered",
+    this.contextKeys.set(
+      ContextKey.EventsFiltered,
       !!(filter.text || filter.minSeverity || filter.categories?.length),
     );
     this.updateDescription();

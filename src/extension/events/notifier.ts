@@ -3,6 +3,8 @@
 // at most 3 per 10 s, the rest summed up in one "N more" message), each with the actions that fit. The level
 // comes from `sentinel.notifications` (all | errors | off).
 import * as vscode from "vscode";
+import { CommandId } from "../commands/commandIds.js";
+import { executeCommand } from "../commands/registry.js";
 import type { EventEntry } from "./eventsLog.js";
 import { NotificationGate } from "./notificationGate.js";
 
@@ -22,11 +24,6 @@ export function noteCommandBlock(ruleId: string): void {
   commandBlocks.set(ruleId, now);
 }
 
-export interface NotifierActions {
-  /** Acknowledge an ops alert by id. */
-  ackAlert?(id: number): Promise<void>;
-}
-
 export interface ShownNotification {
   key: string;
   severity: string;
@@ -36,10 +33,10 @@ export interface ShownNotification {
 export class Notifier implements vscode.Disposable {
   private readonly gate: NotificationGate;
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** What was shown (newest last, at most 50), for tests. */
+  /** What was shown (newest last, at most 50): test builds only (the test API reads it). */
   readonly shown: ShownNotification[] = [];
 
-  constructor(private readonly actions: NotifierActions = {}) {
+  constructor() {
     this.gate = new NotificationGate((held) => {
       const message = `Sentinel: ${held} more event${held === 1 ? "" : "s"} need${held === 1 ? "s" : ""} attention.`;
       this.record("summary", "info", message);
@@ -79,7 +76,7 @@ export class Notifier implements vscode.Disposable {
     this.record(entry.key, entry.severity, message);
     const items: string[] = [];
     const alertId = /^alert:(\d+):/.exec(entry.key)?.[1];
-    if (alertId && this.actions.ackAlert) items.push("Acknowledge");
+    if (alertId) items.push("Acknowledge");
     if (entry.category === "recording") items.push("Show Recordings");
     items.push("Show Events");
     const show =
@@ -89,7 +86,7 @@ export class Notifier implements vscode.Disposable {
           ? vscode.window.showWarningMessage
           : vscode.window.showInformationMessage;
     void show(message, ...items).then(async (choice) => {
-      if (choice === "Acknowledge" && alertId) await this.actions.ackAlert?.(Number(alertId));
+      if (choice === "Acknowledge" && alertId) await executeCommand(CommandId.AckAlert, Number(alertId));
       else if (choice === "Show Recordings")
         await vscode.commands.executeCommand("sentinel.recordings.focus");
       else if (choice === "Show Events") await vscode.commands.executeCommand("sentinel.events.focus");
@@ -103,6 +100,7 @@ export class Notifier implements vscode.Disposable {
   }
 
   private record(key: string, severity: string, message: string): void {
+    if (!__SENTINEL_TEST__) return;
     this.shown.push({ key, severity, message });
     if (this.shown.length > 50) this.shown.splice(0, this.shown.length - 50);
   }

@@ -7,9 +7,11 @@
 // restore jobs), and a list the server refuses is a row that says why.
 import * as vscode from "vscode";
 import { type EventEnvelope, EventType, type PayloadOf } from "../../protocol/events.js";
+import type { Job } from "../../protocol/opsRunbooks.js";
 import { type ApiClient, ApiError } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import { SingleFlight } from "../util/singleFlight.js";
+import type { ContextKey, ContextKeys } from "../views/contextKeys.js";
 import { md } from "../views/treeNodes.js";
 
 export type ProbeState = "unknown" | "missing" | "disabled" | "error" | "available";
@@ -157,10 +159,10 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
 }
 
 /** A runbook job as `ops.job.updated` carries it: a row with its per-step progress. */
-export function jobRow(job: Record<string, unknown>): Row {
-  const status = str(job.status);
-  const total = Number(job.totalSteps) || 0;
-  const done = Number(job.completedSteps) || 0;
+export function jobRow(job: Job): Row {
+  const status = job.status;
+  const total = job.totalSteps || 0;
+  const done = job.completedSteps || 0;
   const [icon, iconColor] =
     status === "failed"
       ? ["error", "errorForeground"]
@@ -170,13 +172,13 @@ export function jobRow(job: Record<string, unknown>): Row {
           ? ["sync~spin", undefined]
           : ["clock", undefined];
   return {
-    id: `ops:job:${str(job.id)}`,
-    label: str(job.runbookName) || str(job.runbookId) || str(job.id),
+    id: `ops:job:${job.id}`,
+    label: job.runbookName || job.runbookId || job.id,
     description: [
       status,
       total ? `${done}/${total}` : "",
-      status === "running" ? str(job.currentStep) : "",
-      str(job.error),
+      status === "running" ? job.currentStep : "",
+      job.error,
     ]
       .filter(Boolean)
       .join(" · "),
@@ -279,7 +281,8 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
 
   constructor(
     readonly viewId: string,
-    private readonly contextKey: string,
+    private readonly contextKeys: ContextKeys,
+    private readonly contextKey: ContextKey,
     /** Events after which the lists are re-read (throttled to one reload per 300 ms). */
     reloadOn: (event: EventEnvelope) => boolean,
     private readonly refresh: RefreshManager,
@@ -388,6 +391,6 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
 
   private setState(state: ProbeState): void {
     this.probeState = state;
-    void vscode.commands.executeCommand("setContext", this.contextKey, state);
+    this.contextKeys.set(this.contextKey, state);
   }
 }

@@ -7,12 +7,11 @@ import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
 import type { RecordingInfo } from "../../protocol/recording.js";
 import type { ApiClient } from "../client/apiClient.js";
-import type { RefreshManager } from "../client/refreshManager.js";
-import type { SessionsModel } from "../client/sessionsModel.js";
-import type { Prompts } from "../commands/prompts.js";
-import type { ServerManager } from "../server/serverManager.js";
+import { CommandId } from "../commands/commandIds.js";
+import { executeCommand } from "../commands/registry.js";
+import type { AreaHost } from "../host.js";
 import { SingleFlight } from "../util/singleFlight.js";
-import type { SessionsTreeProvider } from "../views/sessionsView.js";
+import { ContextKey } from "../views/contextKeys.js";
 import type { NodeView } from "../views/treeNodes.js";
 import { CastPlayers, MAX_PLAYER_CAST_BYTES } from "./castPlayer.js";
 import { formatDuration } from "./castText.js";
@@ -26,17 +25,6 @@ import {
 } from "./recordingsApi.js";
 import { RecordingsModel } from "./recordingsModel.js";
 import { RECORDINGS_VIEW_ID, RecordingsTreeProvider } from "./recordingsView.js";
-
-export interface FeatureHost {
-  context: vscode.ExtensionContext;
-  server: ServerManager;
-  refresh: RefreshManager;
-  sessions: SessionsModel;
-  sessionsTree: SessionsTreeProvider;
-  log: vscode.LogOutputChannel;
-  /** Modal confirmations and notifications with actions (answered by the test host's hook in its runs). */
-  prompts: Prompts;
-}
 
 /** A command argument: a recording row, a Sessions row, a recording id or a session name. */
 type RecordingArg = RecordingInfo | { kind?: string; session?: string } | string | undefined;
@@ -54,10 +42,8 @@ export class Recordings implements vscode.Disposable {
   /** The reason of the latest reload asked for (a rerun is for the calls that joined the run before it). */
   private reloadReason = "";
   private pollTimer: NodeJS.Timeout | undefined;
-  /** Reasons of the reloads so far (newest last, at most 50), for tests. */
-  readonly reloads: string[] = [];
 
-  constructor(private readonly host: FeatureHost) {
+  constructor(private readonly host: AreaHost) {
     this.tree = new RecordingsTreeProvider(this.model);
     this.view = vscode.window.createTreeView(RECORDINGS_VIEW_ID, { treeDataProvider: this.tree });
     this.players = new CastPlayers(host.context.extensionUri, host.log, () =>
@@ -69,7 +55,7 @@ export class Recordings implements vscode.Disposable {
       49,
     );
     this.statusItem.name = "Sentinel Recording";
-    this.statusItem.command = "sentinel.stopRecording";
+    this.statusItem.command = CommandId.StopRecording;
 
     const previous = host.sessionsTree.decorate;
     host.sessionsTree.decorate = (view) => this.decorate(previous ? previous(view) : view);
@@ -100,8 +86,8 @@ export class Recordings implements vscode.Disposable {
         this.updatePolling();
         if (this.view.visible && !this.model.loaded) void this.reload("view shown");
       }),
-      ...this.registerCommands(),
     );
+    this.registerCommands();
   }
 
   /** Reloads the list (concurrent calls share one run plus one rerun, src/extension/util/singleFlight.ts). */
@@ -114,8 +100,6 @@ export class Recordings implements vscode.Disposable {
     const reason = this.reloadReason;
     const api = this.host.refresh.api;
     if (!api) return;
-    this.reloads.push(reason);
-    if (this.reloads.length > 50) this.reloads.splice(0, this.reloads.length - 50);
     try {
       const list = await listRecordings(api);
       if (api === this.host.refresh.api) this.model.replace(list);
@@ -148,7 +132,7 @@ export class Recordings implements vscode.Disposable {
 
   private updateStatus(): void {
     const active = this.model.active();
-    void vscode.commands.executeCommand("setContext", "sentinel.recordingActive", active.length > 0);
+    this.host.contextKeys.set(ContextKey.RecordingActive, active.length > 0);
     if (!active.length) {
       this.statusItem.hide();
       return;
@@ -173,11 +157,8 @@ export class Recordings implements vscode.Disposable {
     }
   }
 
-  private async api(): Promise<ApiClient> {
-    await this.host.server.start("recording command");
-    const api = this.host.refresh.api;
-    if (!api) throw new Error("the Sentinel server is not running");
-    return api;
+  private api(): Promise<ApiClient> {
+    return this.host.api.get("recording command");
   }
 
   private async pickSession(): Promise<string | undefined> {
@@ -240,21 +221,9 @@ export class Recordings implements vscode.Disposable {
     return `${safe}-${r.startedAt.replace(/[:]/g, "").replace(/Z$/, "")}.cast`;
   }
 
-  private registerCommands(): vscode.Disposable[] {
-    const run =
-      <A extends unknown[]>(id: string, handler: (...args: A) => unknown) =>
-      async (...args: A) => {
-        try {
-          return await handler(...args);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          this.host.log.error(`${id}: ${message}`);
-          void vscode.window.showErrorMessage(`Sentinel: ${message}`);
-          return undefined;
-        }
-      };
-    const commands: Record<string, (...args: never[]) => unknown> = {
-      "sentinel.recordSession": async (arg?: RecordingArg) => {
+  private registerCommands(): void {
+    this.host.commands.registerAll({
+      [CommandId.RecordSession]: async (arg?: RecordingArg) => {
         const session =
           typeof arg === "string"
             ? arg
@@ -279,7 +248,7 @@ export class Recordings implements vscode.Disposable {
         this.host.log.info(`recording ${recording.id} of ${session} started`);
         return recording;
       },
-      "sentinel.stopRecording": async (arg?: RecordingArg) => {
+      [CommandId.StopRecording]: async (arg?: RecordingArg) => {
         const recording = await this.resolve(arg, true);
         if (!recording) return undefined;
         if (recording.status !== "recording") return recording;
@@ -293,12 +262,12 @@ export class Recordings implements vscode.Disposable {
             "Play",
           )
           .then((choice) => {
-            if (choice === "Play") return vscode.commands.executeCommand("sentinel.playRecording", stopped);
+            if (choice === "Play") return executeCommand(CommandId.PlayRecording, stopped);
             return undefined;
           });
         return stopped;
       },
-      "sentinel.addRecordingMarker": async (arg?: RecordingArg, label?: unknown) => {
+      [CommandId.AddRecordingMarker]: async (arg?: RecordingArg, label?: unknown) => {
         const recording = await this.resolve(arg, true);
         if (!recording) return undefined;
         // From the Sessions tree (multiple selection allowed) the second argument is the selected rows.
@@ -312,7 +281,7 @@ export class Recordings implements vscode.Disposable {
         if (!text?.trim()) return undefined;
         return addMarker(await this.api(), recording.id, text.trim());
       },
-      "sentinel.playRecording": async (arg?: RecordingArg) => {
+      [CommandId.PlayRecording]: async (arg?: RecordingArg) => {
         const recording = await this.resolve(arg, false);
         if (!recording) return undefined;
         const cast = await this.cast(recording);
@@ -321,7 +290,7 @@ export class Recordings implements vscode.Disposable {
             `Sentinel: this cast is too large for the player (${Math.round(cast.length / 1048576)} MiB).`,
             "Open as File",
           );
-          if (open) await vscode.commands.executeCommand("sentinel.openCast", recording);
+          if (open) await executeCommand(CommandId.OpenCast, recording);
           return undefined;
         }
         return this.players.open(
@@ -330,7 +299,7 @@ export class Recordings implements vscode.Disposable {
           cast,
         );
       },
-      "sentinel.openCast": async (arg?: RecordingArg) => {
+      [CommandId.OpenCast]: async (arg?: RecordingArg) => {
         const recording = await this.resolve(arg, false);
         if (!recording) return undefined;
         const cast = await this.cast(recording);
@@ -342,7 +311,7 @@ export class Recordings implements vscode.Disposable {
         await vscode.window.showTextDocument(document, { preview: true });
         return file;
       },
-      "sentinel.saveCast": async (arg?: RecordingArg, target?: vscode.Uri) => {
+      [CommandId.SaveCast]: async (arg?: RecordingArg, target?: vscode.Uri) => {
         const recording = await this.resolve(arg, false);
         if (!recording) return undefined;
         const defaultUri = vscode.Uri.joinPath(
@@ -362,7 +331,7 @@ export class Recordings implements vscode.Disposable {
         if (!target) void vscode.window.showInformationMessage(`Sentinel: saved ${uri.fsPath}`);
         return uri;
       },
-      "sentinel.deleteRecording": async (arg?: RecordingArg) => {
+      [CommandId.DeleteRecording]: async (arg?: RecordingArg) => {
         const recording = await this.resolve(arg, false);
         if (!recording) return false;
         const ok = await vscode.window.showWarningMessage(
@@ -375,10 +344,7 @@ export class Recordings implements vscode.Disposable {
         this.model.remove(recording.id);
         return true;
       },
-      "sentinel.refreshRecordings": () => this.reload("manual"),
-    };
-    return Object.entries(commands).map(([id, handler]) =>
-      vscode.commands.registerCommand(id, run(id, handler as (...args: unknown[]) => unknown)),
-    );
+      [CommandId.RefreshRecordings]: () => this.reload("manual"),
+    });
   }
 }

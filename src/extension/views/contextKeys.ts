@@ -1,4 +1,5 @@
 // `setContext` keys that drive the manifest's `when` clauses (viewsWelcome, menus); each set only when it changes.
+// Every key the extension sets is here and set through ContextKeys (one instance, owned by the Container).
 import * as vscode from "vscode";
 
 export const ContextKey = {
@@ -17,12 +18,20 @@ export const ContextKey = {
   SessionsLoaded: "sentinel.sessionsLoaded",
   SessionCount: "sentinel.sessionCount",
   EventsConnected: "sentinel.eventsConnected",
+  /** A recording is being written (Stop Recording in the title bar). */
+  RecordingActive: "sentinel.recordingActive",
+  /** The Events view has a filter (Clear Filter in its title bar). */
+  EventsFiltered: "sentinel.eventsFiltered",
+  /** The Ops and Recovery views' probe: unknown | missing | disabled | error | available. */
+  OpsState: "sentinel.opsState",
+  RecoveryState: "sentinel.recoveryState",
 } as const;
+export type ContextKey = (typeof ContextKey)[keyof typeof ContextKey];
 
 export class ContextKeys {
   private readonly values = new Map<string, unknown>();
 
-  set(key: (typeof ContextKey)[keyof typeof ContextKey], value: string | number | boolean): void {
+  set(key: ContextKey, value: string | number | boolean): void {
     if (this.values.get(key) === value) return;
     this.values.set(key, value);
     void vscode.commands.executeCommand("setContext", key, value);
