@@ -18,9 +18,11 @@ import {
   parseRfc3339,
   resolveTimezone,
 } from "../../src/server/ops/runbooks/cron.js";
+import { JobRepo } from "../../src/server/ops/runbooks/jobRepo.js";
 import { endOrphanGroup, identify, parseStat } from "../../src/server/ops/runbooks/orphans.js";
-import { RunbookRepo } from "../../src/server/ops/runbooks/repo.js";
+import { RunbookRepo } from "../../src/server/ops/runbooks/runbookRepo.js";
 import { JobRunner, Reasons } from "../../src/server/ops/runbooks/runner.js";
+import { ScheduleRepo } from "../../src/server/ops/runbooks/scheduleRepo.js";
 import { Scheduler } from "../../src/server/ops/runbooks/scheduler.js";
 import { formatSeconds, OutputCapture, runShell } from "../../src/server/ops/runbooks/shell.js";
 import { runbookFromBody, scheduleFromBody } from "../../src/server/ops/runbooks/validate.js";
@@ -309,7 +311,9 @@ describe("shell steps", () => {
 
 interface Harness {
   store: Store;
-  repo: RunbookRepo;
+  runbookRepo: RunbookRepo;
+  jobRepo: JobRepo;
+  scheduleRepo: ScheduleRepo;
   runner: JobRunner;
   scheduler: Scheduler;
   jobs: Job[];
@@ -322,14 +326,16 @@ function harness(
   limits: Partial<{ stepTimeoutMs: number; runTimeoutMs: number }> = {},
 ): Harness {
   const store = Store.open(path);
-  const repo = new RunbookRepo(store);
+  const runbookRepo = new RunbookRepo(store);
+  const jobRepo = new JobRepo(store);
+  const scheduleRepo = new ScheduleRepo(store);
   const jobs: Job[] = [];
   const schedules: ScheduleUpdatedPayload[] = [];
   const timeline: Array<Record<string, unknown>> = [];
   const log = { info: () => undefined, warn: () => undefined };
   let scheduler: Scheduler | undefined;
   const runner = new JobRunner({
-    repo,
+    jobRepo,
     publish: (_type, payload: JobUpdatedPayload) => jobs.push(payload.job),
     log,
     limits: {
@@ -343,8 +349,15 @@ function harness(
     killGraceMs: 300,
     progressIntervalMs: 100,
   });
-  scheduler = new Scheduler({ repo, runner, publish: (_t, p) => schedules.push(p), log, tickMs: 200 });
-  return { store, repo, runner, scheduler, jobs, schedules, timeline };
+  scheduler = new Scheduler({
+    runbookRepo,
+    scheduleRepo,
+    runner,
+    publish: (_t, p) => schedules.push(p),
+    log,
+    tickMs: 200,
+  });
+  return { store, runbookRepo, jobRepo, scheduleRepo, runner, scheduler, jobs, schedules, timeline };
 }
 
 const finished = async (h: Harness, id: string): Promise<Job> => {
@@ -352,13 +365,13 @@ const finished = async (h: Harness, id: string): Promise<Job> => {
     () => h.jobs.some((j) => j.id === id && (j.status === "succeeded" || j.status === "failed")),
     10_000,
   );
-  return h.repo.job(id)!;
+  return h.jobRepo.job(id)!;
 };
 
 describe("runner and scheduler", () => {
   test("a run publishes ops.job.updated when queued, started, at each step and at the end", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "rb",
       name: "Two steps",
       description: "",
@@ -369,7 +382,7 @@ describe("runner and scheduler", () => {
         { type: "manual", title: "two", description: "look" },
       ],
     });
-    const job = h.runner.start(h.repo.runbook("rb")!, "manual");
+    const job = h.runner.start(h.runbookRepo.runbook("rb")!, "manual");
     assert.equal(job.status, "queued");
     assert.equal(job.currentStep, "one");
     const done = await finished(h, job.id);
@@ -401,7 +414,7 @@ describe("runner and scheduler", () => {
 
   test("a running step's output is published as it comes (runningStep), and gone once the step ends", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "rb",
       name: "Talks",
       description: "",
@@ -409,7 +422,7 @@ describe("runner and scheduler", () => {
       timeoutSeconds: 0,
       steps: [{ type: "command", title: "talk", command: "echo first; sleep 0.5; echo second; sleep 0.5" }],
     });
-    const job = h.runner.start(h.repo.runbook("rb")!, "manual");
+    const job = h.runner.start(h.runbookRepo.runbook("rb")!, "manual");
     await waitUntil(() => h.jobs.some((j) => j.id === job.id && j.runningStep?.outputTail === "first\n"));
     const live = h.runner.snapshot(job.id)!;
     assert.equal(live.runningStep?.title, "talk");
@@ -424,7 +437,7 @@ describe("runner and scheduler", () => {
 
   test("the first failing step ends the run; step and run limits", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "fail",
       name: "Fails",
       description: "",
@@ -435,7 +448,7 @@ describe("runner and scheduler", () => {
         { type: "command", title: "never", command: "echo never" },
       ],
     });
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "slow",
       name: "Slow",
       description: "",
@@ -443,7 +456,7 @@ describe("runner and scheduler", () => {
       timeoutSeconds: 0,
       steps: [{ type: "command", title: "sleeps", command: "sleep 30", timeoutSeconds: 1 }],
     });
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "long",
       name: "Long",
       description: "",
@@ -454,17 +467,17 @@ describe("runner and scheduler", () => {
         { type: "command", title: "b", command: "sleep 30" },
       ],
     });
-    const failed = await finished(h, h.runner.start(h.repo.runbook("fail")!, "manual").id);
+    const failed = await finished(h, h.runner.start(h.runbookRepo.runbook("fail")!, "manual").id);
     assert.equal(failed.status, "failed");
     assert.equal(failed.error, 'step 1 "bad" failed: exit status 2');
     assert.equal(failed.stepResults.length, 1);
     assert.equal(failed.stepResults[0]?.output, "oops\n");
     assert.equal(h.timeline.at(-1)?.severity, "error");
 
-    const timedOut = await finished(h, h.runner.start(h.repo.runbook("slow")!, "manual").id);
+    const timedOut = await finished(h, h.runner.start(h.runbookRepo.runbook("slow")!, "manual").id);
     assert.equal(timedOut.error, 'step 1 "sleeps" failed: timed out after 1s');
 
-    const runLimit = await finished(h, h.runner.start(h.repo.runbook("long")!, "manual").id);
+    const runLimit = await finished(h, h.runner.start(h.runbookRepo.runbook("long")!, "manual").id);
     assert.equal(runLimit.error, 'step 2 "b" failed: run timed out after 1s');
     assert.equal(runLimit.completedSteps, 2);
     h.store.close();
@@ -472,7 +485,7 @@ describe("runner and scheduler", () => {
 
   test("cancel: a running job ends as failed, a finished one is left alone", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "rb",
       name: "Sleeps",
       description: "",
@@ -480,19 +493,19 @@ describe("runner and scheduler", () => {
       timeoutSeconds: 0,
       steps: [{ type: "command", title: "zz", command: "sleep 30" }],
     });
-    const job = h.runner.start(h.repo.runbook("rb")!, "manual");
+    const job = h.runner.start(h.runbookRepo.runbook("rb")!, "manual");
     await waitUntil(() => h.jobs.some((j) => j.id === job.id && j.status === "running"));
     const cancelled = await h.runner.cancel(job.id);
     assert.equal(cancelled?.status, "failed");
     assert.equal(cancelled?.error, 'step 1 "zz" failed: cancelled by request');
-    assert.equal(h.repo.job(job.id)?.status, "failed");
+    assert.equal(h.jobRepo.job(job.id)?.status, "failed");
     assert.equal(await h.runner.cancel(job.id), undefined);
     h.store.close();
   });
 
   test("at most maxConcurrent jobs run; the others wait queued and a queued one can be cancelled", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "rb",
       name: "Sleeps",
       description: "",
@@ -500,7 +513,7 @@ describe("runner and scheduler", () => {
       timeoutSeconds: 0,
       steps: [{ type: "command", title: "zz", command: "sleep 30" }],
     });
-    const rb = h.repo.runbook("rb")!;
+    const rb = h.runbookRepo.runbook("rb")!;
     const [a, b, c, d] = [1, 2, 3, 4].map(() => h.runner.start(rb, "manual"));
     await waitUntil(
       () => h.jobs.filter((j) => j.status === "running" && j.stepResults.length === 0).length >= 2,
@@ -516,7 +529,7 @@ describe("runner and scheduler", () => {
     await waitUntil(() => h.runner.snapshot(c!.id)?.status === "running");
     await h.runner.close();
     for (const job of [b, c]) {
-      const stored = h.repo.job(job!.id)!;
+      const stored = h.jobRepo.job(job!.id)!;
       assert.equal(stored.status, "failed");
       assert.equal(stored.error, 'step 1 "zz" failed: interrupted: the server stopped');
     }
@@ -525,7 +538,7 @@ describe("runner and scheduler", () => {
 
   test("a cron schedule keeps firing; each run records its outcome; a manual trigger does too", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "rb",
       name: "Quick",
       description: "",
@@ -534,7 +547,7 @@ describe("runner and scheduler", () => {
       steps: [{ type: "command", title: "q", command: "true" }],
     });
     const now = new Date();
-    h.repo.insertSchedule({
+    h.scheduleRepo.insertSchedule({
       id: "s1",
       runbookId: "rb",
       name: "every second",
@@ -551,24 +564,24 @@ describe("runner and scheduler", () => {
       8000,
     );
     h.scheduler.stop();
-    const s = h.repo.schedule("s1")!;
+    const s = h.scheduleRepo.schedule("s1")!;
     assert.equal(s.enabled, true);
     assert.notEqual(s.nextRunAt, "", "next_run_at is not wiped by a finished run (Appendix A)");
     assert.ok(["succeeded", "running"].includes(s.lastRunStatus));
-    const runs = h.repo.latestJobs(20).filter((j) => j.scheduleId === "s1");
+    const runs = h.jobRepo.latestJobs(20).filter((j) => j.scheduleId === "s1");
     assert.ok(runs.length >= 3);
     assert.ok(runs.every((j) => j.source === "scheduler"));
     assert.equal(h.timeline.find((t) => t.eventType === "runbook.succeeded")?.source, "scheduler");
 
-    const triggered = h.scheduler.trigger(h.repo.schedule("s1")!);
+    const triggered = h.scheduler.trigger(h.scheduleRepo.schedule("s1")!);
     await finished(h, triggered.id);
-    await waitUntil(() => h.repo.schedule("s1")?.lastRunStatus === "succeeded");
+    await waitUntil(() => h.scheduleRepo.schedule("s1")?.lastRunStatus === "succeeded");
     h.store.close();
   });
 
   test("a fire while the schedule's previous run still goes is skipped, not piled up", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "rb",
       name: "Slow",
       description: "",
@@ -576,7 +589,7 @@ describe("runner and scheduler", () => {
       timeoutSeconds: 0,
       steps: [{ type: "command", title: "slow", command: "sleep 2.2" }],
     });
-    h.repo.insertSchedule({
+    h.scheduleRepo.insertSchedule({
       id: "s1",
       runbookId: "rb",
       name: "every second",
@@ -590,7 +603,7 @@ describe("runner and scheduler", () => {
     h.scheduler.start();
     await waitUntil(() => h.schedules.some((p) => p.action === "skipped"), 5000);
     h.scheduler.stop();
-    const running = h.repo.latestJobs(10).filter((j) => j.status === "running" || j.status === "queued");
+    const running = h.jobRepo.latestJobs(10).filter((j) => j.status === "running" || j.status === "queued");
     assert.ok(running.length <= 1, "never two runs of one schedule at once");
     await h.runner.close();
     h.store.close();
@@ -598,7 +611,7 @@ describe("runner and scheduler", () => {
 
   test("a once schedule fires once and is disabled", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "rb",
       name: "Quick",
       description: "",
@@ -607,7 +620,7 @@ describe("runner and scheduler", () => {
       steps: [{ type: "command", title: "q", command: "true" }],
     });
     const at = `${new Date(Date.now() + 1000).toISOString().slice(0, 19)}Z`;
-    h.repo.insertSchedule({
+    h.scheduleRepo.insertSchedule({
       id: "o1",
       runbookId: "rb",
       name: "once",
@@ -622,17 +635,17 @@ describe("runner and scheduler", () => {
     await waitUntil(() => h.schedules.some((p) => p.action === "run_completed"), 5000);
     await sleep(1200);
     h.scheduler.stop();
-    const s = h.repo.schedule("o1")!;
+    const s = h.scheduleRepo.schedule("o1")!;
     assert.equal(s.enabled, false);
     assert.equal(s.nextRunAt, "");
     assert.equal(s.lastRunStatus, "succeeded");
-    assert.equal(h.repo.latestJobs(10).length, 1);
+    assert.equal(h.jobRepo.latestJobs(10).length, 1);
     h.store.close();
   });
 
   test("catch-up at start: a recent miss runs now, an old one moves on or is disabled", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.repo.insertRunbook({
+    h.runbookRepo.insertRunbook({
       id: "rb",
       name: "Quick",
       description: "",
@@ -642,7 +655,7 @@ describe("runner and scheduler", () => {
     });
     const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
     const base = { runbookId: "rb", runAt: "", enabled: true, timezone: "UTC" };
-    h.repo.insertSchedule({
+    h.scheduleRepo.insertSchedule({
       ...base,
       id: "recent",
       name: "a",
@@ -650,7 +663,7 @@ describe("runner and scheduler", () => {
       cronExpr: "0 0 1 1 *",
       nextRunAt: iso(Date.now() - 3600_000),
     });
-    h.repo.insertSchedule({
+    h.scheduleRepo.insertSchedule({
       ...base,
       id: "oldcron",
       name: "b",
@@ -658,7 +671,7 @@ describe("runner and scheduler", () => {
       cronExpr: "0 0 1 1 *",
       nextRunAt: iso(Date.now() - 3 * 86_400_000),
     });
-    h.repo.insertSchedule({
+    h.scheduleRepo.insertSchedule({
       ...base,
       id: "oldonce",
       name: "c",
@@ -668,11 +681,11 @@ describe("runner and scheduler", () => {
     });
     h.scheduler.start();
     h.scheduler.stop();
-    assert.equal(h.repo.schedule("recent")?.lastRunStatus, "running");
-    assert.ok(h.repo.schedule("recent")!.nextRunAt > iso(Date.now()));
-    assert.equal(h.repo.schedule("oldcron")?.lastRunStatus, "");
-    assert.ok(h.repo.schedule("oldcron")!.nextRunAt > iso(Date.now()));
-    assert.equal(h.repo.schedule("oldonce")?.enabled, false);
+    assert.equal(h.scheduleRepo.schedule("recent")?.lastRunStatus, "running");
+    assert.ok(h.scheduleRepo.schedule("recent")!.nextRunAt > iso(Date.now()));
+    assert.equal(h.scheduleRepo.schedule("oldcron")?.lastRunStatus, "");
+    assert.ok(h.scheduleRepo.schedule("oldcron")!.nextRunAt > iso(Date.now()));
+    assert.equal(h.scheduleRepo.schedule("oldonce")?.enabled, false);
     await h.runner.close();
     h.store.close();
   });
@@ -680,7 +693,7 @@ describe("runner and scheduler", () => {
   test("a job left running by a killed process ends as failed with a reason at the next start", () => {
     const path = join(tempDir(), "s.db");
     const first = harness(path);
-    first.repo.insertJob({
+    first.jobRepo.insertJob({
       id: "j1",
       runbookId: "rb",
       runbookName: "RB",
@@ -700,7 +713,7 @@ describe("runner and scheduler", () => {
       failed.map((j) => j.id),
       ["j1"],
     );
-    const job = second.repo.job("j1")!;
+    const job = second.jobRepo.job("j1")!;
     assert.equal(job.status, "failed");
     assert.equal(job.error, Reasons.restart);
     assert.equal(job.startedAt, "2026-01-01T00:00:00Z");

@@ -17,8 +17,9 @@ import {
   type RunningStep,
   type StepResult,
 } from "../../../protocol/opsRunbooks.js";
+import type { JobRepo } from "./jobRepo.js";
 import { endOrphanGroup, identify } from "./orphans.js";
-import { nowRfc3339, type RunbookRepo } from "./repo.js";
+import { nowRfc3339 } from "./rowValues.js";
 import { formatSeconds, runShell } from "./shell.js";
 
 /** What the runner writes to the ops timeline (src/server/ops/timeline/timeline.ts satisfies it). */
@@ -51,7 +52,7 @@ export interface RunnerLimits {
 }
 
 export interface RunnerOptions {
-  repo: RunbookRepo;
+  jobRepo: JobRepo;
   publish: (type: "ops.job.updated", payload: JobUpdatedPayload) => void;
   log: RunnerLogger;
   limits: RunnerLimits;
@@ -93,7 +94,7 @@ export class JobRunner {
   /** At start-up: jobs a previous process left queued or running end as failed, with the reason. */
   failInterrupted(): Job[] {
     // Their steps' process groups outlived the killed server: end them first (only provably the same ones).
-    for (const orphan of this.options.repo.unfinishedJobProcesses()) {
+    for (const orphan of this.options.jobRepo.unfinishedJobProcesses()) {
       const killed = endOrphanGroup(orphan);
       if (killed > 0)
         this.options.log.warn(
@@ -101,7 +102,7 @@ export class JobRunner {
           "ended a step's processes left by a killed server",
         );
     }
-    const failed = this.options.repo.failUnfinishedJobs(Reasons.restart);
+    const failed = this.options.jobRepo.failUnfinishedJobs(Reasons.restart);
     for (const job of failed) {
       this.options.log.warn({ job: job.id, runbook: job.runbookId }, "runbook job interrupted by a restart");
       this.options.onFinished?.(job);
@@ -126,7 +127,7 @@ export class JobRunner {
       ...(scheduleId ? { scheduleId } : {}),
       createdAt: nowRfc3339(),
     };
-    this.options.repo.insertJob(job);
+    this.options.jobRepo.insertJob(job);
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => {
       resolveDone = resolve;
@@ -347,14 +348,14 @@ export class JobRunner {
   /** Remembers the step's process group so a start after a SIGKILL can end it (./orphans.ts). */
   private recordProcess(jobId: string, pgid: number): void {
     try {
-      this.options.repo.setJobProcess(jobId, identify(pgid));
+      this.options.jobRepo.setJobProcess(jobId, identify(pgid));
     } catch (error) {
       this.options.log.warn({ job: jobId, err: error }, "could not record a step's process");
     }
   }
 
   private save(job: Job): void {
-    this.options.repo.updateJob(job);
+    this.options.jobRepo.updateJob(job);
     this.emit(job);
   }
 

@@ -5,11 +5,13 @@
 // whose previous run is still going is not started twice: that fire is skipped (`lastRunStatus: skipped`).
 import type { Job, Schedule, ScheduleUpdatedPayload } from "../../../protocol/opsRunbooks.js";
 import { nextFire, parseCron, rfc3339 } from "./cron.js";
-import type { RunbookRepo } from "./repo.js";
+import type { RunbookRepo } from "./runbookRepo.js";
 import type { JobRunner, RunnerLogger } from "./runner.js";
+import type { ScheduleRepo } from "./scheduleRepo.js";
 
 export interface SchedulerOptions {
-  repo: RunbookRepo;
+  runbookRepo: RunbookRepo;
+  scheduleRepo: ScheduleRepo;
   runner: JobRunner;
   publish: (type: "ops.schedule.updated", payload: ScheduleUpdatedPayload) => void;
   log: RunnerLogger;
@@ -68,8 +70,8 @@ export class Scheduler {
     if (this.runningJobs.get(job.scheduleId) === job.id) this.runningJobs.delete(job.scheduleId);
     const finishedAt = job.finishedAt ?? rfc3339(this.now());
     try {
-      if (!this.options.repo.schedule(job.scheduleId)) return;
-      this.options.repo.markRunFinished(job.scheduleId, finishedAt, job.status);
+      if (!this.options.scheduleRepo.schedule(job.scheduleId)) return;
+      this.options.scheduleRepo.markRunFinished(job.scheduleId, finishedAt, job.status);
     } catch (error) {
       this.options.log.warn({ schedule: job.scheduleId, err: error }, "could not record a schedule's run");
       return;
@@ -84,11 +86,11 @@ export class Scheduler {
 
   /** `POST /api/ops/schedules/{id}/trigger`: runs now, keeps `nextRunAt` and `enabled`. */
   trigger(schedule: Schedule): Job {
-    const runbook = this.options.repo.runbook(schedule.runbookId);
+    const runbook = this.options.runbookRepo.runbook(schedule.runbookId);
     if (!runbook) throw new Error("runbook not found");
     const job = this.options.runner.start(runbook, "trigger", schedule.id);
     this.runningJobs.set(schedule.id, job.id);
-    this.options.repo.markFired(
+    this.options.scheduleRepo.markFired(
       schedule.id,
       rfc3339(this.now()),
       "running",
@@ -108,7 +110,7 @@ export class Scheduler {
     if (this.stopped) return;
     try {
       const now = this.now();
-      for (const schedule of this.options.repo.dueSchedules(rfc3339(now))) this.fire(schedule, now);
+      for (const schedule of this.options.scheduleRepo.dueSchedules(rfc3339(now))) this.fire(schedule, now);
     } catch (error) {
       this.options.log.warn({ err: error }, "scheduler pass failed");
     }
@@ -119,7 +121,7 @@ export class Scheduler {
     if (this.timer) clearTimeout(this.timer);
     let delay = this.tickMs;
     try {
-      const earliest = this.options.repo.earliestNextRun();
+      const earliest = this.options.scheduleRepo.earliestNextRun();
       if (earliest) {
         const at = Date.parse(earliest);
         // Still due right after a pass means that schedule could not be fired (store error): retry in a second
@@ -139,7 +141,7 @@ export class Scheduler {
     const firedAt = rfc3339(now);
     const previous = this.runningJobs.get(schedule.id);
     if (previous && this.options.runner.isActive(previous)) {
-      this.options.repo.markFired(schedule.id, firedAt, "skipped", next, enabled);
+      this.options.scheduleRepo.markFired(schedule.id, firedAt, "skipped", next, enabled);
       this.options.log.info(
         { schedule: schedule.id, job: previous },
         "schedule skipped: its previous run is still going",
@@ -151,9 +153,9 @@ export class Scheduler {
       });
       return;
     }
-    const runbook = this.options.repo.runbook(schedule.runbookId);
+    const runbook = this.options.runbookRepo.runbook(schedule.runbookId);
     if (!runbook) {
-      this.options.repo.markFired(schedule.id, firedAt, "failed", next, enabled);
+      this.options.scheduleRepo.markFired(schedule.id, firedAt, "failed", next, enabled);
       this.options.log.warn(
         { schedule: schedule.id, runbook: schedule.runbookId },
         "schedule's runbook is gone",
@@ -162,7 +164,7 @@ export class Scheduler {
     }
     const job = this.options.runner.start(runbook, "scheduler", schedule.id);
     this.runningJobs.set(schedule.id, job.id);
-    this.options.repo.markFired(schedule.id, firedAt, "running", next, enabled);
+    this.options.scheduleRepo.markFired(schedule.id, firedAt, "running", next, enabled);
     this.options.log.info({ schedule: schedule.id, job: job.id, next }, "schedule fired");
     this.options.publish("ops.schedule.updated", {
       action: "triggered",
@@ -187,7 +189,7 @@ export class Scheduler {
     const cutoff = rfc3339(new Date(now.getTime() - this.catchUpMs));
     let due: Schedule[];
     try {
-      due = this.options.repo.dueSchedules(rfc3339(now));
+      due = this.options.scheduleRepo.dueSchedules(rfc3339(now));
     } catch (error) {
       this.options.log.warn({ err: error }, "scheduler catch-up failed");
       return;
@@ -198,7 +200,7 @@ export class Scheduler {
         continue;
       }
       const { next, enabled } = this.following(schedule, now);
-      this.options.repo.setNextRun(schedule.id, next, enabled);
+      this.options.scheduleRepo.setNextRun(schedule.id, next, enabled);
       this.options.log.info(
         { schedule: schedule.id, missed: schedule.nextRunAt, next },
         "missed schedule moved on",

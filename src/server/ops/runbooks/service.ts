@@ -13,8 +13,10 @@ import {
 import { DomainError, invalidRequest } from "../../errors.js";
 import type { EventHub } from "../../events/hub.js";
 import type { Store } from "../../store/database.js";
-import { RunbookRepo } from "./repo.js";
+import { JobRepo } from "./jobRepo.js";
+import { RunbookRepo } from "./runbookRepo.js";
 import { JobRunner, type RunnerLimits, type RunnerLogger, type TimelineSink } from "./runner.js";
+import { ScheduleRepo } from "./scheduleRepo.js";
 import { Scheduler } from "./scheduler.js";
 import { runbookFromBody, scheduleFromBody } from "./validate.js";
 
@@ -34,7 +36,9 @@ export interface RunbookServiceOptions {
 }
 
 export class RunbookService {
-  readonly repo: RunbookRepo;
+  private readonly runbookRepo: RunbookRepo;
+  private readonly jobRepo: JobRepo;
+  private readonly scheduleRepo: ScheduleRepo;
   readonly runner: JobRunner;
   readonly scheduler: Scheduler;
   private readonly events: EventHub;
@@ -42,13 +46,15 @@ export class RunbookService {
   private readonly log: RunnerLogger;
 
   constructor(options: RunbookServiceOptions) {
-    this.repo = new RunbookRepo(options.store);
+    this.runbookRepo = new RunbookRepo(options.store);
+    this.jobRepo = new JobRepo(options.store);
+    this.scheduleRepo = new ScheduleRepo(options.store);
     this.events = options.events;
     this.timeline = options.timeline;
     this.log = options.log;
     let scheduler: Scheduler | undefined;
     this.runner = new JobRunner({
-      repo: this.repo,
+      jobRepo: this.jobRepo,
       publish: (type, payload) => this.events.publish(type, payload),
       log: options.log,
       limits: options.limits,
@@ -57,7 +63,8 @@ export class RunbookService {
       ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
     });
     scheduler = new Scheduler({
-      repo: this.repo,
+      runbookRepo: this.runbookRepo,
+      scheduleRepo: this.scheduleRepo,
       runner: this.runner,
       publish: (type, payload) => this.events.publish(type, payload),
       log: options.log,
@@ -82,14 +89,14 @@ export class RunbookService {
 
   list(): { runbooks: Runbook[]; jobs: Job[]; schedules: Schedule[] } {
     return {
-      runbooks: this.repo.runbooks(),
-      jobs: this.repo.latestJobs(20),
-      schedules: this.repo.schedules(),
+      runbooks: this.runbookRepo.runbooks(),
+      jobs: this.jobRepo.latestJobs(20),
+      schedules: this.scheduleRepo.schedules(),
     };
   }
 
   get(id: string): Runbook {
-    const runbook = this.repo.runbook(id);
+    const runbook = this.runbookRepo.runbook(id);
     if (!runbook) throw runbookNotFound();
     return runbook;
   }
@@ -97,7 +104,7 @@ export class RunbookService {
   create(body: unknown): Runbook {
     const fields = runbookFromBody(body);
     const id = fields.id || randomUUID();
-    if (!this.repo.insertRunbook({ ...fields, id })) {
+    if (!this.runbookRepo.insertRunbook({ ...fields, id })) {
       throw new DomainError(OpsRunbookErrorCode.RunbookExists, M.runbookExists);
     }
     return this.get(id);
@@ -105,9 +112,9 @@ export class RunbookService {
 
   /** The body's `id` is ignored (spec): the path names the runbook. */
   update(id: string, body: unknown): Runbook {
-    if (!this.repo.runbook(id)) throw runbookNotFound();
+    if (!this.runbookRepo.runbook(id)) throw runbookNotFound();
     const fields = runbookFromBody(body);
-    if (!this.repo.updateRunbook({ ...fields, id })) throw runbookNotFound();
+    if (!this.runbookRepo.updateRunbook({ ...fields, id })) throw runbookNotFound();
     return this.get(id);
   }
 
@@ -116,10 +123,10 @@ export class RunbookService {
    * each with `ops.schedule.updated {action:"deleted"}`. Its past jobs stay.
    */
   delete(id: string): void {
-    const schedules = this.repo.schedulesOf(id);
-    if (!this.repo.deleteRunbook(id)) throw runbookNotFound();
+    const schedules = this.scheduleRepo.schedulesOf(id);
+    if (!this.runbookRepo.deleteRunbook(id)) throw runbookNotFound();
     for (const schedule of schedules) {
-      this.repo.deleteSchedule(schedule.id);
+      this.scheduleRepo.deleteSchedule(schedule.id);
       this.publishSchedule({ action: "deleted", removed: schedule.id });
     }
     if (schedules.length > 0) this.scheduler.reschedule();
@@ -165,13 +172,13 @@ export class RunbookService {
     if (status && !["queued", "running", "succeeded", "failed"].includes(status)) {
       throw invalidRequest("status must be queued, running, succeeded or failed");
     }
-    return this.repo
+    return this.jobRepo
       .jobs({ runbookId: text("runbookId"), scheduleId: text("scheduleId"), status, limit })
       .map((job) => this.runner.snapshot(job.id) ?? job);
   }
 
   job(id: string): Job {
-    const job = this.runner.snapshot(id) ?? this.repo.job(id);
+    const job = this.runner.snapshot(id) ?? this.jobRepo.job(id);
     if (!job) throw jobNotFound();
     return job;
   }
@@ -180,32 +187,32 @@ export class RunbookService {
   async cancelJob(id: string): Promise<Job> {
     const cancelled = await this.runner.cancel(id);
     if (cancelled) return cancelled;
-    if (!this.repo.job(id)) throw jobNotFound();
+    if (!this.jobRepo.job(id)) throw jobNotFound();
     throw new DomainError(OpsRunbookErrorCode.JobFinished, M.jobFinished);
   }
 
   /** Deletes a job; one still running is cancelled first (its processes end with it). */
   async deleteJob(id: string): Promise<void> {
     if (this.runner.isActive(id)) await this.runner.cancel(id);
-    if (!this.repo.deleteJob(id)) throw jobNotFound();
+    if (!this.jobRepo.deleteJob(id)) throw jobNotFound();
   }
 
   // ---- schedules ----
 
   schedules(): Schedule[] {
-    return this.repo.schedules();
+    return this.scheduleRepo.schedules();
   }
 
   schedule(id: string): Schedule {
-    const schedule = this.repo.schedule(id);
+    const schedule = this.scheduleRepo.schedule(id);
     if (!schedule) throw scheduleNotFound();
     return schedule;
   }
 
   createSchedule(body: unknown): Schedule {
-    const fields = scheduleFromBody(body, (id) => !!this.repo.runbook(id), new Date());
+    const fields = scheduleFromBody(body, (id) => !!this.runbookRepo.runbook(id), new Date());
     const id = randomBytes(10).toString("hex");
-    this.repo.insertSchedule({ ...fields, id });
+    this.scheduleRepo.insertSchedule({ ...fields, id });
     const schedule = this.schedule(id);
     this.publishSchedule({ action: "created", schedule });
     this.scheduler.reschedule();
@@ -214,9 +221,9 @@ export class RunbookService {
 
   /** Updates every field, `runbookId` included (the seed validated but ignored it; Appendix A). */
   updateSchedule(id: string, body: unknown): Schedule {
-    if (!this.repo.schedule(id)) throw scheduleNotFound();
-    const fields = scheduleFromBody(body, (rid) => !!this.repo.runbook(rid), new Date());
-    if (!this.repo.updateSchedule({ ...fields, id })) throw scheduleNotFound();
+    if (!this.scheduleRepo.schedule(id)) throw scheduleNotFound();
+    const fields = scheduleFromBody(body, (rid) => !!this.runbookRepo.runbook(rid), new Date());
+    if (!this.scheduleRepo.updateSchedule({ ...fields, id })) throw scheduleNotFound();
     const schedule = this.schedule(id);
     this.publishSchedule({ action: "updated", schedule });
     this.scheduler.reschedule();
@@ -224,7 +231,7 @@ export class RunbookService {
   }
 
   deleteSchedule(id: string): void {
-    if (!this.repo.deleteSchedule(id)) throw scheduleNotFound();
+    if (!this.scheduleRepo.deleteSchedule(id)) throw scheduleNotFound();
     this.publishSchedule({ action: "deleted", removed: id });
     this.scheduler.reschedule();
   }
@@ -232,7 +239,7 @@ export class RunbookService {
   /** Runs the schedule's runbook now; `nextRunAt` and `enabled` stay as they are. */
   triggerSchedule(id: string): Job {
     const schedule = this.schedule(id);
-    if (!this.repo.runbook(schedule.runbookId)) throw runbookNotFound();
+    if (!this.runbookRepo.runbook(schedule.runbookId)) throw runbookNotFound();
     return this.scheduler.trigger(schedule);
   }
 

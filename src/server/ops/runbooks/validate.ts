@@ -13,7 +13,8 @@ import {
 } from "../../../protocol/opsRunbooks.js";
 import { invalidRequest } from "../../errors.js";
 import { nextFire, parseCron, parseRfc3339, resolveTimezone, rfc3339 } from "./cron.js";
-import type { RunbookRecord, ScheduleRecord } from "./repo.js";
+import type { RunbookRecord } from "./runbookRepo.js";
+import type { ScheduleRecord } from "./scheduleRepo.js";
 
 type Kind = "string" | "bool" | "number" | "steps";
 
