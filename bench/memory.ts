@@ -1,9 +1,12 @@
 // Server memory: RSS idle (no session; and one session with one attached client, beside the naive relay in
-// the same state, target <= 60 MB: issue 17), with 20 attached clients (one per session), and the growth while one client stops
+// the same state, target <= 60 MB, and its peak while that client drains 32 MB, target <= idle + 16 MB: issue 17),
+// with 20 attached clients (one per session), and the growth while one client stops
 // reading (its TCP socket paused) for 20 s of `yes` in its session. Meanwhile a second session prints a
 // timestamped counter; a `/ws/tmux` client and a plain node-pty client (the baseline) both watch it, so the
 // latency of the other clients under the flood is measured against tmux's own under the same load.
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { PtyTerm, type Term, WsTerm, waitQuiet } from "./clients.js";
 import {
   emit,
@@ -19,6 +22,7 @@ import {
   type Workspace,
 } from "./harness.js";
 import { startReferenceProxy } from "./referenceProxy.js";
+import { makeFile, runOnce } from "./throughput.js";
 
 const CLIENTS = 20;
 const FLOOD_MS = 20_000;
@@ -89,39 +93,84 @@ async function bareNodeRss(): Promise<number> {
 }
 
 const IDLE_TARGET_MB = 60;
+const DRAIN_BYTES = 32 * MB;
+const DRAIN_GROWTH_TARGET_MB = 16;
+
+/** Samples a process's RSS every 50 ms while `work` runs; returns the highest reading. */
+async function peakRssDuring(pid: number, work: Promise<unknown>): Promise<number> {
+  let peak = rssBytes(pid);
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      peak = Math.max(peak, rssBytes(pid));
+      await sleep(50);
+    }
+  })();
+  try {
+    await work;
+  } finally {
+    running = false;
+    await sampling;
+  }
+  return Math.max(peak, rssBytes(pid));
+}
 
 /**
  * RSS of the server and of the naive relay (bench/referenceProxy.ts, run through tsx) each with one session and
- * one attached client that has gone quiet: what a user with one terminal open pays.
+ * one attached client that has gone quiet: what a user with one terminal open pays. Then each client drains a
+ * 32 MB `cat` (as the throughput bench does) while its process's RSS is sampled: the peak above that idle figure.
  */
 async function oneSessionRss(work: Workspace, server: Server, bare: number): Promise<void> {
   const proxy = await startReferenceProxy(work.socket);
+  const file = join(work.dir, "memory-drain.txt");
+  const size = makeFile(file, DRAIN_BYTES);
   const terms: Term[] = [];
   try {
     await newSession(work, "bench-mem-one", SHELL);
     await newSession(work, "bench-mem-one-naive", SHELL);
-    terms.push(await WsTerm.connect(server, "bench-mem-one"));
-    terms.push(await WsTerm.connect(proxy, "bench-mem-one-naive"));
+    const ours = await WsTerm.connect(server, "bench-mem-one");
+    const naive = await WsTerm.connect(proxy, "bench-mem-one-naive");
+    terms.push(ours, naive);
     await Promise.all(terms.map((t) => waitQuiet(t, 300, 5000)));
     await sleep(1000);
-    const ours = await steadyRss(server.pid);
-    const naive = await steadyRss(proxy.child.pid!);
-    progress(`memory: one session RSS ${round(ours / MB, 1)} MB (naive relay ${round(naive / MB, 1)} MB)`);
+    const oursIdle = await steadyRss(server.pid);
+    const naiveIdle = await steadyRss(proxy.child.pid!);
+    progress(
+      `memory: one session RSS ${round(oursIdle / MB, 1)} MB (naive relay ${round(naiveIdle / MB, 1)} MB)`,
+    );
     emit({
       bench: "memory",
       metric: "rss_idle_one_session",
-      value: round(ours / MB, 2),
+      value: round(oursIdle / MB, 2),
       unit: "MB",
-      baseline: round(naive / MB, 2),
-      ratio: round(ours / naive),
+      baseline: round(naiveIdle / MB, 2),
+      ratio: round(oursIdle / naiveIdle),
       baseline_is: "naive relay (ws + node-pty, under tsx) with one attached client",
       bare_node_MB: round(bare / MB, 2),
       target: `<= ${IDLE_TARGET_MB} MB`,
-      pass: ours <= IDLE_TARGET_MB * MB,
+      pass: oursIdle <= IDLE_TARGET_MB * MB,
+    });
+    const oursPeak = await peakRssDuring(server.pid, runOnce(ours, file));
+    const naivePeak = await peakRssDuring(proxy.child.pid!, runOnce(naive, file));
+    const growth = oursPeak - oursIdle;
+    progress(`memory: drain peak ${round(oursPeak / MB, 1)} MB (naive relay ${round(naivePeak / MB, 1)} MB)`);
+    emit({
+      bench: "memory",
+      metric: "rss_peak_over_idle_during_drain",
+      value: round(growth / MB, 2),
+      unit: "MB",
+      baseline: round((naivePeak - naiveIdle) / MB, 2),
+      baseline_is: "the naive relay's peak over its idle, same drain",
+      file_bytes: size,
+      rss_idle_MB: round(oursIdle / MB, 2),
+      rss_peak_MB: round(oursPeak / MB, 2),
+      target: `<= ${DRAIN_GROWTH_TARGET_MB} MB`,
+      pass: growth <= DRAIN_GROWTH_TARGET_MB * MB,
     });
   } finally {
     await Promise.all(terms.map((t) => t.close()));
     proxy.child.kill("SIGTERM");
+    rmSync(file, { force: true });
     for (const name of ["bench-mem-one", "bench-mem-one-naive"])
       await work.tmux("kill-session", "-t", `=${name}`).catch(() => undefined);
   }
