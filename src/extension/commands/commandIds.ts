@@ -40,5 +40,6 @@ export const CommandId = {
   AckAlert: "sentinel.ackAlert",
   RestoreSession: "sentinel.restoreSession",
   RunRunbook: "sentinel.runRunbook",
+  ShowJobOutput: "sentinel.showJobOutput",
 } as const;
 export type CommandId = (typeof CommandId)[keyof typeof CommandId];

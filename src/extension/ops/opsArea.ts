@@ -1,5 +1,5 @@
 // The Ops area: the Ops view (overview, alerts with Acknowledge, services, runbooks, the runbook jobs seen) and its
-// commands: Refresh Ops, Run Runbook, Acknowledge Alert. Built and disposed by the Container (moved out of
+// commands: Refresh Ops, Run Runbook, Show Output (of a job or step), Acknowledge Alert. Built and disposed by the Container (moved out of
 // features.ts).
 import type * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
@@ -7,6 +7,7 @@ import type { Job, JobsResponse } from "../../protocol/opsRunbooks.js";
 import { CommandId } from "../commands/commandIds.js";
 import type { AreaHost } from "../host.js";
 import { ContextKey } from "../views/contextKeys.js";
+import { JobOutputDocuments } from "./jobOutputDocuments.js";
 import { jobRow, loadOps, opsReloadEvent, ProbedView, type Row } from "./opsViews.js";
 import { runRunbook } from "./runbook.js";
 
@@ -14,6 +15,8 @@ const JOBS_KEPT = 20;
 
 export class OpsArea implements vscode.Disposable {
   readonly view: ProbedView;
+  /** Show Output's documents, following their jobs. */
+  readonly jobOutput: JobOutputDocuments;
   /** Runbook jobs seen in `ops.job.updated` events (newer than the server's history): the newest 20, by id. */
   private readonly jobs = new Map<string, Job>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -48,8 +51,10 @@ export class OpsArea implements vscode.Disposable {
         ];
       },
     );
+    this.jobOutput = new JobOutputDocuments(host.refresh);
     this.disposables.push(
       this.view,
+      this.jobOutput,
       host.refresh.onEvent(EventType.OpsJobUpdated, (payload) => this.noteJob(payload?.job)),
       host.server.onDidChangeState((state) => {
         if (state.kind === "stopped" || state.kind === "failed") this.view.reset();
@@ -62,6 +67,10 @@ export class OpsArea implements vscode.Disposable {
           this.noteJob(job);
           this.view.scheduleReload();
         }),
+      [CommandId.ShowJobOutput]: (arg?: Row | string) => {
+        const id = typeof arg === "string" ? arg : (arg?.data as { jobId?: string } | undefined)?.jobId;
+        return id ? this.jobOutput.show(id) : undefined;
+      },
       [CommandId.AckAlert]: (arg?: Row | number) => {
         const id = typeof arg === "number" ? arg : (arg?.data as { alertId?: number } | undefined)?.alertId;
         return id ? this.ackAlert(id) : undefined;

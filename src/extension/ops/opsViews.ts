@@ -13,6 +13,7 @@ import type { RefreshManager } from "../client/refreshManager.js";
 import { SingleFlight } from "../util/singleFlight.js";
 import type { ContextKey, ContextKeys } from "../views/contextKeys.js";
 import { md } from "../views/treeNodes.js";
+import { formatDuration } from "./jobOutput.js";
 
 export type ProbeState = "unknown" | "missing" | "disabled" | "error" | "available";
 
@@ -25,6 +26,8 @@ export interface Row {
   iconColor?: string;
   contextValue?: string;
   children?: Row[];
+  /** Rows with children start expanded unless this is set. */
+  collapsed?: boolean;
   /** Arguments of the row's commands (an alert id…). */
   data?: unknown;
 }
@@ -158,8 +161,41 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
   return rows;
 }
 
-/** A runbook job as `ops.job.updated` carries it: a row with its per-step progress. */
+/** A step of a job: finished (its result and duration) or running (for how long so far). */
+function stepRow(
+  jobId: string,
+  step: { stepIndex: number; title: string; error?: string },
+  ms: number,
+  running: boolean,
+): Row {
+  const error = running ? "" : (step.error ?? "");
+  const [icon, iconColor] = running
+    ? ["sync~spin", undefined]
+    : error
+      ? ["error", "errorForeground"]
+      : ["pass", "testing.iconPassed"];
+  return {
+    id: `ops:job:${jobId}:step:${step.stepIndex}`,
+    label: `${step.stepIndex + 1}. ${step.title}`,
+    description: [running ? "running" : error || "ok", formatDuration(ms)].join(" · "),
+    ...(error ? { tooltip: md(error) } : {}),
+    icon,
+    ...(iconColor ? { iconColor } : {}),
+    contextValue: "sentinel.jobStep",
+    data: { jobId, stepIndex: step.stepIndex },
+  };
+}
+
+/** A runbook job as `ops.job.updated` carries it: a row with its per-step progress, its steps as children. */
 export function jobRow(job: Job): Row {
+  const results = job.stepResults ?? [];
+  const running = job.status === "running" ? job.runningStep : undefined;
+  const steps = [
+    ...results.map((r) => stepRow(job.id, r, r.durationMs, false)),
+    ...(running && !results.some((r) => r.stepIndex === running.stepIndex)
+      ? [stepRow(job.id, running, running.elapsedMs, true)]
+      : []),
+  ];
   const status = job.status;
   const total = job.totalSteps || 0;
   const done = job.completedSteps || 0;
@@ -185,6 +221,9 @@ export function jobRow(job: Job): Row {
     icon,
     ...(iconColor ? { iconColor } : {}),
     contextValue: `sentinel.job.${status}`,
+    data: { jobId: job.id },
+    children: steps,
+    collapsed: true,
   };
 }
 
@@ -336,7 +375,9 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
       row.label,
       row.children
         ? row.children.length
-          ? vscode.TreeItemCollapsibleState.Expanded
+          ? row.collapsed
+            ? vscode.TreeItemCollapsibleState.Collapsed
+            : vscode.TreeItemCollapsibleState.Expanded
           : vscode.TreeItemCollapsibleState.None
         : vscode.TreeItemCollapsibleState.None,
     );
