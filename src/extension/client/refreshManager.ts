@@ -41,6 +41,14 @@ export interface RefreshManagerOptions {
   onHandshakeFailure?(failure: HandshakeFailure): void;
 }
 
+/** Why a caller asks for a full reload of the sessions (the events stream's own reasons are the reconciler's). */
+export type RefreshReason =
+  | "manual"
+  | "session picker"
+  | "terminal profile"
+  | "restore finished"
+  | "test api";
+
 export interface SessionRename {
   from: string;
   to: string;
@@ -156,8 +164,8 @@ export class RefreshManager implements Disposable {
     this.updatePolling();
   }
 
-  /** A full reload now (manual refresh, config change…). */
-  refresh(reason: string): Promise<void> {
+  /** A full reload now (manual refresh, a picker that needs the list…). */
+  refresh(reason: RefreshReason): Promise<void> {
     return this.fullReload(reason);
   }
 

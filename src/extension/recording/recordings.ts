@@ -7,6 +7,7 @@ import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
 import type { RecordingInfo } from "../../protocol/recording.js";
 import type { ApiClient } from "../client/apiClient.js";
+import type { MissedReason } from "../client/reconciler.js";
 import { CommandId } from "../commands/commandIds.js";
 import { executeCommand } from "../commands/registry.js";
 import type { AreaHost } from "../host.js";
@@ -25,6 +26,14 @@ import {
 } from "./recordingsApi.js";
 import { RecordingsModel } from "./recordingsModel.js";
 import { RECORDINGS_VIEW_ID, RecordingsTreeProvider } from "./recordingsView.js";
+
+/** Why the Recordings list is reloaded: events may have been missed, the view shown, a live recording, a command. */
+type RecordingsReloadReason =
+  | `events ${MissedReason}`
+  | "view shown"
+  | "live recording"
+  | "picker"
+  | "manual";
 
 /** A command argument: a recording row, a Sessions row, a recording id or a session name. */
 type RecordingArg = RecordingInfo | { kind?: string; session?: string } | string | undefined;
@@ -91,7 +100,7 @@ export class Recordings implements vscode.Disposable {
   }
 
   /** Reloads the list (concurrent calls share one run plus one rerun, src/extension/util/singleFlight.ts). */
-  reload(reason: string): Promise<void> {
+  reload(reason: RecordingsReloadReason): Promise<void> {
     this.reloadReason = reason;
     return this.loader.run();
   }
