@@ -1,10 +1,7 @@
 // Every recording of this server: starts them (headless through the API, or for one /ws/tmux client), feeds
 // input capture, writes markers, stops them (on request, at a limit, when the session or client ends, at
-// shutdown), and publishes `recording.updated`. One place ends a recording: `end()`.
-//
-// A headless recording is its own tmux client: `attach-session -f ignore-size,read-only` in a PTY the size of
-// the session's active window (plus its status line), so it never changes what other clients see, never types,
-// and records what a client of that size sees. It polls the window size and follows it, with an `r` event per change.
+// shutdown), and publishes `recording.updated`. One place ends a recording: `end()`. A headless recording is
+// fed by its own read-only tmux client (./headless.ts).
 import { randomUUID } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
 import { ErrorCode } from "../../protocol/errors.js";
@@ -18,15 +15,15 @@ import {
   type RecordingStopReason,
   type RecordingUpdatedPayload,
 } from "../../protocol/recording.js";
-import { DEFAULT_TERMINAL_SIZE } from "../../protocol/terminal.js";
 import type { RecordingConfig } from "../config.js";
 import { DomainError } from "../errors.js";
 import type { EventHub } from "../events/hub.js";
-import { PtyStartError, TerminalPipe } from "../pty/terminalPipe.js";
+import { PtyStartError } from "../pty/terminalPipe.js";
 import type { TerminalTap } from "../pty/terminalTap.js";
 import type { Tmux } from "../tmux/adapter.js";
 import { TmuxError } from "../tmux/errors.js";
 import { castHeader } from "./cast.js";
+import { HeadlessClient, windowSize } from "./headless.js";
 import { Recorder } from "./recorder.js";
 import { castEnv, completeLength, type RecordingStore } from "./store.js";
 
@@ -58,24 +55,16 @@ export interface ClientRequest {
   captureInput: boolean;
 }
 
-interface Headless {
-  pipe: TerminalPipe;
-  timer?: NodeJS.Timeout;
-  polling: boolean;
-}
-
 interface Active {
   info: RecordingInfo;
   recorder: Recorder;
-  headless?: Headless;
+  headless?: HeadlessClient;
   exitStatus?: number;
   stopping?: Promise<RecordingInfo>;
 }
 
 /** Smallest cast a request may ask for: the header and a few markers must fit. */
 const MIN_MAX_BYTES = 4096;
-/** A window larger than this is recorded at this size (a PTY has to be allocated for it). */
-const MAX_SIZE = { cols: 1000, rows: 500 };
 
 export class RecordingManager {
   private readonly active = new Map<string, Active>();
@@ -117,7 +106,7 @@ export class RecordingManager {
       throw new TmuxError("SESSION_NOT_FOUND", "session not found");
     }
     const fixed = request.cols !== undefined && request.rows !== undefined;
-    const size = fixed ? { cols: request.cols!, rows: request.rows! } : await this.windowSize(session);
+    const size = fixed ? { cols: request.cols!, rows: request.rows! } : await windowSize(tmux, session);
     const active = this.begin({
       session,
       source: "api",
@@ -129,24 +118,20 @@ export class RecordingManager {
       ...(request.maxDurationSeconds !== undefined ? { maxDurationSeconds: request.maxDurationSeconds } : {}),
     });
     const { id } = active.info;
-    const pipe = new TerminalPipe({
+    const headless = new HeadlessClient({
       tmux,
+      log,
       session,
       ...size,
-      log,
-      attachFlags: ["ignore-size", "read-only"],
-      mouse: false,
-      coalesce: false,
-      output: (chunk) => active.recorder.output(chunk),
-      pending: () => active.recorder.backlogBytes,
+      recorder: active.recorder,
       onExit: (exitCode) => {
         active.exitStatus = exitCode;
         void this.end(id, "session-ended");
       },
     });
-    active.headless = { pipe, polling: false };
+    active.headless = headless;
     try {
-      await pipe.start();
+      await headless.start();
     } catch (error) {
       log.error(
         { err: error instanceof PtyStartError ? error.cause : error, session },
@@ -155,10 +140,7 @@ export class RecordingManager {
       await this.end(id, "error", "unable to start the recorder's terminal");
       throw new DomainError(RecordingErrorCode.Failed, "unable to start the recorder's terminal");
     }
-    if (!fixed && this.active.has(id)) {
-      active.headless.timer = setInterval(() => void this.follow(active), this.deps.followIntervalMs ?? 500);
-      active.headless.timer.unref();
-    }
+    if (!fixed && this.active.has(id)) headless.followWindow(this.deps.followIntervalMs ?? 500);
     log.info({ recording: id, session, ...size, followsWindow: !fixed }, "recording started");
     return this.snapshot(active);
   }
@@ -313,10 +295,7 @@ export class RecordingManager {
     }
     active.stopping ??= (async () => {
       const { headless, recorder } = active;
-      if (headless) {
-        if (headless.timer) clearInterval(headless.timer);
-        headless.pipe.dispose();
-      }
+      headless?.dispose();
       const markers: string[] = [];
       if (active.exitStatus !== undefined) markers.push(`exit: ${active.exitStatus}`);
       markers.push(`stop: ${reason}`);
@@ -362,41 +341,6 @@ export class RecordingManager {
 
   private publish(action: RecordingUpdatedPayload["action"], recording: RecordingInfo): void {
     this.deps.events.publish(RECORDING_UPDATED_EVENT, { action, recording });
-  }
-
-  /** What a client showing the whole active window measures; the default size when tmux cannot say. */
-  private async windowSize(session: string): Promise<{ cols: number; rows: number }> {
-    try {
-      const w = await this.deps.tmux.activeWindowSize(session);
-      if (w.width > 0 && w.height > 0) {
-        return {
-          cols: Math.min(w.width, MAX_SIZE.cols),
-          rows: Math.min(w.height + w.statusLines, MAX_SIZE.rows),
-        };
-      }
-    } catch (error) {
-      if (error instanceof TmuxError && error.code === "SESSION_NOT_FOUND") throw error;
-    }
-    return { ...DEFAULT_TERMINAL_SIZE };
-  }
-
-  private async follow(active: Active): Promise<void> {
-    const headless = active.headless;
-    if (!headless || headless.polling || active.stopping) return;
-    headless.polling = true;
-    try {
-      const size = await this.windowSize(active.info.session);
-      if (active.stopping || !headless.pipe.running) return;
-      const current = headless.pipe.size;
-      if (size.cols === current.cols && size.rows === current.rows) return;
-      // The `r` event goes first: the redraw at the new size comes after it.
-      active.recorder.resize(size.cols, size.rows);
-      headless.pipe.resize(size.cols, size.rows);
-    } catch {
-      // The session is gone: the tmux client exits and the recording ends with it.
-    } finally {
-      headless.polling = false;
-    }
   }
 }
 
