@@ -3,7 +3,7 @@
 // session's; "Sentinel: Mark Seen" on the pane clears them. Real watchtower, real tmux output.
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
-import { capturePane, recordMetric, tmux } from "./support/env.js";
+import { capturePane, recordMetric, tmux, waitFor } from "./support/env.js";
 import {
   isUnread,
   killTmuxSession,
@@ -26,10 +26,15 @@ describe("unread marks", () => {
     const api = await runningSentinel();
     const [quiet, noisy] = await paneIds(`=${SESSION}:0`);
     assert.ok(quiet && noisy);
-    // A new pane's first screen (the shell's prompt) is unread output: wait until the watchtower has both, so
-    // that no late prompt undoes the mark seen below.
-    for (const pane of [quiet, noisy])
-      await waitForItem(api, `pane:${SESSION}:${pane}`, `${pane}'s prompt as unread output`, isUnread);
+    // Wait until the watchtower has both panes' first screen (the shell's prompt), so that no late prompt undoes
+    // the mark seen below. (It is unread only for panes made after the server first listed tmux.)
+    await waitFor(async () => {
+      const { panes } = await api.apiRequest<{ panes: Array<{ tailPreview?: string }> }>(
+        "GET",
+        `/api/tmux/sessions/${SESSION}/panes`,
+      );
+      return panes.length === 2 && panes.every((p) => p.tailPreview);
+    }, "both panes' prompts in the projection");
 
     // Start from nothing unread.
     await vscode.commands.executeCommand("sentinel.markSeen", SESSION);

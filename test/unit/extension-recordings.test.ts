@@ -331,6 +331,27 @@ describe("events log", () => {
     assert.equal(raise(2, ++eventId)?.count, 1);
   });
 
+  test("repeated recovery summaries are one row with a count; one that lost sessions keeps its own", () => {
+    const log = new EventsLog(50);
+    const summary = (id: number, payload: Record<string, unknown>) =>
+      log.add(event(id, "recovery.overview.updated", { bootChanged: false, ...payload }));
+    for (let i = 1; i <= 17; i++) summary(i, { changedSessions: i % 3, killed: 0 });
+    summary(18, { changedSessions: 2, killed: 1 });
+    summary(19, { changedSessions: 1, killed: 0 });
+    log.add(event(20, "recovery.overview.updated", { session: "db", status: "killed" }));
+    log.add(event(21, "recovery.overview.updated", { session: "db", status: "killed" }));
+    const rows = log.list();
+    assert.deepEqual(
+      rows.map((e) => [e.eventId, e.count, e.severity]),
+      [
+        [21, 2, "warning"],
+        [19, 18, "info"],
+        [18, 1, "warning"],
+      ],
+    );
+    assert.equal(rows[1]!.title, "Recovery: 1 session changed");
+  });
+
   test("filters by text, severity and category", () => {
     const log = new EventsLog(50);
     log.add(event(1, "recording.updated", { action: "start", recording: recording({ session: "web" }) }));

@@ -137,7 +137,12 @@ function step(
   panes: LivePane[],
   captures: Record<string, string>,
   now: string,
-  opts: { focused?: string[]; attached?: number; windows?: ProjectInput["windows"] } = {},
+  opts: {
+    focused?: string[];
+    attached?: number;
+    windows?: ProjectInput["windows"];
+    firstSight?: ProjectInput["firstSight"];
+  } = {},
 ) {
   const result = projectSession({
     session: { name: "dev", windows: 1, attached: opts.attached ?? 0, createdAt: T(0), activityAt: T(0) },
@@ -146,6 +151,7 @@ function step(
     captures: new Map(Object.entries(captures)),
     previous: state,
     focused: new Set(opts.focused ?? []),
+    ...(opts.firstSight ? { firstSight: opts.firstSight } : {}),
     now,
   });
   const panesById = new Map(state.panes.map((p) => [p.paneId, p]));
@@ -187,6 +193,38 @@ describe("projection step: revisions and unread (§4.1 steps 4–7, §4.2)", () 
     );
     assert.equal(next.session!.lastPreview, "$ ls\nfoo");
     assert.equal(next.session!.lastPreviewPaneId, "%0");
+  });
+
+  test("first sight: output a pane had before the server first listed it is read, at tmux's time", () => {
+    const firstSight = {
+      preexisting: new Set(["%0", "%1"]),
+      outputAt: new Map([
+        ["%0", T(-300)],
+        ["%2", T(5)],
+      ]),
+    };
+    // %1 is empty at first: its first output later is still not news (it was there before the server).
+    let { next } = step(empty(), [pane("%0"), pane("%1")], { "%0": "$ make\nok", "%1": "" }, T(1), {
+      firstSight,
+    });
+    const p0 = next.panes.find((p) => p.paneId === "%0")!;
+    assert.deepEqual([p0.revision, p0.seenRevision, p0.changedAt], [1, 1, T(-300)]);
+    assert.deepEqual([next.session!.unreadPanes, next.session!.activityAt], [0, T(-300)]);
+    ({ next } = step(next, [pane("%0"), pane("%1"), pane("%2")], { "%1": "$", "%2": "$ new" }, T(6), {
+      firstSight,
+    }));
+    const p1 = next.panes.find((p) => p.paneId === "%1")!;
+    const p2 = next.panes.find((p) => p.paneId === "%2")!;
+    assert.deepEqual([p1.revision, p1.seenRevision, p1.changedAt], [1, 1, T(6)]);
+    // A pane made since: its output is news, at tmux's time (earlier than the collect).
+    assert.deepEqual([p2.revision, p2.seenRevision, p2.changedAt], [1, 0, T(5)]);
+    // Later output of a pane that was there is news as usual.
+    ({ next } = step(next, [pane("%0"), pane("%1"), pane("%2")], { "%0": "$ make\nfailed" }, T(7), {
+      firstSight,
+    }));
+    const again = next.panes.find((p) => p.paneId === "%0")!;
+    assert.deepEqual([again.revision, again.seenRevision, again.changedAt], [2, 1, T(7)]);
+    assert.equal(next.session!.unreadPanes, 2);
   });
 
   test("same tail: nothing changes, no revision, no rev, nothing written", () => {

@@ -218,15 +218,22 @@ export function classifyEvent(event: EventEnvelope): Classified | undefined {
       };
     }
     const state = str(p.status) || str(p.action);
+    // The same news again (a session's same state, a collect that changed sessions but lost none) is one row with
+    // its count; a collect that lost sessions (killed, reboot, tmux server gone) keeps a row of its own.
+    const lost = Number(p.killed) > 0 || p.bootChanged === true || p.serverLost === true;
     return {
       category: "recovery",
-      severity: state === "killed" ? "warning" : "info",
+      severity: state === "killed" || lost ? "warning" : "info",
       title: session
         ? `Session ${session}: ${state}`
-        : `Recovery: ${str(p.changedSessions)} sessions changed`,
+        : `Recovery: ${str(p.changedSessions)} session${Number(p.changedSessions) === 1 ? "" : "s"} changed`,
       detail: p.killed !== undefined ? `${str(p.killed)} killed` : "",
       ...(session ? { session } : {}),
-      key: `recovery:${session}:${state}:${event.eventId}`,
+      key: session
+        ? `recovery:${session}:${state}`
+        : lost
+          ? `recovery:lost:${event.eventId}`
+          : `recovery:changed`,
       notify: false,
     };
   }

@@ -4,7 +4,13 @@
 // engine hands it what tmux showed.
 import type { TmuxRepos } from "../store/repositories.js";
 import { projectedSessionHash } from "../store/sessionsRepo.js";
-import { type LivePane, type LiveSession, type LiveWindow, projectSession } from "./project.js";
+import {
+  type FirstSight,
+  type LivePane,
+  type LiveSession,
+  type LiveWindow,
+  projectSession,
+} from "./project.js";
 
 export interface Snapshot {
   /** In tmux list order. */
@@ -17,6 +23,8 @@ export interface CollectInput {
   /** Undefined: no tmux server or no tmux; the projections are kept as they are. */
   snapshot: Snapshot | undefined;
   captures: ReadonlyMap<string, string>;
+  /** How panes' first output is taken (project.ts). */
+  firstSight?: FirstSight;
   /** Sessions to project; the others are known to be unchanged. */
   process: ReadonlySet<string>;
   /** Write the collect counters even if nothing else changed (the engine asks every so often). */
@@ -74,6 +82,7 @@ export function applyCollect(repos: TmuxRepos, input: CollectInput, limits: Limi
             runtime: paneRuntime.forSession(live.name),
           },
           focused: focused.get(live.name) ?? new Set(),
+          ...(input.firstSight ? { firstSight: input.firstSight } : {}),
           now,
         });
         for (const p of result.upsertPanes) {

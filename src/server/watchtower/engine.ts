@@ -96,6 +96,8 @@ export class Watchtower {
   private readonly nonce = randomBytes(8).toString("hex");
   /** Each pane's screen fingerprint at the last listing (`scan` mode). */
   private fingerprints = new Map<string, string>();
+  /** Pane ids of the first listing (project.ts FirstSight). */
+  private preexisting: Set<string> | undefined;
   /** The last two collects both changed something: output keeps coming, collect at the slower pace. */
   private changedLast = false;
   private sustained = false;
@@ -425,6 +427,8 @@ export class Watchtower {
     // Not attached: this server's control clients, and those of any other Sentinel server on this tmux.
     const own = new Set([...(this.monitors?.clientNames() ?? []), ...(listing?.watchtowerClients ?? [])]);
     const snapshot = listing ? this.snapshot(listing, own) : undefined;
+    // The panes there were when this server first listed tmux: their output then is not news.
+    if (listing) this.preexisting ??= new Set(listing.panes.map((p) => p.paneId));
     const captures = new Map<string, string>(listing?.captures ?? []);
     const process = new Set<string>();
     const signatures = new Map<string, string>();
@@ -479,6 +483,18 @@ export class Watchtower {
           snapshot,
           captures,
           process,
+          ...(listing && this.preexisting
+            ? {
+                firstSight: {
+                  preexisting: this.preexisting,
+                  outputAt: new Map(
+                    listing.panes
+                      .filter((p) => p.windowActivity > 0)
+                      .map((p) => [p.paneId, isoFromEpochSeconds(p.windowActivity)]),
+                  ),
+                },
+              }
+            : {}),
           purgeRuntime: full,
           persistCounters: full,
           now,

@@ -54,7 +54,19 @@ export interface ProjectInput {
   };
   /** Panes a visible, focused terminal shows: their new output is read at once. */
   focused: ReadonlySet<string>;
+  /** What a pane's first output (revision 0 → 1) is taken as (ADR 0004: first sight). */
+  firstSight?: FirstSight;
   now: string;
+}
+
+/**
+ * A pane's first output is not news by itself: output a pane had before this server first listed it is read
+ * (`preexisting`), and its time is when tmux says its window last had output (`outputAt`, ISO), not when the
+ * server first looked.
+ */
+export interface FirstSight {
+  preexisting: ReadonlySet<string>;
+  outputAt: ReadonlyMap<string, string>;
 }
 
 export interface ProjectResult {
@@ -134,6 +146,11 @@ export function projectSession(input: ProjectInput): ProjectResult {
       revision++;
       changedAt = now;
       tailChanged = true;
+    }
+    if (tailChanged && (old?.revision ?? 0) === 0 && input.firstSight) {
+      const at = input.firstSight.outputAt.get(p.paneId);
+      if (at && at < now) changedAt = at;
+      if (input.firstSight.preexisting.has(p.paneId)) seenRevision = revision;
     }
     if (tailChanged && focused.has(p.paneId)) seenRevision = revision;
 
