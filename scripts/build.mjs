@@ -37,11 +37,22 @@ copyFileSync(
 // node-pty stays outside the bundle (native code, loaded by path). A copy of it in dist/node_modules makes dist/
 // self-contained (the server bundle resolves it there first), which is what the VSIX ships: the JS package plus
 // the prebuilt platform packages npm installed (@lydell/node-pty-<platform>-<arch>, N-API, any Node ABI).
+// `npm run package` (scripts/package.mjs) names one platform instead: SENTINEL_PTY_TARGET (e.g. darwin-arm64) and
+// the folder of its prebuilt package, SENTINEL_PTY_PREBUILD (installed, or fetched from the registry).
 const ptyFrom = join(root, "node_modules/@lydell");
 const ptyTo = join(dist, "node_modules/@lydell");
 rmSync(ptyTo, { recursive: true, force: true });
-for (const name of readdirSync(ptyFrom).filter((n) => n === "node-pty" || n.startsWith("node-pty-"))) {
-  cpSync(join(ptyFrom, name), join(ptyTo, name), {
+const ptyTarget = process.env.SENTINEL_PTY_TARGET;
+const ptySources = ptyTarget
+  ? [
+      ["node-pty", join(ptyFrom, "node-pty")],
+      [`node-pty-${ptyTarget}`, process.env.SENTINEL_PTY_PREBUILD ?? join(ptyFrom, `node-pty-${ptyTarget}`)],
+    ]
+  : readdirSync(ptyFrom)
+      .filter((n) => n === "node-pty" || n.startsWith("node-pty-"))
+      .map((n) => [n, join(ptyFrom, n)]);
+for (const [name, from] of ptySources) {
+  cpSync(from, join(ptyTo, name), {
     recursive: true,
     filter: (src) => !/\.(d\.ts|md|map)$/.test(src),
   });
