@@ -54,7 +54,7 @@ export interface ProjectInput {
   };
   /** Panes a visible, focused terminal shows: their new output is read at once. */
   focused: ReadonlySet<string>;
-  /** What a pane's first output (revision 0 → 1) is taken as (ADR 0004: first sight). */
+  /** What a pane's first output (revision 0 → 1) is taken as (FirstSight below). */
   firstSight?: FirstSight;
   now: string;
 }
