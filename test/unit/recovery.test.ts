@@ -26,8 +26,10 @@ import { buildSnapshot, type SnapshotSource, stateHash } from "../../src/server/
 import { Store } from "../../src/server/store/database.js";
 import { ProjectionRepo } from "../../src/server/store/projectionRepo.js";
 import { RecoveryKey, RecoveryRepo } from "../../src/server/store/recoveryRepo.js";
-import { literalArg, type Tmux, type TmuxServerListing } from "../../src/server/tmux/adapter.js";
+import type { Tmux, TmuxServerListing } from "../../src/server/tmux/adapter.js";
+import { literalArg } from "../../src/server/tmux/args.js";
 import { TmuxError } from "../../src/server/tmux/errors.js";
+import { PANE_FIELDS, WINDOW_FIELDS } from "../../src/server/tmux/listing.js";
 
 const LAYOUT = "95e4,120x40,0,0{60x40,0,0,0,59x40,61,0[59x20,61,0,1,59x19,61,21,2]}";
 
@@ -240,12 +242,23 @@ function fakeTmux(state: { server: string; sessions: FakeSession[]; absent?: boo
     },
     async run(args: string[]): Promise<string> {
       calls++;
+      // Rows in the order of the listing's own fields, so the fake follows the format tmux is asked for.
+      const row = (fields: string[], values: Record<string, string | number>) =>
+        fields.map((f) => values[f] ?? 0).join(sep);
       if (args[0] === "list-windows") {
         return state.sessions
           .flatMap((s) =>
-            s.windows.map((w, i) => [s.name, w.index, `w${w.index}`, i === 0 ? 1 : 0, w.layout]),
+            s.windows.map((w, i) =>
+              row(WINDOW_FIELDS, {
+                session_name: s.name,
+                window_index: w.index,
+                window_name: `w${w.index}`,
+                window_active: i === 0 ? 1 : 0,
+                window_panes: w.panes.length,
+                window_layout: w.layout,
+              }),
+            ),
           )
-          .map((r) => r.join(sep))
           .join("\n");
       }
       if (args[0] === "list-panes") {
@@ -253,26 +266,19 @@ function fakeTmux(state: { server: string; sessions: FakeSession[]; absent?: boo
           .flatMap((s) =>
             s.windows.flatMap((w) =>
               w.panes.map((cwd, j) =>
-                [
-                  s.name,
-                  w.index,
-                  j,
-                  `%${s.name}${w.index}${j}`,
-                  "t",
-                  j === 0 ? 1 : 0,
-                  "tty",
-                  cwd,
-                  "",
-                  "bash",
-                  // window_activity, history_size, history_bytes, cursor_x, cursor_y, alternate_on, pane_dead
-                  1,
-                  0,
-                  0,
-                  0,
-                  0,
-                  0,
-                  0,
-                ].join(sep),
+                row(PANE_FIELDS, {
+                  session_name: s.name,
+                  window_index: w.index,
+                  pane_index: j,
+                  pane_id: `%${s.name}${w.index}${j}`,
+                  pane_title: "t",
+                  pane_active: j === 0 ? 1 : 0,
+                  pane_tty: "tty",
+                  pane_current_path: cwd,
+                  pane_start_command: "",
+                  pane_current_command: "bash",
+                  window_activity: 1,
+                }),
               ),
             ),
           )

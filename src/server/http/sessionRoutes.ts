@@ -13,9 +13,9 @@ import type { AppContext } from "../context.js";
 import { invalidRequest } from "../errors.js";
 import { enforceGuardrail } from "../guardrails/enforce.js";
 import { sessionHash } from "../store/sessionsRepo.js";
-import type { TmuxPaneInfo } from "../tmux/adapter.js";
 import { TmuxError } from "../tmux/errors.js";
 import { inferCommand } from "../tmux/inferCommand.js";
+import type { TmuxPane } from "../tmux/listing.js";
 import { absoluteCwd, sessionParam } from "./params.js";
 import { sessionsFromProjection } from "./projectionViews.js";
 import { type ApiInstance, data } from "./types.js";
@@ -37,7 +37,7 @@ async function listFromTmux(ctx: AppContext): Promise<Session[]> {
     return [];
   }
   const panes = await ctx.tmux.listPanes();
-  const bySession = new Map<string, TmuxPaneInfo[]>();
+  const bySession = new Map<string, TmuxPane[]>();
   for (const p of panes) bySession.set(p.session, [...(bySession.get(p.session) ?? []), p]);
   const stored = ctx.sessions.all();
   const previews = await Promise.all(

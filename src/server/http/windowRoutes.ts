@@ -16,8 +16,8 @@ import {
 import type { AppContext } from "../context.js";
 import { enforceGuardrail } from "../guardrails/enforce.js";
 import { sessionHash } from "../store/sessionsRepo.js";
-import type { TmuxPaneInfo, TmuxWindowInfo } from "../tmux/adapter.js";
 import { TmuxError } from "../tmux/errors.js";
+import type { TmuxPane, TmuxWindow } from "../tmux/listing.js";
 import {
   directionValue,
   paneIdValue,
@@ -44,7 +44,7 @@ export function nextWindowSequence(existingNames: string[], createdIndex: number
   return Math.max(createdIndex + 1, highest + 1);
 }
 
-export function toWindow(w: TmuxWindowInfo): Window {
+export function toWindow(w: TmuxWindow): Window {
   return {
     session: w.session,
     index: w.index,
@@ -58,7 +58,7 @@ export function toWindow(w: TmuxWindowInfo): Window {
   };
 }
 
-export function toPane(p: TmuxPaneInfo): Pane {
+export function toPane(p: TmuxPane): Pane {
   return {
     session: p.session,
     windowIndex: p.windowIndex,
@@ -76,8 +76,7 @@ export function toPane(p: TmuxPaneInfo): Pane {
   };
 }
 
-const byPosition = (a: TmuxPaneInfo, b: TmuxPaneInfo) =>
-  a.windowIndex - b.windowIndex || a.paneIndex - b.paneIndex;
+const byPosition = (a: TmuxPane, b: TmuxPane) => a.windowIndex - b.windowIndex || a.paneIndex - b.paneIndex;
 
 export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   const { tmux } = ctx;

@@ -16,15 +16,13 @@ import type { ServerConfig } from "../config.js";
 import type { EventHub } from "../events/hub.js";
 import type { TmuxRepos } from "../store/repositories.js";
 import type { Tmux } from "../tmux/adapter.js";
+import type { TmuxPane, TmuxSession, TmuxWindow } from "../tmux/listing.js";
 import {
   capturePane,
   capturePanes,
   isTmuxAbsent,
   type ListingCaptures,
   type TmuxRunner,
-  type WatchPane,
-  type WatchSession,
-  type WatchWindow,
   watchClients,
   watchListing,
   watchPanes,
@@ -387,9 +385,9 @@ export class Watchtower {
     let listing:
       | {
           serverPid: number | undefined;
-          sessions: WatchSession[];
-          windows: WatchWindow[];
-          panes: WatchPane[];
+          sessions: TmuxSession[];
+          windows: TmuxWindow[];
+          panes: TmuxPane[];
           watchtowerClients: Set<string>;
           captures: Map<string, string>;
         }
@@ -597,7 +595,7 @@ export class Watchtower {
   }
 
   private snapshot(
-    listing: { sessions: WatchSession[]; windows: WatchWindow[]; panes: WatchPane[] },
+    listing: { sessions: TmuxSession[]; windows: TmuxWindow[]; panes: TmuxPane[] },
     own: Set<string>,
   ): Snapshot {
     const sessions: LiveSession[] = listing.sessions.map((s) => ({
