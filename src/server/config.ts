@@ -51,7 +51,7 @@ export interface WatchtowerConfig {
   mode: WatchtowerMode;
   /**
    * `watchtower_tick_interval`: the period of `poll` mode, and of discovery while no tmux server runs (`scan` mode
-   * lists every 2 s at least while its probe watches tmux).
+   * lists every 5 s at least while its probe watches tmux).
    */
   tickIntervalMs: number;
   /** `watchtower_probe_interval`: how often `scan` mode looks at the tmux server's counters in /proc. */

@@ -112,6 +112,7 @@ async function build(
       projectionCurrent: () => watchtower.mode !== "disabled",
       beforeFirstCollect: () => watchtower.firstCollect(),
       tmuxChanged: () => watchtower.noteMutation(),
+      quietly: (call) => watchtower.quietly(call),
     }),
     runbooks,
     opsTimeline,

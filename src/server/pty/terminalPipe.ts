@@ -47,6 +47,8 @@ export interface TerminalPipeOptions {
   lowWatermark?: number;
   /** The tmux client exited by itself (detached, session killed, server gone). */
   onExit(exitCode: number): void;
+  /** Told the size of each input and output chunk (the watchtower tells its echo from other panes' output). */
+  traffic?: (input: number, output: number) => void;
 }
 
 export class PtyStartError extends Error {
@@ -129,6 +131,7 @@ export class TerminalPipe {
     this.subscriptions.push(
       pty.onData((chunk) => {
         const bytes = chunk as unknown as Buffer;
+        this.options.traffic?.(0, bytes.length);
         if (this.coalescer) this.coalescer.push(bytes);
         else this.deliver(bytes);
       }),
@@ -145,7 +148,7 @@ export class TerminalPipe {
    * Buffers as they are.
    */
   write(bytes: Buffer): void {
-    this.noteInput();
+    this.noteInput(bytes.length);
     if (this.pty) this.pty.write(bytes as unknown as string);
     else if (!this.disposed && this.early.length < 256) this.early.push(bytes);
   }
@@ -154,7 +157,8 @@ export class TerminalPipe {
    * Input reached the session by another way (a confined client's keys are pasted into the pane): the output that
    * answers it goes out at once, as for keys written here.
    */
-  noteInput(): void {
+  noteInput(bytes = 1): void {
+    this.options.traffic?.(bytes, 0);
     this.coalescer?.noteInput();
   }
 

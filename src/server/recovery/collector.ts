@@ -24,6 +24,8 @@ export interface CollectDeps {
   projectionCurrent: () => boolean;
   readBootId: () => Promise<string>;
   maxSnapshots: number;
+  /** Runs this collect's tmux calls (they change nothing) so the watchtower's probe does not react to them. */
+  quietly?: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 export interface CollectResult {
@@ -116,6 +118,8 @@ async function fromTmux(run: TmuxRunner, sessions: TmuxServerListing["sessions"]
   }));
 }
 
+const run = <T>(call: () => Promise<T>) => call();
+
 export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Promise<CollectResult> {
   const { repo, tmux } = deps;
   const nowIso = rfc3339Seconds(now);
@@ -125,7 +129,7 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
   let listing: TmuxServerListing | undefined;
   try {
     tmuxCalls++;
-    listing = await tmux.listSessionsWithServer();
+    listing = await (deps.quietly ?? run)(() => tmux.listSessionsWithServer());
   } catch (e) {
     if (!(e instanceof TmuxError && e.code === "TMUX_NOT_FOUND")) throw e;
   }
@@ -146,7 +150,9 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
   if (needTmux.length) {
     tmuxCalls += 2;
     try {
-      sources.push(...(await fromTmux((args, t) => tmux.run(args, t), needTmux)));
+      sources.push(
+        ...(await (deps.quietly ?? run)(() => fromTmux((args, t) => tmux.run(args, t), needTmux))),
+      );
     } catch (e) {
       // The server went away between the listings, or its last session ended ("no current target"): those
       // sessions are not snapshotted this time.

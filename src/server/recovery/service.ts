@@ -54,6 +54,8 @@ export interface RecoveryDeps {
   beforeFirstCollect?: () => Promise<void>;
   /** Told when the live session set changed, or a restore changed tmux (the watchtower's `noteMutation`). */
   tmuxChanged?: () => void;
+  /** Runs a snapshot's tmux calls without the watchtower's probe taking them for changes (`Watchtower.quietly`). */
+  quietly?: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 export interface RestoreRequest {
@@ -138,6 +140,7 @@ export class Recovery {
         projectionCurrent: this.deps.projectionCurrent,
         readBootId: () => readBootId(this.deps.config.bootIdPath),
         maxSnapshots: this.deps.config.maxSnapshots,
+        ...(this.deps.quietly ? { quietly: this.deps.quietly } : {}),
       });
     } catch (error) {
       if (!this.closed) this.deps.log.warn({ err: error }, "recovery collect failed");

@@ -16,24 +16,12 @@ import type { ServerConfig } from "../config.js";
 import type { EventHub } from "../events/hub.js";
 import type { TmuxRepos } from "../store/repositories.js";
 import type { Tmux } from "../tmux/adapter.js";
-import type { TmuxPane, TmuxSession, TmuxWindow } from "../tmux/listing.js";
-import {
-  capturePane,
-  capturePanes,
-  isTmuxAbsent,
-  type ListingCaptures,
-  type TmuxRunner,
-  watchClients,
-  watchListing,
-  watchPanes,
-  watchSessions,
-  watchWindows,
-} from "../tmux/queries.js";
-import { applyCollect, type CollectOutcome, type Snapshot } from "./collector.js";
-import { MONITOR_TERM_PREFIX, Monitors, removeOrphans } from "./monitors.js";
+import { isTmuxAbsent, type ListingCaptures, type TmuxRunner } from "../tmux/queries.js";
+import { applyCollect, type CollectOutcome } from "./collector.js";
+import { captureInto, type Listing, listTmux, sessionOfPane, signatureOf, toSnapshot } from "./listing.js";
+import { Monitors } from "./monitors.js";
 import { OutputProbe } from "./outputProbe.js";
-import { patchesFor } from "./patches.js";
-import type { LivePane, LiveSession, LiveWindow } from "./project.js";
+import { publishOutcome } from "./publish.js";
 import { normalizeTail } from "./tail.js";
 import { isoFromEpochSeconds } from "./time.js";
 
@@ -56,7 +44,6 @@ export interface WatchtowerCounters {
   monitors: number;
 }
 
-const CONTROL_TIMEOUT_MS = 3000;
 /**
  * Collects for new activity (a pane that did not write before the last collect, a mutation through this server)
  * start at least this far apart; `minCollectIntervalMs` (longer) holds only for panes that keep writing, so a
@@ -72,7 +59,13 @@ const SCAN_FALLBACK_INTERVAL_MS = 250;
  * `scan` mode while the probe watches: a listing this often anyway, for a change that landed in the instant
  * between a listing and the probe's new baseline (the probe sees everything else, output and commands alike).
  */
-const SCAN_WATCHED_INTERVAL_MS = 2000;
+const SCAN_WATCHED_INTERVAL_MS = 5000;
+/**
+ * `scan` mode: when all tmux read since the probe's last look is the echo drawn on this server's own terminals
+ * (keys typed over /ws and what tmux drew back), the user sees it already; a collect follows this long after the
+ * last one instead of at once, so typing does not cost a tmux process per key.
+ */
+const OWN_STREAM_INTERVAL_MS = 1000;
 
 export class Watchtower {
   private readonly repos: TmuxRepos;
@@ -110,6 +103,11 @@ export class Watchtower {
   /** The collect that readers who found the projection behind wait for, shared by all of them. */
   private catchingUp: Promise<void> | undefined;
   private lookedAt = 0;
+  /** Bytes this server's own terminals typed into tmux and got from it since the probe's last look. */
+  private ownInput = 0;
+  private ownOutput = 0;
+  /** The probe saw only this server's own terminals' traffic: collect within OWN_STREAM_INTERVAL_MS. */
+  private streamed = false;
   /** Sessions whose client just attached: every pane of theirs is captured at the next collect. */
   private catchUp = new Set<string>();
   private dirty = false;
@@ -253,10 +251,45 @@ export class Watchtower {
     if (!this.closed && this.behind()) await this.runCollect();
   }
 
-  /** The probe's look at tmux's counters: a move asks for a collect. */
+  /** A terminal this server owns (a tmux client in a PTY, pty/terminalPipe.ts) typed or received bytes. */
+  readonly terminalTraffic = (input: number, output: number): void => {
+    this.ownInput += input;
+    this.ownOutput += output;
+  };
+
+  /**
+   * The probe's look at tmux's counters: a move asks for a collect, at once, unless tmux read no more pane output
+   * than this server's own terminals typed and were drawn since the last look (their echo): then within
+   * OWN_STREAM_INTERVAL_MS of the last collect.
+   */
   private look(): void {
     this.lookedAt = Date.now();
-    if (this.probe && !this.closed && this.probe.check() === "changed") this.request(!this.sustained);
+    if (!this.probe || this.closed) return;
+    const moved = this.probe.check();
+    const typed = this.ownInput;
+    const shown = this.ownOutput;
+    this.ownInput = this.ownOutput = 0;
+    if (moved !== "changed") return;
+    if (typed + shown > 0 && this.probe.readBytes <= typed + shown) {
+      this.streamed = true;
+      if (!this.running) this.schedule(this.lastCollectStart + OWN_STREAM_INTERVAL_MS - Date.now());
+      return;
+    }
+    this.request(!this.sustained);
+  }
+
+  /**
+   * Runs a call to tmux that changes nothing (recovery's snapshot listing) so that the probe does not take it
+   * for a change: it looks first, then takes the counters after the call as its baseline. A change made by
+   * someone else during the call is seen by the next listing that runs anyway (the timed one at the latest).
+   */
+  async quietly<T>(call: () => Promise<T>): Promise<T> {
+    this.look();
+    try {
+      return await call();
+    } finally {
+      if (!this.closed && !this.running) this.probe?.rebase();
+    }
   }
 
   /** Resolves when a first collect has finished (recovery waits for it before its own first collect). */
@@ -351,6 +384,7 @@ export class Watchtower {
         if (this.closed) return;
         this.scheduleSafety();
         if (this.dirty || this.dirtyPanes.size) this.request(this.dirtyMutation);
+        else if (this.streamed) this.schedule(OWN_STREAM_INTERVAL_MS);
       });
     return this.running;
   }
@@ -366,6 +400,7 @@ export class Watchtower {
     this.fullDue = false;
     this.dirty = false;
     this.dirtyMutation = false;
+    this.streamed = false;
     const mutations = this.mutations;
     const dirtyPanes = this.dirtyPanes;
     this.dirtyPanes = new Map();
@@ -382,16 +417,7 @@ export class Watchtower {
     const control = this.monitors?.runner();
     const cli: TmuxRunner = (args, timeoutMs) => this.tmux.run(args, timeoutMs);
 
-    let listing:
-      | {
-          serverPid: number | undefined;
-          sessions: TmuxSession[];
-          windows: TmuxWindow[];
-          panes: TmuxPane[];
-          watchtowerClients: Set<string>;
-          captures: Map<string, string>;
-        }
-      | undefined;
+    let listing: Listing | undefined;
     let runner: TmuxRunner = control ?? cli;
     let error: string | undefined;
     // Where each call is a process and no control client tells which panes wrote, the listing's own call also
@@ -407,12 +433,12 @@ export class Watchtower {
           };
     try {
       try {
-        listing = await this.list(runner, runner === cli, inline);
+        listing = await listTmux(runner, runner === cli, this.log, inline);
       } catch (e) {
         if (!control || isTmuxAbsent(e)) throw e;
         // The control client went away mid-collect: ask the CLI instead.
         runner = cli;
-        listing = await this.list(runner, true);
+        listing = await listTmux(runner, true, this.log);
       }
     } catch (e) {
       if (!isTmuxAbsent(e)) error = (e as Error).message || String(e);
@@ -424,7 +450,7 @@ export class Watchtower {
 
     // Not attached: this server's control clients, and those of any other Sentinel server on this tmux.
     const own = new Set([...(this.monitors?.clientNames() ?? []), ...(listing?.watchtowerClients ?? [])]);
-    const snapshot = listing ? this.snapshot(listing, own) : undefined;
+    const snapshot = listing ? toSnapshot(listing, own) : undefined;
     // The panes there were when this server first listed tmux: their output then is not news.
     if (listing) this.preexisting ??= new Set(listing.panes.map((p) => p.paneId));
     const captures = new Map<string, string>(listing?.captures ?? []);
@@ -450,8 +476,16 @@ export class Watchtower {
         }
         this.fingerprints = new Map(listing.panes.map((p) => [p.paneId, p.fingerprint]));
       }
-      if (toCapture.length)
-        await this.capture(runner === cli ? cli : runner, runner === cli, toCapture, captures);
+      if (toCapture.length) {
+        await captureInto(runner, runner === cli, toCapture, captures, {
+          lines: this.config.captureLines,
+          timeoutMs: this.config.captureTimeoutMs,
+          nonce: this.nonce,
+        });
+        this.counters.captures += toCapture.length;
+        // The capture call moved the counters too (or the next look would ask for another collect).
+        this.probe?.rebase();
+      }
       this.counters.captures += listing.captures.size;
       for (const s of snapshot.sessions) {
         const signature = signatureOf(
@@ -527,156 +561,11 @@ export class Watchtower {
       this.live = false;
       this.liveSessions = 0;
     }
-    this.publish(outcome);
+    if (!this.closed) publishOutcome(this.events, this.repos.projection, outcome, this.liveSessions);
     if (this.monitors && !this.closed) {
       if (listing) this.monitors.sync(listing.sessions);
       else if (!error) this.monitors.sync([]);
       this.counters.monitors = this.monitors.size;
     }
   }
-
-  /** One listing: in one call where each call is a process (`cli`), else four pipelined on the control client. */
-  private async list(run: TmuxRunner, cli: boolean, captures?: ListingCaptures) {
-    const { serverPid, sessions, windows, panes, clients, ...rest } = cli
-      ? await watchListing(run, undefined, captures)
-      : await Promise.all([watchSessions(run), watchWindows(run), watchPanes(run), watchClients(run)]).then(
-          ([sessions, windows, panes, clients]) => ({
-            serverPid: undefined,
-            sessions,
-            windows,
-            panes,
-            clients,
-            captures: new Map<string, string>(),
-          }),
-        );
-    const watchtower = clients.filter((c) => c.term.startsWith(MONITOR_TERM_PREFIX));
-    const orphans = removeOrphans(watchtower);
-    if (orphans) this.log.warn({ orphans }, "watchtower: removed control clients left by a server that died");
-    return {
-      serverPid,
-      sessions,
-      windows,
-      panes,
-      watchtowerClients: new Set(watchtower.map((c) => c.name)),
-      captures: rest.captures,
-    };
-  }
-
-  private async capture(run: TmuxRunner, cli: boolean, paneIds: string[], into: Map<string, string>) {
-    const lines = this.config.captureLines;
-    if (cli) {
-      // One tmux process for all of them (a pane gone since the listing is skipped); only if that call fails
-      // (a time-out) one by one.
-      try {
-        const timeout = this.config.captureTimeoutMs + 20 * paneIds.length;
-        for (const [id, text] of await capturePanes(run, paneIds, lines, this.nonce, timeout))
-          into.set(id, text);
-        this.counters.captures += paneIds.length;
-        return;
-      } catch {
-        // one by one below
-      }
-    }
-    // Over the control channel the captures are pipelined on one connection; through the CLI each is a process
-    // with its own timeout, a few at a time.
-    const timeout = cli ? this.config.captureTimeoutMs : CONTROL_TIMEOUT_MS;
-    const width = cli ? 8 : paneIds.length;
-    for (let i = 0; i < paneIds.length; i += Math.max(1, width)) {
-      const batch = paneIds.slice(i, i + Math.max(1, width));
-      const texts = await Promise.all(
-        batch.map((id) => capturePane(run, id, lines, timeout).catch(() => undefined)),
-      );
-      batch.forEach((id, j) => {
-        const text = texts[j];
-        if (text !== undefined) into.set(id, text);
-      });
-    }
-    this.counters.captures += paneIds.length;
-  }
-
-  private snapshot(
-    listing: { sessions: TmuxSession[]; windows: TmuxWindow[]; panes: TmuxPane[] },
-    own: Set<string>,
-  ): Snapshot {
-    const sessions: LiveSession[] = listing.sessions.map((s) => ({
-      name: s.name,
-      windows: s.windows,
-      attached: s.attachedClients.length
-        ? s.attachedClients.filter((c) => !own.has(c)).length
-        : Math.max(0, s.attached),
-      createdAt: isoFromEpochSeconds(s.createdAt),
-      activityAt: isoFromEpochSeconds(s.activityAt),
-    }));
-    const names = new Set(sessions.map((s) => s.name));
-    const windows = new Map<string, LiveWindow[]>();
-    for (const w of listing.windows) {
-      if (!names.has(w.session)) continue;
-      const list = windows.get(w.session) ?? [];
-      list.push({ index: w.index, name: w.name, active: w.active, layout: w.layout });
-      windows.set(w.session, list);
-    }
-    // A window linked into several sessions lists its panes once per session; a pane id is projected once, in
-    // the first session that lists it.
-    const seen = new Set<string>();
-    const panes = new Map<string, LivePane[]>();
-    for (const p of listing.panes) {
-      if (!names.has(p.session) || seen.has(p.paneId)) continue;
-      seen.add(p.paneId);
-      const list = panes.get(p.session) ?? [];
-      list.push({
-        paneId: p.paneId,
-        windowIndex: p.windowIndex,
-        paneIndex: p.paneIndex,
-        title: p.title,
-        active: p.active,
-        tty: p.tty,
-        currentPath: p.currentPath,
-        startCommand: p.startCommand,
-        currentCommand: p.currentCommand,
-      });
-      panes.set(p.session, list);
-    }
-    return { sessions, windows, panes };
-  }
-
-  private publish(outcome: CollectOutcome): void {
-    if (this.closed) return;
-    if (outcome.changed.length) {
-      const { sessionPatches, inspectorPatches } = patchesFor(this.repos.projection, outcome.changed);
-      const sessions = outcome.changed;
-      const globalRev = outcome.globalRev;
-      this.events.publish("tmux.sessions.updated", {
-        action: "activity",
-        sessions,
-        globalRev,
-        sessionPatches,
-        inspectorPatches,
-      });
-      this.events.publish("tmux.activity.updated", {
-        globalRev,
-        sessions,
-        sessionPatches,
-        inspectorPatches,
-      });
-    }
-    // Sessions gone from tmux (killed or renamed outside this server, or ended) change the live set: the
-    // event recovery publishes for that (§3.3) makes clients re-read the list.
-    if (outcome.vanished.length) {
-      this.events.publish("tmux.sessions.updated", {
-        changedSessions: outcome.vanished.length,
-        liveCount: this.liveSessions,
-        action: "live-set",
-      });
-    }
-    if (outcome.timeline.length) this.events.publish("tmux.timeline.updated", { sessions: outcome.timeline });
-  }
-}
-
-function signatureOf(s: LiveSession, windows: LiveWindow[], panes: LivePane[]): string {
-  return JSON.stringify([s, windows, panes]);
-}
-
-function sessionOfPane(snapshot: Snapshot, paneId: string): string | undefined {
-  for (const [session, panes] of snapshot.panes) if (panes.some((p) => p.paneId === paneId)) return session;
-  return undefined;
 }

@@ -15,10 +15,17 @@ import { readFileSync } from "node:fs";
 
 export type ProbeResult = "changed" | "unchanged" | "unknown";
 
+interface Counters {
+  rchar: number;
+  switches: number;
+}
+
 export class OutputProbe {
   private pid: number | undefined;
-  private last: string | undefined;
+  private last: Counters | undefined;
   private usable = false;
+  /** How many bytes tmux read from pane ptys between the last two looks that saw a change. */
+  private delta = 0;
 
   constructor(private readonly procRoot = "/proc") {}
 
@@ -37,7 +44,7 @@ export class OutputProbe {
     return this.usable;
   }
 
-  /** Whether the counter moved since the last call (or since the pid was set). */
+  /** Whether the counters moved since the last call (or since the pid was set). */
   check(): ProbeResult {
     if (!this.usable) return "unknown";
     const now = this.read();
@@ -46,9 +53,16 @@ export class OutputProbe {
       this.usable = false;
       return "unknown";
     }
-    if (now === this.last) return "unchanged";
+    const last = this.last;
+    if (last && now.rchar === last.rchar && now.switches === last.switches) return "unchanged";
+    this.delta = last ? now.rchar - last.rchar : 0;
     this.last = now;
     return "changed";
+  }
+
+  /** The bytes of pane output tmux read between the last two looks, when the last `check` said "changed". */
+  get readBytes(): number {
+    return this.delta;
   }
 
   /**
@@ -63,13 +77,13 @@ export class OutputProbe {
     if (now !== undefined) this.last = now;
   }
 
-  private read(): string | undefined {
+  private read(): Counters | undefined {
     try {
       const io = /^rchar:\s*(\d+)$/m.exec(readFileSync(`${this.procRoot}/${this.pid}/io`, "latin1"));
       const status = /^voluntary_ctxt_switches:\s*(\d+)$/m.exec(
         readFileSync(`${this.procRoot}/${this.pid}/status`, "latin1"),
       );
-      return io && status ? `${io[1]} ${status[1]}` : undefined;
+      return io && status ? { rchar: Number(io[1]), switches: Number(status[1]) } : undefined;
     } catch {
       return undefined;
     }

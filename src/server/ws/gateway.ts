@@ -160,6 +160,7 @@ export class WebSocketGateway {
           ? { record: (size) => recordings.startClient({ session, ...size, captureInput: recordInput }) }
           : {}),
         onInput: (bytes) => recordings.input(session, bytes),
+        traffic: this.ctx.watchtower.terminalTraffic,
         ...confinement(principal),
         ...(view ? { view } : {}),
       });
@@ -285,6 +286,7 @@ export class WebSocketGateway {
         ...(cols !== undefined ? { cols } : {}),
         ...(rows !== undefined ? { rows } : {}),
         onInput: (bytes) => this.ctx.recordings.input(session, bytes),
+        traffic: this.ctx.watchtower.terminalTraffic,
         ...confinement(principal),
       });
       this.track(ws, stream);

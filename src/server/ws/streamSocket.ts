@@ -37,6 +37,8 @@ export interface StreamOptions {
   onInput?: (bytes: Buffer) => void;
   /** Confine the client to the session's panes (a session-limited token; tmuxAttach.ts, ADR 0012). */
   confine?: { readOnly: boolean };
+  /** Sizes of what is typed and drawn (the watchtower's `terminalTraffic`). */
+  traffic?: (input: number, output: number) => void;
 }
 
 /** The largest payload of one frame, as for /ws/tmux. */
@@ -124,6 +126,7 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
     ...(options.lowWatermark !== undefined ? { lowWatermark: options.lowWatermark } : {}),
     output: (chunk) => send(chunker.push(chunk)),
     pending: () => ws.bufferedAmount,
+    ...(options.traffic ? { traffic: options.traffic } : {}),
     onExit: (exitCode) => {
       log.info({ session, exitCode }, "stream detached");
       finish(StreamCloseCode.Normal, "session ended");
@@ -164,7 +167,7 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
         const keys = confined ? confined.write(data) : data;
         if (!keys.length) return;
         if (!confined) pipe.write(keys);
-        else pipe.noteInput();
+        else pipe.noteInput(keys.length);
         options.onInput?.(keys);
         return;
       }

@@ -37,6 +37,8 @@ export interface AttachOptions {
   onInput?: (bytes: Buffer) => void;
   /** Confine the client to the session's panes (a session-limited token); `readOnly`: it types nothing. */
   confine?: { readOnly: boolean };
+  /** Sizes of what is typed and drawn (the watchtower's `terminalTraffic`). */
+  traffic?: (input: number, output: number) => void;
   /** Show one window or pane in a view session of its own (`?window=` / `?pane=`, tmux/viewSessions.ts). */
   view?: { name: string; target: ViewTarget };
 }
@@ -90,6 +92,7 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
       tap?.output(frame);
     },
     pending: () => ws.bufferedAmount + (tap?.backlog() ?? 0),
+    ...(options.traffic ? { traffic: options.traffic } : {}),
     // Any end of the tmux client (detach, session killed, EIO race) is a normal end: 1000 "done".
     onExit: (code) => {
       log.info({ session, exitCode: code }, "terminal detached");
@@ -118,7 +121,7 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
     if (isBinary) {
       const typed = confined ? confined.write(bytes) : bytes;
       if (!confined) pipe.write(bytes);
-      else if (typed.length) pipe.noteInput();
+      else if (typed.length) pipe.noteInput(typed.length);
       if (!typed.length) return;
       tap?.input(typed);
       options.onInput?.(typed);
