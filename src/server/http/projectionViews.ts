@@ -4,8 +4,9 @@
 // yet, or tmux moved a moment ago: `Watchtower.current`). `undefined` means "use the tmux path".
 import type { Pane, Session, Window } from "../../protocol/api.js";
 import type { AppContext } from "../context.js";
+import { toWirePane, toWireWindows } from "../model/wire.js";
 import { projectedSessionHash } from "../store/sessionsRepo.js";
-import { paneObject, sessionObject, windowObjects } from "../watchtower/patches.js";
+import { sessionObject } from "../watchtower/patches.js";
 
 export async function sessionsFromProjection(ctx: AppContext): Promise<Session[] | undefined> {
   await ctx.watchtower.current();
@@ -25,7 +26,7 @@ export async function windowsFromProjection(ctx: AppContext, session: string): P
   if (!ctx.watchtower.projectionLive) return undefined;
   const windows = projection.windows(session);
   if (windows.length === 0 && !projection.session(session)) return undefined;
-  return windowObjects(windows, projection.panes(session));
+  return toWireWindows(windows, projection.panes(session));
 }
 
 export async function panesFromProjection(ctx: AppContext, session: string): Promise<Pane[] | undefined> {
@@ -34,5 +35,5 @@ export async function panesFromProjection(ctx: AppContext, session: string): Pro
   if (!ctx.watchtower.projectionLive) return undefined;
   const panes = projection.panes(session);
   if (panes.length === 0 && !projection.session(session)) return undefined;
-  return panes.map(paneObject);
+  return panes.map((p) => toWirePane(p, p));
 }

@@ -4,7 +4,6 @@
 // `tmux.inspector.updated` event, then its `tmux.sessions.updated` event where §3.3 has one, once it succeeded,
 // and tells the watchtower, so that a read right after it waits for the collect that shows it.
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { Pane, Window } from "../../protocol/api.js";
 import {
   PaneIdBody,
   RenamePaneBody,
@@ -15,9 +14,10 @@ import {
 } from "../../protocol/schemas/api.js";
 import type { AppContext } from "../context.js";
 import { enforceGuardrail } from "../guardrails/enforce.js";
+import { toWirePane, toWireWindow } from "../model/wire.js";
 import { sessionHash } from "../store/sessionsRepo.js";
 import { TmuxError } from "../tmux/errors.js";
-import type { TmuxPane, TmuxWindow } from "../tmux/listing.js";
+import type { TmuxPane } from "../tmux/listing.js";
 import {
   directionValue,
   paneIdValue,
@@ -44,38 +44,6 @@ export function nextWindowSequence(existingNames: string[], createdIndex: number
   return Math.max(createdIndex + 1, highest + 1);
 }
 
-export function toWindow(w: TmuxWindow): Window {
-  return {
-    session: w.session,
-    index: w.index,
-    name: w.name,
-    active: w.active,
-    panes: w.panes,
-    ...(w.layout ? { layout: w.layout } : {}),
-    unreadPanes: 0,
-    hasUnread: false,
-    rev: 0,
-  };
-}
-
-export function toPane(p: TmuxPane): Pane {
-  return {
-    session: p.session,
-    windowIndex: p.windowIndex,
-    paneIndex: p.paneIndex,
-    paneId: p.paneId,
-    title: p.title,
-    active: p.active,
-    tty: p.tty,
-    ...(p.currentPath ? { currentPath: p.currentPath } : {}),
-    ...(p.startCommand ? { startCommand: p.startCommand } : {}),
-    ...(p.currentCommand ? { currentCommand: p.currentCommand } : {}),
-    revision: 0,
-    seenRevision: 0,
-    hasUnread: false,
-  };
-}
-
 const byPosition = (a: TmuxPane, b: TmuxPane) => a.windowIndex - b.windowIndex || a.paneIndex - b.paneIndex;
 
 export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
@@ -99,7 +67,8 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   api.get("/api/tmux/sessions/:session/windows", { schema: { params: SessionParams } }, async (request) => {
     const session = sessionParam(request.params.session);
     const windows =
-      (await windowsFromProjection(ctx, session)) ?? (await tmux.listWindows(session)).map(toWindow);
+      (await windowsFromProjection(ctx, session)) ??
+      (await tmux.listWindows(session)).map((w) => toWireWindow(w, w.panes, undefined));
     return data({ windows });
   });
 
@@ -107,7 +76,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     const session = sessionParam(request.params.session);
     const panes =
       (await panesFromProjection(ctx, session)) ??
-      (await tmux.listPanes(session)).sort(byPosition).map(toPane);
+      (await tmux.listPanes(session)).sort(byPosition).map((p) => toWirePane(p, undefined));
     return data({ panes });
   });
 

@@ -1,5 +1,6 @@
 // The watchtower projection (spec §9): wt_sessions, wt_windows and wt_panes. Rows in, rows out; the
 // watchtower decides what they hold. Callers that change several rows wrap the calls in one transaction.
+import type { PaneInfo, PaneState, WindowInfo, WindowState } from "../model/types.js";
 import type { Store } from "./database.js";
 import { ReadCache } from "./readCache.js";
 
@@ -19,35 +20,12 @@ export interface SessionRow {
   rev: number;
 }
 
-export interface WindowRow {
-  session: string;
-  index: number;
-  name: string;
-  active: boolean;
-  layout: string;
-  activityAt: string;
-  unreadPanes: number;
-  hasUnread: boolean;
-  rev: number;
-}
+export interface WindowRow extends WindowInfo, WindowState {}
 
-export interface PaneRow {
-  paneId: string;
-  session: string;
-  windowIndex: number;
-  paneIndex: number;
-  title: string;
-  active: boolean;
-  tty: string;
-  currentPath: string;
-  startCommand: string;
-  currentCommand: string;
+/** A projected pane: the model's facts and state (model/types.ts), with the hash and time of its last capture. */
+export interface PaneRow extends PaneInfo, PaneState {
   tailHash: string;
-  tailPreview: string;
   tailCapturedAt: string;
-  revision: number;
-  seenRevision: number;
-  changedAt: string;
 }
 
 type Raw = Record<string, string | number | bigint | null>;

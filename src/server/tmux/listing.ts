@@ -1,5 +1,6 @@
 // What tmux says of its sessions, windows, panes and clients: one `-F` format per kind and the parser of its
 // rows, shared by every reader (the CLI adapter and the watchtower's queries, which run the same listings).
+import type { PaneInfo, WindowInfo } from "../model/types.js";
 import { TmuxError } from "./errors.js";
 import { withoutViews } from "./viewSessions.js";
 
@@ -19,28 +20,15 @@ export interface TmuxSession {
   destroyUnattached: boolean;
 }
 
-export interface TmuxWindow {
-  session: string;
-  index: number;
-  name: string;
-  active: boolean;
+/** A window as tmux lists it: the model's facts, its pane count and when it last had output (epoch seconds). */
+export interface TmuxWindow extends WindowInfo {
   panes: number;
-  layout: string;
   activityAt: number;
 }
 
-export interface TmuxPane {
-  session: string;
-  windowIndex: number;
+/** A pane as tmux lists it: the model's facts and what only a listing carries. */
+export interface TmuxPane extends PaneInfo {
   windowActive: boolean;
-  paneIndex: number;
-  paneId: string;
-  title: string;
-  active: boolean;
-  tty: string;
-  currentPath: string;
-  startCommand: string;
-  currentCommand: string;
   /** `window_activity`: when the pane's window last had output, in whole seconds (tmux keeps no finer time). */
   windowActivity: number;
   /** What moves when the pane's screen does: history size and bytes, cursor, alternate screen, dead. */
