@@ -40,26 +40,3 @@ export interface WindowState {
   hasUnread: boolean;
   rev: number;
 }
-
-/** Only the PaneInfo fields of a pane read from tmux or the store. */
-export const paneInfo = (p: PaneInfo): PaneInfo => ({
-  session: p.session,
-  windowIndex: p.windowIndex,
-  paneIndex: p.paneIndex,
-  paneId: p.paneId,
-  title: p.title,
-  active: p.active,
-  tty: p.tty,
-  currentPath: p.currentPath,
-  startCommand: p.startCommand,
-  currentCommand: p.currentCommand,
-});
-
-/** Only the WindowInfo fields of a window read from tmux or the store. */
-export const windowInfo = (w: WindowInfo): WindowInfo => ({
-  session: w.session,
-  index: w.index,
-  name: w.name,
-  active: w.active,
-  layout: w.layout,
-});
