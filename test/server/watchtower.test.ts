@@ -863,22 +863,42 @@ describe("the store across restarts", () => {
       await (await seenHttp("u", { scope: "session" }, first)).text();
       await say(p1!, "before-restart");
       await paneShowing("u", p1!, "before-restart", first);
+      // The session's unread count follows the pane's in the same or the next collect: the premise of the restart.
+      await waitFor(
+        async () => ((await sessionOf("u", first))?.unreadPanes as number) >= 1,
+        8000,
+        "the session's unread count before the restart",
+      );
     } finally {
       await first.stop();
     }
     const stored = await (async () => {
       const second = await startServer({ tmuxSocket: tmux.socket, dataDir });
       try {
-        const u = (await waitFor(async () => sessionOf("u", second), 8000, "projection after restart"))!;
+        // rev 0 is the tmux path (spec §1.2) answering before the restarted watchtower's first collect.
+        const u = (await waitFor(
+          async () => {
+            const s = await sessionOf("u", second);
+            return s && (s.rev as number) >= 1 ? s : undefined;
+          },
+          8000,
+          "projection after restart",
+        ))!;
         const pane = (await panes("u", second)).find((p) => p.paneId === p1)!;
         return { u, pane };
       } finally {
         await second.stop();
       }
     })();
-    assert.equal(stored.pane.hasUnread, true);
-    assert.ok((stored.u.unreadPanes as number) >= 1);
-    assert.ok(String(stored.pane.tailPreview).includes("before-restart"));
+    assert.equal(stored.pane.hasUnread, true, "the pane's unread mark survives the restart");
+    assert.ok(
+      (stored.u.unreadPanes as number) >= 1,
+      `unreadPanes after the restart: ${stored.u.unreadPanes}`,
+    );
+    assert.ok(
+      String(stored.pane.tailPreview).includes("before-restart"),
+      "the stored tail survives the restart",
+    );
   });
 
   test("a corrupt database file: the server starts, keeps the file aside and builds the projection anew", async () => {

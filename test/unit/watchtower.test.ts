@@ -197,10 +197,12 @@ describe("projection step: revisions and unread (§4.1 steps 4–7, §4.2)", () 
 
   test("first sight: output a pane had before the server first listed it is read, at tmux's time", () => {
     const firstSight = {
-      preexisting: new Set(["%0", "%1"]),
+      preexisting: new Set(["%0", "%1", "%3"]),
+      listedAt: T(0),
       outputAt: new Map([
         ["%0", T(-300)],
         ["%2", T(5)],
+        ["%3", T(4)],
       ]),
     };
     // %1 is empty at first: its first output later is still not news (it was there before the server).
@@ -210,21 +212,34 @@ describe("projection step: revisions and unread (§4.1 steps 4–7, §4.2)", () 
     const p0 = next.panes.find((p) => p.paneId === "%0")!;
     assert.deepEqual([p0.revision, p0.seenRevision, p0.changedAt], [1, 1, T(-300)]);
     assert.deepEqual([next.session!.unreadPanes, next.session!.activityAt], [0, T(-300)]);
-    ({ next } = step(next, [pane("%0"), pane("%1"), pane("%2")], { "%1": "$", "%2": "$ new" }, T(6), {
-      firstSight,
-    }));
+    ({ next } = step(
+      next,
+      [pane("%0"), pane("%1"), pane("%2"), pane("%3")],
+      { "%1": "$", "%2": "$ new", "%3": "$ late" },
+      T(6),
+      { firstSight },
+    ));
     const p1 = next.panes.find((p) => p.paneId === "%1")!;
     const p2 = next.panes.find((p) => p.paneId === "%2")!;
+    const p3 = next.panes.find((p) => p.paneId === "%3")!;
+    // A pane that was there but first captured for output its window had after the first listing: news.
+    assert.deepEqual([p3.revision, p3.seenRevision, p3.changedAt], [1, 0, T(4)]);
     assert.deepEqual([p1.revision, p1.seenRevision, p1.changedAt], [1, 1, T(6)]);
     // A pane made since: its output is news, at tmux's time (earlier than the collect).
     assert.deepEqual([p2.revision, p2.seenRevision, p2.changedAt], [1, 0, T(5)]);
     // Later output of a pane that was there is news as usual.
-    ({ next } = step(next, [pane("%0"), pane("%1"), pane("%2")], { "%0": "$ make\nfailed" }, T(7), {
-      firstSight,
-    }));
+    ({ next } = step(
+      next,
+      [pane("%0"), pane("%1"), pane("%2"), pane("%3")],
+      { "%0": "$ make\nfailed" },
+      T(7),
+      {
+        firstSight,
+      },
+    ));
     const again = next.panes.find((p) => p.paneId === "%0")!;
     assert.deepEqual([again.revision, again.seenRevision, again.changedAt], [2, 1, T(7)]);
-    assert.equal(next.session!.unreadPanes, 2);
+    assert.equal(next.session!.unreadPanes, 3);
   });
 
   test("same tail: nothing changes, no revision, no rev, nothing written", () => {

@@ -89,6 +89,8 @@ export class Watchtower {
   private fingerprints = new Map<string, string>();
   /** Pane ids of the first listing (project.ts FirstSight). */
   private preexisting: Set<string> | undefined;
+  /** When the first listing ran (ISO, whole seconds like tmux's activity times): output after it is news. */
+  private firstListedAt: string | undefined;
   /** The last two collects both changed something: output keeps coming, collect at the slower pace. */
   private changedLast = false;
   private sustained = false;
@@ -241,7 +243,9 @@ export class Watchtower {
     ]).finally(() => clearTimeout(timer));
   }
 
+  /** Behind: no collect finished yet (what the store holds is the last run's), a mutation not yet collected, or fresh output. */
   private behind(): boolean {
+    if (this.counters.collects === 0) return true;
     return this.collectedMutations < this.mutations || (this.dirty && !this.sustained);
   }
 
@@ -452,7 +456,10 @@ export class Watchtower {
     const own = new Set([...(this.monitors?.clientNames() ?? []), ...(listing?.watchtowerClients ?? [])]);
     const snapshot = listing ? toSnapshot(listing, own) : undefined;
     // The panes there were when this server first listed tmux: their output then is not news.
-    if (listing) this.preexisting ??= new Set(listing.panes.map((p) => p.paneId));
+    if (listing && !this.preexisting) {
+      this.preexisting = new Set(listing.panes.map((p) => p.paneId));
+      this.firstListedAt = isoFromEpochSeconds(Math.floor(Date.now() / 1000));
+    }
     const captures = new Map<string, string>(listing?.captures ?? []);
     const process = new Set<string>();
     const signatures = new Map<string, string>();
@@ -519,6 +526,7 @@ export class Watchtower {
             ? {
                 firstSight: {
                   preexisting: this.preexisting,
+                  listedAt: this.firstListedAt ?? now,
                   outputAt: new Map(
                     listing.panes
                       .filter((p) => p.windowActivity > 0)

@@ -62,10 +62,12 @@ export interface ProjectInput {
 /**
  * A pane's first output is not news by itself: output a pane had before this server first listed it is read
  * (`preexisting`), and its time is when tmux says its window last had output (`outputAt`, ISO), not when the
- * server first looked.
+ * server first looked. A preexisting pane whose window had output after the first listing (`listedAt`) is news:
+ * its first capture may come only then (captures follow window activity), and that output is unread.
  */
 export interface FirstSight {
   preexisting: ReadonlySet<string>;
+  listedAt: string;
   outputAt: ReadonlyMap<string, string>;
 }
 
@@ -150,7 +152,8 @@ export function projectSession(input: ProjectInput): ProjectResult {
     if (tailChanged && (old?.revision ?? 0) === 0 && input.firstSight) {
       const at = input.firstSight.outputAt.get(p.paneId);
       if (at && at < now) changedAt = at;
-      if (input.firstSight.preexisting.has(p.paneId)) seenRevision = revision;
+      const quietSince = at === undefined || at < input.firstSight.listedAt;
+      if (input.firstSight.preexisting.has(p.paneId) && quietSince) seenRevision = revision;
     }
     if (tailChanged && focused.has(p.paneId)) seenRevision = revision;
 
