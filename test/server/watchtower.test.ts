@@ -714,7 +714,8 @@ describe("tmux changes made outside the server", () => {
         8000,
         "live-set",
       );
-      assert.equal(await sessionOf("outside2"), undefined);
+      // The live set above may be the create's or the rename's: the kill is followed within the probe's interval.
+      await waitFor(async () => (await sessionOf("outside2")) === undefined, 8000, "the kill followed");
       const clients = await tmux.tmux("list-clients", "-F", "#{client_session}");
       assert.ok(!clients.includes("outside"), "its control client is gone too");
     } finally {
