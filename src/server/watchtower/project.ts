@@ -1,6 +1,7 @@
 // One session's projection step (spec §4.1 steps 3–7) as a pure function: what tmux shows now and what the store
 // held, in; the rows to write, the timeline events and whether the session changed, out. No I/O, so the
 // revision rules can be tested without tmux.
+import type { PaneInfo, WindowInfo } from "../model/types.js";
 import type { PaneRuntimeRow } from "../store/paneRuntimeRepo.js";
 import type { PaneRow, SessionRow, WindowRow } from "../store/projectionRepo.js";
 import type { TimelineInsert } from "../store/timelineRepo.js";
@@ -18,24 +19,11 @@ export interface LiveSession {
   activityAt: string;
 }
 
-export interface LiveWindow {
-  index: number;
-  name: string;
-  active: boolean;
-  layout: string;
-}
+/** A window as a listing gives it, within its session. */
+export type LiveWindow = Omit<WindowInfo, "session">;
 
-export interface LivePane {
-  paneId: string;
-  windowIndex: number;
-  paneIndex: number;
-  title: string;
-  active: boolean;
-  tty: string;
-  currentPath: string;
-  startCommand: string;
-  currentCommand: string;
-}
+/** A pane as a listing gives it, within its session. */
+export type LivePane = Omit<PaneInfo, "session">;
 
 export interface ProjectInput {
   session: LiveSession;

@@ -35,17 +35,11 @@ const toSchedule = (r: ScheduleRow): Schedule => ({
   updatedAt: rfc3339(r.updated_at),
 });
 
-export interface ScheduleRecord {
-  id: string;
-  runbookId: string;
-  name: string;
-  scheduleType: ScheduleType;
-  cronExpr: string;
-  timezone: string;
-  runAt: string;
-  enabled: boolean;
-  nextRunAt: string;
-}
+/** The fields of a schedule its owner writes; the run fields (last run, status) are written by the scheduler. */
+export type ScheduleRecord = Pick<
+  Schedule,
+  "id" | "runbookId" | "name" | "scheduleType" | "cronExpr" | "timezone" | "runAt" | "enabled" | "nextRunAt"
+>;
 
 export class ScheduleRepo {
   constructor(private readonly store: Store) {}
