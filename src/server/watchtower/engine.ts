@@ -243,9 +243,9 @@ export class Watchtower {
     ]).finally(() => clearTimeout(timer));
   }
 
-  /** Behind: no collect finished yet (what the store holds is the last run's), a mutation not yet collected, or fresh output. */
+  /** Behind: the first collect not finished yet (what the store holds is the last run's), a mutation not yet collected, or fresh output. */
   private behind(): boolean {
-    if (this.counters.collects === 0) return true;
+    if (this.counters.collects === 0 || (this.counters.collects === 1 && this.running)) return true;
     return this.collectedMutations < this.mutations || (this.dirty && !this.sustained);
   }
 
