@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { EventType } from "../protocol/events.js";
 import { ApiAccess } from "./client/apiAccess.js";
-import { RefreshManager } from "./client/refreshManager.js";
+import { RefreshManager, type Tick } from "./client/refreshManager.js";
 import { SessionsModel } from "./client/sessionsModel.js";
 import { CommandId } from "./commands/commandIds.js";
 import type { CommandContext } from "./commands/context.js";
@@ -67,7 +67,8 @@ export class Container implements vscode.Disposable {
   /** Everything this container made, in order of creation; disposed in reverse (the server last, awaited). */
   private readonly disposables: vscode.Disposable[] = [this.model, this.statusBar];
   private localToken: Promise<string> | undefined;
-  private minuteTimer: NodeJS.Timeout | undefined;
+  /** Activity times are relative ("3m ago"): the refresh owner's clock redraws them while they can be seen. */
+  private readonly minuteTick: Tick;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -118,6 +119,8 @@ export class Container implements vscode.Disposable {
       canSelectMany: true,
     });
     this.disposables.push(this.tree, this.view);
+    this.minuteTick = this.refresh.tick("sessions", 60_000, () => this.tree.trigger());
+    this.disposables.push(this.minuteTick);
     const host: AreaHost = {
       context,
       log: this.log,
@@ -219,10 +222,7 @@ export class Container implements vscode.Disposable {
 
   private onVisibility(visible: boolean): void {
     this.refresh.setViewVisible(visible);
-    if (this.minuteTimer) clearInterval(this.minuteTimer);
-    this.minuteTimer = undefined;
-    // Activity times are relative ("3m ago"): redraw them while they can be seen.
-    if (visible) this.minuteTimer = setInterval(() => this.tree.trigger(), 60_000);
+    this.minuteTick.active = visible;
   }
 
   private onServerState(state: ServerState): void {
@@ -285,7 +285,6 @@ export class Container implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
-    if (this.minuteTimer) clearInterval(this.minuteTimer);
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     // Stops the server only when this window started it.
     await this.server.dispose();

@@ -1,6 +1,8 @@
 // Owns every source of tree refreshes (after vscode-docker's RefreshManager): the events socket and its
 // reconciler, full loads over HTTP, mutation events that need a re-read, a safety poll that runs only while the
-// socket is down and the view is visible, and manual refreshes. Each refresh is logged with its reason.
+// socket is down and the view is visible, and manual refreshes. Each refresh is logged with its reason. The other
+// views (Recordings, Events, Ops, Recovery) register their loads and redraws with its scheduler (`register`,
+// `request`, `now`, `tick`: refreshScheduler.ts), which also reloads them when events may have been missed.
 // No `vscode` import: the view's visibility comes in through `setViewVisible`.
 import type { InspectorPatch, SessionPatch } from "../../protocol/activity.js";
 import type { SeenAckMessage } from "../../protocol/eventMessages.js";
@@ -11,6 +13,14 @@ import { errorMessage, type Logger } from "../util/log.js";
 import { ApiClient, ApiError, type Endpoint, UnreachableError } from "./apiClient.js";
 import { type ConnectionState, EventsConnection, type HandshakeFailure } from "./eventsConnection.js";
 import { type Clock, type MissedReason, Reconciler, systemClock } from "./reconciler.js";
+import {
+  type AreaOptions,
+  type AreaRefreshReason,
+  type RefreshArea,
+  type RefreshReason,
+  RefreshScheduler,
+  type Tick,
+} from "./refreshScheduler.js";
 import type { SessionsModel } from "./sessionsModel.js";
 
 export interface RefreshStatus {
@@ -41,13 +51,7 @@ export interface RefreshManagerOptions {
   onHandshakeFailure?(failure: HandshakeFailure): void;
 }
 
-/** Why a caller asks for a full reload of the sessions (the events stream's own reasons are the reconciler's). */
-export type RefreshReason =
-  | "manual"
-  | "session picker"
-  | "terminal profile"
-  | "restore finished"
-  | "test api";
+export type { AreaRefreshReason, RefreshArea, RefreshReason, Tick } from "./refreshScheduler.js";
 
 export interface SessionRename {
   from: string;
@@ -57,6 +61,7 @@ export interface SessionRename {
 export class RefreshManager implements Disposable {
   readonly events: EventsConnection;
   readonly reconciler: Reconciler;
+  private readonly scheduler: RefreshScheduler;
   private apiClient: ApiClient | undefined;
   private readonly model: SessionsModel;
   private readonly log: Logger;
@@ -92,6 +97,11 @@ export class RefreshManager implements Disposable {
   constructor(private readonly options: RefreshManagerOptions) {
     this.model = options.model;
     this.log = options.log;
+    this.scheduler = new RefreshScheduler(
+      (message) => this.note(message),
+      (area, error) => this.log.warn(`refresh: ${area} failed: ${errorMessage(error)}`),
+      options.clock ?? systemClock,
+    );
     this.reconciler = new Reconciler(
       {
         delta: (since) => this.requireApi().delta(since),
@@ -101,6 +111,7 @@ export class RefreshManager implements Disposable {
         onEvent: (event) => this.dispatch(event),
         missed: (reason) => {
           this.note(`events may have been missed (${reason})`);
+          this.scheduler.missed(reason);
           this.missedEmitter.fire(reason);
         },
         log: (message) => this.log.debug(message),
@@ -169,6 +180,26 @@ export class RefreshManager implements Disposable {
     return this.fullReload(reason);
   }
 
+  /** An area's load (Recordings, Events, Ops, Recovery): asked for with `request`/`now`, and after missed events. */
+  register(area: RefreshArea, options: AreaOptions): Disposable {
+    return this.scheduler.register(area, options);
+  }
+
+  /** The area's load soon (debounced per area); settles after it ran. */
+  request(area: RefreshArea, reason: AreaRefreshReason): Promise<void> {
+    return this.scheduler.request(area, reason);
+  }
+
+  /** The area's load now (a command that awaits it); settles after it ran. */
+  now(area: RefreshArea, reason: AreaRefreshReason): Promise<void> {
+    return this.scheduler.now(area, reason);
+  }
+
+  /** A redraw every `periodMs` on the one clock while the tick is active (relative times, a running recording). */
+  tick(area: RefreshArea, periodMs: number, run: () => void): Tick {
+    return this.scheduler.tick(area, periodMs, run);
+  }
+
   /** The events of one type, with their payload typed by the protocol's catalogue (EventPayloadMap). */
   onEvent<T extends EventType>(
     type: T,
@@ -219,6 +250,7 @@ export class RefreshManager implements Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.scheduler.dispose();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.sessionsTimer) clearTimeout(this.sessionsTimer);
     for (const timer of this.inspectorTimers.values()) clearTimeout(timer);

@@ -11,7 +11,7 @@ export class EventsArea implements vscode.Disposable {
   private readonly subscription: { dispose(): void };
 
   constructor(host: AreaHost) {
-    this.view = new EventsView(host.commands, host.contextKeys);
+    this.view = new EventsView(host.commands, host.contextKeys, host.refresh);
     this.subscription = host.refresh.onDidReceiveEvent((event) => {
       const entry = this.view.log.add(event);
       if (entry) this.notifier.offer(entry);

@@ -1,8 +1,9 @@
 // The Events view: the EventsLog (ops, recovery, guardrail and recording events), newest first, with severity
-// icons, a filter (text, severity, categories) and a clear action. Redraws are throttled (at most one per
-// 200 ms), so a burst of thousands of events costs a handful of renders, and the list never exceeds the log's
+// icons, a filter (text, severity, categories) and a clear action. Redraws are asked of the refresh owner
+// (RefreshManager.request, grouped there: at most one per 200 ms), so a burst of thousands of events costs a handful of renders, and the list never exceeds the log's
 // capacity (setting `sentinel.events.maxEntries`).
 import * as vscode from "vscode";
+import type { RefreshManager } from "../client/refreshManager.js";
 import { CommandId } from "../commands/commandIds.js";
 import type { CommandRegistry } from "../commands/registry.js";
 import { ContextKey, type ContextKeys } from "../views/contextKeys.js";
@@ -40,9 +41,7 @@ export class EventsView implements vscode.TreeDataProvider<EventEntry>, vscode.D
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private filter: EventsFilter = {};
-  private timer: NodeJS.Timeout | undefined;
   private dirty = false;
-  private lastFire = 0;
   private rendered = 0;
   private renders = 0;
   private readonly disposables: vscode.Disposable[] = [];
@@ -50,11 +49,25 @@ export class EventsView implements vscode.TreeDataProvider<EventEntry>, vscode.D
   constructor(
     commands: CommandRegistry,
     private readonly contextKeys: ContextKeys,
+    refresh: RefreshManager,
   ) {
     this.log = new EventsLog(this.capacitySetting());
     this.view = vscode.window.createTreeView(EVENTS_VIEW_ID, { treeDataProvider: this });
-    const logSub = this.log.onDidChange(() => this.schedule());
+    // A log, not a list read from the server: nothing to reload after missed events (the reconciler's own
+    // notices are entries of it).
+    const registration = refresh.register("events", {
+      debounceMs: REDRAW_MS,
+      reloadOnMissedEvents: false,
+      load: () => {
+        if (this.dirty) this.fire();
+      },
+    });
+    const logSub = this.log.onDidChange(() => {
+      this.dirty = true;
+      void refresh.request("events", "event");
+    });
     this.disposables.push(
+      { dispose: () => registration.dispose() },
       { dispose: () => logSub.dispose() },
       this.view,
       this.changeEmitter,
@@ -128,7 +141,6 @@ export class EventsView implements vscode.TreeDataProvider<EventEntry>, vscode.D
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     this.log.dispose();
   }
@@ -138,19 +150,8 @@ export class EventsView implements vscode.TreeDataProvider<EventEntry>, vscode.D
     return Math.min(10_000, Math.max(50, Math.floor(value || 500)));
   }
 
-  private schedule(): void {
-    this.dirty = true;
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastFire + REDRAW_MS - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.dirty) this.fire();
-    }, wait);
-  }
-
   private fire(): void {
     this.dirty = false;
-    this.lastFire = Date.now();
     this.updateDescription();
     this.changeEmitter.fire();
   }

@@ -1,8 +1,8 @@
 // "Show Output" on a runbook job or step in the Ops view: a read-only document (`sentinel-job:` scheme) with what
 // the job's steps printed (jobOutput.ts), that follows the job while it runs: `ops.job.updated` events (the server
-// refreshes the running step's output tail about once a second) and, in case events are missed,
-// `GET /api/ops/jobs/{id}` every second while the document is open and the job has not ended. Editors showing it
-// scroll to the end as it grows.
+// refreshes the running step's output tail about once a second) and `GET /api/ops/jobs/{id}` of every followed
+// job that has not ended whenever events may have been missed (RefreshManager.onDidMissEvents). Editors showing
+// it scroll to the end as it grows.
 import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
 import type { Job } from "../../protocol/opsRunbooks.js";
@@ -10,14 +10,12 @@ import type { RefreshManager } from "../client/refreshManager.js";
 import { LiveOutput, renderJob } from "./jobOutput.js";
 
 export const JOB_OUTPUT_SCHEME = "sentinel-job";
-const POLL_MS = 1000;
 
 interface Followed {
   uri: vscode.Uri;
   job: Job;
   live: LiveOutput;
   text: string;
-  poll: NodeJS.Timeout | undefined;
 }
 
 const ended = (job: Job) => job.status === "succeeded" || job.status === "failed";
@@ -34,6 +32,9 @@ export class JobOutputDocuments implements vscode.TextDocumentContentProvider, v
       refresh.onEvent(EventType.OpsJobUpdated, (payload) => {
         const job = payload?.job;
         if (job && this.followed.has(job.id)) this.note(job);
+      }),
+      refresh.onDidMissEvents(() => {
+        for (const entry of this.followed.values()) if (!ended(entry.job)) void this.read(entry);
       }),
       vscode.workspace.registerTextDocumentContentProvider(JOB_OUTPUT_SCHEME, this),
       vscode.workspace.onDidCloseTextDocument((doc) => {
@@ -62,11 +63,12 @@ export class JobOutputDocuments implements vscode.TextDocumentContentProvider, v
         job,
         live: new LiveOutput(),
         text: "",
-        poll: undefined,
       };
       this.followed.set(job.id, entry);
     }
     this.note(job);
+    // An event between the read above and the entry (the job's end, say) was not noted: read once more.
+    if (!ended(entry.job)) void this.read(entry);
     const doc = await vscode.workspace.openTextDocument(entry.uri);
     await vscode.window.showTextDocument(doc, { preview: false });
     return doc;
@@ -97,13 +99,9 @@ export class JobOutputDocuments implements vscode.TextDocumentContentProvider, v
       this.changes.fire(entry.uri);
       setTimeout(() => this.revealEnd(entry.uri), 0);
     }
-    if (ended(job)) {
-      if (entry.poll) clearInterval(entry.poll);
-      entry.poll = undefined;
-    } else entry.poll ??= setInterval(() => void this.poll(entry), POLL_MS);
   }
 
-  private async poll(entry: Followed): Promise<void> {
+  private async read(entry: Followed): Promise<void> {
     const api = this.refresh.api;
     if (!api) return;
     try {
@@ -111,7 +109,7 @@ export class JobOutputDocuments implements vscode.TextDocumentContentProvider, v
       const job = (await api.request<{ job: Job }>("GET", path)).job;
       if (this.followed.get(job.id) === entry) this.note(job);
     } catch {
-      // the next event or poll
+      // the next event, or the read after the next missed-events signal
     }
   }
 
@@ -124,7 +122,6 @@ export class JobOutputDocuments implements vscode.TextDocumentContentProvider, v
   }
 
   private forget(entry: Followed): void {
-    if (entry.poll) clearInterval(entry.poll);
     this.followed.delete(entry.job.id);
   }
 }

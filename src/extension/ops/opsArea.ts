@@ -24,6 +24,7 @@ export class OpsArea implements vscode.Disposable {
   constructor(private readonly host: AreaHost) {
     this.view = new ProbedView(
       "sentinel.ops",
+      "ops",
       host.contextKeys,
       ContextKey.OpsState,
       opsReloadEvent,
@@ -65,7 +66,7 @@ export class OpsArea implements vscode.Disposable {
       [CommandId.RunRunbook]: async (arg?: Row | string) =>
         runRunbook(await host.api.get("runbook command"), host.refresh, host.prompts, arg, (job) => {
           this.noteJob(job);
-          this.view.scheduleReload();
+          this.view.scheduleReload("command");
         }),
       [CommandId.ShowJobOutput]: (arg?: Row | string) => {
         const id = typeof arg === "string" ? arg : (arg?.data as { jobId?: string } | undefined)?.jobId;
@@ -86,7 +87,7 @@ export class OpsArea implements vscode.Disposable {
     } catch (error) {
       throw new Error(`could not acknowledge the alert: ${(error as Error).message}`);
     }
-    await this.view.reload();
+    await this.view.reload("command");
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 // The Ops and Recovery views. Each probes its server routes (`GET /api/ops/overview`,
 // `GET /api/recovery/overview`) whenever the server changes, an event that changes its lists arrives, or events
-// were missed (a gap in ids, a reconnect). A 404 means this server does not provide them (the view's welcome
+// were missed (a gap in ids, a reconnect): loads asked of the refresh owner (RefreshManager.request, debounced
+// 300 ms there), which also reloads the view after missed events. A 404 means this server does not provide them (the view's welcome
 // content says so, from the context key `sentinel.opsState` / `sentinel.recoveryState`: unknown | missing |
 // disabled | error | available); a 503 means switched off. Never fake data: rows come only from the server's
 // lists (ops: overview, open alerts with Acknowledge, services, runbooks; recovery: sessions by state and
@@ -9,8 +10,7 @@ import * as vscode from "vscode";
 import { type EventEnvelope, EventType, type PayloadOf } from "../../protocol/events.js";
 import type { Job } from "../../protocol/opsRunbooks.js";
 import { type ApiClient, ApiError } from "../client/apiClient.js";
-import type { RefreshManager } from "../client/refreshManager.js";
-import { SingleFlight } from "../util/singleFlight.js";
+import type { AreaRefreshReason, RefreshManager } from "../client/refreshManager.js";
 import type { ContextKey, ContextKeys } from "../views/contextKeys.js";
 import { md } from "../views/treeNodes.js";
 import { formatDuration } from "./jobOutput.js";
@@ -314,32 +314,31 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
   private rows: Row[] = [];
   private probeState: ProbeState = "unknown";
   private error: string | undefined;
-  private readonly loader = new SingleFlight(() => this.runLoad());
-  private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     readonly viewId: string,
+    private readonly area: "ops" | "recovery",
     private readonly contextKeys: ContextKeys,
     private readonly contextKey: ContextKey,
-    /** Events after which the lists are re-read (throttled to one reload per 300 ms). */
+    /** Events after which the lists are re-read (grouped by the refresh owner: one reload per 300 ms). */
     reloadOn: (event: EventEnvelope) => boolean,
     private readonly refresh: RefreshManager,
     private readonly load: (api: ApiClient) => Promise<Row[]>,
   ) {
     this.view = vscode.window.createTreeView(viewId, { treeDataProvider: this });
+    // The owner reloads the lists after missed events too (a gap in ids, a reconnect, a reconcile notice).
+    const registration = refresh.register(area, { debounceMs: 300, load: () => this.runLoad() });
     const eventSub = refresh.onDidReceiveEvent((event) => {
-      if (reloadOn(event)) this.scheduleReload();
+      if (reloadOn(event)) this.scheduleReload("event");
     });
-    // Events may have been lost (a gap in ids, a reconnect, a reconcile notice): the lists may be stale.
-    const missedSub = refresh.onDidMissEvents(() => this.scheduleReload());
     this.disposables.push(
+      { dispose: () => registration.dispose() },
       { dispose: () => eventSub.dispose() },
-      { dispose: () => missedSub.dispose() },
       this.view,
       this.changeEmitter,
       this.view.onDidChangeVisibility((e) => {
-        if (e.visible) this.scheduleReload();
+        if (e.visible) this.scheduleReload("view shown");
       }),
     );
     this.setState("unknown");
@@ -353,9 +352,9 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
     return { state: this.probeState, error: this.error, rows: structuredClone(this.rows) };
   }
 
-  /** Loads now (concurrent calls share one run plus one rerun, src/extension/util/singleFlight.ts). */
-  reload(): Promise<void> {
-    return this.loader.run();
+  /** Loads now (concurrent calls share one run plus one rerun: the refresh owner's per-area SingleFlight). */
+  reload(reason: AreaRefreshReason = "manual"): Promise<void> {
+    return this.refresh.now(this.area, reason);
   }
 
   /** The server went away: back to unknown, no rows. */
@@ -392,17 +391,12 @@ export class ProbedView implements vscode.TreeDataProvider<Row>, vscode.Disposab
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
   }
 
-  /** Re-reads the lists soon (grouping bursts). */
-  scheduleReload(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.reload();
-    }, 300);
+  /** Re-reads the lists soon (the refresh owner groups bursts). */
+  scheduleReload(reason: AreaRefreshReason): void {
+    void this.refresh.request(this.area, reason);
   }
 
   private async runLoad(): Promise<void> {

@@ -24,6 +24,7 @@ export class RecoveryArea implements vscode.Disposable {
   constructor(host: AreaHost) {
     this.view = new ProbedView(
       "sentinel.recovery",
+      "recovery",
       host.contextKeys,
       ContextKey.RecoveryState,
       recoveryReloadEvent,
@@ -41,7 +42,7 @@ export class RecoveryArea implements vscode.Disposable {
       [CommandId.RestoreSession]: async (arg?: Row | string, options?: RestoreOptions) => {
         const api = await host.api.get("restore command");
         const job = await restoreSession(api, host.refresh, host.sessions, arg, options);
-        void this.view.reload();
+        void this.view.reload("command");
         return job;
       },
     });

@@ -1,6 +1,7 @@
 // Restoring a recovered session (spec §1.10, §7.2): pick the session and a snapshot, a mode and, when a live
 // session has the name, what to do about it; `POST /api/recovery/snapshots/{id}/restore` starts a job whose
-// progress (`recovery.job.updated`, with `GET /api/recovery/jobs/{id}` as a fallback every second) drives a
+// progress (`recovery.job.updated`; `GET /api/recovery/jobs/{id}` once after subscribing and whenever events may
+// have been missed) drives a
 // progress notification until it succeeds or fails.
 import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
@@ -169,9 +170,9 @@ function followJob(
           const done = (final: RecoveryJob) => {
             if (finished) return;
             finished = true;
-            clearInterval(poll);
             clearTimeout(limit);
             sub.dispose();
+            missedSub.dispose();
             resolve(final);
           };
           const update = (next: Partial<RecoveryJob>) => {
@@ -202,17 +203,19 @@ function followJob(
               ...(typeof p.target === "string" ? { targetSession: p.target } : {}),
             });
           });
-          const poll = setInterval(() => {
+          // The job's events before this subscription (a fast restore may have ended), and any the socket lost.
+          const read = () =>
             void api
               .request<{ job: RecoveryJob }>("GET", `/api/recovery/jobs/${enc(job.id)}`)
               .then((r) => r?.job && update(r.job))
               .catch(() => undefined);
-          }, 1000);
+          const missedSub = refresh.onDidMissEvents(read);
           const limit = setTimeout(
             () => done({ ...current, status: "failed", error: current.error || "no end reported in time" }),
             JOB_TIMEOUT_MS,
           );
           update(job);
+          read();
         }),
     ),
   );

@@ -1,6 +1,7 @@
 // Running a runbook from the Ops view: a modal confirmation naming its steps (they run shell commands on the
 // server's host), `POST /api/ops/runbooks/{id}/run`, then the job followed to its end with per-step progress
-// (`ops.job.updated`, with `GET /api/ops/jobs/{id}` every second as a fallback) in a progress notification.
+// (`ops.job.updated`, published at every step's start and end; `GET /api/ops/jobs/{id}` once after subscribing
+// and again whenever events may have been missed) in a progress notification.
 import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
 import type { Job, Runbook, RunStartedResponse } from "../../protocol/opsRunbooks.js";
@@ -91,26 +92,28 @@ function followJob(
           reported = Math.max(reported, pct);
           if (next.status === "succeeded" || next.status === "failed") {
             finished = true;
-            clearInterval(poll);
             clearTimeout(limit);
             sub.dispose();
+            missedSub.dispose();
             resolve(next);
           }
         };
         const sub = refresh.onEvent(EventType.OpsJobUpdated, (payload) => {
           if (payload?.job?.id === job.id) update(payload.job);
         });
-        const poll = setInterval(() => {
+        // The job's events before this subscription (a fast job may have ended), and any the socket lost.
+        const read = () =>
           void api
             .request<{ job: Job }>("GET", `/api/ops/jobs/${enc(job.id)}`)
             .then((r) => r?.job && update(r.job))
             .catch(() => undefined);
-        }, 1000);
+        const missedSub = refresh.onDidMissEvents(read);
         const limit = setTimeout(
           () => update({ ...current, status: "failed", error: current.error || "no end reported in time" }),
           JOB_TIMEOUT_MS,
         );
         update(job);
+        read();
       });
     }),
   );

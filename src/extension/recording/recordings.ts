@@ -1,5 +1,6 @@
-// Recordings in the extension: the model kept current from `recording.updated` events (reloaded over HTTP after
-// a gap, a reconnect, or every few seconds while a recording runs and the view is visible), the Recordings view,
+// Recordings in the extension: the model kept current from `recording.updated` events (reloaded over HTTP by the
+// refresh owner after a gap or a reconnect, and on its clock every 5 s while a recording runs and the view is
+// visible: the server publishes a recording's start and end, not its growing size), the Recordings view,
 // the recording state on Sessions rows and in the status bar, and the commands: record / stop a session, add a
 // marker, play a cast in the player, open the cast as a file, save it elsewhere, delete.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -7,11 +8,10 @@ import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
 import type { RecordingInfo } from "../../protocol/recording.js";
 import type { ApiClient } from "../client/apiClient.js";
-import type { MissedReason } from "../client/reconciler.js";
+import type { AreaRefreshReason, Tick } from "../client/refreshManager.js";
 import { CommandId } from "../commands/commandIds.js";
 import { executeCommand } from "../commands/registry.js";
 import type { AreaHost } from "../host.js";
-import { SingleFlight } from "../util/singleFlight.js";
 import { ContextKey } from "../views/contextKeys.js";
 import type { NodeView } from "../views/treeNodes.js";
 import { CastPlayers, MAX_PLAYER_CAST_BYTES } from "./castPlayer.js";
@@ -27,14 +27,6 @@ import {
 import { RecordingsModel } from "./recordingsModel.js";
 import { RECORDINGS_VIEW_ID, RecordingsTreeProvider } from "./recordingsView.js";
 
-/** Why the Recordings list is reloaded: events may have been missed, the view shown, a live recording, a command. */
-type RecordingsReloadReason =
-  | `events ${MissedReason}`
-  | "view shown"
-  | "live recording"
-  | "picker"
-  | "manual";
-
 /** A command argument: a recording row, a Sessions row, a recording id or a session name. */
 type RecordingArg = RecordingInfo | { kind?: string; session?: string } | string | undefined;
 
@@ -47,10 +39,8 @@ export class Recordings implements vscode.Disposable {
   readonly players: CastPlayers;
   private readonly statusItem: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly loader = new SingleFlight(() => this.load());
-  /** The reason of the latest reload asked for (a rerun is for the calls that joined the run before it). */
-  private reloadReason = "";
-  private pollTimer: NodeJS.Timeout | undefined;
+  /** The refresh owner's clock: a reload every 5 s while a recording runs and the view is visible. */
+  private readonly liveTick: Tick;
 
   constructor(private readonly host: AreaHost) {
     this.tree = new RecordingsTreeProvider(this.model);
@@ -70,6 +60,10 @@ export class Recordings implements vscode.Disposable {
     host.sessionsTree.decorate = (view) => this.decorate(previous ? previous(view) : view);
 
     const sub = (d: { dispose(): void }) => this.disposables.push({ dispose: () => d.dispose() });
+    // Loads go through the refresh owner, which also reloads the list when events may have been missed.
+    sub(host.refresh.register("recordings", { debounceMs: 0, load: (reason) => this.load(reason) }));
+    this.liveTick = host.refresh.tick("recordings", LIVE_POLL_MS, () => void this.reload("live recording"));
+    sub(this.liveTick);
     sub(
       this.model.onDidChange((change) => {
         this.tree.trigger();
@@ -80,7 +74,6 @@ export class Recordings implements vscode.Disposable {
       }),
     );
     sub(host.refresh.onEvent(EventType.RecordingUpdated, (payload) => this.model.apply(payload)));
-    sub(host.refresh.onDidMissEvents((reason) => void this.reload(`events ${reason}`)));
     sub(
       host.server.onDidChangeState((state) => {
         if (state.kind === "stopped" || state.kind === "failed") this.model.clear();
@@ -99,14 +92,12 @@ export class Recordings implements vscode.Disposable {
     this.registerCommands();
   }
 
-  /** Reloads the list (concurrent calls share one run plus one rerun, src/extension/util/singleFlight.ts). */
-  reload(reason: RecordingsReloadReason): Promise<void> {
-    this.reloadReason = reason;
-    return this.loader.run();
+  /** Reloads the list now (concurrent calls share one run plus one rerun: the refresh owner's per-area SingleFlight). */
+  reload(reason: AreaRefreshReason): Promise<void> {
+    return this.host.refresh.now("recordings", reason);
   }
 
-  private async load(): Promise<void> {
-    const reason = this.reloadReason;
+  private async load(reason: AreaRefreshReason): Promise<void> {
     const api = this.host.refresh.api;
     if (!api) return;
     try {
@@ -118,7 +109,6 @@ export class Recordings implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.pollTimer) clearInterval(this.pollTimer);
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
     this.model.dispose();
   }
@@ -155,15 +145,9 @@ export class Recordings implements vscode.Disposable {
     this.statusItem.show();
   }
 
-  /** While a recording runs and the view is visible, re-read the list so its duration and size move. */
+  /** While a recording runs and the view is visible, the owner's clock re-reads the list (duration and size move). */
   private updatePolling(): void {
-    const poll = this.view.visible && this.model.active().length > 0;
-    if (poll && !this.pollTimer) {
-      this.pollTimer = setInterval(() => void this.reload("live recording"), LIVE_POLL_MS);
-    } else if (!poll && this.pollTimer) {
-      clearInterval(this.pollTimer);
-      this.pollTimer = undefined;
-    }
+    this.liveTick.active = this.view.visible && this.model.active().length > 0;
   }
 
   private api(): Promise<ApiClient> {

@@ -1,6 +1,6 @@
 // One run at a time of a reload: a call while a run is under way shares that run's promise and asks for one more
 // run after it (what it wanted to see may have changed after the running one read it), however many calls came.
-// The Recordings, Ops and Recovery views reload through it. No `vscode` import.
+// The refresh owner runs each area's loads through one (client/refreshScheduler.ts). No `vscode` import.
 
 export class SingleFlight {
   private running: Promise<void> | undefined;
