@@ -113,6 +113,7 @@ async function build(
       beforeFirstCollect: () => watchtower.firstCollect(),
       tmuxChanged: () => watchtower.noteMutation(),
       quietly: (call) => watchtower.quietly(call),
+      listing: () => watchtower.serverListing(),
     }),
     runbooks,
     opsTimeline,

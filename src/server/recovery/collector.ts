@@ -24,6 +24,17 @@ export interface CollectDeps {
   projectionCurrent: () => boolean;
   readBootId: () => Promise<string>;
   maxSnapshots: number;
+  /**
+   * The live set as the watchtower's latest listing shows it (`Watchtower.serverListing`): no tmux call of this
+   * collect's own. Undefined (or resolving undefined): list tmux here.
+   */
+  listing?: () => Promise<TmuxServerListing | undefined>;
+  /**
+   * What a collect that stores nothing new leaves unwritten: the `running` refresh of unchanged sessions
+   * (snapshot_at, last_seen_at) and `recovery.last_collect_at`, written at the latest this long after the last
+   * time. Default 0: every collect writes them, as spec §7.1 has it.
+   */
+  refreshEveryMs?: number;
   /** Runs this collect's tmux calls (they change nothing) so the watchtower's probe does not react to them. */
   quietly?: <T>(call: () => Promise<T>) => Promise<T>;
 }
@@ -39,6 +50,8 @@ export interface CollectResult {
   killed: string[];
   liveCount: number;
   liveSetChanged: boolean;
+  /** When this collect ran (stored as `recovery.last_collect_at` only every `refreshEveryMs`). */
+  collectedAt: string;
   /** tmux processes this collect ran, and how many sessions came from the projection or from tmux. */
   tmuxCalls: number;
   fromProjection: number;
@@ -127,11 +140,14 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
   let tmuxCalls = 0;
   // Undefined: no tmux binary, so nothing is known about a server (neither live nor lost).
   let listing: TmuxServerListing | undefined;
-  try {
-    tmuxCalls++;
-    listing = await (deps.quietly ?? run)(() => tmux.listSessionsWithServer());
-  } catch (e) {
-    if (!(e instanceof TmuxError && e.code === "TMUX_NOT_FOUND")) throw e;
+  listing = await deps.listing?.();
+  if (!listing) {
+    try {
+      tmuxCalls++;
+      listing = await (deps.quietly ?? run)(() => tmux.listSessionsWithServer());
+    } catch (e) {
+      if (!(e instanceof TmuxError && e.code === "TMUX_NOT_FOUND")) throw e;
+    }
   }
   const liveSessions = listing?.sessions ?? [];
 
@@ -197,11 +213,20 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
       changed.push(snap.sessionName);
     }
 
-    repo.touchSessions(unchanged, bootId, nowIso);
+    // A collect that finds nothing new writes nothing (no transaction to sync to disk every few seconds): the
+    // times of the `running` refresh and of the last collect are written at most every `refreshEveryMs`.
+    const refreshBefore = rfc3339Seconds(new Date(now.getTime() - (deps.refreshEveryMs ?? 0)));
+    const lastWrittenCollect = repo.get(RecoveryKey.LastCollectAt) ?? "";
+    const refresh = !deps.refreshEveryMs || lastWrittenCollect <= refreshBefore;
+    repo.touchSessions(
+      refresh ? unchanged : repo.needingTouch(unchanged, bootId, refreshBefore),
+      bootId,
+      nowIso,
+    );
     const liveNames = liveSessions.map((s) => s.name).sort();
     const liveJoined = liveNames.join(",");
     // Without tmux nothing is known about the live set: the last one known stays.
-    if (listing) repo.set(RecoveryKey.LastLiveSessions, liveJoined, nowIso);
+    if (listing && liveJoined !== previousLive) repo.set(RecoveryKey.LastLiveSessions, liveJoined, nowIso);
     const live = new Set(liveNames);
     const killed: string[] = [];
     if (bootChanged) {
@@ -214,9 +239,10 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
       killed.push(...repo.markKilled(live, bootId, nowIso, wentDown));
       repo.set(RecoveryKey.LastServerLossAt, nowIso, nowIso);
     }
-    repo.set(RecoveryKey.LastBootId, bootId, nowIso);
-    if (listing) repo.set(RecoveryKey.LastTmuxServer, listing.server, nowIso);
-    repo.set(RecoveryKey.LastCollectAt, nowIso, nowIso);
+    if (bootId !== storedBoot) repo.set(RecoveryKey.LastBootId, bootId, nowIso);
+    if (listing && listing.server !== storedServer)
+      repo.set(RecoveryKey.LastTmuxServer, listing.server, nowIso);
+    if (refresh || changed.length || killed.length) repo.set(RecoveryKey.LastCollectAt, nowIso, nowIso);
     return {
       bootId,
       bootChanged,
@@ -225,6 +251,7 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
       killed,
       liveCount: liveNames.length,
       liveSetChanged: listing !== undefined && liveJoined !== previousLive,
+      collectedAt: nowIso,
       tmuxCalls,
       fromProjection: fromProjectionCount,
       fromTmux: needTmux.length,

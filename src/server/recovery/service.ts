@@ -26,7 +26,7 @@ import type { EventHub } from "../events/hub.js";
 import type { Store } from "../store/database.js";
 import type { ProjectionRepo } from "../store/projectionRepo.js";
 import { RecoveryKey, RecoveryRepo } from "../store/recoveryRepo.js";
-import type { Tmux } from "../tmux/adapter.js";
+import type { Tmux, TmuxServerListing } from "../tmux/adapter.js";
 import { readBootId } from "./bootId.js";
 import { type CollectResult, collectOnce } from "./collector.js";
 import { planRestore, type RestorePlan } from "./plan.js";
@@ -56,6 +56,8 @@ export interface RecoveryDeps {
   tmuxChanged?: () => void;
   /** Runs a snapshot's tmux calls without the watchtower's probe taking them for changes (`Watchtower.quietly`). */
   quietly?: <T>(call: () => Promise<T>) => Promise<T>;
+  /** The live set from the watchtower's latest listing (`Watchtower.serverListing`), instead of a tmux call. */
+  listing?: () => Promise<TmuxServerListing | undefined>;
 }
 
 export interface RestoreRequest {
@@ -68,6 +70,12 @@ export interface RestoreRequest {
 /** Least time between two saves of a running job's progress. */
 const PROGRESS_SAVE_MS = 250;
 
+/**
+ * A collect that stores no new snapshot writes the `running` refresh of its sessions and the time of the last
+ * collect at most this often (ADR 0019): an idle server then writes nothing every few seconds.
+ */
+const REFRESH_EVERY_MS = 60_000;
+
 const OPEN_JOB_STATES = ["queued", "running", "failed", "partial"] as const;
 
 export class Recovery {
@@ -78,6 +86,8 @@ export class Recovery {
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private closed = false;
+  /** The last collect's time (the store has it only every REFRESH_EVERY_MS). */
+  private lastCollectAt: string | undefined;
 
   constructor(deps: RecoveryDeps) {
     this.deps = deps;
@@ -141,7 +151,10 @@ export class Recovery {
         readBootId: () => readBootId(this.deps.config.bootIdPath),
         maxSnapshots: this.deps.config.maxSnapshots,
         ...(this.deps.quietly ? { quietly: this.deps.quietly } : {}),
+        ...(this.deps.listing ? { listing: this.deps.listing } : {}),
+        refreshEveryMs: REFRESH_EVERY_MS,
       });
+      this.lastCollectAt = result.collectedAt;
     } catch (error) {
       if (!this.closed) this.deps.log.warn({ err: error }, "recovery collect failed");
       return undefined;
@@ -185,7 +198,7 @@ export class Recovery {
     return {
       bootId,
       lastBootId: this.repo.get(RecoveryKey.LastBootId) ?? "",
-      lastCollectAt: this.repo.get(RecoveryKey.LastCollectAt) || ZERO_TIME,
+      lastCollectAt: this.lastCollectAt ?? (this.repo.get(RecoveryKey.LastCollectAt) || ZERO_TIME),
       lastBootChange: this.repo.get(RecoveryKey.LastBootChangeAt) || ZERO_TIME,
       killedSessions: this.killedSessions(),
       runningJobs: this.repo.jobs([...OPEN_JOB_STATES], 30),

@@ -172,6 +172,21 @@ export class RecoveryRepo {
    * Unchanged snapshots (§7.1 step 4): the sessions are running and seen now; no snapshot row. Their window and
    * pane counts are part of the hash, so they are what is stored already. One statement for all of them.
    */
+  /**
+   * Of `names` (sessions whose snapshot did not change), those whose row a touch would change beyond its times:
+   * not `running`, another boot id, a restore error; and those last seen before `seenBefore`.
+   */
+  needingTouch(names: string[], bootId: string, seenBefore: string): string[] {
+    if (!names.length) return [];
+    return this.store
+      .all<Raw>(
+        `SELECT name FROM recovery_sessions WHERE name IN (${placeholders(names.length)})
+           AND (state != 'running' OR last_boot_id != ? OR restore_error != '' OR last_seen_at < ?)`,
+        [...names, bootId, seenBefore],
+      )
+      .map((r) => str(r.name));
+  }
+
   touchSessions(names: string[], bootId: string, nowIso: string): void {
     if (!names.length) return;
     this.store.run(

@@ -42,6 +42,8 @@ export async function watchClients(run: TmuxRunner): Promise<TmuxClient[]> {
 export interface WatchListing {
   /** The tmux server's process id (`#{pid}`); undefined when it has no sessions to ask. */
   serverPid: number | undefined;
+  /** `<pid>:<start_time>` of the server (recovery tells one server from the next by it); "" with no session. */
+  server: string;
   sessions: TmuxSession[];
   windows: TmuxWindow[];
   panes: TmuxPane[];
@@ -73,7 +75,7 @@ export async function watchListing(
   timeoutMs?: number,
   captures?: ListingCaptures,
 ): Promise<WatchListing & { captures: Map<string, string> }> {
-  const tagged = (tag: string, fields: string[]) => `${tag}${SEP}#{pid}${SEP}${format(fields)}`;
+  const tagged = (tag: string, fields: string[]) => `${tag}${SEP}#{pid}:#{start_time}${SEP}${format(fields)}`;
   const args = [
     "list-sessions",
     "-F",
@@ -106,27 +108,36 @@ export async function watchListing(
     // with "no current target": if it really has no session, that is an empty listing.
     if (!(error instanceof TmuxError) || error.code !== "SESSION_NOT_FOUND") throw error;
     if ((await run(["list-sessions", "-F", "#{session_name}"], timeoutMs)).trim()) throw error;
-    return { serverPid: undefined, sessions: [], windows: [], panes: [], clients: [], captures: new Map() };
+    return {
+      serverPid: undefined,
+      server: "",
+      sessions: [],
+      windows: [],
+      panes: [],
+      clients: [],
+      captures: new Map(),
+    };
   }
   const first = captures ? out.indexOf(captureMark(captures.nonce)) : -1;
   const listingText = first < 0 ? out : out.slice(0, first);
   const captured = first < 0 ? new Map<string, string>() : parseCaptures(out.slice(first), captures!.nonce);
   const byTag = new Map<string, string[]>();
-  let serverPid: number | undefined;
+  let server = "";
   for (const line of listingText.split("\n")) {
     const tag = line[0];
     if (!tag || line[1] !== SEP) continue;
     const rest = line.slice(2);
     const cut = rest.indexOf(SEP);
     if (cut < 0) continue;
-    serverPid ??= int(rest.slice(0, cut)) || undefined;
+    server ||= rest.slice(0, cut);
     const list = byTag.get(tag) ?? [];
     list.push(rest.slice(cut + 1));
     byTag.set(tag, list);
   }
   const text = (tag: string) => (byTag.get(tag) ?? []).join("\n");
   return {
-    serverPid,
+    serverPid: int(server.split(":")[0]) || undefined,
+    server,
     sessions: sessionRows(text(TAGS.session)),
     windows: windowRows(text(TAGS.window)),
     panes: paneRows(text(TAGS.pane)),

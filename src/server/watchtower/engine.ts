@@ -15,7 +15,8 @@ import type { FastifyBaseLogger } from "fastify";
 import type { ServerConfig } from "../config.js";
 import type { EventHub } from "../events/hub.js";
 import type { TmuxRepos } from "../store/repositories.js";
-import type { Tmux } from "../tmux/adapter.js";
+import type { Tmux, TmuxServerListing } from "../tmux/adapter.js";
+import type { TmuxError } from "../tmux/errors.js";
 import { isTmuxAbsent, type ListingCaptures, type TmuxRunner } from "../tmux/queries.js";
 import { applyCollect, type CollectOutcome } from "./collector.js";
 import { captureInto, type Listing, listTmux, sessionOfPane, signatureOf, toSnapshot } from "./listing.js";
@@ -128,6 +129,8 @@ export class Watchtower {
   private knownPanes = new Set<string>();
   private live = false;
   private liveSessions = 0;
+  /** The tmux server and its sessions as the last listing showed them (`serverListing`). */
+  private latest: TmuxServerListing | undefined;
   private closed = false;
 
   constructor(deps: WatchtowerDeps) {
@@ -296,6 +299,17 @@ export class Watchtower {
     }
   }
 
+  /**
+   * The tmux server and its sessions as of the latest listing, brought as current as a read is (`current`):
+   * recovery's live set without a tmux call of its own. Undefined when the watchtower cannot say (disabled, no
+   * listing yet, the last one failed or went over a control client, no tmux binary).
+   */
+  async serverListing(): Promise<TmuxServerListing | undefined> {
+    if (this.closed || !this.config.enabled) return undefined;
+    await this.current();
+    return this.closed ? undefined : this.latest;
+  }
+
   /** Resolves when a first collect has finished (recovery waits for it before its own first collect). */
   async firstCollect(): Promise<void> {
     if (this.closed || !this.config.enabled) return;
@@ -424,6 +438,7 @@ export class Watchtower {
     let listing: Listing | undefined;
     let runner: TmuxRunner = control ?? cli;
     let error: string | undefined;
+    let serverGone = false;
     // Where each call is a process and no control client tells which panes wrote, the listing's own call also
     // captures the known panes whose window had output since the last listing (all of them on a full collect).
     const inline: ListingCaptures | undefined =
@@ -446,7 +461,22 @@ export class Watchtower {
       }
     } catch (e) {
       if (!isTmuxAbsent(e)) error = (e as Error).message || String(e);
+      else if ((e as TmuxError).code === "TMUX_SERVER_NOT_RUNNING") serverGone = true;
     }
+    this.latest =
+      listing?.server !== undefined
+        ? {
+            server: listing.server,
+            sessions: listing.sessions.map(({ name, attached, createdAt, windows }) => ({
+              name,
+              attached,
+              createdAt,
+              windows,
+            })),
+          }
+        : serverGone
+          ? { server: "", sessions: [] }
+          : undefined;
     if (!error) {
       this.probe?.setServerPid(listing?.serverPid);
       this.probe?.rebase();

@@ -23,6 +23,8 @@ const CONTROL_TIMEOUT_MS = 3000;
 
 export interface Listing {
   serverPid: number | undefined;
+  /** `<pid>:<start_time>` of the server ("" with no session); undefined when the listing did not say (control). */
+  server: string | undefined;
   sessions: TmuxSession[];
   windows: TmuxWindow[];
   panes: TmuxPane[];
@@ -38,11 +40,12 @@ export async function listTmux(
   log: FastifyBaseLogger,
   captures?: ListingCaptures,
 ): Promise<Listing> {
-  const { serverPid, sessions, windows, panes, clients, ...rest } = cli
+  const { serverPid, server, sessions, windows, panes, clients, ...rest } = cli
     ? await watchListing(run, undefined, captures)
     : await Promise.all([watchSessions(run), watchWindows(run), watchPanes(run), watchClients(run)]).then(
         ([sessions, windows, panes, clients]) => ({
           serverPid: undefined,
+          server: undefined,
           sessions,
           windows,
           panes,
@@ -55,6 +58,7 @@ export async function listTmux(
   if (orphans) log.warn({ orphans }, "watchtower: removed control clients left by a server that died");
   return {
     serverPid,
+    server,
     sessions,
     windows,
     panes,
