@@ -21,20 +21,21 @@ import { OpsArea } from "./ops/opsArea.js";
 import { RecoveryArea } from "./ops/recoveryArea.js";
 import { Recordings } from "./recording/recordings.js";
 import { ServerManager, type ServerSettings, type ServerState } from "./server/serverManager.js";
+import { Servers } from "./server/servers.js";
 import { ServerTokens } from "./server/serverTokens.js";
 import { TerminalManager } from "./terminal/terminalManager.js";
 import { ContextKey, ContextKeys } from "./views/contextKeys.js";
+import { SERVERS_VIEW_ID, ServersTreeProvider } from "./views/serversView.js";
 import { SESSIONS_VIEW_ID, type SessionNode, SessionsTreeProvider } from "./views/sessionsView.js";
 import { StatusBar } from "./views/statusBar.js";
 
 const LOCAL_TOKEN_KEY = "sentinel.localToken";
-/** Settings whose change means another server (or another way to reach it). */
-const SERVER_SETTINGS = [
-  "sentinel.server.url",
-  "sentinel.server.port",
-  "sentinel.dataDir",
-  "sentinel.tmuxSocket",
-];
+/** globalState key of the active server's id (ADR 0019). */
+const ACTIVE_SERVER_KEY = "sentinel.activeServer";
+/** Settings that list the servers (ADR 0019). */
+const SERVERS_SETTINGS = ["sentinel.servers", "sentinel.server.url"];
+/** Settings whose change means another companion (or another way to start it). */
+const SERVER_SETTINGS = ["sentinel.server.port", "sentinel.dataDir", "sentinel.tmuxSocket"];
 
 export class Container implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
@@ -49,6 +50,10 @@ export class Container implements vscode.Disposable {
   readonly contextKeys = new ContextKeys();
   /** External servers' tokens, one per origin (the companion's own token is `getLocalToken`). */
   readonly tokens: ServerTokens;
+  /** The known servers and the active one, which `server` starts or connects to (ADR 0019). */
+  readonly servers: Servers;
+  readonly serversTree: ServersTreeProvider;
+  readonly serversView: vscode.TreeView<unknown>;
   /** The one way to the HTTP API (starts the server when needed). */
   readonly api: ApiAccess;
   /** Every command, one wrapper (src/extension/commands/registry.ts). */
@@ -96,6 +101,20 @@ export class Container implements vscode.Disposable {
           });
       },
     });
+    this.servers = new Servers({
+      log: this.log,
+      server: this.server,
+      tokens: this.tokens,
+      settings: () => {
+        const config = vscode.workspace.getConfiguration("sentinel");
+        return { servers: config.get("servers", []), legacyUrl: config.get<string>("server.url", "") };
+      },
+      storedActive: () => context.globalState.get<string>(ACTIVE_SERVER_KEY),
+      storeActive: (id) => context.globalState.update(ACTIVE_SERVER_KEY, id),
+    });
+    this.serversTree = new ServersTreeProvider(this.servers);
+    this.serversView = vscode.window.createTreeView(SERVERS_VIEW_ID, { treeDataProvider: this.serversTree });
+    this.disposables.push(this.servers, this.serversTree, this.serversView);
     this.refresh = new RefreshManager({
       model: this.model,
       log: this.log,
@@ -137,8 +156,15 @@ export class Container implements vscode.Disposable {
     this.events = new EventsArea(host);
     this.ops = new OpsArea(host);
     this.recovery = new RecoveryArea(host);
-    this.terminals = new TerminalManager(this.server, this.refresh, this.model, this.log, this.metrics, () =>
-      vscode.workspace.getConfiguration("sentinel").get<"panel" | "editor">("terminal.location", "panel"),
+    this.terminals = new TerminalManager(
+      this.server,
+      this.servers,
+      this.refresh,
+      this.model,
+      this.log,
+      this.metrics,
+      () =>
+        vscode.workspace.getConfiguration("sentinel").get<"panel" | "editor">("terminal.location", "panel"),
     );
     this.disposables.push(this.recordings, this.events, this.ops, this.recovery, this.terminals);
 
@@ -148,6 +174,7 @@ export class Container implements vscode.Disposable {
         this.updateUi();
       }),
       this.server.onDidChangeState((state) => this.onServerState(state)),
+      this.servers.onDidChange(() => this.updateUi()),
       this.refresh.onDidChangeStatus(() => this.updateUi()),
       this.refresh.onEvent(EventType.GuardrailBlocked, (payload) =>
         this.log.info(`guardrail: ${JSON.stringify(payload)}`),
@@ -165,20 +192,24 @@ export class Container implements vscode.Disposable {
       tree: this.tree,
       log: this.log,
       tokens: this.tokens,
+      servers: this.servers,
       showView: () => vscode.commands.executeCommand(`${SESSIONS_VIEW_ID}.focus`),
       selection: () => this.view.selection as readonly SessionNode[],
     };
     registerCommands(commandContext, this.commands);
     this.disposables.push(
       this.view.onDidChangeVisibility((e) => this.onVisibility(e.visible)),
+      this.serversView.onDidChangeVisibility((e) => this.servers.setVisible(e.visible)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (SERVER_SETTINGS.some((key) => e.affectsConfiguration(key))) {
+        if (SERVERS_SETTINGS.some((key) => e.affectsConfiguration(key))) void this.onServersSettings(e);
+        else if (SERVER_SETTINGS.some((key) => e.affectsConfiguration(key))) {
           this.log.info("settings changed: reconnecting");
           void this.server.restart("settings changed").catch(() => undefined);
         }
       }),
     );
     this.onVisibility(this.view.visible);
+    this.servers.setVisible(this.serversView.visible);
     this.onServerState(this.server.state);
 
     if (this.settings().autoStart || this.settings().externalUrl) {
@@ -193,11 +224,29 @@ export class Container implements vscode.Disposable {
     const dataDir = config.get<string>("dataDir", "").trim();
     return {
       autoStart: config.get<boolean>("autoStart", true),
-      externalUrl: config.get<string>("server.url", "").trim(),
+      // The active server's (ADR 0019): "" for the companion.
+      externalUrl: this.servers.active.url ?? "",
       port: config.get<number>("server.port", 0),
       dataDir: dataDir || this.context.globalStorageUri.fsPath,
       tmuxSocket: config.get<string>("tmuxSocket", "").trim(),
     };
+  }
+
+  /**
+   * `sentinel.servers` or `sentinel.server.url` changed: the list is read again. Setting `sentinel.server.url`
+   * makes its server the active one (what it did before there was a list); a removed active server gives way to
+   * the companion. Either way the ServerManager switches (the companion is kept for its terminals).
+   */
+  private async onServersSettings(e: vscode.ConfigurationChangeEvent): Promise<void> {
+    const before = this.servers.active;
+    this.servers.reload();
+    const legacy = this.servers.list().find((r) => r.entry.source === "server.url")?.entry;
+    if (e.affectsConfiguration("sentinel.server.url") && legacy && legacy.id !== this.servers.activeId)
+      await this.servers.use(legacy.id);
+    const after = this.servers.active;
+    if (before.id === after.id && before.url === after.url) return;
+    this.log.info(`settings changed: the active server is now ${after.name} (${after.url ?? "companion"})`);
+    void this.server.switchServer("settings changed").catch(() => undefined);
   }
 
   /** The bundled server's token: made once and kept in SecretStorage (in memory when that is unavailable). */
@@ -243,10 +292,8 @@ export class Container implements vscode.Disposable {
     const keys = this.contextKeys;
     keys.set(ContextKey.ServerState, state.kind);
     keys.set(ContextKey.ServerAuth, state.kind === "failed" ? (state.auth ?? "") : "");
-    keys.set(
-      ContextKey.External,
-      state.kind === "running" ? state.source === "external" : !!this.settings().externalUrl,
-    );
+    const active = this.servers.active;
+    keys.set(ContextKey.External, active.url !== undefined);
     keys.set(ContextKey.OwnsServer, state.kind === "running" && state.source === "spawned");
     keys.set(ContextKey.TmuxMissing, status.tmuxMissing);
     keys.set(ContextKey.SessionsLoaded, this.model.loaded);
@@ -254,7 +301,7 @@ export class Container implements vscode.Disposable {
     keys.set(ContextKey.EventsConnected, status.connection === "open");
 
     const totals = this.model.totals();
-    this.statusBar.update(state, totals, status.connection === "open");
+    this.statusBar.update(state, totals, status.connection === "open", active.url ? active.name : undefined);
     this.view.badge =
       totals.panes > 0
         ? { value: totals.panes, tooltip: `${totals.panes} unread pane${totals.panes === 1 ? "" : "s"}` }
@@ -275,12 +322,15 @@ export class Container implements vscode.Disposable {
     )
       message = "Live updates are reconnecting; the list is refreshed every few seconds.";
     if (this.view.message !== message) this.view.message = message;
+    // Otherwise the description names the active server when there is more than the companion (ADR 0019).
     const description =
       state.kind === "failed"
         ? clip(state.reason)
         : state.kind === "connecting" && !hasRows
           ? clip(`${state.url}: ${state.reason}`)
-          : undefined;
+          : this.servers.list().length > 1
+            ? active.name
+            : undefined;
     if (this.view.description !== description) this.view.description = description;
   }
 

@@ -27,6 +27,7 @@
 //   pendingNotifications()      notifications with actions still waiting for a choice ("recording saved" + Play…)
 //   chooseNotification(text, action)  clicks `action` on the newest waiting notification whose message has `text`
 //   sessionsView()              the Sessions view's message and description (a message hides its welcome content)
+//   servers()                   the Servers view's rows (id, name, state, active) as it renders them
 //   recordings(), players(), playerSearch(), eventsView(), notifications(), opsView(), recoveryView()
 //   apiRequest(method, path, body?)  an HTTP call to the running server through the extension's client
 import type * as vscode from "vscode";
@@ -46,6 +47,7 @@ import type { CastHit } from "./recording/castText.js";
 import type { RecordingRow } from "./recording/recordingsView.js";
 import type { ServerSource, ServerStateKind } from "./server/serverManager.js";
 import type { TerminalInfo } from "./terminal/terminalManager.js";
+import type { RenderedServer } from "./views/serversView.js";
 import type { RenderedItem } from "./views/sessionsView.js";
 
 export interface ServerInfo {
@@ -101,6 +103,7 @@ export interface SentinelTestApi extends FeaturesTestApi {
   pendingNotifications(): PendingNotice[];
   chooseNotification(text: string, action: string): boolean;
   sessionsView(): { message: string | undefined; description: string | undefined };
+  servers(): RenderedServer[];
 }
 
 /** The environment variable the test host sets for the extension host (scripts/vscode-test/run.mjs). */
@@ -185,5 +188,6 @@ export function createTestApi(c: Container): SentinelTestApi {
     pendingNotifications: () => c.prompts.pendingNotices(),
     chooseNotification: (text, action) => c.prompts.chooseNotice(text, action),
     sessionsView: () => ({ message: c.view.message, description: c.view.description }),
+    servers: () => c.serversTree.render(),
   };
 }

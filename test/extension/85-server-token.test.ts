@@ -150,6 +150,7 @@ describe("server token", () => {
     assert.equal(info.source, "external");
     assert.equal(info.url, url);
     assert.equal(api.contextKeys()["sentinel.serverAuth"], "");
-    assert.equal(api.sessionsView().description, undefined);
+    // The view's description names the active server (ADR 0019): its host and port.
+    assert.equal(api.sessionsView().description, new URL(url).host);
   });
 });

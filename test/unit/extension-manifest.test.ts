@@ -61,7 +61,14 @@ describe("extension manifest", () => {
     const views: View[] = manifest.contributes.views.sentinel;
     assert.deepEqual(
       views.map((v) => v.id),
-      ["sentinel.sessions", "sentinel.recordings", "sentinel.events", "sentinel.ops", "sentinel.recovery"],
+      [
+        "sentinel.sessions",
+        "sentinel.servers",
+        "sentinel.recordings",
+        "sentinel.events",
+        "sentinel.ops",
+        "sentinel.recovery",
+      ],
     );
     const icons = views.map((v) => v.icon);
     assert.equal(new Set(icons).size, icons.length, `distinct icons: ${icons}`);

@@ -8,6 +8,7 @@ import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
 import { noteCommandBlock } from "../events/notifier.js";
 import type { ServerManager } from "../server/serverManager.js";
+import type { Servers } from "../server/servers.js";
 import type { ServerTokens } from "../server/serverTokens.js";
 import type { TerminalManager } from "../terminal/terminalManager.js";
 import type { SessionsTreeProvider } from "../views/sessionsView.js";
@@ -26,6 +27,8 @@ export interface CommandContext {
   log: vscode.LogOutputChannel;
   /** External servers' tokens, one per origin. */
   tokens: ServerTokens;
+  /** The known servers and the active one (the Servers view). */
+  servers: Servers;
   /** Reveal the Sessions view. */
   showView(): Thenable<unknown>;
   /** The Sessions view's selected rows. */

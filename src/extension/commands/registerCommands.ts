@@ -1,11 +1,11 @@
-// The Sessions area's commands (tmux sessions, windows and panes, the server, the token), registered through the
+// The Sessions and Servers views' commands (tmux sessions, windows and panes, the server, the servers and tokens), registered through the
 // one CommandRegistry (src/extension/commands/registry.ts): failures become one error notification and a log line.
 import * as vscode from "vscode";
-import { serverOrigin } from "../util/origin.js";
 import { RowClicks } from "../views/rowClicks.js";
 import type { SessionNode } from "../views/sessionsView.js";
 import type { CommandContext, TargetArg } from "./context.js";
 import type { CommandRegistry } from "./registry.js";
+import * as servers from "./serverCommands.js";
 import * as tmux from "./tmuxCommands.js";
 
 /**
@@ -52,28 +52,11 @@ export function registerCommands(ctx: CommandContext, registry: CommandRegistry)
     "sentinel.showLog": () => ctx.log.show(),
     "sentinel.openSettings": () =>
       vscode.commands.executeCommand("workbench.action.openSettings", "@ext:sentinel.sentinel-vscode"),
-    "sentinel.setServerToken": async (token?: string) => {
-      // The token belongs to the server `sentinel.server.url` names now, and is only ever sent to its origin.
-      const url = vscode.workspace.getConfiguration("sentinel").get<string>("server.url", "").trim();
-      const origin = serverOrigin(url);
-      if (!origin)
-        throw new Error(
-          url
-            ? `sentinel.server.url "${url}" is not an http(s) URL`
-            : "set sentinel.server.url first: a token is kept for the server it belongs to",
-        );
-      const value =
-        typeof token === "string"
-          ? token
-          : await vscode.window.showInputBox({
-              title: `Sentinel Server Token for ${origin}`,
-              prompt: `The token of the Sentinel server at ${origin} (setting sentinel.server.url). Kept in the OS keychain and sent only to that server.`,
-              password: true,
-              ignoreFocusOut: true,
-            });
-      if (value === undefined) return;
-      await ctx.tokens.set(url, value);
-      await ctx.server.restart("the token changed");
-    },
+    "sentinel.setServerToken": (arg?: unknown, token?: unknown) => servers.setServerToken(ctx, arg, token),
+    "sentinel.useServer": (arg?: servers.ServerArg) => servers.useServer(ctx, arg),
+    "sentinel.connectServer": (args?: servers.ConnectArgs) => servers.connectServer(ctx, args),
+    "sentinel.disconnectServer": (arg?: servers.ServerArg) => servers.disconnectServer(ctx, arg),
+    "sentinel.retryServer": (arg?: servers.ServerArg) => servers.retryServer(ctx, arg),
+    "sentinel.refreshServers": () => servers.refreshServers(ctx),
   });
 }

@@ -113,6 +113,11 @@ export class ServerManager implements Disposable {
   private disposed = false;
   /** Last lines of the server's stderr, for a failure's reason. */
   private stderrTail: string[] = [];
+  /**
+   * The companion's endpoint while another server is the active one (`switchServer`): a companion this window
+   * started keeps running for the terminals attached to it, and is taken up again when the user switches back.
+   */
+  private parkedCompanion: Endpoint | undefined;
   /** Servers started by this window so far (restarts included). */
   spawnCount = 0;
 
@@ -166,11 +171,39 @@ export class ServerManager implements Disposable {
       this.generation++;
       this.cancelRetry();
       this.run = undefined;
-      await this.stopChild();
+      // While another server is active, the companion this window started keeps running for its terminals.
+      if (!this.parkedCompanion) await this.stopChild();
       this.setState({ kind: "stopped", reason });
     } finally {
       this.stopping--;
     }
+  }
+
+  /**
+   * The active server changed (`settings().externalUrl` names another one): connect to it. Unlike `restart`, a
+   * companion this window started keeps running (terminals attached to it keep working) and is used again when
+   * the companion becomes the active server.
+   */
+  async switchServer(reason = "switched server"): Promise<Endpoint> {
+    this.stopping++;
+    try {
+      const state = this.current;
+      if (state.kind === "running" && state.source !== "external") this.parkedCompanion = state.endpoint;
+      this.generation++;
+      this.cancelRetry();
+      this.run = undefined;
+      this.setState({ kind: "stopped", reason });
+    } finally {
+      this.stopping--;
+    }
+    return this.start(reason);
+  }
+
+  /** The companion's endpoint while it runs, whether or not it is the active server. */
+  get companionEndpoint(): Endpoint | undefined {
+    const state = this.current;
+    if (state.kind === "running" && state.source !== "external") return state.endpoint;
+    return this.parkedCompanion;
   }
 
   async restart(reason = "restart"): Promise<Endpoint> {
@@ -305,6 +338,13 @@ export class ServerManager implements Disposable {
     this.setState({ kind: "starting", attempt: this.attempt, detail: "starting the server" });
     const token = await this.deps.localToken();
     if (generation !== this.generation) throw new Error("cancelled");
+    const parked = this.parkedCompanion;
+    this.parkedCompanion = undefined;
+    if (parked && this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.deps.log.info(`server: using the companion again at ${parked.url} (pid ${this.child.pid})`);
+      this.setRunning(parked, "spawned", this.child.pid, this.deps.version);
+      return parked;
+    }
     const reused = await this.tryReuse(settings, token);
     if (generation !== this.generation) throw new Error("cancelled");
     if (reused) return reused;
@@ -432,6 +472,16 @@ export class ServerManager implements Disposable {
         if (this.childStopping || this.disposed) {
           this.childStopping = false;
           this.deps.log.info(`server: stopped (${how})`);
+          return;
+        }
+        const active = this.current;
+        if (
+          !(active.kind === "running" && active.source === "spawned" && active.pid === ready.pid) &&
+          this.parkedCompanion
+        ) {
+          // Not the active server any more: nothing restarts it; its terminals say they lost it.
+          this.parkedCompanion = undefined;
+          this.deps.log.warn(`server: the companion (not the active server) exited (${how})`);
           return;
         }
         this.onCrash(how, Date.now() - started);

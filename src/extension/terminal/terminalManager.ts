@@ -5,10 +5,13 @@
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import { isSessionName } from "../../protocol/validate.js";
+import { ApiClient } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
 import type { Metrics } from "../metrics.js";
+import { COMPANION_ID } from "../server/serverList.js";
 import type { ServerManager } from "../server/serverManager.js";
+import type { ServerBinding, Servers } from "../server/servers.js";
 import { type AttachState, type AttachView, TmuxAttachment, viewLabel } from "./attachment.js";
 
 export const TERMINAL_PROFILE_ID = "sentinel.tmux";
@@ -17,6 +20,8 @@ const PRESENCE_HEARTBEAT_MS = 10_000;
 export interface TerminalInfo {
   name: string;
   session: string;
+  /** The id of the server it is attached on (ADR 0019): the companion, or an external server's origin. */
+  server: string;
   /** The window or pane it shows in a terminal of its own; undefined: the session. */
   view: AttachView | undefined;
   state: AttachState;
@@ -33,6 +38,10 @@ interface Entry {
   terminal: vscode.Terminal | undefined;
   pty: TmuxPseudoterminal;
   terminalId: string;
+  /** The server it was attached on: it stays there when another server becomes the active one. */
+  server: ServerBinding;
+  /** The server's name, in the terminal's title when it is not the companion. */
+  serverName: string | undefined;
 }
 
 class TmuxPseudoterminal implements vscode.Pseudoterminal {
@@ -51,6 +60,7 @@ class TmuxPseudoterminal implements vscode.Pseudoterminal {
     session: string,
     host: Omit<ConstructorParameters<typeof TmuxAttachment>[1], "write" | "exit">,
     view: AttachView | undefined,
+    private readonly serverName: string | undefined,
   ) {
     this.attachment = new TmuxAttachment(
       session,
@@ -85,7 +95,7 @@ class TmuxPseudoterminal implements vscode.Pseudoterminal {
 
   rename(session: string): void {
     this.attachment.rename(session);
-    this.nameEmitter.fire(terminalName(session, this.attachment.view));
+    this.nameEmitter.fire(terminalName(session, this.attachment.view, this.serverName));
   }
 
   close(): void {
@@ -96,8 +106,9 @@ class TmuxPseudoterminal implements vscode.Pseudoterminal {
   }
 }
 
-export function terminalName(session: string, view?: AttachView): string {
-  return `tmux: ${viewLabel(session, view)}`;
+/** `tmux: main`, or `tmux: main (prod)` on an external server named prod. */
+export function terminalName(session: string, view?: AttachView, server?: string): string {
+  return `tmux: ${viewLabel(session, view)}${server ? ` (${server})` : ""}`;
 }
 
 const sameView = (a: AttachView | undefined, b: AttachView | undefined) =>
@@ -111,6 +122,7 @@ export class TerminalManager implements vscode.Disposable {
 
   constructor(
     private readonly server: ServerManager,
+    private readonly servers: Servers,
     private readonly refresh: RefreshManager,
     private readonly model: SessionsModel,
     private readonly log: vscode.LogOutputChannel,
@@ -139,6 +151,7 @@ export class TerminalManager implements vscode.Disposable {
         },
       }),
     );
+    // Renames seen on the active server's events socket: its terminals only.
     const renames = this.refresh.onDidRenameSession((r) => this.onRename(r.from, r.to));
     this.disposables.push({ dispose: () => renames.dispose() });
     // A restarted server: terminals waiting to re-attach try at once.
@@ -161,7 +174,10 @@ export class TerminalManager implements vscode.Disposable {
    */
   attach(session: string, options: { preserveFocus?: boolean; view?: AttachView } = {}): vscode.Terminal {
     const { view } = options;
-    const mine = (e: Entry) => e.pty.attachment.session === session && sameView(e.pty.attachment.view, view);
+    // A session of the active server: the same name on another server is another session.
+    const server = this.servers.activeId;
+    const mine = (e: Entry) =>
+      e.server.id === server && e.pty.attachment.session === session && sameView(e.pty.attachment.view, view);
     for (const entry of [...this.entries]) {
       const state = entry.pty.attachment.state;
       if (!mine(entry) || (state !== "ended" && state !== "closed")) continue;
@@ -183,15 +199,21 @@ export class TerminalManager implements vscode.Disposable {
     return terminal;
   }
 
-  /** The open terminal of a session (not of one of its windows or panes), if any. */
+  /** The open terminal of a session of the active server (not of one of its windows or panes), if any. */
   terminalFor(session: string): vscode.Terminal | undefined {
-    return this.find((e) => e.pty.attachment.session === session && !e.pty.attachment.view)?.terminal;
+    return this.find(
+      (e) =>
+        e.server.id === this.servers.activeId &&
+        e.pty.attachment.session === session &&
+        !e.pty.attachment.view,
+    )?.terminal;
   }
 
   list(): TerminalInfo[] {
     return [...this.entries].map((e) => ({
-      name: terminalName(e.pty.attachment.session, e.pty.attachment.view),
+      name: terminalName(e.pty.attachment.session, e.pty.attachment.view, e.serverName),
       session: e.pty.attachment.session,
+      server: e.server.id,
       view: e.pty.attachment.view,
       state: e.pty.attachment.state,
       terminalId: e.terminalId,
@@ -214,7 +236,7 @@ export class TerminalManager implements vscode.Disposable {
 
   private terminalOptions(entry: Entry): vscode.ExtensionTerminalOptions {
     return {
-      name: terminalName(entry.pty.attachment.session, entry.pty.attachment.view),
+      name: terminalName(entry.pty.attachment.session, entry.pty.attachment.view, entry.serverName),
       pty: entry.pty,
       iconPath: new vscode.ThemeIcon("terminal-tmux"),
       isTransient: true,
@@ -225,20 +247,25 @@ export class TerminalManager implements vscode.Disposable {
   private createEntry(session: string, view: AttachView | undefined): Entry {
     const requestedAt = performance.now();
     let first = true;
+    const active = this.servers.active;
+    const server: ServerBinding = { id: active.id, url: active.url };
+    const serverName = active.id === COMPANION_ID ? undefined : active.name;
     const entry: Entry = {
       terminal: undefined,
       terminalId: `vscode-${randomUUID()}`,
+      server,
+      serverName,
       pty: new TmuxPseudoterminal(
         session,
         {
           log: this.log,
-          endpoint: (reattach) =>
-            reattach ? this.server.whenRunning() : this.server.start("terminal attach"),
+          // Its own server's endpoint, whichever server is active now.
+          endpoint: (reattach) => this.servers.endpointFor(server, reattach),
           sessionExists: async (name) => {
-            const api = this.refresh.api;
-            if (!api) return undefined;
+            const endpoint = await this.servers.endpointNow(server);
+            if (!endpoint) return undefined;
             try {
-              return (await api.sessions()).some((s) => s.name === name);
+              return (await new ApiClient(endpoint).sessions()).some((s) => s.name === name);
             } catch {
               return undefined;
             }
@@ -250,7 +277,10 @@ export class TerminalManager implements vscode.Disposable {
             if (state === "attached") this.updateFocus(true);
             // Attached counts changed, or the session is gone: the watchtower would say so within a tick, the list
             // says so now.
-            if (state === "attached" || state === "detached" || state === "ended")
+            if (
+              (state === "attached" || state === "detached" || state === "ended") &&
+              server.id === this.servers.activeId
+            )
               this.refresh.scheduleSessionsReload();
           },
           onFirstOutput: (sinceConnect) => {
@@ -265,6 +295,7 @@ export class TerminalManager implements vscode.Disposable {
           },
         },
         view,
+        serverName,
       ),
     };
     this.entries.add(entry);
@@ -285,7 +316,8 @@ export class TerminalManager implements vscode.Disposable {
 
   private onRename(from: string, to: string): void {
     for (const entry of this.entries) {
-      if (entry.pty.attachment.session === from) entry.pty.rename(to);
+      if (entry.server.id === this.servers.activeId && entry.pty.attachment.session === from)
+        entry.pty.rename(to);
     }
   }
 
@@ -312,6 +344,12 @@ export class TerminalManager implements vscode.Disposable {
   private sendPresence(entry: Entry, focused: boolean, why: "focus" | "heartbeat" | "model" = "focus"): void {
     const session = entry.pty.attachment.session;
     if (!isSessionName(session)) return;
+    if (entry.server.id !== this.servers.activeId) {
+      // A terminal of a server that is not the active one: its presence goes to its own server over HTTP (the
+      // model, which knows the active pane, is the active server's).
+      void this.sendPresenceElsewhere(entry, focused);
+      return;
+    }
     const pane = this.shownPane(session, entry.pty.attachment.view);
     const message = {
       type: "presence" as const,
@@ -330,6 +368,22 @@ export class TerminalManager implements vscode.Disposable {
     void this.refresh.api?.presence(body).catch((error: Error) => {
       this.log.debug(`presence: ${error.message}`);
     });
+  }
+
+  private async sendPresenceElsewhere(entry: Entry, focused: boolean): Promise<void> {
+    const endpoint = await this.servers.endpointNow(entry.server);
+    if (!endpoint) return;
+    const view = entry.pty.attachment.view;
+    await new ApiClient(endpoint)
+      .presence({
+        terminalId: entry.terminalId,
+        session: entry.pty.attachment.session,
+        windowIndex: view && "window" in view ? view.window : -1,
+        paneId: view && "pane" in view ? view.pane : "",
+        visible: focused,
+        focused,
+      })
+      .catch((error: Error) => this.log.debug(`presence: ${error.message}`));
   }
 
   /** The pane a terminal shows: its own, the active pane of its window, or the session's active pane. */

@@ -10,7 +10,7 @@ export const ContextKey = {
    * origin) or "refused"; "" otherwise. The Sessions view's welcome offers Set Server Token for both.
    */
   ServerAuth: "sentinel.serverAuth",
-  /** The extension talks to an external server (setting `sentinel.server.url`). */
+  /** The active server is an external one (`sentinel.servers`, `sentinel.server.url`; ADR 0019). */
   External: "sentinel.external",
   /** This window started the server it uses. */
   OwnsServer: "sentinel.ownsServer",
