@@ -14,12 +14,13 @@ export function activate(context: vscode.ExtensionContext): SentinelTestApi | un
   container = new Container(context, started);
   // `__SENTINEL_TEST__` is false in the production build: this branch and testApi.ts are not in it.
   const api = __SENTINEL_TEST__ && isTestHost(context) ? createTestApi(container) : undefined;
-  container.metrics.activateMs = Math.round((performance.now() - started) * 10) / 10;
+  const activateMs = Math.round((performance.now() - started) * 10) / 10;
   const used = process.cpuUsage(cpu);
-  container.metrics.activateCpuMs = Math.round((used.user + used.system) / 100) / 10;
-  container.log.info(
-    `activated in ${container.metrics.activateMs} ms${api ? " (test host: test API returned)" : ""}`,
-  );
+  if (__SENTINEL_TEST__ && container.metrics) {
+    container.metrics.activateMs = activateMs;
+    container.metrics.activateCpuMs = Math.round((used.user + used.system) / 100) / 10;
+  }
+  container.log.info(`activated in ${activateMs} ms${api ? " (test host: test API returned)" : ""}`);
   return api;
 }
 

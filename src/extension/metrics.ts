@@ -1,5 +1,6 @@
-// Timings the test API reads (src/extension/testApi.ts): filled in test builds only (`__SENTINEL_TEST__`); the
-// log carries the same figures in every build. Types only.
+// Timings the test API reads (src/extension/testApi.ts): the Container has them in test builds only
+// (`__SENTINEL_TEST__`; esbuild drops them from the production build); the log carries the same figures in every
+// build.
 
 export interface Metrics {
   /** Wall time of activate() itself. */
@@ -12,4 +13,15 @@ export interface Metrics {
   serverReadyMs: number | undefined;
   /** Per attach: from the request to the first bytes of the screen. */
   attachToFirstScreenMs: number[];
+}
+
+/** The Container's timings in a test build (none yet). */
+export function newMetrics(): Metrics {
+  return {
+    activateMs: 0,
+    activateCpuMs: 0,
+    firstTreeRenderMs: undefined,
+    serverReadyMs: undefined,
+    attachToFirstScreenMs: [],
+  };
 }

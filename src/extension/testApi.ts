@@ -40,7 +40,7 @@ import type { Container } from "./container.js";
 import type { EventEntry } from "./events/eventsLog.js";
 import type { EventsViewInfo } from "./events/eventsView.js";
 import type { ShownNotification } from "./events/notifier.js";
-import type { Metrics } from "./metrics.js";
+import { type Metrics, newMetrics } from "./metrics.js";
 import type { ProbeState, Row } from "./ops/opsViews.js";
 import type { PlayerInfo } from "./recording/castPlayer.js";
 import type { CastHit } from "./recording/castText.js";
@@ -182,7 +182,11 @@ export function createTestApi(c: Container): SentinelTestApi {
     }),
     terminals: () => c.terminals.list(),
     contextKeys: () => c.contextKeys.snapshot(),
-    metrics: () => ({ ...c.metrics, attachToFirstScreenMs: [...c.metrics.attachToFirstScreenMs] }),
+    metrics: () => {
+      // A test build always has them (the test API exists only there).
+      const m = c.metrics ?? newMetrics();
+      return { ...m, attachToFirstScreenMs: [...m.attachToFirstScreenMs] };
+    },
     setConfirmAnswer: (answer) => c.prompts.setAnswer(answer),
     confirmations: () => [...c.prompts.asked],
     pendingNotifications: () => c.prompts.pendingNotices(),

@@ -126,7 +126,8 @@ export class TerminalManager implements vscode.Disposable {
     private readonly refresh: RefreshManager,
     private readonly model: SessionsModel,
     private readonly log: vscode.LogOutputChannel,
-    private readonly metrics: Metrics,
+    /** The test build's timings (src/extension/metrics.ts); undefined in production. */
+    private readonly metrics: Metrics | undefined,
     private readonly location: () => "panel" | "editor",
   ) {
     this.disposables.push(
@@ -287,7 +288,7 @@ export class TerminalManager implements vscode.Disposable {
             if (!first) return;
             first = false;
             const total = Math.round(performance.now() - requestedAt);
-            if (__SENTINEL_TEST__) this.metrics.attachToFirstScreenMs.push(total);
+            if (__SENTINEL_TEST__) this.metrics?.attachToFirstScreenMs.push(total);
             this.log.info(
               `terminal ${terminalName(entry.pty.attachment.session, view)}: first screen ${total} ms after the request ` +
                 `(${Math.round(sinceConnect)} ms after connecting)`,
