@@ -7,15 +7,10 @@
 // set. With the right token the extension connects. Then the setting is cleared and the window's own server is
 // back for the next scenarios.
 import * as assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import * as vscode from "vscode";
-import { serveArgs, serverEnvironment } from "../../src/extension/server/serverEnv.js";
-import { LineSplitter } from "../../src/extension/server/serverOutput.js";
-import { parseReadyLine } from "../../src/protocol/runtime.js";
-import { EXTENSION_ID, testEnv, waitFor } from "./support/env.js";
+import { EXTENSION_ID, waitFor } from "./support/env.js";
+import { type ExternalServer, externalServer, stopExternalServer } from "./support/externalServer.js";
 import { runningSentinel, type SentinelTestApi } from "./support/sentinel.js";
 
 interface Welcome {
@@ -49,46 +44,15 @@ function sessionsWelcome(api: SentinelTestApi): Welcome[] {
   return all.filter((w) => w.view === "sentinel.sessions" && holds(w.when, keys));
 }
 
-/** Starts the bundled server on port 0 with `token`, its own data dir, and the fixture tmux. */
-async function externalServer(token: string): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
-  const dataDir = join(testEnv().root, "external-server");
-  mkdirSync(dataDir, { recursive: true });
-  const script = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, "dist", "server.js");
-  const child = spawn(
-    process.execPath,
-    serveArgs({ script, port: 0, dataDir, tmuxSocket: testEnv().tmuxSocket }),
-    { env: serverEnvironment(process.env, token), stdio: ["ignore", "pipe", "ignore"] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = new LineSplitter();
-    const timer = setTimeout(
-      () => reject(new Error("the external server did not start within 20 s")),
-      20_000,
-    );
-    child.once("exit", (code) => reject(new Error(`the external server exited (${code})`)));
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (chunk: string) => {
-      for (const line of lines.push(chunk)) {
-        const ready = parseReadyLine(line);
-        if (ready) {
-          clearTimeout(timer);
-          resolve(ready.url);
-        }
-      }
-    });
-  });
-  return { url, child, dataDir };
-}
-
 describe("server token", () => {
   const token = randomBytes(24).toString("base64url");
   let api: SentinelTestApi;
-  let server: Awaited<ReturnType<typeof externalServer>> | undefined;
+  let server: ExternalServer | undefined;
   const config = () => vscode.workspace.getConfiguration("sentinel");
 
   before(async () => {
     api = await runningSentinel();
-    server = await externalServer(token);
+    server = await externalServer(token, "external-server");
   });
   after(async function () {
     this.timeout(60_000);
@@ -101,15 +65,7 @@ describe("server token", () => {
       "the window's own server again",
       30_000,
     ).catch(() => undefined);
-    if (server) {
-      const { child, dataDir } = server;
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    if (server) await stopExternalServer(server);
   });
 
   it("a refused token shows the welcome with a Set Server Token button, not a message", async function () {

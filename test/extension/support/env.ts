@@ -33,16 +33,17 @@ export function testEnv(): TestEnv {
 
 /** Runs tmux against the fixture server. */
 export function tmux(...args: string[]): Promise<string> {
+  return tmuxOn(testEnv().tmuxSocket, ...args);
+}
+
+/** Runs tmux against the server of a private socket (`tmux -S socket -f /dev/null`). */
+export function tmuxOn(socket: string, ...args: string[]): Promise<string> {
   const env = { ...process.env };
   delete env.TMUX;
   delete env.TMUX_PANE;
   return new Promise((resolve, reject) => {
-    execFile(
-      "tmux",
-      ["-S", testEnv().tmuxSocket, "-f", "/dev/null", ...args],
-      { env },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`tmux ${args.join(" ")}: ${stderr || error.message}`)) : resolve(stdout),
+    execFile("tmux", ["-S", socket, "-f", "/dev/null", ...args], { env }, (error, stdout, stderr) =>
+      error ? reject(new Error(`tmux ${args.join(" ")}: ${stderr || error.message}`)) : resolve(stdout),
     );
   });
 }
