@@ -14,8 +14,17 @@ import { Script } from "node:vm";
 // V8 flags are part of a code cache's identity, so the WASM setting (src/server/wasmTiering.ts) must already be
 // in force when the cache is made and when it is used.
 setFlagsFromString("--liftoff-only");
+// The young generation stays at its initial size (two 1 MiB semi-spaces on 64-bit) instead of doubling up to
+// 2 x 16 MiB whenever a scavenge finds many survivors, which start-up does: the idle server kept 8 MiB of new
+// space it then never fills (about 4 MiB of RSS). Start-up makes no more scavenges with it, and a 32 MB drain
+// neither took more server CPU nor a higher peak (docs/decisions/0019-idle-memory.md). Set here, before the
+// bundle's first allocation, rather than on the command line: the extension, `npm start` and Node run by
+// VS Code (ELECTRON_RUN_AS_NODE) all start this file as it is.
+setFlagsFromString("--semi-space-growth-factor=1");
 
 const bundlePath = join(__dirname, "server-main.js");
+// The bundle's SHA-256, written in by scripts/build.mjs (undefined in its watch mode: then hashed here).
+declare const __SENTINEL_BUNDLE_SHA256__: string | undefined;
 run();
 
 /**
@@ -66,9 +75,13 @@ function dataDir(argv: readonly string[]): string {
 
 function cachePath(text: string): string | undefined {
   if (process.env.SENTINEL_CODE_CACHE === "0") return undefined;
+  // V8 checks a cache against the source's length only: the key must tell two builds apart.
+  const bundleHash =
+    typeof __SENTINEL_BUNDLE_SHA256__ === "string"
+      ? __SENTINEL_BUNDLE_SHA256__
+      : createHash("sha256").update(text).digest("hex");
   const key = createHash("sha256")
-    .update(`${process.version}\0${process.arch}\0${process.versions.v8}\0`)
-    .update(text)
+    .update(`${process.version}\0${process.arch}\0${process.versions.v8}\0${bundleHash}`)
     .digest("hex")
     .slice(0, 16);
   return join(dataDir(process.argv.slice(2)), "cache", `server-${key}.v8cache`);

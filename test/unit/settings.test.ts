@@ -191,6 +191,24 @@ describe("the line-level editor", () => {
     assert.equal(edited, fixed.replace('token = "t"   # keep', 'token = "new"   # keep'));
     assert.equal((parse(edited).server as { token: string }).token, "new");
   });
+
+  test("the same layout with CRLF line ends, and a comment that ends the file without a newline", () => {
+    const crlf = `${FILE.replaceAll("\n", "\r\n")}# last`;
+    const layout = scanToml(crlf);
+    assert.deepEqual(
+      layout.assignments.map((a) => [[...a.table, ...a.key].join("."), a.line + 1]),
+      scanToml(FILE).assignments.map((a) => [[...a.table, ...a.key].join("."), a.line + 1]),
+      "CRLF changes no assignment or line",
+    );
+    assert.deepEqual(layout.commentLines, [0, 13], "comment lines under CRLF");
+    const token = layout.assignments.at(-1)!;
+    assert.equal(valueSource(crlf, token), '"t"', "the value stops before the comment");
+    assert.equal(
+      replaceValue(crlf, token, '"new"'),
+      crlf.replace('token = "t"   # keep\r\n', 'token = "new"   # keep\r\n'),
+      "an edit keeps the CRLF and the comment",
+    );
+  });
 });
 
 describe("one schema for the loader, the template and the README", () => {
