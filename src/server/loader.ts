@@ -17,7 +17,7 @@ setFlagsFromString("--liftoff-only");
 // The young generation stays at its initial size (two 1 MiB semi-spaces on 64-bit) instead of doubling up to
 // 2 x 16 MiB whenever a scavenge finds many survivors, which start-up does: the idle server kept 8 MiB of new
 // space it then never fills (about 4 MiB of RSS). Start-up makes no more scavenges with it, and a 32 MB drain
-// neither took more server CPU nor a higher peak (docs/decisions/0019-idle-memory.md). Set here, before the
+// neither took more server CPU nor a higher peak (docs/decisions/0020-idle-memory.md). Set here, before the
 // bundle's first allocation, rather than on the command line: the extension, `npm start` and Node run by
 // VS Code (ELECTRON_RUN_AS_NODE) all start this file as it is.
 setFlagsFromString("--semi-space-growth-factor=1");
