@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { nextWindowSequence } from "../../src/server/http/windowRoutes.js";
 import { type ServerHandle, startServer } from "./serverFixture.js";
-import { startTmux, type TmuxFixture } from "./tmuxFixture.js";
+import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
 
 let tmux: TmuxFixture;
 let server: ServerHandle;
@@ -73,9 +73,19 @@ describe("GET windows and panes", () => {
   // tmux at once (the GET asks for a fresh collect), and the unread fields follow §4.
   test("windows mirror list-windows, with the projection's unread fields", async () => {
     await tmux.tmux("new-window", "-d", "-t", "=w:1", "-n", "second");
-    const res = await server.api(`${base("w")}/windows`);
-    assert.equal(res.status, 200);
-    const { data } = (await res.json()) as { data: { windows: Array<Record<string, unknown>> } };
+    // Reads answer from the projection (ADR 0018): a window made with the tmux CLI shows once the watchtower
+    // has listed it, which under load (or while a shell is still printing) may be after the first read.
+    const data = await waitFor(
+      async () => {
+        const res = await server.api(`${base("w")}/windows`);
+        assert.equal(res.status, 200, "GET windows is 200");
+        const body = (await res.json()) as { data: { windows: Array<Record<string, unknown>> } };
+        return body.data.windows.length === 2 ? body.data : undefined;
+      },
+      5000,
+      "the CLI-made window in GET windows",
+    );
+    assert.ok(data, "GET windows lists both windows");
     const layouts = (await tmux.tmux("list-windows", "-t", "=w", "-F", "#{window_layout}"))
       .trim()
       .split("\n");

@@ -97,12 +97,13 @@ export class Authenticator {
     const scope = options.sessionId
       ? { sessionId: options.sessionId, ...(options.readOnly ? { readOnly: true as const } : {}) }
       : {};
-    const accessToken = jwt().sign({ sub, typ: "access", ...scope }, this.jwtKey, {
+    // iat set here, so exp (iat + ttl, by jsonwebtoken) and expiresAt below come from the same second.
+    const accessToken = jwt().sign({ sub, typ: "access", iat: now, ...scope }, this.jwtKey, {
       algorithm: "HS256",
       expiresIn: ttl,
     });
     const refreshClaims: RefreshClaims = { sub, typ: "refresh", jti: randomUUID(), ...scope };
-    const refreshToken = jwt().sign(refreshClaims, this.jwtKey, {
+    const refreshToken = jwt().sign({ ...refreshClaims, iat: now }, this.jwtKey, {
       algorithm: "HS256",
       expiresIn: this.refreshTtlSeconds,
     });
