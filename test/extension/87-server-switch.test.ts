@@ -1,14 +1,16 @@
 /// <reference types="mocha" />
-// Attach after a server switch (issue 15): a terminal attached to a session on the window's own server; then
-// `sentinel.server.url` names another server (its own tmux, without that session), so the terminal's re-attach
-// there ends ("does not exist"). Once the session exists on the new server, Attach opens a working terminal on
-// it — not the dead one, which is closed — and typed text reaches the new server's tmux. Then the setting is
-// cleared and the window's own server is back for the next scenarios.
+// Attach after a server switch (issue 15; ADR 0019's terminals stay on their server): a terminal attached to a
+// session on the window's own server; then another server (its own tmux on a private socket, its own token)
+// becomes the active one, with a session of the same name. Attach on that name opens a new terminal attached on
+// the new server — not the first one brought back — and typed text reaches the new server's tmux; the first
+// terminal stays attached on its own server. Then the server is disconnected and the window's own server is the
+// active one again for the next scenarios.
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
+import { serverOrigin } from "../../src/extension/util/origin.js";
 import { testEnv, tmuxOn, waitFor } from "./support/env.js";
 import { type ExternalServer, externalServer, stopExternalServer } from "./support/externalServer.js";
 import {
@@ -28,24 +30,29 @@ describe("server switch", () => {
   let api: SentinelTestApi;
   let server: ExternalServer | undefined;
   const terminals: vscode.Terminal[] = [];
-  const config = () => vscode.workspace.getConfiguration("sentinel");
   const terminalsOf = (session: string) => api.terminals().filter((t) => t.session === session);
 
   before(async function () {
     this.timeout(60_000);
     api = await runningSentinel();
     await newTmuxSession(SESSION);
-    // The other server's tmux: a private socket of its own, with one session that is not SESSION.
+    // The other server's tmux: a private socket of its own, with a session of the same name.
     mkdirSync(tmuxDir, { recursive: true });
-    await tmuxOn(socket, "new-session", "-d", "-s", "elsewhere", "-x", "80", "-y", "24");
+    await tmuxOn(socket, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24");
     server = await externalServer(token, "switch-server", socket);
   });
   after(async function () {
     this.timeout(60_000);
     for (const t of terminals) t.dispose();
-    if (config().get<string>("server.url")) {
-      await vscode.commands.executeCommand("sentinel.setServerToken", "").then(undefined, () => undefined);
-      await config().update("server.url", undefined, vscode.ConfigurationTarget.Global);
+    if (server) {
+      const id = serverOrigin(server.url);
+      api.setConfirmAnswer(true);
+      try {
+        if (api.servers().some((r) => r.id === id))
+          await vscode.commands.executeCommand("sentinel.disconnectServer", { id });
+      } finally {
+        api.setConfirmAnswer(undefined);
+      }
     }
     await waitFor(
       () => api.state() === "running" && api.serverInfo().source !== "external",
@@ -70,41 +77,28 @@ describe("server switch", () => {
       15_000,
     );
 
-    // The switch: another server, with its token.
+    // The switch: another server becomes the active one; it has a session of the same name.
     const url = server!.url;
-    await config().update("server.url", url, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand("sentinel.connectServer", { url, name: "other", token });
     await waitFor(
-      () => api.state() === "failed" && api.contextKeys()["sentinel.serverAuth"] === "missing",
-      "the new server to want a token",
+      () => api.state() === "running" && api.serverInfo().url === url,
+      "the other server as the running active server",
       20_000,
     );
-    await vscode.commands.executeCommand("sentinel.setServerToken", token);
-    const info = await api.waitForState("running", 20_000);
-    assert.equal(info.url, url, "connected to the new server");
-    await waitForItem(api, "session:elsewhere", "the new server's session in the tree");
-    // The old terminal re-attached to the new server, which has no such session: it ended.
-    await waitFor(
-      () => terminalsOf(SESSION).some((t) => t.state === "ended"),
-      "the old terminal to end on the new server",
-      20_000,
-    );
+    await waitFor(async () => {
+      const tree = await api.treeSnapshot();
+      return tree.some((i) => i.id === `session:${SESSION}`) && !tree.some((i) => i.id === "session:alpha");
+    }, "the other server's sessions in the tree (its own, not the fixture's alpha)");
 
-    // The session on the new server: Attach opens a working terminal there, not the dead one.
-    await tmuxOn(socket, "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24");
-    await waitForItem(api, `session:${SESSION}`, "the new server's session of that name in the tree");
     const fresh = await vscode.commands.executeCommand<vscode.Terminal>("sentinel.attach", SESSION);
     assert.ok(fresh, "sentinel.attach returned no terminal after the switch");
     terminals.push(fresh);
-    assert.notEqual(fresh, first, "Attach brought back the terminal whose session had ended");
+    assert.notEqual(fresh, first, "Attach brought back the first server's terminal");
+    const otherId = serverOrigin(url);
     await waitFor(
-      () => terminalsOf(SESSION).some((t) => t.state === "attached"),
-      "the new terminal to attach on the new server",
+      () => terminalsOf(SESSION).some((t) => t.server === otherId && t.state === "attached"),
+      `a terminal attached on the other server (${JSON.stringify(terminalsOf(SESSION))})`,
       15_000,
-    );
-    assert.deepEqual(
-      terminalsOf(SESSION).filter((t) => t.state === "ended"),
-      [],
-      "the ended terminal is closed",
     );
     fresh.sendText("echo switched-$((40+2))");
     await waitFor(
@@ -112,8 +106,12 @@ describe("server switch", () => {
         (await tmuxOn(socket, "capture-pane", "-p", "-t", `=${SESSION}:`))
           .split("\n")
           .some((l) => l.trimEnd() === "switched-42"),
-      "input in the new terminal to reach the new server's tmux",
+      "input in the new terminal to reach the other server's tmux",
       15_000,
+    );
+    assert.ok(
+      terminalsOf(SESSION).some((t) => t.server !== otherId && t.state === "attached"),
+      `the first terminal stays attached on its own server (${JSON.stringify(terminalsOf(SESSION))})`,
     );
   });
 });
