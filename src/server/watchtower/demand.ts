@@ -1,0 +1,77 @@
+// What the next collect of the watchtower (./engine.ts) must do, gathered as it is asked for: the panes that wrote
+// (control-mode notices), the sessions whose every pane needs a capture, a mutation through this server, a full
+// collect due; and the pace the last collects showed (output that keeps coming). A collect takes all of it when it
+// starts (`take`), so what arrives while it runs is the next one's.
+
+/** What one collect does, fixed when it starts. */
+export interface CollectOrder {
+  startedAt: number;
+  /** Windows with output since this second (tmux keeps activity times in whole seconds) may have changed. */
+  activeSince: number;
+  /** Capture every pane, purge runtime rows, persist counters. */
+  full: boolean;
+  /** Mutations noted when the collect started: once it applies, readers waiting for them are served. */
+  mutations: number;
+  /** Panes that wrote (control-mode notices), with their session. */
+  dirtyPanes: ReadonlyMap<string, string>;
+  /** Sessions whose client just attached: every pane of theirs is captured. */
+  catchUp: ReadonlySet<string>;
+}
+
+export class Demand {
+  /** Something asked for a collect since the last one started. */
+  dirty = false;
+  /** A mutation made through this server awaits a collect (paced as fresh). */
+  dirtyMutation = false;
+  readonly dirtyPanes = new Map<string, string>();
+  /** The panes that had written before the last collect started. */
+  private lastDirtyPanes = new Set<string>();
+  readonly catchUp = new Set<string>();
+  fullDue = true;
+  /** The probe saw only this server's own terminals' traffic: collect within the own-stream interval. */
+  streamed = false;
+  /** Mutations noted so far, and how many of them the last finished collect had seen when it listed. */
+  mutations = 0;
+  collectedMutations = 0;
+  /** The last two collects both changed something: output keeps coming, collect at the slower pace. */
+  sustained = false;
+  private changedLast = false;
+  lastCollectStart = 0;
+  lastFullAt = 0;
+
+  /** Something new waits: a mutation through this server, or a pane that had not written before the last collect. */
+  get fresh(): boolean {
+    if (this.dirtyMutation) return true;
+    for (const paneId of this.dirtyPanes.keys()) if (!this.lastDirtyPanes.has(paneId)) return true;
+    return false;
+  }
+
+  /** A collect is still wanted. */
+  get pending(): boolean {
+    return this.dirty || this.dirtyPanes.size > 0;
+  }
+
+  /** Starts a collect: takes what was asked for (`poll` mode collects everything every time). */
+  take(startedAt: number, poll: boolean): CollectOrder {
+    const activeSince = Math.floor(this.lastCollectStart / 1000);
+    this.lastCollectStart = startedAt;
+    const full = this.fullDue || poll;
+    this.fullDue = false;
+    this.dirty = false;
+    this.dirtyMutation = false;
+    this.streamed = false;
+    const dirtyPanes = new Map(this.dirtyPanes);
+    this.dirtyPanes.clear();
+    const catchUp = new Set(this.catchUp);
+    this.catchUp.clear();
+    this.lastDirtyPanes = new Set(dirtyPanes.keys());
+    if (full) this.lastFullAt = startedAt;
+    return { startedAt, activeSince, full, mutations: this.mutations, dirtyPanes, catchUp };
+  }
+
+  /** A collect applied: two in a row that changed something mean output keeps coming. */
+  settle(changed: boolean): void {
+    this.sustained = changed && this.changedLast;
+    this.changedLast = changed;
+  }
+}
