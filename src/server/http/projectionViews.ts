@@ -4,20 +4,29 @@
 // yet, or tmux moved a moment ago: `Watchtower.current`). `undefined` means "use the tmux path".
 import type { Pane, Session, Window } from "../../protocol/api.js";
 import type { AppContext } from "../context.js";
-import { toWirePane, toWireWindows } from "../model/wire.js";
+import { toWirePane, toWireSession, toWireWindows } from "../model/wire.js";
 import { projectedSessionHash } from "../store/sessionsRepo.js";
-import { sessionObject } from "../watchtower/patches.js";
 
 export async function sessionsFromProjection(ctx: AppContext): Promise<Session[] | undefined> {
   await ctx.watchtower.current();
   const { projection, sessions } = ctx.repos;
   if (!ctx.watchtower.projectionLive || projection.isEmpty()) return undefined;
   const stored = sessions.all();
-  return projection
-    .sessions()
-    .map((row) =>
-      sessionObject(row, stored.get(row.name), projectedSessionHash(row.name, row.createdAt, row.activityAt)),
+  // The stored tmux creation time (not the hash quirk), the stored hash and line where the projection has none.
+  return projection.sessions().map((row) => {
+    const meta = stored.get(row.name);
+    return toWireSession(
+      row,
+      row.panes,
+      {
+        command: "",
+        hash: meta?.hash || projectedSessionHash(row.name, row.createdAt, row.activityAt),
+        lastContent: row.lastPreview || meta?.lastContent || "",
+        icon: meta?.icon ?? "",
+      },
+      row,
     );
+  });
 }
 
 export async function windowsFromProjection(ctx: AppContext, session: string): Promise<Window[] | undefined> {

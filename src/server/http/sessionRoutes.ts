@@ -12,6 +12,7 @@ import { isIconKey, isSessionName, Messages } from "../../protocol/validate.js";
 import type { AppContext } from "../context.js";
 import { invalidRequest } from "../errors.js";
 import { enforceGuardrail } from "../guardrails/enforce.js";
+import { toWireSession } from "../model/wire.js";
 import { sessionHash } from "../store/sessionsRepo.js";
 import { TmuxError } from "../tmux/errors.js";
 import { inferCommand } from "../tmux/inferCommand.js";
@@ -20,8 +21,8 @@ import { absoluteCwd, sessionParam } from "./params.js";
 import { sessionsFromProjection } from "./projectionViews.js";
 import { type ApiInstance, data } from "./types.js";
 
-export const rfc3339 = (epochSeconds: number) =>
-  new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+/** tmux's epoch seconds as ISO (the model's times; 0 stays the epoch, as tmux gave it). */
+const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 
 function lastNonEmptyLine(text: string): string {
   const lines = text.split("\n").map((l) => l.trimEnd());
@@ -55,21 +56,17 @@ async function listFromTmux(ctx: AppContext): Promise<Session[]> {
       ? inferCommand(active.startCommand) || inferCommand(active.currentCommand) || active.currentCommand
       : "";
     const meta = stored.get(s.name);
-    return {
-      name: s.name,
-      windows: s.windows,
-      panes: own.length || s.windows,
-      attached: s.attached,
-      createdAt: rfc3339(s.createdAt),
-      activityAt: rfc3339(s.activityAt),
-      command,
-      hash: meta?.hash || sessionHash(s.name, s.createdAt),
-      lastContent: previews[i] ?? "",
-      icon: meta?.icon ?? "",
-      unreadWindows: 0,
-      unreadPanes: 0,
-      rev: 0,
-    };
+    return toWireSession(
+      { ...s, createdAt: iso(s.createdAt), activityAt: iso(s.activityAt) },
+      own.length || s.windows,
+      {
+        command,
+        hash: meta?.hash || sessionHash(s.name, s.createdAt),
+        lastContent: previews[i] ?? "",
+        icon: meta?.icon ?? "",
+      },
+      undefined,
+    );
   });
   ctx.sessions.sync(result.map((s) => ({ name: s.name, hash: s.hash, lastContent: s.lastContent })));
   return result;

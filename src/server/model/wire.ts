@@ -1,8 +1,17 @@
-// The one mapping of the server's windows and panes (./types.ts) to the wire types of src/protocol: the GET
-// objects of §1.3, from tmux (no watchtower state) or from the projection, and the patches of §3.4.
-import type { Pane, Window } from "../../protocol/api.js";
+// The one mapping of the server's sessions, windows and panes (./types.ts) to the wire types of src/protocol: the
+// GET objects of §1.2 and §1.3, from tmux (no watchtower state) or from the projection, and the patches of §3.4.
+import type { SessionPatch } from "../../protocol/activity.js";
+import type { Pane, Session, Window } from "../../protocol/api.js";
 import { toRfc3339, toRfc3339OrZero } from "../watchtower/time.js";
-import type { PaneInfo, PaneState, WindowInfo, WindowState } from "./types.js";
+import type {
+  PaneInfo,
+  PaneState,
+  SessionInfo,
+  SessionMeta,
+  SessionState,
+  WindowInfo,
+  WindowState,
+} from "./types.js";
 
 /** `object`: a GET route's object, empty optional strings left out. `patch`: every key present (§3.4). */
 export type WireForm = "object" | "patch";
@@ -68,4 +77,48 @@ export function toWireWindows(
   const counts = new Map<number, number>();
   for (const p of panes) counts.set(p.windowIndex, (counts.get(p.windowIndex) ?? 0) + 1);
   return windows.map((w) => toWireWindow(w, counts.get(w.index) ?? 0, w, form));
+}
+
+/**
+ * A session object of §1.2 with its pane count, what the server keeps of it (`meta`, plus the command it
+ * infers) and, when the watchtower projects it, its state. Times are RFC 3339 (Go's zero time when unknown).
+ */
+export function toWireSession(
+  s: SessionInfo,
+  panes: number,
+  meta: SessionMeta & { command: string },
+  state: SessionState | undefined,
+): Session {
+  return {
+    name: s.name,
+    windows: s.windows,
+    panes,
+    attached: s.attached,
+    createdAt: toRfc3339OrZero(s.createdAt),
+    activityAt: toRfc3339OrZero(s.activityAt),
+    command: meta.command,
+    hash: meta.hash,
+    lastContent: meta.lastContent,
+    icon: meta.icon,
+    unreadWindows: state?.unreadWindows ?? 0,
+    unreadPanes: state?.unreadPanes ?? 0,
+    rev: state?.rev ?? 0,
+  };
+}
+
+/** A projected session as the session patch of §3.4 (`activityAt` "" when unknown). */
+export function toSessionPatch(
+  s: SessionInfo & SessionState & { panes: number; lastPreview: string },
+): SessionPatch {
+  return {
+    name: s.name,
+    attached: s.attached,
+    windows: s.windows,
+    panes: s.panes,
+    activityAt: toRfc3339(s.activityAt),
+    lastContent: s.lastPreview,
+    unreadWindows: s.unreadWindows,
+    unreadPanes: s.unreadPanes,
+    rev: s.rev,
+  };
 }

@@ -13,7 +13,7 @@ import type { Tmux, TmuxServerListing } from "../tmux/adapter.js";
 import { TmuxError } from "../tmux/errors.js";
 import { isTmuxAbsent, type TmuxRunner, watchPanes, watchWindows } from "../tmux/queries.js";
 import { isoFromEpochSeconds } from "../watchtower/time.js";
-import { buildSnapshot, type SnapshotSource, stateHash } from "./snapshot.js";
+import { buildSnapshot, type SnapshotSource, snapshotPane, snapshotWindow, stateHash } from "./snapshot.js";
 
 export interface CollectDeps {
   store: Store;
@@ -83,20 +83,10 @@ function fromProjection(
     out.set(name, { sessionName: name, attached: rows.get(name)!.attached, windows: [], panes: [] });
   }
   for (const w of projection.allWindows()) {
-    out.get(w.session)?.windows.push({ index: w.index, name: w.name, active: w.active, layout: w.layout });
+    out.get(w.session)?.windows.push(snapshotWindow(w));
   }
   for (const p of projection.allPanes()) {
-    out.get(p.session)?.panes.push({
-      paneId: p.paneId,
-      windowIndex: p.windowIndex,
-      paneIndex: p.paneIndex,
-      title: p.title,
-      active: p.active,
-      currentPath: p.currentPath,
-      startCommand: p.startCommand,
-      currentCommand: p.currentCommand,
-      lastContent: p.tailPreview,
-    });
+    out.get(p.session)?.panes.push(snapshotPane(p, p.tailPreview));
   }
   // A projection caught between two watchtower collects (a window added, the panes not yet) is not used.
   const counts = new Map(live.map((s) => [s.name, s.windows]));
@@ -112,22 +102,8 @@ async function fromTmux(run: TmuxRunner, sessions: TmuxServerListing["sessions"]
   return sessions.map((s) => ({
     sessionName: s.name,
     attached: s.attached,
-    windows: windows
-      .filter((w) => w.session === s.name)
-      .map((w) => ({ index: w.index, name: w.name, active: w.active, layout: w.layout })),
-    panes: panes
-      .filter((p) => p.session === s.name)
-      .map((p) => ({
-        paneId: p.paneId,
-        windowIndex: p.windowIndex,
-        paneIndex: p.paneIndex,
-        title: p.title,
-        active: p.active,
-        currentPath: p.currentPath,
-        startCommand: p.startCommand,
-        currentCommand: p.currentCommand,
-        lastContent: "",
-      })),
+    windows: windows.filter((w) => w.session === s.name).map(snapshotWindow),
+    panes: panes.filter((p) => p.session === s.name).map((p) => snapshotPane(p, "")),
   }));
 }
 

@@ -2,25 +2,37 @@
 // state hash. Pure: no tmux, no store.
 import { createHash } from "node:crypto";
 import type { PaneSnapshot, SessionSnapshot, WindowSnapshot } from "../../protocol/recovery.js";
+import type { PaneInfo, WindowInfo } from "../model/types.js";
 
-export interface SnapshotWindow {
-  index: number;
-  name: string;
-  active: boolean;
-  layout: string;
-}
+/** A window of a snapshot: the model's window (model/types.ts) within its session. */
+export type SnapshotWindow = Omit<WindowInfo, "session">;
 
-export interface SnapshotPane {
-  paneId: string;
-  windowIndex: number;
-  paneIndex: number;
-  title: string;
-  active: boolean;
-  currentPath: string;
-  startCommand: string;
-  currentCommand: string;
-  lastContent: string;
-}
+/**
+ * A pane of a snapshot: the model's pane within its session, without its tty (a restore makes new ones), with the
+ * last content a restore can show. Not the projection's pane: only what §7.1 keeps.
+ */
+export type SnapshotPane = Omit<PaneInfo, "session" | "tty"> & { lastContent: string };
+
+/** The snapshot's view of a window of the model. */
+export const snapshotWindow = (w: WindowInfo): SnapshotWindow => ({
+  index: w.index,
+  name: w.name,
+  active: w.active,
+  layout: w.layout,
+});
+
+/** The snapshot's view of a pane of the model, with its last content ("" when none is known). */
+export const snapshotPane = (p: PaneInfo, lastContent: string): SnapshotPane => ({
+  paneId: p.paneId,
+  windowIndex: p.windowIndex,
+  paneIndex: p.paneIndex,
+  title: p.title,
+  active: p.active,
+  currentPath: p.currentPath,
+  startCommand: p.startCommand,
+  currentCommand: p.currentCommand,
+  lastContent,
+});
 
 export interface SnapshotSource {
   sessionName: string;

@@ -1,23 +1,22 @@
 // The watchtower projection (spec §9): wt_sessions, wt_windows and wt_panes. Rows in, rows out; the
 // watchtower decides what they hold. Callers that change several rows wrap the calls in one transaction.
-import type { PaneInfo, PaneState, WindowInfo, WindowState } from "../model/types.js";
+import type {
+  PaneInfo,
+  PaneState,
+  SessionInfo,
+  SessionState,
+  WindowInfo,
+  WindowState,
+} from "../model/types.js";
 import type { Store } from "./database.js";
 import { ReadCache } from "./readCache.js";
 
-export interface SessionRow {
-  name: string;
-  attached: number;
-  windows: number;
+/** A projected session: the model's facts and state (model/types.ts), its pane count and its last preview. */
+export interface SessionRow extends SessionInfo, SessionState {
   panes: number;
-  /** tmux `session_created`, ISO ("" when unknown). */
-  createdAt: string;
-  activityAt: string;
   lastPreview: string;
   lastPreviewAt: string;
   lastPreviewPaneId: string;
-  unreadWindows: number;
-  unreadPanes: number;
-  rev: number;
 }
 
 export interface WindowRow extends WindowInfo, WindowState {}

@@ -1,7 +1,7 @@
 // One session's projection step (spec §4.1 steps 3–7) as a pure function: what tmux shows now and what the store
 // held, in; the rows to write, the timeline events and whether the session changed, out. No I/O, so the
 // revision rules can be tested without tmux.
-import type { PaneInfo, WindowInfo } from "../model/types.js";
+import type { PaneInfo, SessionInfo, WindowInfo } from "../model/types.js";
 import type { PaneRuntimeRow } from "../store/paneRuntimeRepo.js";
 import type { PaneRow, SessionRow, WindowRow } from "../store/projectionRepo.js";
 import type { TimelineInsert } from "../store/timelineRepo.js";
@@ -9,15 +9,8 @@ import { commandLifecycle, paneCommand } from "./lifecycle.js";
 import { findMarker, markerSummary } from "./markers.js";
 import { normalizeTail, tailHash } from "./tail.js";
 
-export interface LiveSession {
-  name: string;
-  windows: number;
-  /** Clients attached, not counting the watchtower's own. */
-  attached: number;
-  /** ISO, "" when unknown. */
-  createdAt: string;
-  activityAt: string;
-}
+/** A session as a listing gives it; `attached` does not count the watchtower's own clients. */
+export type LiveSession = SessionInfo;
 
 /** A window as a listing gives it, within its session. */
 export type LiveWindow = Omit<WindowInfo, "session">;
