@@ -78,6 +78,17 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/**
+ * VmRSS split as the kernel counts it, from /proc: `file` is mapped files' pages (mostly the node binary's code and
+ * data: what the process touched of it), `anon` its own memory (V8's heap, malloc, WASM, buffers).
+ */
+export function rssParts(pid: number): { anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return { anon: kb("RssAnon") * 1024, file: kb("RssFile") * 1024 };
+}
+
 export const MB = 1024 * 1024;
 
 /** CPU time (user + system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */

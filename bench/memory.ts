@@ -17,6 +17,7 @@ import {
   progress,
   round,
   rssBytes,
+  rssParts,
   type Server,
   sleep,
   type Workspace,
@@ -80,13 +81,18 @@ const summary = (values: number[]) => ({
   lines: values.length,
 });
 
+interface BareNode {
+  rss: number;
+  parts: { anon: number; file: number };
+}
+
 /** RSS of a bare `node` that only keeps its event loop alive: what any Node server costs before its own code. */
-async function bareNodeRss(): Promise<number> {
+async function bareNodeRss(): Promise<BareNode> {
   const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
   try {
     await sleep(1000);
     if (child.pid === undefined || child.exitCode !== null) throw new Error("bare node did not start");
-    return await steadyRss(child.pid, 3);
+    return { rss: await steadyRss(child.pid, 3), parts: rssParts(child.pid) };
   } finally {
     child.kill("SIGKILL");
   }
@@ -120,7 +126,7 @@ async function peakRssDuring(pid: number, work: Promise<unknown>): Promise<numbe
  * one attached client that has gone quiet: what a user with one terminal open pays. Then each client drains a
  * 32 MB `cat` (as the throughput bench does) while its process's RSS is sampled: the peak above that idle figure.
  */
-async function oneSessionRss(work: Workspace, server: Server, bare: number): Promise<void> {
+async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): Promise<void> {
   const proxy = await startReferenceProxy(work.socket);
   const file = join(work.dir, "memory-drain.txt");
   const size = makeFile(file, DRAIN_BYTES);
@@ -134,6 +140,7 @@ async function oneSessionRss(work: Workspace, server: Server, bare: number): Pro
     await Promise.all(terms.map((t) => waitQuiet(t, 300, 5000)));
     await sleep(1000);
     const oursIdle = await steadyRss(server.pid);
+    const oursParts = rssParts(server.pid);
     const naiveIdle = await steadyRss(proxy.child.pid!);
     progress(
       `memory: one session RSS ${round(oursIdle / MB, 1)} MB (naive relay ${round(naiveIdle / MB, 1)} MB)`,
@@ -146,7 +153,12 @@ async function oneSessionRss(work: Workspace, server: Server, bare: number): Pro
       baseline: round(naiveIdle / MB, 2),
       ratio: round(oursIdle / naiveIdle),
       baseline_is: "naive relay (ws + node-pty, under tsx) with one attached client",
-      bare_node_MB: round(bare / MB, 2),
+      bare_node_MB: round(bare.rss / MB, 2),
+      // Where it goes (ADR 0020): pages of mapped files (the node binary's code and data) and own memory.
+      rss_file_MB: round(oursParts.file / MB, 2),
+      rss_anon_MB: round(oursParts.anon / MB, 2),
+      bare_node_file_MB: round(bare.parts.file / MB, 2),
+      bare_node_anon_MB: round(bare.parts.anon / MB, 2),
       target: `<= ${IDLE_TARGET_MB} MB`,
       pass: oursIdle <= IDLE_TARGET_MB * MB,
     });
@@ -180,7 +192,7 @@ export async function benchMemory(work: Workspace, server: Server): Promise<void
   const pid = server.pid;
   const bare = await bareNodeRss();
   const idle = await steadyRss(pid);
-  progress(`memory: idle RSS ${round(idle / MB, 1)} MB (bare node ${round(bare / MB, 1)} MB)`);
+  progress(`memory: idle RSS ${round(idle / MB, 1)} MB (bare node ${round(bare.rss / MB, 1)} MB)`);
   await oneSessionRss(work, server, bare);
 
   const clients: WsTerm[] = [];
@@ -202,8 +214,8 @@ export async function benchMemory(work: Workspace, server: Server): Promise<void
       metric: "rss_idle",
       value: round(idle / MB, 2),
       unit: "MB",
-      baseline: round(bare / MB, 2),
-      ratio: round(idle / bare),
+      baseline: round(bare.rss / MB, 2),
+      ratio: round(idle / bare.rss),
       baseline_is: "node -e 'setInterval(() => {}, 1000)'",
     });
     emit({
