@@ -108,6 +108,26 @@ module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => 
   },
 };
 
+// @fastify/rate-limit loads ip-address (~95 KiB, several ms to evaluate at start-up) for one class, Address6, which
+// it constructs only for a client with an IPv6 address. The rate limiter gets a stand-in whose Address6 loads the
+// real module on its first construction (`new` of a function that returns an object yields that object).
+const lazyIpAddress = {
+  name: "lazy-ip-address",
+  setup(build) {
+    build.onResolve({ filter: /^ip-address$/ }, (args) =>
+      args.namespace === "file" && /node_modules[\\/]@fastify[\\/]rate-limit[\\/]/.test(args.importer)
+        ? { path: "ip-address", namespace: "lazy-ip-address" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "lazy-ip-address" }, () => ({
+      contents: `let m; const load = () => (m ??= require("ip-address"));
+module.exports = { Address6: function Address6(...args) { return new (load().Address6)(...args); } };`,
+      loader: "js",
+      resolveDir: join(root, "node_modules/@fastify/rate-limit"),
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: "node",
@@ -126,7 +146,7 @@ const common = {
   },
   // Native code stays in node_modules: N-API prebuilds are loaded by path at run time.
   external: ["@lydell/node-pty", "vscode"],
-  plugins: [unusedSchemaCompilers, lazyBuiltins],
+  plugins: [unusedSchemaCompilers, lazyBuiltins, lazyIpAddress],
 };
 
 // The parameters of the function the server bundle is the body of (the CommonJS module wrapper's).

@@ -896,6 +896,30 @@ describe("rate limit on /api/*", () => {
     const res = await meta(`Bearer ${TOKEN}`);
     assert.equal(res.headers.get("x-ratelimit-limit"), "6000");
   });
+
+  // The limiter keys an IPv6 client by its /56 with ip-address, which the bundle loads on first use
+  // (scripts/build.mjs, lazy-ip-address): this is that first use.
+  test("a client over IPv6 (the server on ::1) is counted and limited the same way", async () => {
+    const v6 = await startServer({
+      tmuxSocket: tmux.socket,
+      token: TOKEN,
+      env: { SENTINEL_RATE_LIMIT_PER_MINUTE: "3" },
+      args: ["--host", "::1"],
+    });
+    try {
+      assert.match(v6.url, /^http:\/\/\[::1\]:\d+$/, "listening on ::1");
+      for (let i = 1; i <= 3; i++) {
+        const res = await meta(`Bearer ${TOKEN}`, v6);
+        assert.equal(res.status, 200, `request ${i}`);
+        assert.equal(res.headers.get("x-ratelimit-remaining"), String(3 - i), `remaining after ${i}`);
+        await res.arrayBuffer();
+      }
+      await expectError(await meta(`Bearer ${TOKEN}`, v6), 429, "RATE_LIMITED");
+      assert.doesNotMatch(v6.logs(), /"level":50/, "no error logged");
+    } finally {
+      await v6.stop();
+    }
+  });
 });
 
 /** A server started without SENTINEL_TOKEN on a data dir whose config.toml says `config`; stopped and removed after. */
