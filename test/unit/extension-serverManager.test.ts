@@ -287,4 +287,49 @@ describe("server manager", () => {
     await m.stop();
     await assert.rejects(pending);
   });
+
+  test("switching to an external server keeps the companion this window started; switching back takes it up again", async () => {
+    const host = manager({ token: "ext-token" });
+    const external = await host.m.start();
+    const { m, settings, states } = manager({ externalToken: "ext-token" });
+    const companion = await m.start();
+    settings.externalUrl = external.url;
+    const switched = await m.switchServer("switched");
+    assert.equal(switched.url, external.url, "the external server is active");
+    assert.ok(
+      (await fetch(`${companion.url}/api/meta`, { headers: { authorization: "Bearer token-a" } })).ok,
+      "the companion still answers",
+    );
+    assert.deepEqual(m.companionEndpoint, companion, "its endpoint is known for its terminals");
+    // Stop and restart of the external server (a token change) leave the companion alone.
+    await m.restart("the token changed");
+    assert.ok(
+      (await fetch(`${companion.url}/api/meta`, { headers: { authorization: "Bearer token-a" } })).ok,
+      "the companion still answers after a restart of the external one",
+    );
+    settings.externalUrl = "";
+    const back = await m.switchServer("switched back");
+    assert.deepEqual(back, companion, "the same companion");
+    assert.equal(m.spawnCount, 1, "no second companion");
+    assert.equal(m.state.kind === "running" && m.state.source, "spawned", "owned again");
+    assert.deepEqual(
+      states,
+      [
+        "starting",
+        "running",
+        "stopped",
+        "connecting",
+        "running",
+        "stopped",
+        "connecting",
+        "running",
+        "stopped",
+        "starting",
+        "running",
+      ],
+      "states",
+    );
+    await m.dispose();
+    await assert.rejects(fetch(`${companion.url}/api/meta`), "dispose stops it");
+  });
 });
