@@ -68,18 +68,8 @@ export function buildSnapshot(source: SnapshotSource, bootId: string, capturedAt
         layout: w.layout,
       }),
     ),
-    panes: panes.map(
-      (p): PaneSnapshot => ({
-        windowIndex: p.windowIndex,
-        paneIndex: p.paneIndex,
-        title: p.title,
-        active: p.active,
-        currentPath: p.currentPath,
-        startCommand: p.startCommand,
-        currentCommand: p.currentCommand,
-        lastContent: p.lastContent,
-      }),
-    ),
+    // The stored pane is the source's without its id (tmux gives new ids on a restore).
+    panes: panes.map(({ paneId: _paneId, ...pane }): PaneSnapshot => pane),
   };
 }
 
