@@ -29,11 +29,11 @@ import { registerOpsServiceRoutes } from "./http/opsServiceRoutes.js";
 import { registerSessionParamCheck } from "./http/params.js";
 import { registerRecordingRoutes } from "./http/recordingRoutes.js";
 import { registerRecoveryRoutes } from "./http/recoveryRoutes.js";
-import { requestIdFrom } from "./http/requestId.js";
 import { RouteMethods } from "./http/routeMethods.js";
 import { schemaCompilers } from "./http/schemaCompilers.js";
 import { registerSessionRoutes } from "./http/sessionRoutes.js";
 import { registerWindowRoutes } from "./http/windowRoutes.js";
+import { requestIdFrom } from "./requestId.js";
 
 export type App = FastifyInstance;
 

@@ -1,29 +1,36 @@
-// WebSocket endpoints (/ws/tmux, /ws/events): the upgrade handshake with the same checks as the API (host, origin,
-// token, the throttle of wrong tokens, then the endpoint's own), plain-text refusals before any upgrade, and
-// ownership of every live socket so shutdown can close them with 1001.
-import { type IncomingMessage, type Server, STATUS_CODES } from "node:http";
+// WebSocket endpoints (/ws/tmux, /ws/events, /ws/logs, the stream): the upgrade handshake with the same checks as
+// the API (host, then ./admission.ts: origin, token, the throttle of wrong tokens; then the endpoint's own),
+// plain-text refusals before any upgrade (./handshake.ts), and ownership of every live socket so shutdown can
+// close them with 1001.
+import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
-import { StreamCloseCode } from "../../protocol/recording.js";
-import {
-  AUTH_SUBPROTOCOL_PREFIX,
-  EVENTS_EPOCH_HEADER,
-  REQUEST_ID_HEADER,
-  SUBPROTOCOL,
-} from "../../protocol/transport.js";
+import { ErrorCode } from "../../protocol/errors.js";
+import { EVENTS_EPOCH_HEADER, REQUEST_ID_HEADER, SUBPROTOCOL } from "../../protocol/transport.js";
 import { isSessionName } from "../../protocol/validate.js";
-import { hasUrlToken, type Principal, redactUrl, websocketCredential } from "../auth/authenticator.js";
+import { redactUrl } from "../auth/authenticator.js";
 import { HOST_DENIED_MESSAGE, HostCheck } from "../auth/host.js";
 import { originAllowed } from "../auth/origin.js";
-import { isAttempt } from "../auth/throttle.js";
 import type { AppContext } from "../context.js";
 import { DomainError } from "../errors.js";
-import { httpStatus } from "../http/errors.js";
-import { requestIdFrom } from "../http/requestId.js";
+import { requestIdFrom } from "../requestId.js";
 import { TmuxError } from "../tmux/errors.js";
 import { newViewSessionName, type ViewTarget } from "../tmux/viewSessions.js";
+import { authenticate, checkSession, streamVerdict } from "./admission.js";
 import { answerCodelessClose } from "./closeCode.js";
 import { attachEvents } from "./eventsSocket.js";
+import {
+  confinement,
+  dropAuthProtocols,
+  eventIdParam,
+  flagParam,
+  HandshakeError,
+  handshakeFailure,
+  header,
+  intParam,
+  refuse,
+  STREAM_PATH,
+} from "./handshake.js";
 import { attachLogs } from "./logsSocket.js";
 import { attachStream } from "./streamSocket.js";
 import { TerminalViews } from "./terminalViews.js";
@@ -35,16 +42,6 @@ export const MAX_INBOUND_FRAME = 64 * 1024;
  * client that stopped reading never answers, and its socket would hold the listener open (spec: exit within 2 s).
  */
 export const CLOSE_GRACE_MS = 500;
-
-class HandshakeError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
 
 interface Disposable {
   dispose(): void;
@@ -126,13 +123,13 @@ export class WebSocketGateway {
     url: URL,
     remote: string,
   ): Promise<void> {
-    const principal = this.authenticate(req, remote);
+    const principal = authenticate(this.ctx, req, remote);
     const session = url.searchParams.get("session") ?? "";
     if (!isSessionName(session)) throw new HandshakeError(400, "invalid session");
     if (principal.kind === "jwt" && principal.sessionId !== undefined && principal.sessionId !== session) {
       throw new HandshakeError(403, "forbidden");
     }
-    await this.checkSession(session);
+    await checkSession(this.ctx, session);
     const target = await this.viewTarget(session, url);
     const cols = intParam(url.searchParams.get("cols"));
     const rows = intParam(url.searchParams.get("rows"));
@@ -197,7 +194,7 @@ export class WebSocketGateway {
 
   /** `/ws/events[?since=<eventId>[&epoch=<epoch>]]` (spec §3.1; `since` and `epoch` are this port's, ADR 0003). */
   private upgradeEvents(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, remote: string): void {
-    const principal = this.authenticate(req, remote);
+    const principal = authenticate(this.ctx, req, remote);
     // The stream carries every session: a token limited to one session may not read it.
     if (principal.kind === "jwt" && principal.sessionId !== undefined)
       throw new HandshakeError(403, "forbidden");
@@ -226,7 +223,7 @@ export class WebSocketGateway {
    * upgrade, as an error message and close 1011 `stream start failed`.
    */
   private upgradeLogs(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, remote: string): void {
-    const principal = this.authenticate(req, remote);
+    const principal = authenticate(this.ctx, req, remote);
     if (principal.kind === "jwt" && principal.sessionId !== undefined)
       throw new HandshakeError(403, "forbidden");
     const param = (name: string) => url.searchParams.get(name)?.trim() ?? "";
@@ -242,7 +239,8 @@ export class WebSocketGateway {
       command = this.ctx.ops.services.followCommand(query);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      if (httpStatus(error) === 400) throw new HandshakeError(400, error.message);
+      // Bad input (the code HTTP answers with 400) is refused before the upgrade; the rest is told after it.
+      if (error.code === ErrorCode.InvalidRequest) throw new HandshakeError(400, error.message);
       command = { error: error.message };
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -267,7 +265,7 @@ export class WebSocketGateway {
     if (!originAllowed(header(req, "origin"), header(req, "host"), this.ctx.config.allowedOrigins)) {
       throw new HandshakeError(403, "forbidden");
     }
-    const verdict = await this.streamVerdict(req, url, remote);
+    const verdict = await streamVerdict(this.ctx, req, url, remote);
     dropAuthProtocols(req);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if ("code" in verdict) {
@@ -293,86 +291,6 @@ export class WebSocketGateway {
     });
   }
 
-  private async streamVerdict(
-    req: IncomingMessage,
-    url: URL,
-    remote: string,
-  ): Promise<{ session: string; principal: Principal } | { code: number; reason: string }> {
-    const policy = (reason: string) => ({ code: StreamCloseCode.Policy, reason });
-    let credential = websocketCredential(header(req, "authorization"), header(req, "sec-websocket-protocol"));
-    if (hasUrlToken(req.url ?? "")) {
-      const token = url.searchParams.get("token");
-      if (!this.ctx.config.allowQueryToken || token === null)
-        return policy("tokens in the URL are not accepted");
-      if (!credential.presented) credential = { presented: true, value: token };
-    }
-    // The credential first: a valid one is never throttled; only a wrong one counts (throttle.ts).
-    const principal = this.ctx.auth.authenticate(credential);
-    if (!principal) {
-      if (
-        isAttempt(credential) &&
-        this.ctx.throttle.wrongCredential(remote, "bad stream token", this.ctx.log) > 0
-      )
-        return policy("too many failed authentication attempts");
-      return policy("unauthorized");
-    }
-    let session: string;
-    try {
-      session = decodeURIComponent(STREAM_PATH.exec(url.pathname)![1]!);
-    } catch {
-      return policy("invalid session");
-    }
-    if (!isSessionName(session)) return policy("invalid session");
-    if (principal.kind === "jwt" && principal.sessionId !== undefined && principal.sessionId !== session) {
-      return policy("forbidden");
-    }
-    try {
-      await this.checkSession(session);
-    } catch (error) {
-      if (!(error instanceof HandshakeError)) throw error;
-      if (error.status === 404) return { code: StreamCloseCode.Normal, reason: "session not found" };
-      return { code: StreamCloseCode.ServerError, reason: error.message };
-    }
-    return { session, principal };
-  }
-
-  private authenticate(req: IncomingMessage, remote: string): Principal {
-    if (!originAllowed(header(req, "origin"), header(req, "host"), this.ctx.config.allowedOrigins)) {
-      throw new HandshakeError(403, "forbidden");
-    }
-    const credential = websocketCredential(
-      header(req, "authorization"),
-      header(req, "sec-websocket-protocol"),
-    );
-    // A token in the URL is refused whatever it holds, and not counted (it cannot succeed). Otherwise the
-    // credential is checked first: a valid one is never throttled; only a wrong one counts (throttle.ts).
-    if (hasUrlToken(req.url ?? "")) throw new HandshakeError(401, "unauthorized");
-    const principal = this.ctx.auth.authenticate(credential);
-    if (!principal) {
-      const retryAfter = isAttempt(credential)
-        ? this.ctx.throttle.wrongCredential(remote, "bad websocket token", this.ctx.log)
-        : 0;
-      if (retryAfter > 0)
-        throw new HandshakeError(429, "too many requests", { "Retry-After": String(retryAfter) });
-      throw new HandshakeError(401, "unauthorized");
-    }
-    dropAuthProtocols(req);
-    return principal;
-  }
-
-  private async checkSession(session: string): Promise<void> {
-    try {
-      if (!(await this.ctx.tmux.hasSession(session, 2000)))
-        throw new HandshakeError(404, "session not found");
-    } catch (error) {
-      if (error instanceof TmuxError) {
-        if (error.code === "TMUX_NOT_FOUND") throw new HandshakeError(503, "tmux binary not found");
-        throw new HandshakeError(500, "tmux error");
-      }
-      throw error;
-    }
-  }
-
   private track(ws: WebSocket, resource: Disposable): void {
     answerCodelessClose(ws);
     this.live.set(resource, ws);
@@ -396,72 +314,4 @@ export class WebSocketGateway {
     }
     this.wss.close();
   }
-}
-
-/**
- * Removes the `sentinel.auth.*` entries from the offered subprotocols once they have been read: `ws` would refuse
- * a padded one (`=` is not a token character), and the token has no business further down.
- */
-function dropAuthProtocols(req: IncomingMessage): void {
-  const offered = header(req, "sec-websocket-protocol");
-  if (offered === undefined) return;
-  const kept = offered
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => !s.startsWith(AUTH_SUBPROTOCOL_PREFIX));
-  if (kept.length) req.headers["sec-websocket-protocol"] = kept.join(", ");
-  else delete req.headers["sec-websocket-protocol"];
-}
-
-/** Status, message and headers for a handshake `ws` refused (spec §2.1's wording). */
-function handshakeFailure(wsMessage: string): [number, string, Record<string, string>] {
-  if (wsMessage === "Invalid HTTP method") return [405, "method not allowed", { Allow: "GET" }];
-  if (/Sec-WebSocket-Version/.test(wsMessage))
-    return [400, "unsupported websocket version", { "Sec-WebSocket-Version": "13" }];
-  if (/Sec-WebSocket-Key/.test(wsMessage)) return [400, "missing websocket key", {}];
-  return [400, "bad websocket request", {}];
-}
-
-/**
- * A token limited to one session gets a confined terminal (tmuxAttach.ts, ADR 0012): the scope is not only
- * checked at the handshake, tmux keys cannot leave the session afterwards either. Full tokens attach as before.
- */
-function confinement(principal: Principal): { confine?: { readOnly: boolean } } {
-  if (principal.kind !== "jwt" || principal.sessionId === undefined) return {};
-  return { confine: { readOnly: principal.readOnly === true } };
-}
-
-/** The terminal stream of the second source document: `/api/sessions/{id}/ws`. */
-const STREAM_PATH = /^\/api\/sessions\/([^/]+)\/ws$/;
-
-const flagParam = (value: string | null) => value === "1" || value === "true";
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
-/** A non-negative integer eventId, or null when malformed. */
-function eventIdParam(value: string): number | null {
-  if (!/^\d{1,16}$/.test(value)) return null;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : null;
-}
-
-function intParam(value: string | null): number | undefined {
-  if (value === null || !/^\d{1,5}$/.test(value)) return undefined;
-  return Number(value);
-}
-
-/** A plain-text HTTP answer on the raw socket, as Go's http.Error would give, then close. */
-function refuse(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
-  if (socket.destroyed) return;
-  const body = `${message}\n`;
-  const extra = Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join("");
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
-  );
 }
