@@ -28,6 +28,9 @@
 //   chooseNotification(text, action)  clicks `action` on the newest waiting notification whose message has `text`
 //   sessionsView()              the Sessions view's message and description (a message hides its welcome content)
 //   servers()                   the Servers view's rows (id, name, state, active) as it renders them
+//   sessionRowCommand(id)       the command a click on a Sessions row runs, with its arguments (copies)
+//   selectSessionRow(id)        reveals, selects and focuses a Sessions row (what a click or the arrow keys do);
+//                               resolves with the view's selected row ids
 //   recordings(), players(), playerSearch(), eventsView(), notifications(), opsView(), recoveryView()
 //   apiRequest(method, path, body?)  an HTTP call to the running server through the extension's client
 import type * as vscode from "vscode";
@@ -48,7 +51,7 @@ import type { RecordingRow } from "./recording/recordingsView.js";
 import type { ServerSource, ServerStateKind } from "./server/serverManager.js";
 import type { TerminalInfo } from "./terminal/terminalManager.js";
 import type { RenderedServer } from "./views/serversView.js";
-import type { RenderedItem } from "./views/sessionsView.js";
+import type { RenderedItem, SessionNode } from "./views/sessionsView.js";
 
 export interface ServerInfo {
   state: ServerStateKind;
@@ -104,6 +107,8 @@ export interface SentinelTestApi extends FeaturesTestApi {
   chooseNotification(text: string, action: string): boolean;
   sessionsView(): { message: string | undefined; description: string | undefined };
   servers(): RenderedServer[];
+  sessionRowCommand(id: string): Promise<{ command: string; arguments: unknown[] } | undefined>;
+  selectSessionRow(id: string): Promise<string[]>;
 }
 
 /** The environment variable the test host sets for the extension host (scripts/vscode-test/run.mjs). */
@@ -132,6 +137,15 @@ export function createTestApi(c: Container): SentinelTestApi {
       reason: state.kind === "failed" ? state.reason : state.kind === "stopped" ? state.reason : undefined,
       spawnCount: c.server.spawnCount,
     };
+  };
+  /** The Sessions tree's node with this id, searched as the view expands rows. */
+  const findNode = async (id: string, parent?: SessionNode): Promise<SessionNode | undefined> => {
+    for (const node of await c.tree.getChildren(parent)) {
+      if (node.id === id) return node;
+      const found = node.kind === "pane" ? undefined : await findNode(id, node);
+      if (found) return found;
+    }
+    return undefined;
   };
   return {
     recordings: () => ({
@@ -193,5 +207,20 @@ export function createTestApi(c: Container): SentinelTestApi {
     chooseNotification: (text, action) => c.prompts.chooseNotice(text, action),
     sessionsView: () => ({ message: c.view.message, description: c.view.description }),
     servers: () => c.serversTree.render(),
+    sessionRowCommand: async (id) => {
+      const node = await findNode(id);
+      const command = node && c.tree.getTreeItem(node).command;
+      if (!command) return undefined;
+      return {
+        command: command.command,
+        arguments: (command.arguments ?? []).map((a) => (typeof a === "object" && a ? { ...a } : a)),
+      };
+    },
+    selectSessionRow: async (id) => {
+      const node = await findNode(id);
+      if (!node) throw new Error(`no Sessions row ${id}`);
+      await c.view.reveal(node, { select: true, focus: true });
+      return c.view.selection.map((n) => (n as SessionNode).id);
+    },
   };
 }
