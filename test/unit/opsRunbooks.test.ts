@@ -18,16 +18,16 @@ import {
   parseRfc3339,
   resolveTimezone,
 } from "../../src/server/ops/runbooks/cron.js";
-import { JobRepo } from "../../src/server/ops/runbooks/jobRepo.js";
 import { endOrphanGroup, identify, parseStat } from "../../src/server/ops/runbooks/orphans.js";
-import { RunbookRepo } from "../../src/server/ops/runbooks/runbookRepo.js";
 import { JobRunner, Reasons } from "../../src/server/ops/runbooks/runner.js";
-import { ScheduleRepo } from "../../src/server/ops/runbooks/scheduleRepo.js";
 import { Scheduler } from "../../src/server/ops/runbooks/scheduler.js";
 import { formatSeconds, OutputCapture, runShell } from "../../src/server/ops/runbooks/shell.js";
 import { runbookFromBody, scheduleFromBody } from "../../src/server/ops/runbooks/validate.js";
 import { isProcessAlive } from "../../src/server/pidAlive.js";
 import { Store } from "../../src/server/store/database.js";
+import { JobRepo } from "../../src/server/store/opsJobRepo.js";
+import { RunbookRepo } from "../../src/server/store/opsRunbookRepo.js";
+import { ScheduleRepo } from "../../src/server/store/opsScheduleRepo.js";
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -5,13 +5,7 @@
 // start time, or (the leader gone) members of that group that started no earlier than it. Linux only (procfs);
 // elsewhere nothing is recorded and nothing is killed.
 import { readdirSync, readFileSync } from "node:fs";
-
-export interface StepProcess {
-  pgid: number;
-  /** Field 22 of /proc/<pid>/stat: start time after boot, in clock ticks. */
-  startTime: number;
-  bootId: string;
-}
+import type { StepProcess } from "../../store/opsJobRepo.js";
 
 function readBootId(): string {
   try {

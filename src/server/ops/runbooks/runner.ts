@@ -17,9 +17,9 @@ import {
   type RunningStep,
   type StepResult,
 } from "../../../protocol/opsRunbooks.js";
-import type { JobRepo } from "./jobRepo.js";
+import type { JobRepo } from "../../store/opsJobRepo.js";
+import { nowRfc3339 } from "../../store/opsRunbookRows.js";
 import { endOrphanGroup, identify } from "./orphans.js";
-import { nowRfc3339 } from "./rowValues.js";
 import { formatSeconds, runShell } from "./shell.js";
 
 /** What the runner writes to the ops timeline (src/server/ops/timeline/timeline.ts satisfies it). */

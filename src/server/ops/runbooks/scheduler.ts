@@ -4,10 +4,10 @@
 // schedule keeps firing (the seed wiped `next_run_at`); a manual trigger records its outcome too. A schedule
 // whose previous run is still going is not started twice: that fire is skipped (`lastRunStatus: skipped`).
 import type { Job, Schedule, ScheduleUpdatedPayload } from "../../../protocol/opsRunbooks.js";
+import type { RunbookRepo } from "../../store/opsRunbookRepo.js";
+import type { ScheduleRepo } from "../../store/opsScheduleRepo.js";
 import { nextFire, parseCron, rfc3339 } from "./cron.js";
-import type { RunbookRepo } from "./runbookRepo.js";
 import type { JobRunner, RunnerLogger } from "./runner.js";
-import type { ScheduleRepo } from "./scheduleRepo.js";
 
 export interface SchedulerOptions {
   runbookRepo: RunbookRepo;

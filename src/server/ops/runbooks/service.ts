@@ -13,10 +13,10 @@ import {
 import { DomainError, invalidRequest } from "../../errors.js";
 import type { EventHub } from "../../events/hub.js";
 import type { Store } from "../../store/database.js";
-import { JobRepo } from "./jobRepo.js";
-import { RunbookRepo } from "./runbookRepo.js";
+import { JobRepo } from "../../store/opsJobRepo.js";
+import { RunbookRepo } from "../../store/opsRunbookRepo.js";
+import { ScheduleRepo } from "../../store/opsScheduleRepo.js";
 import { JobRunner, type RunnerLimits, type RunnerLogger, type TimelineSink } from "./runner.js";
-import { ScheduleRepo } from "./scheduleRepo.js";
 import { Scheduler } from "./scheduler.js";
 import { runbookFromBody, scheduleFromBody } from "./validate.js";
 

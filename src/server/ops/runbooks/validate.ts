@@ -12,9 +12,9 @@ import {
   type RunbookStepType,
 } from "../../../protocol/opsRunbooks.js";
 import { invalidRequest } from "../../errors.js";
+import type { RunbookRecord } from "../../store/opsRunbookRepo.js";
+import type { ScheduleRecord } from "../../store/opsScheduleRepo.js";
 import { nextFire, parseCron, parseRfc3339, resolveTimezone, rfc3339 } from "./cron.js";
-import type { RunbookRecord } from "./runbookRepo.js";
-import type { ScheduleRecord } from "./scheduleRepo.js";
 
 type Kind = "string" | "bool" | "number" | "steps";
 

@@ -1,9 +1,19 @@
 // The `ops_runbook_runs` table (spec §9, migrations 6 and 7): jobs, their progress and the process group of a
 // running step, and what a previous process left unfinished.
-import type { Job, JobSource, JobStatus, StepResult } from "../../../protocol/opsRunbooks.js";
-import type { Store } from "../../store/database.js";
-import type { StepProcess } from "./orphans.js";
-import { nowRfc3339, parseJson, rfc3339 } from "./rowValues.js";
+import type { Job, JobSource, JobStatus, StepResult } from "../../protocol/opsRunbooks.js";
+import type { Store } from "./database.js";
+import { nowRfc3339, parseJson, rfc3339 } from "./opsRunbookRows.js";
+
+/**
+ * The leader of a running step's process group, as the runner records it (ops/runbooks/orphans.ts): enough to
+ * end that group after a crash only when it is provably the same processes.
+ */
+export interface StepProcess {
+  pgid: number;
+  /** Field 22 of /proc/<pid>/stat: start time after boot, in clock ticks. */
+  startTime: number;
+  bootId: string;
+}
 
 interface RunRow {
   id: string;

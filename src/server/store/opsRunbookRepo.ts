@@ -1,7 +1,7 @@
 // The `ops_runbooks` table (spec §9, migration 6): runbooks and their steps.
-import type { Runbook, RunbookStep } from "../../../protocol/opsRunbooks.js";
-import type { Store } from "../../store/database.js";
-import { nowRfc3339, parseJson, rfc3339 } from "./rowValues.js";
+import type { Runbook, RunbookStep } from "../../protocol/opsRunbooks.js";
+import type { Store } from "./database.js";
+import { nowRfc3339, parseJson, rfc3339 } from "./opsRunbookRows.js";
 
 interface RunbookRow {
   id: string;

@@ -1,7 +1,7 @@
 // The `ops_schedules` table (spec §9, migration 6): schedules, which are due, and what each fire and run wrote.
-import type { Schedule, ScheduleType } from "../../../protocol/opsRunbooks.js";
-import type { Store } from "../../store/database.js";
-import { nowRfc3339, rfc3339 } from "./rowValues.js";
+import type { Schedule, ScheduleType } from "../../protocol/opsRunbooks.js";
+import type { Store } from "./database.js";
+import { nowRfc3339, rfc3339 } from "./opsRunbookRows.js";
 
 interface ScheduleRow {
   id: string;
