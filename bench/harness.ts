@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { mallocTuning } from "../src/extension/server/serverEnv.js";
 
 export const ROOT = join(__dirname, "..");
 export const SERVER_JS = join(ROOT, "dist", "server.js");
@@ -189,7 +190,13 @@ export async function startServer(
   dataDir = join(work.dir, `data-${dataDirCounter++}`),
 ): Promise<Server> {
   mkdirSync(dataDir, { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...work.env, SENTINEL_TOKEN: TOKEN, ...extraEnv };
+  // Started with what the extension adds to its environment (glibc's malloc settings, ADR 0020), as users run it.
+  const env: NodeJS.ProcessEnv = {
+    ...work.env,
+    ...mallocTuning(work.env),
+    SENTINEL_TOKEN: TOKEN,
+    ...extraEnv,
+  };
   for (const [key, value] of Object.entries(extraEnv)) if (value === undefined) delete env[key];
   const started = performance.now();
   const child = spawn(

@@ -114,6 +114,11 @@ async function main(argv: string[]): Promise<void> {
   // shells in their sessions, inherit this environment.
   delete process.env.SENTINEL_TOKEN;
   delete process.env.ELECTRON_RUN_AS_NODE;
+  // So are the malloc settings the extension added for this process (extension/server/serverEnv.ts).
+  for (const name of (process.env.SENTINEL_MALLOC_ENV ?? "").split(",")) {
+    if (/^MALLOC_[A-Z_]+$/.test(name)) delete process.env[name];
+  }
+  delete process.env.SENTINEL_MALLOC_ENV;
 
   const server = await startServer(config, VERSION).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE")

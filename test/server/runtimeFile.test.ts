@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { mallocTuning } from "../../src/extension/server/serverEnv.js";
 import { type ServerHandle, startServer } from "./serverFixture.js";
 import { startTmux, type TmuxFixture } from "./tmuxFixture.js";
 
@@ -24,7 +25,12 @@ describe("runtime.json", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "sentinel-data-"));
 
   before(async () => {
-    server = await startServer({ tmuxSocket: tmux.socket, dataDir, env: { ELECTRON_RUN_AS_NODE: "1" } });
+    // The environment the extension gives it (extension/server/serverEnv.ts).
+    server = await startServer({
+      tmuxSocket: tmux.socket,
+      dataDir,
+      env: { ELECTRON_RUN_AS_NODE: "1", ...mallocTuning({}) },
+    });
   });
 
   after(async () => {
@@ -44,12 +50,17 @@ describe("runtime.json", () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
   });
 
-  test("the token and ELECTRON_RUN_AS_NODE stay out of the tmux server the companion starts", async () => {
+  test("the token, ELECTRON_RUN_AS_NODE and the added malloc settings stay out of the tmux server the companion starts", async () => {
+    assert.ok(Object.keys(mallocTuning({})).length > 1, "the extension adds malloc settings");
     const res = await server.api("/api/tmux/sessions", { method: "POST", json: { name: "envcheck" } });
     assert.equal(res.status, 201);
     const global = await tmux.tmux("show-environment", "-g");
+    assert.match(global, /^PATH=/m, "the server's environment reached tmux");
     assert.doesNotMatch(global, /^SENTINEL_TOKEN=/m);
     assert.doesNotMatch(global, /^ELECTRON_RUN_AS_NODE=/m);
+    for (const name of Object.keys(mallocTuning({}))) {
+      assert.doesNotMatch(global, new RegExp(`^${name}=`, "m"), `${name} in tmux's environment`);
+    }
   });
 
   test("is removed on a graceful stop", async () => {

@@ -160,10 +160,18 @@ describe("spawn", () => {
     assert.deepEqual(env, {
       PATH: "/usr/bin",
       HOME: "/home/u",
+      MALLOC_TRIM_THRESHOLD_: "131072",
+      SENTINEL_MALLOC_ENV: "MALLOC_TRIM_THRESHOLD_",
       ELECTRON_RUN_AS_NODE: "1",
       SENTINEL_TOKEN: "secret",
     });
     assert.equal(serverEnvironment({}, "").SENTINEL_TOKEN, undefined);
+  });
+
+  test("a malloc setting of the user's own is kept as it is and not listed for removal", () => {
+    const env = serverEnvironment({ MALLOC_TRIM_THRESHOLD_: "0", SENTINEL_MALLOC_ENV: "PATH" }, "t");
+    assert.equal(env.MALLOC_TRIM_THRESHOLD_, "0", "the user's value");
+    assert.equal(env.SENTINEL_MALLOC_ENV, undefined, "nothing listed, and an inherited list is dropped");
   });
 
   test("arguments: loopback, the port, the data dir and the socket when set", () => {
