@@ -1,4 +1,5 @@
-// The HTTP API (spec §1) as the extension uses it: Bearer auth, the `{data}` / `{error}` envelope, a timeout
+// The HTTP API (spec §1) as the extension uses it: the protocol's route table (src/protocol/routes.ts, `call`),
+// Bearer auth, the `{data}` / `{error}` envelope, a timeout
 // per call, and guardrail confirmation (§6.4) as an option of the guarded calls. The token goes to the endpoint's
 // origin only: a path cannot lead elsewhere and redirects are never followed. No `vscode` import.
 import type {
@@ -6,9 +7,8 @@ import type {
   PresenceInput,
   PresenceResponse,
   SeenResponse,
-  SeenScope,
 } from "../../protocol/activity.js";
-import type { DirsResponse, MetaResponse, Pane, Session, Window } from "../../protocol/api.js";
+import type { MetaResponse, Pane, Session, Window } from "../../protocol/api.js";
 import type { ErrorEnvelope } from "../../protocol/errors.js";
 import {
   GUARDRAIL_CONFIRM_HEADER,
@@ -16,6 +16,7 @@ import {
   GuardrailErrorCode,
   type GuardrailErrorDetails,
 } from "../../protocol/guardrails.js";
+import { type PathParams, type Route, Routes, routePath, type SeenTarget } from "../../protocol/routes.js";
 import { serverOrigin } from "../util/origin.js";
 
 /** Where a server is and how to authenticate to it. */
@@ -26,11 +27,7 @@ export interface Endpoint {
   token: string;
 }
 
-export interface SeenTarget {
-  scope: SeenScope;
-  paneId?: string;
-  windowIndex?: number;
-}
+export type { SeenTarget } from "../../protocol/routes.js";
 
 export interface GuardOptions {
   /** Send the confirmation: the user already agreed. */
@@ -77,8 +74,6 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   fetch?: FetchLike;
 }
-
-const enc = encodeURIComponent;
 
 export class ApiClient {
   private readonly timeoutMs: number;
@@ -183,105 +178,100 @@ export class ApiClient {
     return response;
   }
 
+  /** A route of the protocol's table: its path filled in, its body and answer typed by it. */
+  call<P extends string, B, T>(
+    route: Route<P, B, T>,
+    params: Record<PathParams<P>, string>,
+    body: B,
+    options: {
+      confirm?: boolean;
+      timeoutMs?: number;
+      query?: Record<string, string | number | undefined>;
+    } = {},
+  ): Promise<T> {
+    const { query, ...rest } = options;
+    return this.request<T>(route.method, routePath(route, params, query), body, rest);
+  }
+
   meta(timeoutMs?: number): Promise<MetaResponse> {
-    return this.request("GET", "/api/meta", undefined, timeoutMs ? { timeoutMs } : {});
+    return this.call(Routes.meta, {}, undefined, timeoutMs ? { timeoutMs } : {});
   }
 
   async sessions(): Promise<Session[]> {
-    const data = await this.request<{ sessions: Session[] | null }>("GET", "/api/tmux/sessions");
-    return data?.sessions ?? [];
+    return (await this.call(Routes.sessions, {}, undefined))?.sessions ?? [];
   }
 
   createSession(name: string, cwd?: string): Promise<{ name: string }> {
-    return this.request("POST", "/api/tmux/sessions", cwd ? { name, cwd } : { name });
+    return this.call(Routes.createSession, {}, cwd ? { name, cwd } : { name });
   }
 
   renameSession(session: string, newName: string): Promise<{ name: string }> {
-    return this.request("PATCH", `/api/tmux/sessions/${enc(session)}`, { newName });
+    return this.call(Routes.renameSession, { session }, { newName });
   }
 
   killSession(session: string, options: GuardOptions = {}): Promise<void> {
-    return this.request("DELETE", `/api/tmux/sessions/${enc(session)}`, undefined, options);
+    return this.call(Routes.killSession, { session }, undefined, options);
   }
 
   async windows(session: string): Promise<Window[]> {
-    const data = await this.request<{ windows: Window[] | null }>(
-      "GET",
-      `/api/tmux/sessions/${enc(session)}/windows`,
-    );
-    return data?.windows ?? [];
+    return (await this.call(Routes.windows, { session }, undefined))?.windows ?? [];
   }
 
   async panes(session: string): Promise<Pane[]> {
-    const data = await this.request<{ panes: Pane[] | null }>(
-      "GET",
-      `/api/tmux/sessions/${enc(session)}/panes`,
-    );
-    return data?.panes ?? [];
+    return (await this.call(Routes.panes, { session }, undefined))?.panes ?? [];
   }
 
-  selectWindow(session: string, index: number): Promise<void> {
-    return this.request("POST", `/api/tmux/sessions/${enc(session)}/select-window`, { index });
+  async selectWindow(session: string, index: number): Promise<void> {
+    await this.call(Routes.selectWindow, { session }, { index });
   }
 
-  selectPane(session: string, paneId: string): Promise<void> {
-    return this.request("POST", `/api/tmux/sessions/${enc(session)}/select-pane`, { paneId });
+  async selectPane(session: string, paneId: string): Promise<void> {
+    await this.call(Routes.selectPane, { session }, { paneId });
   }
 
-  renameWindow(session: string, index: number, name: string): Promise<void> {
-    return this.request("POST", `/api/tmux/sessions/${enc(session)}/rename-window`, { index, name });
+  async renameWindow(session: string, index: number, name: string): Promise<void> {
+    await this.call(Routes.renameWindow, { session }, { index, name });
   }
 
-  renamePane(session: string, paneId: string, title: string): Promise<void> {
-    return this.request("POST", `/api/tmux/sessions/${enc(session)}/rename-pane`, { paneId, title });
+  async renamePane(session: string, paneId: string, title: string): Promise<void> {
+    await this.call(Routes.renamePane, { session }, { paneId, title });
   }
 
-  newWindow(session: string, options: GuardOptions = {}): Promise<void> {
-    return this.request("POST", `/api/tmux/sessions/${enc(session)}/new-window`, undefined, options);
+  async newWindow(session: string, options: GuardOptions = {}): Promise<void> {
+    await this.call(Routes.newWindow, { session }, undefined, options);
   }
 
-  killWindow(session: string, index: number, options: GuardOptions = {}): Promise<void> {
-    return this.request("POST", `/api/tmux/sessions/${enc(session)}/kill-window`, { index }, options);
+  async killWindow(session: string, index: number, options: GuardOptions = {}): Promise<void> {
+    await this.call(Routes.killWindow, { session }, { index }, options);
   }
 
-  killPane(session: string, paneId: string, options: GuardOptions = {}): Promise<void> {
-    return this.request("POST", `/api/tmux/sessions/${enc(session)}/kill-pane`, { paneId }, options);
+  async killPane(session: string, paneId: string, options: GuardOptions = {}): Promise<void> {
+    await this.call(Routes.killPane, { session }, { paneId }, options);
   }
 
-  splitPane(
+  async splitPane(
     session: string,
     paneId: string,
     direction: "vertical" | "horizontal",
     options: GuardOptions = {},
   ): Promise<void> {
-    return this.request(
-      "POST",
-      `/api/tmux/sessions/${enc(session)}/split-pane`,
-      { paneId, direction },
-      options,
-    );
+    await this.call(Routes.splitPane, { session }, { paneId, direction }, options);
   }
 
   seen(session: string, target: SeenTarget): Promise<SeenResponse> {
-    return this.request("POST", `/api/tmux/sessions/${enc(session)}/seen`, target);
+    return this.call(Routes.seen, { session }, target);
   }
 
   presence(body: PresenceInput): Promise<PresenceResponse> {
-    return this.request("PUT", "/api/tmux/presence", body);
+    return this.call(Routes.presence, {}, body);
   }
 
   delta(since: number, limit = 300): Promise<ActivityDeltaResponse> {
-    return this.request("GET", `/api/tmux/activity/delta?since=${since}&limit=${limit}`, undefined, {
-      timeoutMs: 3000,
-    });
+    return this.call(Routes.activityDelta, {}, undefined, { timeoutMs: 3000, query: { since, limit } });
   }
 
   async dirs(prefix: string, limit = 12): Promise<string[]> {
-    const data = await this.request<DirsResponse | undefined>(
-      "GET",
-      `/api/fs/dirs?prefix=${enc(prefix)}&limit=${limit}`,
-    );
-    return data?.dirs ?? [];
+    return (await this.call(Routes.dirs, {}, undefined, { query: { prefix, limit } }))?.dirs ?? [];
   }
 }
 

@@ -1,6 +1,8 @@
 // TypeBox schemas of src/protocol/api.ts's request bodies and messages: what the server validates with.
 // Only the server imports this module (the extension imports the runtime-free src/protocol/api.ts).
 import { type Static, Type } from "typebox";
+import type { RouteBody, Routes } from "../routes.js";
+import type { PresenceBody, SeenBody } from "./activity.js";
 import { body } from "./body.js";
 
 export const CreateSessionBody = body({
@@ -41,3 +43,21 @@ export type SplitPaneBody = Static<typeof SplitPaneBody>;
 
 export const SessionParams = Type.Object({ session: Type.String() });
 export type SessionParams = Static<typeof SessionParams>;
+
+/** Holds when what the extension sends on a route (src/protocol/routes.ts) is what the route's schema accepts. */
+type Fits<Body, Schema> = [Body] extends [Schema] ? true : false;
+type Check<T extends true> = T;
+/** Compile-time only: the route table's bodies fit these schemas. */
+export type RouteBodiesFit = [
+  Check<Fits<RouteBody<typeof Routes.createSession>, CreateSessionBody>>,
+  Check<Fits<RouteBody<typeof Routes.renameSession>, RenameSessionBody>>,
+  Check<Fits<RouteBody<typeof Routes.selectWindow>, WindowIndexBody>>,
+  Check<Fits<RouteBody<typeof Routes.killWindow>, WindowIndexBody>>,
+  Check<Fits<RouteBody<typeof Routes.selectPane>, PaneIdBody>>,
+  Check<Fits<RouteBody<typeof Routes.killPane>, PaneIdBody>>,
+  Check<Fits<RouteBody<typeof Routes.renameWindow>, RenameWindowBody>>,
+  Check<Fits<RouteBody<typeof Routes.renamePane>, RenamePaneBody>>,
+  Check<Fits<RouteBody<typeof Routes.splitPane>, SplitPaneBody>>,
+  Check<Fits<RouteBody<typeof Routes.seen>, SeenBody>>,
+  Check<Fits<RouteBody<typeof Routes.presence>, PresenceBody>>,
+];

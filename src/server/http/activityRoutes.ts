@@ -9,6 +9,7 @@ import type {
 } from "../../protocol/activity.js";
 import { ErrorCode } from "../../protocol/errors.js";
 import { SeenErrors } from "../../protocol/eventMessages.js";
+import { Routes } from "../../protocol/routes.js";
 import { PresenceBody, SeenBody } from "../../protocol/schemas/activity.js";
 import { SessionParams } from "../../protocol/schemas/api.js";
 import { isSessionName, Messages } from "../../protocol/validate.js";
@@ -51,7 +52,7 @@ function rfc3339Bound(text: string, end: boolean): string | undefined {
 export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void {
   const wt = ctx.watchtower;
 
-  api.put("/api/tmux/presence", { schema: { body: PresenceBody } }, async (request) => {
+  api.put(Routes.presence.path, { schema: { body: PresenceBody } }, async (request) => {
     const b = request.body;
     const { expiresAt } = ctx.activity.upsertPresence({
       terminalId: b.terminalId ?? "",
@@ -65,34 +66,30 @@ export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void 
     return data(body);
   });
 
-  api.post(
-    "/api/tmux/sessions/:session/seen",
-    { schema: { params: SessionParams, body: SeenBody } },
-    async (request) => {
-      const session = sessionParam(request.params.session);
-      const scope = request.body.scope ?? "";
-      if (!scope.trim()) throw invalidRequest(SeenMessages.scopeRequired);
-      const result = ctx.activity.markSeen({
-        session,
-        scope,
-        windowIndex: request.body.windowIndex ?? 0,
-        paneId: request.body.paneId ?? "",
-      });
-      if (result.error === SeenErrors.failed) throw new DomainError(ErrorCode.StoreError, SeenErrors.failed);
-      if (result.error) throw invalidRequest(result.error);
-      const body: SeenResponse = {
-        session: result.session,
-        scope: result.scope,
-        acked: result.acked,
-        globalRev: result.globalRev,
-      };
-      if (result.sessionPatches?.length) body.sessionPatches = result.sessionPatches;
-      if (result.inspectorPatches?.length) body.inspectorPatches = result.inspectorPatches;
-      return data(body);
-    },
-  );
+  api.post(Routes.seen.path, { schema: { params: SessionParams, body: SeenBody } }, async (request) => {
+    const session = sessionParam(request.params.session);
+    const scope = request.body.scope ?? "";
+    if (!scope.trim()) throw invalidRequest(SeenMessages.scopeRequired);
+    const result = ctx.activity.markSeen({
+      session,
+      scope,
+      windowIndex: request.body.windowIndex ?? 0,
+      paneId: request.body.paneId ?? "",
+    });
+    if (result.error === SeenErrors.failed) throw new DomainError(ErrorCode.StoreError, SeenErrors.failed);
+    if (result.error) throw invalidRequest(result.error);
+    const body: SeenResponse = {
+      session: result.session,
+      scope: result.scope,
+      acked: result.acked,
+      globalRev: result.globalRev,
+    };
+    if (result.sessionPatches?.length) body.sessionPatches = result.sessionPatches;
+    if (result.inspectorPatches?.length) body.inspectorPatches = result.inspectorPatches;
+    return data(body);
+  });
 
-  api.get("/api/tmux/activity/delta", async (request) => {
+  api.get(Routes.activityDelta.path, async (request) => {
     const query = request.query as Query;
     const sinceText = param(query, "since");
     const since = sinceText === "" ? 0 : integer(sinceText);

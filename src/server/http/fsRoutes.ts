@@ -1,5 +1,6 @@
 // `GET /api/fs/dirs` (spec §1.1): directory completion. Bad query values never fail the request.
 import type { DirsResponse } from "../../protocol/api.js";
+import { Routes } from "../../protocol/routes.js";
 import type { AppContext } from "../context.js";
 import { listDirs, parseDirsLimit } from "../fs/dirs.js";
 import { type ApiInstance, data } from "./types.js";
@@ -11,7 +12,7 @@ function first(value: unknown): string | undefined {
 }
 
 export function registerFsRoutes(api: ApiInstance, _ctx: AppContext): void {
-  api.get("/api/fs/dirs", async (request) => {
+  api.get(Routes.dirs.path, async (request) => {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const dirs = await listDirs(
       (first(query.prefix) ?? "").trim(),

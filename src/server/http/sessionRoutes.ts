@@ -2,6 +2,7 @@
 // `tmux.sessions.updated` event (§3.3) once it has succeeded; those that change tmux tell the watchtower.
 import { statSync } from "node:fs";
 import type { Session } from "../../protocol/api.js";
+import { Routes } from "../../protocol/routes.js";
 import {
   CreateSessionBody,
   RenameSessionBody,
@@ -84,11 +85,11 @@ function existingDirectory(path: string): string {
 }
 
 export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
-  api.get("/api/tmux/sessions", async () =>
+  api.get(Routes.sessions.path, async () =>
     data({ sessions: (await sessionsFromProjection(ctx)) ?? (await listFromTmux(ctx)) }),
   );
 
-  api.post("/api/tmux/sessions", { schema: { body: CreateSessionBody } }, async (request, reply) => {
+  api.post(Routes.createSession.path, { schema: { body: CreateSessionBody } }, async (request, reply) => {
     const name = (request.body.name ?? "").trim();
     if (!isSessionName(name)) throw invalidRequest(Messages.sessionName);
     const rawCwd = (request.body.cwd ?? "").trim() || process.env.HOME || "/";
@@ -109,7 +110,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
   });
 
   api.patch(
-    "/api/tmux/sessions/:session",
+    Routes.renameSession.path,
     { schema: { params: SessionParams, body: RenameSessionBody } },
     async (request) => {
       const session = sessionParam(request.params.session, Messages.invalidSourceSessionName);
@@ -142,7 +143,7 @@ export function registerSessionRoutes(api: ApiInstance, ctx: AppContext): void {
     },
   );
 
-  api.delete("/api/tmux/sessions/:session", { schema: { params: SessionParams } }, async (request, reply) => {
+  api.delete(Routes.killSession.path, { schema: { params: SessionParams } }, async (request, reply) => {
     const session = sessionParam(request.params.session);
     enforceGuardrail(ctx, request, { action: "session.kill", sessionName: session });
     await ctx.tmux.killSession(session);

@@ -4,6 +4,7 @@
 // `tmux.inspector.updated` event, then its `tmux.sessions.updated` event where §3.3 has one, once it succeeded,
 // and tells the watchtower, so that a read right after it waits for the collect that shows it.
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Routes } from "../../protocol/routes.js";
 import {
   PaneIdBody,
   RenamePaneBody,
@@ -64,7 +65,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     return sessionHash(session, live?.createdAt ?? Math.floor(Date.now() / 1000));
   };
 
-  api.get("/api/tmux/sessions/:session/windows", { schema: { params: SessionParams } }, async (request) => {
+  api.get(Routes.windows.path, { schema: { params: SessionParams } }, async (request) => {
     const session = sessionParam(request.params.session);
     const windows =
       (await windowsFromProjection(ctx, session)) ??
@@ -72,7 +73,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
     return data({ windows });
   });
 
-  api.get("/api/tmux/sessions/:session/panes", { schema: { params: SessionParams } }, async (request) => {
+  api.get(Routes.panes.path, { schema: { params: SessionParams } }, async (request) => {
     const session = sessionParam(request.params.session);
     const panes =
       (await panesFromProjection(ctx, session)) ??
@@ -81,7 +82,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   });
 
   api.post(
-    "/api/tmux/sessions/:session/select-window",
+    Routes.selectWindow.path,
     { schema: { params: SessionParams, body: WindowIndexBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
@@ -94,7 +95,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   );
 
   api.post(
-    "/api/tmux/sessions/:session/select-pane",
+    Routes.selectPane.path,
     { schema: { params: SessionParams, body: PaneIdBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
@@ -107,7 +108,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   );
 
   api.post(
-    "/api/tmux/sessions/:session/rename-window",
+    Routes.renameWindow.path,
     { schema: { params: SessionParams, body: RenameWindowBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
@@ -122,7 +123,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   );
 
   api.post(
-    "/api/tmux/sessions/:session/rename-pane",
+    Routes.renamePane.path,
     { schema: { params: SessionParams, body: RenamePaneBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
@@ -143,45 +144,41 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
       payload.resume();
       done(null, undefined);
     });
-    scope.post(
-      "/api/tmux/sessions/:session/new-window",
-      { schema: { params: SessionParams } },
-      async (request, reply) => {
-        const session = sessionParam(request.params.session);
-        enforceGuardrail(ctx, request, { action: "window.create", sessionName: session });
-        // 1. Past the highest index; if listing fails, let tmux pick (`=S:`) and report its own error.
-        const before = await tmux.listWindows(session).catch(() => undefined);
-        const target = before?.length ? Math.max(...before.map((w) => w.index)) + 1 : undefined;
-        // 2. Create it.
-        const created = await tmux.newWindow(session, target);
-        // 3–4. Names stay monotonic even when tmux reuses an index.
-        const seq = nextWindowSequence(
-          (before ?? []).map((w) => w.name),
-          created.index,
-        );
-        const allocated = ctx.sessions.allocateWindowSequence(session, seq, await hashOf(session));
-        // 5. Best-effort names.
-        await tmux.renameWindow(session, created.index, `win-${allocated}`).catch((error: unknown) => {
-          request.log.warn({ err: error, session }, "could not name the new window");
-        });
-        await tmux.setPaneTitle(created.paneId, paneTitleFor(created.paneId)).catch((error: unknown) => {
-          request.log.warn({ err: error, session }, "could not title the new pane");
-        });
-        ctx.watchtower.noteMutation();
-        ctx.events.publish("tmux.inspector.updated", {
-          session,
-          action: "new-window",
-          index: created.index,
-          paneId: created.paneId,
-        });
-        ctx.events.publish("tmux.sessions.updated", { session, action: "window-count" });
-        return reply.code(204).send();
-      },
-    );
+    scope.post(Routes.newWindow.path, { schema: { params: SessionParams } }, async (request, reply) => {
+      const session = sessionParam(request.params.session);
+      enforceGuardrail(ctx, request, { action: "window.create", sessionName: session });
+      // 1. Past the highest index; if listing fails, let tmux pick (`=S:`) and report its own error.
+      const before = await tmux.listWindows(session).catch(() => undefined);
+      const target = before?.length ? Math.max(...before.map((w) => w.index)) + 1 : undefined;
+      // 2. Create it.
+      const created = await tmux.newWindow(session, target);
+      // 3–4. Names stay monotonic even when tmux reuses an index.
+      const seq = nextWindowSequence(
+        (before ?? []).map((w) => w.name),
+        created.index,
+      );
+      const allocated = ctx.sessions.allocateWindowSequence(session, seq, await hashOf(session));
+      // 5. Best-effort names.
+      await tmux.renameWindow(session, created.index, `win-${allocated}`).catch((error: unknown) => {
+        request.log.warn({ err: error, session }, "could not name the new window");
+      });
+      await tmux.setPaneTitle(created.paneId, paneTitleFor(created.paneId)).catch((error: unknown) => {
+        request.log.warn({ err: error, session }, "could not title the new pane");
+      });
+      ctx.watchtower.noteMutation();
+      ctx.events.publish("tmux.inspector.updated", {
+        session,
+        action: "new-window",
+        index: created.index,
+        paneId: created.paneId,
+      });
+      ctx.events.publish("tmux.sessions.updated", { session, action: "window-count" });
+      return reply.code(204).send();
+    });
   });
 
   api.post(
-    "/api/tmux/sessions/:session/kill-window",
+    Routes.killWindow.path,
     { schema: { params: SessionParams, body: WindowIndexBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
@@ -196,7 +193,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   );
 
   api.post(
-    "/api/tmux/sessions/:session/kill-pane",
+    Routes.killPane.path,
     { schema: { params: SessionParams, body: PaneIdBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
@@ -211,7 +208,7 @@ export function registerWindowRoutes(api: ApiInstance, ctx: AppContext): void {
   );
 
   api.post(
-    "/api/tmux/sessions/:session/split-pane",
+    Routes.splitPane.path,
     { schema: { params: SessionParams, body: SplitPaneBody } },
     async (request, reply) => {
       const session = sessionParam(request.params.session);
