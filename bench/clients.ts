@@ -8,7 +8,7 @@ import { TOKEN, withTimeout } from "./harness.js";
 export type Listener = (chunk: Buffer) => void;
 
 export interface Term {
-  readonly kind: "ws" | "pty";
+  readonly kind: "ws" | "pty" | "wetty";
   /** Total output bytes received so far. */
   readonly bytes: number;
   /** Errors seen (socket errors, unexpected closes); benchmarks report them. */
@@ -19,7 +19,7 @@ export interface Term {
   close(): Promise<void>;
 }
 
-abstract class BaseTerm {
+export abstract class BaseTerm {
   bytes = 0;
   readonly errors: string[] = [];
   private readonly listeners = new Set<Listener>();

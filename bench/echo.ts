@@ -11,6 +11,8 @@
 //   what the server's other work costs the typing: the watchtower's reaction to the typed output, and the
 //   recovery collector's periodic listing and write (every 5 s; its synchronous part stalls the event loop, which
 //   shows in p99 and CPU at 33 and 150 ms between keys).
+// - wetty (a peer, when installed: bench/peers/): WeTTY's socket.io client of a wetty process serving its session;
+//   its figures ride along as `wetty*` keys of the same lines (a `peer_skipped` line says why when it is absent).
 // Targets (issue 17) against the naive relay at every rate: p50 <= 1.3x, p99 <= 2x, server CPU while typing the
 // 200 keys <= 1.5x the relay's (clock ticks of /proc/<pid>/stat: 10 ms resolution).
 import { loadavg } from "node:os";
@@ -27,6 +29,8 @@ import {
   startServer,
   type Workspace,
 } from "./harness.js";
+import { skipPeer } from "./peers/install.js";
+import { startWettyPeer, WettyTerm } from "./peers/wetty.js";
 import { startReferenceProxy } from "./referenceProxy.js";
 
 const WARMUP = 20;
@@ -47,7 +51,7 @@ const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[
 
 const stripEscapes = (text: string) => text.replace(ESCAPES, "");
 
-type Label = "ours" | "direct" | "naive" | "ours_relay_only";
+type Label = "ours" | "direct" | "naive" | "ours_relay_only" | "wetty";
 
 interface Subject {
   label: Label;
@@ -103,13 +107,17 @@ async function sample(
 }
 
 export async function benchEcho(work: Workspace, server: Server): Promise<void> {
-  const subjects: Subject[] = (["ours", "direct", "naive", "ours_relay_only"] as const).map((label) => ({
+  const wettyServer = await startWettyPeer(work, "echo", "bench-echo-wetty");
+  const labels: Label[] = ["ours", "direct", "naive", "ours_relay_only"];
+  if (wettyServer) labels.push("wetty");
+  let subjects: Subject[] = labels.map((label) => ({
     label,
     session: `bench-echo-${label.replaceAll("_", "-")}`,
     samples: new Map(GAPS_MS.map((gap) => [gap, []])),
     cpuMs: new Map(GAPS_MS.map((gap) => [gap, 0])),
   }));
   const [ours, direct, naive, relay] = subjects as [Subject, Subject, Subject, Subject];
+  let wetty = subjects.find((s) => s.label === "wetty");
   const state = { timeouts: 0 };
   const load: number[] = [];
   let second: Server | undefined;
@@ -127,6 +135,19 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
     direct.term = await PtyTerm.connect(work, direct.session);
     naive.term = await WsTerm.connect(proxy, naive.session);
     relay.term = await WsTerm.connect(second, relay.session);
+    if (wetty && wettyServer) {
+      try {
+        wetty.pid = wettyServer.pid;
+        wetty.term = await WettyTerm.connect(wettyServer);
+      } catch (error) {
+        // A peer that does not run here is left out, not a failure of ours.
+        skipPeer("wetty", "echo", (error as Error).message);
+        await wettyServer.stop();
+        await work.tmux("kill-session", "-t", `=${wetty.session}`).catch(() => undefined);
+        subjects = subjects.filter((s) => s !== wetty);
+        wetty = undefined;
+      }
+    }
     for (const s of subjects) {
       await waitQuiet(s.term!, 300, 5000);
       await sample(s, WARMUP, [], state, 33);
@@ -162,6 +183,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
       await work.tmux("kill-session", "-t", `=${s.session}`).catch(() => undefined);
     }
     await second?.stop();
+    await wettyServer?.stop();
   }
   for (const s of subjects) {
     for (const gap of GAPS_MS) {
@@ -177,6 +199,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
       number[],
       number[],
     ];
+    const w = wetty?.samples.get(gap);
     for (const [metric, p, target] of [
       ["p50", 50, P50_TARGET],
       ["p99", 99, P99_TARGET],
@@ -205,6 +228,12 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
         relay_only_samples: q.length,
         max: round(Math.max(...o)),
         naive_max: round(Math.max(...n)),
+        ...(w && {
+          wetty: round(percentile(w, p)),
+          ratio_vs_wetty: round(value / percentile(w, p)),
+          wetty_samples: w.length,
+          wetty_max: round(Math.max(...w)),
+        }),
         timeouts: state.timeouts,
         load_avg_1m: load.map((l) => round(l, 2)),
       });
@@ -226,6 +255,11 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
       keys: o.length,
       relay_only: round(relay.cpuMs.get(gap)!, 0),
       relay_only_ratio: round(relay.cpuMs.get(gap)! / naiveCpu),
+      // The wetty process's CPU while its client typed (its `tmux attach` is a child of its own, as ours is).
+      ...(wetty && {
+        wetty: round(wetty.cpuMs.get(gap)!, 0),
+        ratio_vs_wetty: round(cpu / wetty.cpuMs.get(gap)!),
+      }),
     });
   }
 }

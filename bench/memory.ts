@@ -22,6 +22,8 @@ import {
   sleep,
   type Workspace,
 } from "./harness.js";
+import { skipPeer } from "./peers/install.js";
+import { startWettyPeer, WettyTerm } from "./peers/wetty.js";
 import { startReferenceProxy } from "./referenceProxy.js";
 import { makeFile, runOnce } from "./throughput.js";
 
@@ -125,25 +127,39 @@ async function peakRssDuring(pid: number, work: Promise<unknown>): Promise<numbe
  * RSS of the server and of the naive relay (bench/referenceProxy.ts, run through tsx) each with one session and
  * one attached client that has gone quiet: what a user with one terminal open pays. Then each client drains a
  * 32 MB `cat` (as the throughput bench does) while its process's RSS is sampled: the peak above that idle figure.
+ * WeTTY (a peer, when installed: bench/peers/), a wetty process with one attached client, rides along as
+ * `wetty*` keys of the same lines (a `peer_skipped` line says why when it is absent).
  */
 async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): Promise<void> {
   const proxy = await startReferenceProxy(work.socket);
   const file = join(work.dir, "memory-drain.txt");
   const size = makeFile(file, DRAIN_BYTES);
   const terms: Term[] = [];
+  const wettyServer = await startWettyPeer(work, "memory", "bench-mem-one-wetty");
   try {
     await newSession(work, "bench-mem-one", SHELL);
     await newSession(work, "bench-mem-one-naive", SHELL);
     const ours = await WsTerm.connect(server, "bench-mem-one");
     const naive = await WsTerm.connect(proxy, "bench-mem-one-naive");
     terms.push(ours, naive);
+    let wetty: WettyTerm | undefined;
+    if (wettyServer) {
+      try {
+        await newSession(work, "bench-mem-one-wetty", SHELL);
+        wetty = await WettyTerm.connect(wettyServer);
+        terms.push(wetty);
+      } catch (error) {
+        skipPeer("wetty", "memory", (error as Error).message);
+      }
+    }
     await Promise.all(terms.map((t) => waitQuiet(t, 300, 5000)));
     await sleep(1000);
     const oursIdle = await steadyRss(server.pid);
     const oursParts = rssParts(server.pid);
     const naiveIdle = await steadyRss(proxy.child.pid!);
+    const wettyIdle = wetty && wettyServer ? await steadyRss(wettyServer.pid) : undefined;
     progress(
-      `memory: one session RSS ${round(oursIdle / MB, 1)} MB (naive relay ${round(naiveIdle / MB, 1)} MB)`,
+      `memory: one session RSS ${round(oursIdle / MB, 1)} MB (naive relay ${round(naiveIdle / MB, 1)} MB${wettyIdle === undefined ? "" : `, wetty ${round(wettyIdle / MB, 1)} MB`})`,
     );
     emit({
       bench: "memory",
@@ -159,11 +175,17 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
       rss_anon_MB: round(oursParts.anon / MB, 2),
       bare_node_file_MB: round(bare.parts.file / MB, 2),
       bare_node_anon_MB: round(bare.parts.anon / MB, 2),
+      ...(wettyIdle !== undefined && {
+        wetty_MB: round(wettyIdle / MB, 2),
+        ratio_vs_wetty: round(oursIdle / wettyIdle),
+      }),
       target: `<= ${IDLE_TARGET_MB} MB`,
       pass: oursIdle <= IDLE_TARGET_MB * MB,
     });
     const oursPeak = await peakRssDuring(server.pid, runOnce(ours, file));
     const naivePeak = await peakRssDuring(proxy.child.pid!, runOnce(naive, file));
+    const wettyPeak =
+      wetty && wettyServer ? await peakRssDuring(wettyServer.pid, runOnce(wetty, file)) : undefined;
     const growth = oursPeak - oursIdle;
     progress(`memory: drain peak ${round(oursPeak / MB, 1)} MB (naive relay ${round(naivePeak / MB, 1)} MB)`);
     emit({
@@ -176,14 +198,17 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
       file_bytes: size,
       rss_idle_MB: round(oursIdle / MB, 2),
       rss_peak_MB: round(oursPeak / MB, 2),
+      ...(wettyPeak !== undefined &&
+        wettyIdle !== undefined && { wetty_MB: round((wettyPeak - wettyIdle) / MB, 2) }),
       target: `<= ${DRAIN_GROWTH_TARGET_MB} MB`,
       pass: growth <= DRAIN_GROWTH_TARGET_MB * MB,
     });
   } finally {
     await Promise.all(terms.map((t) => t.close()));
     proxy.child.kill("SIGTERM");
+    await wettyServer?.stop();
     rmSync(file, { force: true });
-    for (const name of ["bench-mem-one", "bench-mem-one-naive"])
+    for (const name of ["bench-mem-one", "bench-mem-one-naive", "bench-mem-one-wetty"])
       await work.tmux("kill-session", "-t", `=${name}`).catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in sequence against the built server (dist/server.js), each figure as one
 // JSON line on stdout with its baseline measured in the same run; progress on stderr. Names on the command line
-// pick a subset: `node --import tsx bench/run.ts echo memory`.
+// pick a subset: `node --import tsx bench/run.ts echo memory`. The peers (WeTTY: bench/peers/) are measured beside
+// ours in echo, throughput and memory, installed on first use; `--no-peers` (or SENTINEL_BENCH_PEERS=0) skips them.
 // Everything runs on a private tmux socket in a temp dir that is killed and removed at the end, even on failure.
 import { existsSync } from "node:fs";
 import { benchActivity } from "./activity.js";
@@ -19,12 +20,13 @@ import {
   withTimeout,
 } from "./harness.js";
 import { benchMemory } from "./memory.js";
+import { disablePeers } from "./peers/install.js";
 import { benchReads } from "./reads.js";
 import { benchRecording } from "./recording.js";
 import { benchRecovery } from "./recovery.js";
 import { benchThroughput } from "./throughput.js";
 
-const TOTAL_DEADLINE_MS = 900_000;
+const TOTAL_DEADLINE_MS = 1_200_000;
 
 interface Bench {
   name: string;
@@ -37,10 +39,10 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
-  // 15 drains of 32 MB: ~100 s here, but over 150 s when the machine is loaded (load average 20+).
-  { name: "throughput", timeoutMs: 300_000, freshServer: false, run: (w, s) => benchThroughput(w, s!) },
-  // Three typing rates x 200 keys x 4 clients: ~3 minutes, most of it the 150 ms pauses.
-  { name: "echo", timeoutMs: 420_000, freshServer: false, run: (w, s) => benchEcho(w, s!) },
+  // 15 drains of 32 MB (20 with WeTTY): ~100 s here, but over 150 s when the machine is loaded (load average 20+).
+  { name: "throughput", timeoutMs: 400_000, freshServer: false, run: (w, s) => benchThroughput(w, s!) },
+  // Three typing rates x 200 keys x 4 clients (5 with WeTTY): ~3-4 minutes, most of it the 150 ms pauses.
+  { name: "echo", timeoutMs: 540_000, freshServer: false, run: (w, s) => benchEcho(w, s!) },
   { name: "memory", timeoutMs: 150_000, freshServer: true, run: (w, s) => benchMemory(w, s!) },
   {
     name: "cold_start",
@@ -65,7 +67,9 @@ const BENCHES: Bench[] = [
 
 async function main(): Promise<number> {
   if (!existsSync(SERVER_JS)) throw new Error(`${SERVER_JS} is missing: run npm run build`);
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  if (args.includes("--no-peers")) disablePeers();
+  const wanted = args.filter((a) => a !== "--no-peers");
   const unknown = wanted.filter((n) => !BENCHES.some((b) => b.name === n));
   if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(", ")}`);
   const selected = wanted.length ? BENCHES.filter((b) => wanted.includes(b.name)) : BENCHES;

@@ -4,6 +4,8 @@
 // forwarded at once, one frame per PTY read; target: ours at least as fast too).
 // tmux drops output for clients that fall behind (and redraws instead), so bytes/s alone is not comparable:
 // the time to the marker is the figure, bytes and MB/s are reported beside it.
+// WeTTY (a peer, when installed: bench/peers/) drains the same file through a wetty process on the same session,
+// its figures as `wetty*` keys and a `drain_vs_wetty` line (a `peer_skipped` line says why when it is absent).
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -21,6 +23,8 @@ import {
   type Server,
   type Workspace,
 } from "./harness.js";
+import { skipPeer } from "./peers/install.js";
+import { startWettyPeer, WettyTerm } from "./peers/wetty.js";
 import { startReferenceProxy } from "./referenceProxy.js";
 
 const FILE_BYTES = 32 * MB;
@@ -87,33 +91,57 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
   await newSession(work, SESSION, "env PS1='$ ' bash --norc --noprofile");
 
   const proxy = await startReferenceProxy(work.socket);
+  const wetty = await startWettyPeer(work, "throughput", SESSION);
   const load = [loadavg()[0]!];
-  const runs: Record<"ws" | "pty" | "naive", Run[]> = { ws: [], pty: [], naive: [] };
+  const runs: Record<"ws" | "pty" | "naive" | "wetty", Run[]> = { ws: [], pty: [], naive: [], wetty: [] };
+  const kinds: Array<keyof typeof runs> = ["ws", "pty", "naive"];
+  if (wetty) kinds.push("wetty");
+  let wettyFailure: string | undefined;
   for (let i = 0; i < RUNS; i++) {
-    for (const kind of ["ws", "pty", "naive"] as const) {
-      const term: Term =
-        kind === "ws"
-          ? await WsTerm.connect(server, SESSION)
-          : kind === "naive"
-            ? await WsTerm.connect(proxy, SESSION)
-            : await PtyTerm.connect(work, SESSION);
+    for (const kind of kinds) {
+      if (kind === "wetty" && wettyFailure) continue;
+      let term: Term | undefined;
       try {
-        const pid = kind === "ws" ? server.pid : kind === "naive" ? proxy.child.pid : undefined;
+        term =
+          kind === "ws"
+            ? await WsTerm.connect(server, SESSION)
+            : kind === "naive"
+              ? await WsTerm.connect(proxy, SESSION)
+              : kind === "wetty"
+                ? await WettyTerm.connect(wetty!)
+                : await PtyTerm.connect(work, SESSION);
+        const pid =
+          kind === "ws"
+            ? server.pid
+            : kind === "naive"
+              ? proxy.child.pid
+              : kind === "wetty"
+                ? wetty!.pid
+                : undefined;
         const run = await runOnce(term, file, pid);
         progress(
           `throughput ${kind} #${i + 1}: ${round(run.ms, 1)} ms, ${round(run.bytes / MB, 2)} MB received in ${run.frames} frames`,
         );
         runs[kind].push(run);
+      } catch (error) {
+        // A peer that fails is left out (and said so), not a failure of ours.
+        if (kind !== "wetty") throw error;
+        wettyFailure = (error as Error).message;
       } finally {
-        await term.close();
+        await term?.close();
       }
     }
   }
   load.push(loadavg()[0]!);
   proxy.child.kill("SIGKILL");
+  await wetty?.stop();
+  if (wettyFailure) {
+    skipPeer("wetty", "throughput", wettyFailure);
+    runs.wetty = [];
+  }
   await work.tmux("kill-session", "-t", `=${SESSION}`).catch(() => undefined);
 
-  for (const kind of ["ws", "pty", "naive"] as const) {
+  for (const kind of kinds) {
     for (const run of runs[kind]) {
       if (run.bytes < 1024) throw new Error(`${kind} run received only ${run.bytes} bytes`);
     }
@@ -121,6 +149,7 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
   const wsMs = median(runs.ws.map((r) => r.ms));
   const ptyMs = median(runs.pty.map((r) => r.ms));
   const naiveMs = median(runs.naive.map((r) => r.ms));
+  const wettyMs = runs.wetty.length ? median(runs.wetty.map((r) => r.ms)) : undefined;
   const wsBytes = median(runs.ws.map((r) => r.bytes));
   const ptyBytes = median(runs.pty.map((r) => r.bytes));
   const wsRate = median(runs.ws.map((r) => r.bytes / MB / (r.ms / 1000)));
@@ -144,6 +173,12 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
     naive_cpu_ms: runs.naive.map((r) => round(r.serverCpuMs ?? 0, 0)),
     frames: runs.ws.map((r) => r.frames),
     naive_frames: runs.naive.map((r) => r.frames),
+    ...(wettyMs !== undefined && {
+      wetty: round(wettyMs, 1),
+      wetty_runs_ms: runs.wetty.map((r) => round(r.ms, 1)),
+      wetty_cpu_ms: runs.wetty.map((r) => round(r.serverCpuMs ?? 0, 0)),
+      wetty_frames: runs.wetty.map((r) => r.frames),
+    }),
     load_avg_1m: load.map((l) => round(l, 2)),
   });
   // The naive relay forwards every PTY read at once: more frames, more CPU taken from tmux (the bottleneck).
@@ -157,6 +192,20 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
     target: "ratio (naive_time / ws_time) >= 1.0",
     pass: naiveMs >= wsMs,
   });
+  if (wettyMs !== undefined) {
+    // WeTTY: socket.io frames batched by 2 ms / 512 KiB, a flow-control window of 2 MiB acknowledged by the client.
+    emit({
+      bench: "throughput",
+      metric: "drain_vs_wetty",
+      value: round(wsMs, 1),
+      unit: "ms",
+      baseline: round(wettyMs, 1),
+      ratio: round(wettyMs / wsMs),
+      target: "ratio (wetty_time / ws_time) >= 1.0",
+      pass: wettyMs >= wsMs,
+      baseline_is: "WeTTY (wetty process + its socket.io client protocol), same session and file",
+    });
+  }
   emit({
     bench: "throughput",
     metric: "bytes_received",
@@ -168,6 +217,7 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
     runs: runs.ws.map((r) => r.bytes),
     baseline_runs: runs.pty.map((r) => r.bytes),
     naive_runs: runs.naive.map((r) => r.bytes),
+    ...(runs.wetty.length && { wetty_runs: runs.wetty.map((r) => r.bytes) }),
   });
   emit({
     bench: "throughput",
