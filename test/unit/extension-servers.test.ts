@@ -38,7 +38,7 @@ describe("server list", () => {
     assert.deepEqual(
       entries.map((e) => [e.id, e.name, e.url, e.source]),
       [
-        [COMPANION_ID, "Local companion", undefined, "companion"],
+        [COMPANION_ID, "Companion", undefined, "companion"],
         ["https://tmux.example.com:443", "tmux.example.com", "https://tmux.example.com:443", "server.url"],
         ["http://10.0.0.5:4040", "build", "http://10.0.0.5:4040", "servers"],
       ],

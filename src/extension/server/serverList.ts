@@ -45,7 +45,7 @@ export function readServerEntries(
   legacyUrl: string,
 ): { entries: ServerEntry[]; problems: string[] } {
   const entries: ServerEntry[] = [
-    { id: COMPANION_ID, name: "Local companion", url: undefined, source: "companion" },
+    { id: COMPANION_ID, name: "Companion", url: undefined, source: "companion" },
   ];
   const problems: string[] = [];
   const add = (url: string, name: string, source: ServerEntry["source"]) => {
