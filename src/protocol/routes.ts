@@ -1,4 +1,4 @@
-// The HTTP routes (spec §1) the extension calls, as one table: method, path (fastify's `:param` form) and, as
+// The HTTP routes (spec §1, §2) the extension calls, as one table: method, path (fastify's `:param` form) and, as
 // types only, the request body and the `data` of the answer. The server registers these routes with these
 // paths (src/server/http/*Routes.ts; test/server/protocolRoutes.test.ts checks fastify serves each with its
 // method, and the schemas module checks each body fits the schema the server validates it with); the
@@ -12,6 +12,7 @@ import type {
   SeenScope,
 } from "./activity.js";
 import type { DirsResponse, MetaResponse, Pane, Session, Window } from "./api.js";
+import type { RecordingResponse, RecordingsResponse } from "./recording.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -36,6 +37,12 @@ export type RouteResponse<R> = R extends Route<string, unknown, infer T> ? T : n
 const route =
   <Body = undefined, Response = undefined>() =>
   <P extends string>(method: HttpMethod, path: P): Route<P, Body, Response> => ({ method, path });
+
+/** How a recording started from the extension records (the server validates more fields, spec §2). */
+export interface StartRecordingInput {
+  session: string;
+  options?: { captureInput?: boolean; title?: string };
+}
 
 /** What Mark as Seen targets in a session. */
 export interface SeenTarget {
@@ -69,6 +76,13 @@ export const Routes = {
   activityDelta: route<undefined, ActivityDeltaResponse>()("GET", "/api/tmux/activity/delta"),
   /** Query: prefix, limit. */
   dirs: route<undefined, DirsResponse>()("GET", "/api/fs/dirs"),
+  recordings: route<undefined, RecordingsResponse>()("GET", "/api/recordings"),
+  startRecording: route<StartRecordingInput, RecordingResponse>()("POST", "/api/recordings"),
+  stopRecording: route<undefined, RecordingResponse>()("POST", "/api/recordings/:id/stop"),
+  addMarker: route<{ label: string }, RecordingResponse>()("POST", "/api/recordings/:id/markers"),
+  deleteRecording: route()("DELETE", "/api/recordings/:id"),
+  /** The cast itself (`application/x-asciicast`, not the JSON envelope): ApiClient.text. */
+  recordingCast: route<undefined, string>()("GET", "/api/recordings/:id/cast"),
 } as const;
 
 /**

@@ -4,6 +4,7 @@ import { type Static, Type } from "typebox";
 import type { RouteBody, Routes } from "../routes.js";
 import type { PresenceBody, SeenBody } from "./activity.js";
 import { body } from "./body.js";
+import type { AddMarkerBody, StartRecordingBody } from "./recording.js";
 
 export const CreateSessionBody = body({
   name: Type.Optional(Type.String()),
@@ -60,4 +61,6 @@ export type RouteBodiesFit = [
   Check<Fits<RouteBody<typeof Routes.splitPane>, SplitPaneBody>>,
   Check<Fits<RouteBody<typeof Routes.seen>, SeenBody>>,
   Check<Fits<RouteBody<typeof Routes.presence>, PresenceBody>>,
+  Check<Fits<RouteBody<typeof Routes.startRecording>, StartRecordingBody>>,
+  Check<Fits<RouteBody<typeof Routes.addMarker>, AddMarkerBody>>,
 ];

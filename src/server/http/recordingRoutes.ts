@@ -10,6 +10,7 @@ import {
   type RecordingResponse,
   type RecordingsResponse,
 } from "../../protocol/recording.js";
+import { Routes } from "../../protocol/routes.js";
 import { AddMarkerBody, RecordingParams, StartRecordingBody } from "../../protocol/schemas/recording.js";
 import { TERMINAL_LIMITS } from "../../protocol/terminal.js";
 import { Messages } from "../../protocol/validate.js";
@@ -18,8 +19,6 @@ import { DomainError, invalidRequest } from "../errors.js";
 import type { HeadlessRequest } from "../recording/manager.js";
 import { sessionParam } from "./params.js";
 import { type ApiInstance, data } from "./types.js";
-
-const BASE = "/api/recordings";
 
 function idParam(value: string): string {
   if (!isRecordingId(value)) throw invalidRequest(RecordingMessages.invalidId);
@@ -77,23 +76,23 @@ export function registerRecordingRoutes(api: ApiInstance, ctx: AppContext): void
     return recording;
   };
 
-  api.post(BASE, { schema: { body: StartRecordingBody } }, async (request, reply) => {
+  api.post(Routes.startRecording.path, { schema: { body: StartRecordingBody } }, async (request, reply) => {
     const recording = await recordings.startHeadless(headlessRequest(request.body));
     const body: RecordingResponse = { recording };
     return reply.code(201).send(data(body));
   });
 
-  api.get(BASE, async () => {
+  api.get(Routes.recordings.path, async () => {
     const body: RecordingsResponse = { recordings: recordings.list() };
     return data(body);
   });
 
-  api.get(`${BASE}/:id`, { schema: { params: RecordingParams } }, async (request) => {
+  api.get(`${Routes.recordings.path}/:id`, { schema: { params: RecordingParams } }, async (request) => {
     const body: RecordingResponse = { recording: found(request.params.id) };
     return data(body);
   });
 
-  api.get(`${BASE}/:id/cast`, { schema: { params: RecordingParams } }, async (request, reply) => {
+  api.get(Routes.recordingCast.path, { schema: { params: RecordingParams } }, async (request, reply) => {
     const id = idParam(request.params.id);
     const { path, length } = await recordings.castFile(id);
     reply
@@ -106,13 +105,13 @@ export function registerRecordingRoutes(api: ApiInstance, ctx: AppContext): void
     return reply.send(length ? createReadStream(path, { start: 0, end: length - 1 }) : "");
   });
 
-  api.post(`${BASE}/:id/stop`, { schema: { params: RecordingParams } }, async (request) => {
+  api.post(Routes.stopRecording.path, { schema: { params: RecordingParams } }, async (request) => {
     const body: RecordingResponse = { recording: await recordings.stop(idParam(request.params.id)) };
     return data(body);
   });
 
   api.post(
-    `${BASE}/:id/markers`,
+    Routes.addMarker.path,
     { schema: { params: RecordingParams, body: AddMarkerBody }, preParsing: checkIdParam },
     async (request) => {
       const id = idParam(request.params.id);
@@ -123,7 +122,7 @@ export function registerRecordingRoutes(api: ApiInstance, ctx: AppContext): void
     },
   );
 
-  api.delete(`${BASE}/:id`, { schema: { params: RecordingParams } }, async (request, reply) => {
+  api.delete(Routes.deleteRecording.path, { schema: { params: RecordingParams } }, async (request, reply) => {
     await recordings.remove(idParam(request.params.id));
     return reply.code(204).send();
   });
