@@ -161,6 +161,11 @@ describe("/ws/tmux", () => {
     await opened(c);
     await tmux.tmux("kill-session", "-t", "=doomed");
     assert.deepEqual(await c.closed, { code: 1000, reason: "done" });
+    // The end of the terminal's tmux client tells the watchtower tmux changed: a list read right after the close
+    // (what the extension does to tell "session ended" from "detached") no longer shows the session.
+    const res = await server.api("/api/tmux/sessions");
+    const { data } = (await res.json()) as { data: { sessions: Array<{ name: string }> } };
+    assert.ok(!data.sessions.some((s) => s.name === "doomed"), "the killed session is not listed after the close");
   });
 
   test("exact targets: dev never attaches dev2", async () => {

@@ -49,6 +49,11 @@ export interface TerminalPipeOptions {
   onExit(exitCode: number): void;
   /** Told the size of each input and output chunk (the watchtower tells its echo from other panes' output). */
   traffic?: (input: number, output: number) => void;
+  /**
+   * Told when the tmux client ended by itself: tmux changed (its session was killed, the server went) in a way
+   * the watchtower must collect before the next read (the watchtower's `noteMutation`).
+   */
+  clientExited?: () => void;
 }
 
 export class PtyStartError extends Error {
@@ -137,7 +142,9 @@ export class TerminalPipe {
       }),
       pty.onExit(({ exitCode }) => {
         this.pty = undefined;
-        if (!this.disposed) this.options.onExit(exitCode);
+        if (this.disposed) return;
+        this.options.clientExited?.();
+        this.options.onExit(exitCode);
       }),
     );
     return true;

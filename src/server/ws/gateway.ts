@@ -158,6 +158,7 @@ export class WebSocketGateway {
           : {}),
         onInput: (bytes) => recordings.input(session, bytes),
         traffic: this.ctx.watchtower.terminalTraffic,
+        clientExited: () => this.ctx.watchtower.noteMutation(),
         ...confinement(principal),
         ...(view ? { view } : {}),
       });
@@ -285,6 +286,7 @@ export class WebSocketGateway {
         ...(rows !== undefined ? { rows } : {}),
         onInput: (bytes) => this.ctx.recordings.input(session, bytes),
         traffic: this.ctx.watchtower.terminalTraffic,
+        clientExited: () => this.ctx.watchtower.noteMutation(),
         ...confinement(principal),
       });
       this.track(ws, stream);

@@ -39,6 +39,8 @@ export interface StreamOptions {
   confine?: { readOnly: boolean };
   /** Sizes of what is typed and drawn (the watchtower's `terminalTraffic`). */
   traffic?: (input: number, output: number) => void;
+  /** Told when the tmux client ended by itself (the watchtower's `noteMutation`). */
+  clientExited?: () => void;
 }
 
 /** The largest payload of one frame, as for /ws/tmux. */
@@ -127,6 +129,7 @@ export function attachStream(ws: WebSocket, options: StreamOptions): { dispose()
     output: (chunk) => send(chunker.push(chunk)),
     pending: () => ws.bufferedAmount,
     ...(options.traffic ? { traffic: options.traffic } : {}),
+    ...(options.clientExited ? { clientExited: options.clientExited } : {}),
     onExit: (exitCode) => {
       log.info({ session, exitCode }, "stream detached");
       finish(StreamCloseCode.Normal, "session ended");

@@ -39,6 +39,8 @@ export interface AttachOptions {
   confine?: { readOnly: boolean };
   /** Sizes of what is typed and drawn (the watchtower's `terminalTraffic`). */
   traffic?: (input: number, output: number) => void;
+  /** Told when the tmux client ended by itself (the watchtower's `noteMutation`). */
+  clientExited?: () => void;
   /** Show one window or pane in a view session of its own (`?window=` / `?pane=`, tmux/viewSessions.ts). */
   view?: { name: string; target: ViewTarget };
 }
@@ -93,6 +95,7 @@ export function attachTerminal(ws: WebSocket, options: AttachOptions): { dispose
     },
     pending: () => ws.bufferedAmount + (tap?.backlog() ?? 0),
     ...(options.traffic ? { traffic: options.traffic } : {}),
+    ...(options.clientExited ? { clientExited: options.clientExited } : {}),
     // Any end of the tmux client (detach, session killed, EIO race) is a normal end: 1000 "done".
     onExit: (code) => {
       log.info({ session, exitCode: code }, "terminal detached");
