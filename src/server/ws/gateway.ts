@@ -27,9 +27,9 @@ import {
   HandshakeError,
   handshakeFailure,
   header,
-  intParam,
   refuse,
   STREAM_PATH,
+  sizeParams,
 } from "./handshake.js";
 import { attachLogs } from "./logsSocket.js";
 import { attachStream } from "./streamSocket.js";
@@ -131,8 +131,7 @@ export class WebSocketGateway {
     }
     await checkSession(this.ctx, session);
     const target = await this.viewTarget(session, url);
-    const cols = intParam(url.searchParams.get("cols"));
-    const rows = intParam(url.searchParams.get("rows"));
+    const firstSize = sizeParams(url);
     // `?record=1` records what this client sees; `&recordInput=1` its keys too (off by default: passwords).
     const record = flagParam(url.searchParams.get("record"));
     const recordInput = flagParam(url.searchParams.get("recordInput"));
@@ -151,8 +150,7 @@ export class WebSocketGateway {
         tmux: this.ctx.tmux,
         session,
         log: this.ctx.log,
-        ...(cols !== undefined ? { cols } : {}),
-        ...(rows !== undefined ? { rows } : {}),
+        ...firstSize,
         ...(record
           ? { record: (size) => recordings.startClient({ session, ...size, captureInput: recordInput }) }
           : {}),
@@ -276,14 +274,12 @@ export class WebSocketGateway {
       }
       const { session, principal } = verdict;
       this.ctx.log.info({ session, remote }, "stream attached");
-      const cols = intParam(url.searchParams.get("cols"));
-      const rows = intParam(url.searchParams.get("rows"));
+      const firstSize = sizeParams(url);
       const stream = attachStream(ws, {
         tmux: this.ctx.tmux,
         session,
         log: this.ctx.log,
-        ...(cols !== undefined ? { cols } : {}),
-        ...(rows !== undefined ? { rows } : {}),
+        ...firstSize,
         onInput: (bytes) => this.ctx.recordings.input(session, bytes),
         traffic: this.ctx.watchtower.terminalTraffic,
         clientExited: () => this.ctx.watchtower.noteMutation(),

@@ -68,9 +68,16 @@ export function eventIdParam(value: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-export function intParam(value: string | null): number | undefined {
+function intParam(value: string | null): number | undefined {
   if (value === null || !/^\d{1,5}$/.test(value)) return undefined;
   return Number(value);
+}
+
+/** `?cols=&rows=`: the terminal's first size, each left out when absent or malformed. */
+export function sizeParams(url: URL): { cols?: number; rows?: number } {
+  const cols = intParam(url.searchParams.get("cols"));
+  const rows = intParam(url.searchParams.get("rows"));
+  return { ...(cols !== undefined ? { cols } : {}), ...(rows !== undefined ? { rows } : {}) };
 }
 
 /** A plain-text HTTP answer on the raw socket, as Go's http.Error would give, then close. */
