@@ -171,6 +171,35 @@ describe("output probe (ADR 0013)", () => {
     assert.equal(probe.check(), "unchanged", "a change is reported once");
   });
 
+  test("footprint (ADR 0021): a listing's own reads are learned; output during the calls is told apart", async (t) => {
+    const pid = Number((await fx.tmux("display-message", "-p", "#{pid}")).trim());
+    const probe = new OutputProbe();
+    probe.setServerPid(pid);
+    if (!probe.available) {
+      t.skip("/proc/<tmux pid>/io is not readable here");
+      return;
+    }
+    await quiet();
+    probe.beginOwn();
+    await watchListing(run);
+    assert.equal(probe.endOwn(), undefined, "the first footprint is only learned");
+    for (let i = 0; i < 3; i++) {
+      probe.beginOwn();
+      await watchListing(run);
+      assert.equal(probe.check(), "unchanged", "the probe does not look inside the watchtower's own calls");
+      assert.equal(probe.endOwn(), 0, `listing ${i + 2}: nothing read beyond the listing's own footprint`);
+    }
+    probe.beginOwn();
+    await watchListing(run);
+    const [a] = await panesOf("=a:0");
+    writeFileSync(a!.tty, "footprint-me\r\n");
+    // tmux reads the pane's output within a moment; the calls' end is taken after it.
+    await new Promise((r) => setTimeout(r, 300));
+    const extra = probe.endOwn();
+    assert.ok(extra !== undefined && extra > 0, `output during the calls read ${extra} bytes more`);
+    assert.equal(probe.check(), "unchanged", "endOwn took the new baseline");
+  });
+
   test("unknown for a pid that is not a tmux server, and after the server is gone", async () => {
     const probe = new OutputProbe();
     probe.setServerPid(process.pid);

@@ -28,8 +28,18 @@ export class Demand {
   private lastDirtyPanes = new Set<string>();
   readonly catchUp = new Set<string>();
   fullDue = true;
-  /** The probe saw only this server's own terminals' traffic: collect within the own-stream interval. */
+  /**
+   * The probe saw only this server's own terminals' traffic since the last collect started (their echo), and
+   * since when: a collect follows once the typing pauses (engine.ts `look`).
+   */
   streamed = false;
+  streamSince = 0;
+  /**
+   * `scan` mode: a confirming listing is due a while after the last collect (pacing.ts), because a change may
+   * have landed where the probe could not see it: a tmux command that printed nothing, or a collect whose
+   * footprint could not be checked. Cleared when that listing starts.
+   */
+  confirmDue = false;
   /** Mutations noted so far, and how many of them the last finished collect had seen when it listed. */
   mutations = 0;
   collectedMutations = 0;

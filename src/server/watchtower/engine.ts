@@ -21,7 +21,7 @@ import type { CollectOutcome } from "./collector.js";
 import { Demand } from "./demand.js";
 import { Monitors } from "./monitors.js";
 import { OutputProbe } from "./outputProbe.js";
-import { OWN_STREAM_INTERVAL_MS, Pacer } from "./pacing.js";
+import { Pacer } from "./pacing.js";
 import { CollectPass, type WatchtowerCounters } from "./pass.js";
 import { publishOutcome } from "./publish.js";
 import { CatchUp, isBehind } from "./reads.js";
@@ -37,6 +37,22 @@ export interface WatchtowerDeps {
   log: FastifyBaseLogger;
   config: WatchtowerConfig;
 }
+
+/**
+ * `scan` mode: when all tmux read since the probe's last look is the echo drawn on this server's own terminals
+ * (keys typed over /ws and what tmux drew back), the user sees it already: no collect for it until the typing
+ * pauses this long…
+ */
+const OWN_STREAM_QUIET_MS = 1000;
+/** …or, while it goes on, this long after it began: typing costs no tmux process per key (ADR 0021). */
+const OWN_STREAM_MAX_DEFER_MS = 10_000;
+/**
+ * Bytes tmux may read beyond the own terminals' traffic while they type and still count as their echo: as a pane
+ * echoes, automatic-rename makes tmux read the pane's command line (/proc/<pid>/cmdline, a few dozen bytes).
+ */
+const OWN_STREAM_SLACK = 64;
+/** How long after its last tmux call a collect takes the probe's new baseline (tmux's last wake-up for it). */
+const OWN_SETTLE_MS = 10;
 
 export class Watchtower {
   private readonly repos: TmuxRepos;
@@ -63,6 +79,11 @@ export class Watchtower {
   /** Bytes this server's own terminals typed into tmux and got from it since the probe's last look. */
   private ownInput = 0;
   private ownOutput = 0;
+  /** When they last typed or were drawn, and how much they did at the previous look. */
+  private ownSeenAt = 0;
+  private ownPrevious = 0;
+  /** Bytes they typed and were drawn while a collect's tmux calls ran. */
+  private ownDuringCollect = 0;
   private running: Promise<void> | undefined;
   private live = false;
   private liveSessions = 0;
@@ -192,28 +213,66 @@ export class Watchtower {
   readonly terminalTraffic = (input: number, output: number): void => {
     this.ownInput += input;
     this.ownOutput += output;
+    if (this.running) this.ownDuringCollect += input + output;
   };
 
   /**
-   * The probe's look at tmux's counters: a move asks for a collect, at once, unless tmux read no more pane output
-   * than this server's own terminals typed and were drawn since the last look (their echo): then within
-   * OWN_STREAM_INTERVAL_MS of the last collect.
+   * The probe's look at tmux's counters: a move asks for a collect, at once, unless this server's own terminals
+   * are typing (traffic within OWN_STREAM_QUIET_MS) and tmux read no more than they typed and were drawn over
+   * the last two looks, plus OWN_STREAM_SLACK: that is their echo, which the user sees already, left for a
+   * collect once the typing pauses (OWN_STREAM_QUIET_MS; at the latest OWN_STREAM_MAX_DEFER_MS after it began).
+   * Output elsewhere that reads more is collected at once; a smaller one, or a tmux command, waits for that
+   * pause. A move without any byte read outside typing (a tmux command that printed nothing: a rename, a kill)
+   * also asks for a confirming listing later, in case a second command landed while the first collect listed.
    */
   private look(): void {
-    this.lookedAt = Date.now();
+    const now = Date.now();
+    this.lookedAt = now;
     if (!this.probe || this.closed) return;
     const moved = this.probe.check();
-    const typed = this.ownInput;
-    const shown = this.ownOutput;
+    const own = this.ownInput + this.ownOutput;
     this.ownInput = this.ownOutput = 0;
-    if (moved !== "changed") return;
-    if (typed + shown > 0 && this.probe.readBytes <= typed + shown) {
-      this.demand.streamed = true;
-      if (!this.running)
-        this.pacer.schedule(this.demand.lastCollectStart + OWN_STREAM_INTERVAL_MS - Date.now());
-      return;
+    const recent = own + this.ownPrevious;
+    this.ownPrevious = own;
+    if (own > 0) this.ownSeenAt = now;
+    const typing = now - this.ownSeenAt < OWN_STREAM_QUIET_MS;
+    if (moved === "changed" && typing && this.probe.readBytes <= recent + OWN_STREAM_SLACK) {
+      this.ownStream(now);
+    } else if (moved === "changed") {
+      if (this.probe.readBytes === 0) this.demand.confirmDue = true;
+      this.request(!this.demand.sustained);
     }
-    this.request(!this.demand.sustained);
+    if (
+      this.demand.streamed &&
+      !this.running &&
+      (!typing || now - this.demand.streamSince >= OWN_STREAM_MAX_DEFER_MS)
+    )
+      this.request();
+  }
+
+  /** tmux moved for this server's own terminals' traffic alone: a collect once the typing pauses. */
+  private ownStream(now: number): void {
+    if (!this.demand.streamed) this.demand.streamSince = now;
+    this.demand.streamed = true;
+  }
+
+  /**
+   * After a collect's own tmux calls: what tmux read meanwhile beyond their footprint (outputProbe.ts `endOwn`).
+   * Nothing: the listing saw everything. While this server's own terminals type, up to what they typed and drew
+   * meanwhile (plus OWN_STREAM_SLACK): their echo. More: output landed while the collect listed, so another
+   * collect follows at the usual pace. Unknown (a first listing, other programs in the panes): a confirming
+   * listing later.
+   */
+  private footprintCheck(): void {
+    if (!this.probe) return;
+    const extra = this.probe.endOwn();
+    if (!this.probe.available) return;
+    const now = Date.now();
+    const typing = now - this.ownSeenAt < OWN_STREAM_QUIET_MS;
+    if (typing && (extra ?? 0) <= this.ownDuringCollect + OWN_STREAM_SLACK) {
+      if (extra !== 0) this.ownStream(now);
+    } else if (extra === undefined) this.demand.confirmDue = true;
+    else if (extra > 0) this.request(!this.demand.sustained);
   }
 
   /**
@@ -277,6 +336,8 @@ export class Watchtower {
       .catch((error) => this.log.error({ err: error }, "watchtower collect failed"))
       .finally(() => {
         this.running = undefined;
+        // A collect that failed before its footprint check must not leave the probe blind.
+        if (this.probe?.owning) this.footprintCheck();
         if (this.closed) return;
         this.pacer.scheduleSafety({
           probeAvailable: this.probe?.available,
@@ -284,7 +345,6 @@ export class Watchtower {
           watching: this.monitors !== undefined && this.monitors.size > 0,
         });
         if (this.demand.pending) this.request(this.demand.dirtyMutation);
-        else if (this.demand.streamed) this.pacer.schedule(OWN_STREAM_INTERVAL_MS);
       });
     return this.running;
   }
@@ -293,7 +353,11 @@ export class Watchtower {
     const order = this.demand.take(Date.now(), this.config.mode === "poll");
     this.counters.collects++;
     if (order.full) this.counters.fullCollects++;
+    this.ownDuringCollect = 0;
     const seen = await this.pass.observe(order);
+    // tmux may wake once more as our tmux client goes away (measured: within a millisecond of its exit).
+    if (this.probe?.owning) await new Promise((resolve) => setTimeout(resolve, OWN_SETTLE_MS));
+    this.footprintCheck();
     if (this.closed) return;
     this.demand.collectedMutations = order.mutations;
     let outcome: CollectOutcome;

@@ -26,6 +26,10 @@ export class OutputProbe {
   private usable = false;
   /** How many bytes tmux read from pane ptys between the last two looks that saw a change. */
   private delta = 0;
+  /** `rchar` when the watchtower's own calls of one collect began (`beginOwn`). */
+  private ownStart: number | undefined;
+  /** What the last collect's own calls made tmux read (`endOwn`). */
+  private footprint: number | undefined;
 
   constructor(private readonly procRoot = "/proc") {}
 
@@ -34,6 +38,7 @@ export class OutputProbe {
     if (pid === this.pid) return;
     this.pid = pid;
     this.last = undefined;
+    this.ownStart = this.footprint = undefined;
     this.usable = pid !== undefined && this.isTmux(pid);
     if (this.usable) this.last = this.read();
     if (this.last === undefined) this.usable = false;
@@ -47,6 +52,8 @@ export class OutputProbe {
   /** Whether the counters moved since the last call (or since the pid was set). */
   check(): ProbeResult {
     if (!this.usable) return "unknown";
+    // The watchtower's own calls are under way: `endOwn` accounts for what moved meanwhile.
+    if (this.ownStart !== undefined) return "unchanged";
     const now = this.read();
     if (now === undefined) {
       // The server went away (or /proc stopped answering): the next listing says which.
@@ -75,6 +82,43 @@ export class OutputProbe {
     if (!this.usable) return;
     const now = this.read();
     if (now !== undefined) this.last = now;
+  }
+
+  /**
+   * Before the watchtower's own calls of one collect (the listing, then any captures). Until `endOwn`, `check`
+   * ignores the counters (those calls move them), and `endOwn` then tells what else tmux read meanwhile.
+   */
+  beginOwn(): void {
+    this.ownStart = this.usable ? this.read()?.rchar : undefined;
+  }
+
+  /** Between `beginOwn` and `endOwn`. */
+  get owning(): boolean {
+    return this.ownStart !== undefined;
+  }
+
+  /**
+   * After the last of those calls: takes the counters as the new baseline and says how many bytes tmux read
+   * during the calls beyond what the previous collect's calls made it read. A listing makes tmux read the same
+   * bytes each time while the panes run the same programs (each pane's /proc/<pid>/cmdline; captures read
+   * nothing), so more says that pane output or keys typed in an attached client landed where the probe does not
+   * look (0: nothing did). Undefined when that cannot be told: no baseline yet (a new tmux server), or fewer
+   * bytes than before (the panes run other programs now). Either way the footprint is learned anew. A tmux CLI
+   * command that reads nothing (a kill-pane, a swap) is not told apart from the listing's own wake-ups.
+   */
+  endOwn(): number | undefined {
+    const start = this.ownStart;
+    this.ownStart = undefined;
+    if (!this.usable) return undefined;
+    const now = this.read();
+    if (now === undefined) return undefined;
+    this.last = now;
+    if (start === undefined) return undefined;
+    const footprint = now.rchar - start;
+    const known = this.footprint;
+    this.footprint = footprint;
+    if (known === undefined || footprint < known) return undefined;
+    return footprint - known;
   }
 
   private read(): Counters | undefined {

@@ -17,16 +17,16 @@ const FRESH_INTERVAL_MS = 100;
  */
 const SCAN_FALLBACK_INTERVAL_MS = 250;
 /**
- * `scan` mode while the probe watches: a listing this often anyway, for a change that landed in the instant
- * between a listing and the probe's new baseline (the probe sees everything else, output and commands alike).
+ * `scan` mode while the probe watches: a listing this long after a collect that may have missed a change in the
+ * instant between its listing and the probe's new baseline (`Demand.confirmDue`). Not on a timer otherwise: the
+ * probe sees output and commands alike, so an idle tmux is left alone (ADR 0021).
  */
-const SCAN_WATCHED_INTERVAL_MS = 5000;
+const SCAN_CONFIRM_DELAY_MS = 5000;
 /**
- * `scan` mode: when all tmux read since the probe's last look is the echo drawn on this server's own terminals
- * (keys typed over /ws and what tmux drew back), the user sees it already; a collect follows this long after the
- * last one instead of at once, so typing does not cost a tmux process per key.
+ * `scan` mode while the probe watches: a full collect at most this often (`safetyIntervalMs` when longer). It
+ * bounds how long a change that both the probe and the footprint check missed can go unseen.
  */
-export const OWN_STREAM_INTERVAL_MS = 1000;
+const SCAN_PROBED_SAFETY_MS = 60_000;
 
 /** What the safety net's due time depends on besides the demand. */
 export interface SafetyView {
@@ -42,6 +42,8 @@ export class Pacer {
   private timerDue = 0;
   private safetyTimer: NodeJS.Timeout | undefined;
   private safetyDue = 0;
+  /** How often the safety net's full collect runs, as the last `scheduleSafety` found. */
+  private fullEvery = 0;
 
   constructor(
     private readonly config: WatchtowerConfig,
@@ -92,20 +94,23 @@ export class Pacer {
   /**
    * The next full collect: `safetyIntervalMs` after the last one while control clients watch, `tickIntervalMs`
    * in poll mode and while none can (no tmux server yet, or every session unwatched). Collects triggered by
-   * notices do not push it back. In `scan` mode a listing (captures only of what moved) runs every
-   * `SCAN_WATCHED_INTERVAL_MS` while the probe watches tmux, every `SCAN_FALLBACK_INTERVAL_MS` while it cannot
-   * (sessions exist but /proc is not readable), every `tickIntervalMs` while there is no tmux server to find; and a
-   * full collect every `safetyIntervalMs`.
+   * notices do not push it back. In `scan` mode while the probe watches tmux, a confirming listing (captures only
+   * of what moved) `SCAN_CONFIRM_DELAY_MS` after the last collect when one is due (`Demand.confirmDue`) and a full
+   * collect every `SCAN_PROBED_SAFETY_MS` (or `safetyIntervalMs` if longer), nothing else; while the probe cannot
+   * watch, a listing every `SCAN_FALLBACK_INTERVAL_MS` while sessions exist, every `tickIntervalMs` while there is
+   * no tmux server to find, and a full collect every `safetyIntervalMs`.
    */
   scheduleSafety(view: SafetyView): void {
     const { demand, config } = this;
     let due: number;
-    if (view.probeAvailable !== undefined) {
-      const tick = view.probeAvailable
-        ? Math.max(SCAN_WATCHED_INTERVAL_MS, config.tickIntervalMs)
-        : view.liveSessions > 0
-          ? SCAN_FALLBACK_INTERVAL_MS
-          : config.tickIntervalMs;
+    this.fullEvery = config.safetyIntervalMs;
+    if (view.probeAvailable) {
+      this.fullEvery = Math.max(config.safetyIntervalMs, SCAN_PROBED_SAFETY_MS);
+      due = demand.lastFullAt + this.fullEvery;
+      if (demand.confirmDue)
+        due = Math.min(due, demand.lastCollectStart + Math.max(SCAN_CONFIRM_DELAY_MS, config.tickIntervalMs));
+    } else if (view.probeAvailable !== undefined) {
+      const tick = view.liveSessions > 0 ? SCAN_FALLBACK_INTERVAL_MS : config.tickIntervalMs;
       due = Math.min(demand.lastCollectStart + tick, demand.lastFullAt + config.safetyIntervalMs);
     } else {
       due = demand.lastFullAt + (view.watching ? config.safetyIntervalMs : config.tickIntervalMs);
@@ -116,7 +121,9 @@ export class Pacer {
     this.safetyTimer = setTimeout(
       () => {
         this.safetyTimer = undefined;
-        if (!this.probing || Date.now() >= demand.lastFullAt + config.safetyIntervalMs) demand.fullDue = true;
+        // This listing is the confirming one (a later doubt asks for another).
+        demand.confirmDue = false;
+        if (!this.probing || Date.now() >= demand.lastFullAt + this.fullEvery) demand.fullDue = true;
         demand.dirty = true;
         if (!this.running()) this.schedule(0);
       },

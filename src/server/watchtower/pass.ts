@@ -94,6 +94,8 @@ export class CollectPass {
             lines: config.captureLines,
             nonce: this.nonce,
           };
+    // The probe's footprint check (engine.ts) covers this collect's own tmux calls from here.
+    probe?.beginOwn();
     try {
       try {
         listing = await listTmux(runner, runner === cli, log, inline);

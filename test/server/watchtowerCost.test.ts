@@ -1,0 +1,154 @@
+// What the watchtower costs (issue 17, ADR 0019), against the real server and a real tmux on a private socket:
+// typing in a terminal this server attaches costs no collect per key (the user sees the echo already), and the
+// projection follows once the typing pauses, while output elsewhere during the typing is still seen at once; an
+// idle server wakes tmux for nothing (no listing, no recovery call) and writes nothing to its store, and a rename
+// with the tmux CLI is still seen at once.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import WebSocket from "ws";
+import { type ServerHandle, startServer } from "./serverFixture.js";
+import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
+
+let tmux: TmuxFixture;
+let server: ServerHandle;
+let tmuxPid: number;
+
+before(async () => {
+  tmux = await startTmux();
+  for (const name of ["typed", "other", "idle"]) await tmux.newSession(name);
+  tmuxPid = Number((await tmux.tmux("display-message", "-p", "#{pid}")).trim());
+  server = await startServer({
+    tmuxSocket: tmux.socket,
+    // No full collect during the test (it writes its counters); recovery collects often: it must take the
+    // watchtower's listing, not call tmux, and write nothing new.
+    env: { SENTINEL_RECOVERY_SNAPSHOT_INTERVAL: "300ms", SENTINEL_WATCHTOWER_SAFETY_INTERVAL: "1h" },
+  });
+});
+
+after(async () => {
+  await server?.stop();
+  await tmux?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Committed write transactions of the store (the SQLite file's change counter, header bytes 24-27). */
+const commits = () => readFileSync(join(server.dataDir, "sentinel.db")).readUInt32BE(24);
+/** How often the tmux server woke up (a CLI call wakes it several times; an idle server with no client never). */
+const tmuxWakeups = () =>
+  Number(/^voluntary_ctxt_switches:\s*(\d+)$/m.exec(readFileSync(`/proc/${tmuxPid}/status`, "latin1"))![1]);
+
+async function get<T>(path: string): Promise<T> {
+  const res = await server.api(path);
+  const text = await res.text();
+  assert.equal(res.status, 200, `${path}: ${text}`);
+  return (JSON.parse(text) as { data: T }).data;
+}
+
+const collects = async () =>
+  (await get<{ engine: { collects: number } }>("/api/tmux/activity/stats")).engine.collects;
+const preview = async (session: string) =>
+  (await get<{ panes: Array<{ tailPreview: string }> }>(`/api/tmux/sessions/${session}/panes`)).panes
+    .map((p) => p.tailPreview)
+    .join("\n");
+const sessionNames = async () =>
+  (await get<{ sessions: Array<{ name: string }> }>("/api/tmux/sessions")).sessions.map((s) => s.name);
+
+/** Waits until the watchtower ran no collect for `quietMs` (its follow-up listings done). */
+async function quiet(quietMs: number, timeoutMs = 30_000) {
+  await waitFor(
+    async () => {
+      const before = await collects();
+      await sleep(quietMs);
+      return (await collects()) === before;
+    },
+    timeoutMs,
+    `no collect for ${quietMs} ms`,
+  );
+}
+
+function attach(session: string): Promise<{ ws: WebSocket; output: () => string }> {
+  const ws = new WebSocket(
+    `${server.url.replace("http", "ws")}/ws/tmux?session=${session}`,
+    ["sentinel.v1"],
+    {
+      headers: { authorization: `Bearer ${server.token}` },
+    },
+  );
+  const chunks: Buffer[] = [];
+  ws.on("message", (data, isBinary) => {
+    if (isBinary) chunks.push(data as Buffer);
+  });
+  ws.on("error", () => undefined);
+  return new Promise((resolve, reject) => {
+    ws.once("open", () => resolve({ ws, output: () => Buffer.concat(chunks).toString("utf8") }));
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+describe("watchtower cost", () => {
+  test("typing in an own terminal: no collect per key, output elsewhere seen at once, projection after", async () => {
+    await waitFor(async () => (await sessionNames()).length === 3, 10_000, "the three sessions listed");
+    const term = await attach("typed");
+    // Keys typed before the client drew the shell's prompt may reach bash before it reads the terminal.
+    await waitFor(() => term.output().includes("$ "), 5000, "the prompt drawn");
+    term.ws.send(Buffer.from("echo ready-$((2*3))\r"));
+    await waitFor(() => term.output().includes("ready-6"), 5000, "the attached terminal's echo");
+    await waitFor(
+      async () => (await preview("typed")).includes("ready-6"),
+      5000,
+      "the first command projected",
+    );
+    await quiet(1500);
+
+    const before = await collects();
+    const word = "sentineltypingcheck";
+    const typing = (async () => {
+      for (let i = 0; i < 40; i++) {
+        term.ws.send(Buffer.from(word[i % word.length]!));
+        await sleep(80);
+      }
+    })();
+    // Halfway through, another pane prints: more than the typed echo (and its slack), so it is collected at once,
+    // while the typing goes on (it ends ~1.7 s later, and the typed pane's collect waits 1 s more).
+    await sleep(1500);
+    const typedCollects = (await collects()) - before;
+    const printedAt = Date.now();
+    await tmux.tmux("send-keys", "-t", "=other:", "seq 1 60; echo other-$((3*4))", "Enter");
+    await waitFor(async () => (await preview("other")).includes("other-12"), 5000, "the other pane's output");
+    const otherSeenAfter = Date.now() - printedAt;
+    await typing;
+    const during = (await collects()) - before;
+    // The old pace was a collect a second of typing (3+ in the 3.2 s); the other pane's output costs one or two.
+    assert.ok(typedCollects <= 1, `${typedCollects} collects in 1.5 s of typing`);
+    assert.ok(during <= 4, `${during} collects in 3.2 s of typing with one other output`);
+    assert.ok(otherSeenAfter < 1200, `the other pane's output took ${otherSeenAfter} ms`);
+    // Once the typing pauses, the projection follows: the typed text is in the pane's preview.
+    await waitFor(
+      async () => (await preview("typed")).includes(word.slice(0, 12)),
+      5000,
+      "the typed text projected after the typing paused",
+    );
+    term.ws.close(1000);
+  });
+
+  test("idle: tmux is not woken and nothing is written; a rename with the tmux CLI is seen at once", async () => {
+    await quiet(6000, 60_000);
+    const [writes, wakeups, ran] = [commits(), tmuxWakeups(), await collects()];
+    const overview = async () =>
+      (await get<{ overview: { lastCollectAt: string } }>("/api/recovery/overview")).overview;
+    const recoveryBefore = (await overview()).lastCollectAt;
+    await sleep(6000);
+    assert.equal(tmuxWakeups(), wakeups, "the idle tmux server was woken (a listing or a recovery call)");
+    assert.equal(commits(), writes, "the idle server committed a write");
+    assert.equal(await collects(), ran, "the idle watchtower collected");
+    assert.notEqual((await overview()).lastCollectAt, recoveryBefore, "recovery kept collecting");
+
+    const renamedAt = Date.now();
+    await tmux.tmux("rename-session", "-t", "=idle", "idle-renamed");
+    await waitFor(async () => (await sessionNames()).includes("idle-renamed"), 3000, "the rename seen");
+    assert.ok(Date.now() - renamedAt < 3000, "the rename took long");
+  });
+});
