@@ -165,7 +165,10 @@ describe("/ws/tmux", () => {
     // (what the extension does to tell "session ended" from "detached") no longer shows the session.
     const res = await server.api("/api/tmux/sessions");
     const { data } = (await res.json()) as { data: { sessions: Array<{ name: string }> } };
-    assert.ok(!data.sessions.some((s) => s.name === "doomed"), "the killed session is not listed after the close");
+    assert.ok(
+      !data.sessions.some((s) => s.name === "doomed"),
+      "the killed session is not listed after the close",
+    );
   });
 
   test("exact targets: dev never attaches dev2", async () => {
