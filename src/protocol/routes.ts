@@ -12,7 +12,21 @@ import type {
   SeenScope,
 } from "./activity.js";
 import type { DirsResponse, MetaResponse, Pane, Session, Window } from "./api.js";
+import type {
+  JobResponse,
+  JobsResponse,
+  RunbookResponse,
+  RunbooksListResponse,
+  RunStartedResponse,
+} from "./opsRunbooks.js";
 import type { RecordingResponse, RecordingsResponse } from "./recording.js";
+import type {
+  ConflictPolicy,
+  RecoveryJobResponse,
+  RecoverySessionsResponse,
+  RecoverySnapshotsResponse,
+  RestoreMode,
+} from "./recovery.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -42,6 +56,13 @@ const route =
 export interface StartRecordingInput {
   session: string;
   options?: { captureInput?: boolean; title?: string };
+}
+
+/** How a snapshot is restored (spec §1.10). */
+export interface RestoreInput {
+  mode: RestoreMode;
+  conflictPolicy: ConflictPolicy;
+  targetSession?: string;
 }
 
 /** What Mark as Seen targets in a session. */
@@ -83,6 +104,24 @@ export const Routes = {
   deleteRecording: route()("DELETE", "/api/recordings/:id"),
   /** The cast itself (`application/x-asciicast`, not the JSON envelope): ApiClient.text. */
   recordingCast: route<undefined, string>()("GET", "/api/recordings/:id/cast"),
+  runbooks: route<undefined, RunbooksListResponse>()("GET", "/api/ops/runbooks"),
+  runbook: route<undefined, RunbookResponse>()("GET", "/api/ops/runbooks/:runbook"),
+  runRunbook: route<undefined, RunStartedResponse>()("POST", "/api/ops/runbooks/:runbook/run"),
+  /** Query: limit. */
+  jobs: route<undefined, JobsResponse>()("GET", "/api/ops/jobs"),
+  job: route<undefined, JobResponse>()("GET", "/api/ops/jobs/:job"),
+  ackAlert: route<undefined, unknown>()("POST", "/api/ops/alerts/:alert/ack"),
+  recoverySessions: route<undefined, RecoverySessionsResponse>()("GET", "/api/recovery/sessions"),
+  /** Query: limit. */
+  recoverySnapshots: route<undefined, RecoverySnapshotsResponse>()(
+    "GET",
+    "/api/recovery/sessions/:session/snapshots",
+  ),
+  restoreSnapshot: route<RestoreInput, RecoveryJobResponse>()(
+    "POST",
+    "/api/recovery/snapshots/:snapshot/restore",
+  ),
+  recoveryJob: route<undefined, RecoveryJobResponse>()("GET", "/api/recovery/jobs/:job"),
 } as const;
 
 /**

@@ -6,6 +6,7 @@
 import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
 import type { Job } from "../../protocol/opsRunbooks.js";
+import { Routes } from "../../protocol/routes.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import { LiveOutput, renderJob } from "./jobOutput.js";
 
@@ -50,7 +51,7 @@ export class JobOutputDocuments implements vscode.TextDocumentContentProvider, v
   async show(jobId: string): Promise<vscode.TextDocument> {
     const api = this.refresh.api;
     if (!api) throw new Error("the Sentinel server is not running");
-    const job = (await api.request<{ job: Job }>("GET", `/api/ops/jobs/${encodeURIComponent(jobId)}`)).job;
+    const job = (await api.call(Routes.job, { job: jobId }, undefined)).job;
     let entry = this.followed.get(job.id);
     if (!entry) {
       const name = (job.runbookName || job.runbookId).replace(/[/\\]/g, "-");
@@ -105,8 +106,7 @@ export class JobOutputDocuments implements vscode.TextDocumentContentProvider, v
     const api = this.refresh.api;
     if (!api) return;
     try {
-      const path = `/api/ops/jobs/${encodeURIComponent(entry.job.id)}`;
-      const job = (await api.request<{ job: Job }>("GET", path)).job;
+      const job = (await api.call(Routes.job, { job: entry.job.id }, undefined)).job;
       if (this.followed.get(job.id) === entry) this.note(job);
     } catch {
       // the next event, or the read after the next missed-events signal

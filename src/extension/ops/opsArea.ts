@@ -3,7 +3,8 @@
 // features.ts).
 import type * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
-import type { Job, JobsResponse } from "../../protocol/opsRunbooks.js";
+import type { Job } from "../../protocol/opsRunbooks.js";
+import { Routes } from "../../protocol/routes.js";
 import { CommandId } from "../commands/commandIds.js";
 import type { AreaHost } from "../host.js";
 import { ContextKey } from "../views/contextKeys.js";
@@ -34,7 +35,7 @@ export class OpsArea implements vscode.Disposable {
           loadOps(api),
           // The run history, where the server has it; jobs seen in events since are newer and win.
           api
-            .request<JobsResponse | undefined>("GET", "/api/ops/jobs?limit=20")
+            .call(Routes.jobs, {}, undefined, { query: { limit: 20 } })
             .then((d) => d?.jobs ?? [])
             .catch((): Job[] => []),
         ]);
@@ -83,7 +84,7 @@ export class OpsArea implements vscode.Disposable {
   async ackAlert(id: number): Promise<void> {
     const api = await this.host.api.get("acknowledge alert");
     try {
-      await api.request("POST", `/api/ops/alerts/${id}/ack`);
+      await api.call(Routes.ackAlert, { alert: String(id) }, undefined);
     } catch (error) {
       throw new Error(`could not acknowledge the alert: ${(error as Error).message}`);
     }

@@ -5,13 +5,8 @@
 // progress notification until it succeeds or fails.
 import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
-import type {
-  ConflictPolicy,
-  RecoveryJob,
-  RecoverySession,
-  RestoreMode,
-  SnapshotMeta,
-} from "../../protocol/recovery.js";
+import type { ConflictPolicy, RecoveryJob, RestoreMode } from "../../protocol/recovery.js";
+import { Routes } from "../../protocol/routes.js";
 import type { ApiClient } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import type { SessionsModel } from "../client/sessionsModel.js";
@@ -23,7 +18,6 @@ export interface RestoreOptions {
   snapshotId?: number;
 }
 
-const enc = encodeURIComponent;
 const JOB_TIMEOUT_MS = 6 * 60_000;
 
 export async function restoreSession(
@@ -40,9 +34,7 @@ export async function restoreSession(
   let session = typeof arg === "string" ? arg : data?.session;
   let snapshotId = options?.snapshotId ?? data?.snapshotId;
   if (!session) {
-    const list =
-      (await api.request<{ sessions: RecoverySession[] | null }>("GET", "/api/recovery/sessions"))
-        ?.sessions ?? [];
+    const list = (await api.call(Routes.recoverySessions, {}, undefined))?.sessions ?? [];
     const candidates = list.filter((s) => s.latestSnapshotId > 0 && s.state !== "archived");
     if (!candidates.length) {
       void vscode.window.showInformationMessage("Sentinel: there is no session with a snapshot to restore.");
@@ -62,12 +54,8 @@ export async function restoreSession(
   }
   if (interactive || !snapshotId) {
     const snapshots =
-      (
-        await api.request<{ snapshots: SnapshotMeta[] | null }>(
-          "GET",
-          `/api/recovery/sessions/${enc(session)}/snapshots?limit=20`,
-        )
-      )?.snapshots ?? [];
+      (await api.call(Routes.recoverySnapshots, { session }, undefined, { query: { limit: 20 } }))
+        ?.snapshots ?? [];
     if (interactive && snapshots.length > 1) {
       const picked = await vscode.window.showQuickPick(
         snapshots.map((s, i) => ({
@@ -131,9 +119,7 @@ export async function restoreSession(
     conflictPolicy: conflictPolicy ?? "rename",
     ...(options?.targetSession ? { targetSession: options.targetSession } : {}),
   };
-  const started = (
-    await api.request<{ job: RecoveryJob }>("POST", `/api/recovery/snapshots/${snapshotId}/restore`, body)
-  ).job;
+  const started = (await api.call(Routes.restoreSnapshot, { snapshot: String(snapshotId) }, body)).job;
   const job = await followJob(api, refresh, started, `Restoring ${session}`);
   if (job.status === "succeeded") {
     void refresh.refresh("restore finished");
@@ -206,7 +192,7 @@ function followJob(
           // The job's events before this subscription (a fast restore may have ended), and any the socket lost.
           const read = () =>
             void api
-              .request<{ job: RecoveryJob }>("GET", `/api/recovery/jobs/${enc(job.id)}`)
+              .call(Routes.recoveryJob, { job: job.id }, undefined)
               .then((r) => r?.job && update(r.job))
               .catch(() => undefined);
           const missedSub = refresh.onDidMissEvents(read);

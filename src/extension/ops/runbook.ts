@@ -4,12 +4,12 @@
 // and again whenever events may have been missed) in a progress notification.
 import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
-import type { Job, Runbook, RunStartedResponse } from "../../protocol/opsRunbooks.js";
+import type { Job } from "../../protocol/opsRunbooks.js";
+import { Routes } from "../../protocol/routes.js";
 import type { ApiClient } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
 import type { Prompts } from "../commands/prompts.js";
 
-const enc = encodeURIComponent;
 const JOB_TIMEOUT_MS = 10 * 60_000;
 
 /**
@@ -25,8 +25,7 @@ export async function runRunbook(
 ): Promise<Job | undefined> {
   let id = typeof arg === "string" ? arg : (arg?.data as { runbookId?: string } | undefined)?.runbookId;
   if (!id) {
-    const runbooks =
-      (await api.request<{ runbooks: Runbook[] | null }>("GET", "/api/ops/runbooks"))?.runbooks ?? [];
+    const runbooks = (await api.call(Routes.runbooks, {}, undefined))?.runbooks ?? [];
     const picked = await vscode.window.showQuickPick(
       runbooks
         .filter((r) => r.enabled)
@@ -41,7 +40,7 @@ export async function runRunbook(
     if (!picked) return undefined;
     id = picked.id;
   }
-  const runbook = (await api.request<{ runbook: Runbook }>("GET", `/api/ops/runbooks/${enc(id)}`)).runbook;
+  const runbook = (await api.call(Routes.runbook, { runbook: id }, undefined)).runbook;
   const steps = runbook.steps.map((s, i) => `${i + 1}. ${s.title}${s.command ? ` — ${s.command}` : ""}`);
   const ok = await prompts.confirm(
     `Run the runbook "${runbook.name}" on the server's host?`,
@@ -49,7 +48,7 @@ export async function runRunbook(
     "Run",
   );
   if (!ok) return undefined;
-  const started = (await api.request<RunStartedResponse>("POST", `/api/ops/runbooks/${enc(id)}/run`)).job;
+  const started = (await api.call(Routes.runRunbook, { runbook: id }, undefined)).job;
   onJob(started);
   const job = await followJob(api, refresh, started, `Runbook ${runbook.name}`, onJob);
   if (job.status === "succeeded")
@@ -104,7 +103,7 @@ function followJob(
         // The job's events before this subscription (a fast job may have ended), and any the socket lost.
         const read = () =>
           void api
-            .request<{ job: Job }>("GET", `/api/ops/jobs/${enc(job.id)}`)
+            .call(Routes.job, { job: job.id }, undefined)
             .then((r) => r?.job && update(r.job))
             .catch(() => undefined);
         const missedSub = refresh.onDidMissEvents(read);

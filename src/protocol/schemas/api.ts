@@ -5,6 +5,7 @@ import type { RouteBody, Routes } from "../routes.js";
 import type { PresenceBody, SeenBody } from "./activity.js";
 import { body } from "./body.js";
 import type { AddMarkerBody, StartRecordingBody } from "./recording.js";
+import type { RestoreBody } from "./recovery.js";
 
 export const CreateSessionBody = body({
   name: Type.Optional(Type.String()),
@@ -63,4 +64,5 @@ export type RouteBodiesFit = [
   Check<Fits<RouteBody<typeof Routes.presence>, PresenceBody>>,
   Check<Fits<RouteBody<typeof Routes.startRecording>, StartRecordingBody>>,
   Check<Fits<RouteBody<typeof Routes.addMarker>, AddMarkerBody>>,
+  Check<Fits<RouteBody<typeof Routes.restoreSnapshot>, RestoreBody>>,
 ];

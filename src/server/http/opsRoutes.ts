@@ -16,6 +16,7 @@ import {
   TIMELINE_LIMIT_MAX,
   type TimelineResponse,
 } from "../../protocol/ops.js";
+import { Routes } from "../../protocol/routes.js";
 import type { AppContext } from "../context.js";
 import { DomainError, invalidRequest } from "../errors.js";
 import { ApiError } from "./errors.js";
@@ -100,7 +101,7 @@ export function registerOpsRoutes(api: ApiInstance, ctx: Pick<AppContext, "ops" 
     return data(body);
   });
 
-  api.post<{ Params: { alert: string } }>("/api/ops/alerts/:alert/ack", async (request) => {
+  api.post<{ Params: { alert: string } }>(Routes.ackAlert.path, async (request) => {
     const raw = request.params.alert;
     const id = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isSafeInteger(id) || id <= 0) throw invalidRequest(OpsMessages.invalidAlertId);

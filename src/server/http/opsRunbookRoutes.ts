@@ -12,6 +12,7 @@ import type {
   ScheduleResponse,
   SchedulesResponse,
 } from "../../protocol/opsRunbooks.js";
+import { Routes } from "../../protocol/routes.js";
 import type { AppContext } from "../context.js";
 import type { RunbookService } from "../ops/runbooks/service.js";
 import { storeCall } from "./opsRoutes.js";
@@ -29,7 +30,7 @@ const decodedBody = { schema: { body: Type.Unknown() } };
 export function registerOpsRunbookRoutes(api: ApiInstance, ctx: Pick<AppContext, "runbooks">): void {
   const runbooks: RunbookService = ctx.runbooks;
 
-  api.get("/api/ops/runbooks", async () => {
+  api.get(Routes.runbooks.path, async () => {
     const body: RunbooksListResponse = await storeCall(() => runbooks.list());
     return data(body);
   });
@@ -41,7 +42,7 @@ export function registerOpsRunbookRoutes(api: ApiInstance, ctx: Pick<AppContext,
     return reply.code(201).send(data(body));
   });
 
-  api.get<Params<"runbook">>("/api/ops/runbooks/:runbook", async (request) => {
+  api.get<Params<"runbook">>(Routes.runbook.path, async (request) => {
     const body: RunbookResponse = { runbook: await storeCall(() => runbooks.get(request.params.runbook)) };
     return data(body);
   });
@@ -61,20 +62,20 @@ export function registerOpsRunbookRoutes(api: ApiInstance, ctx: Pick<AppContext,
     return data(body);
   });
 
-  api.post<Params<"runbook">>("/api/ops/runbooks/:runbook/run", async (request, reply) => {
+  api.post<Params<"runbook">>(Routes.runRunbook.path, async (request, reply) => {
     const started = await storeCall(() => runbooks.run(request.params.runbook));
     request.log.info({ runbook: request.params.runbook, job: started.job.id }, "runbook run started");
     const body: RunStartedResponse = started;
     return reply.code(202).send(data(body));
   });
 
-  api.get("/api/ops/jobs", async (request) => {
+  api.get(Routes.jobs.path, async (request) => {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const body: JobsResponse = { jobs: await storeCall(() => runbooks.jobs(query)) };
     return data(body);
   });
 
-  api.get<Params<"job">>("/api/ops/jobs/:job", async (request) => {
+  api.get<Params<"job">>(Routes.job.path, async (request) => {
     const body: JobResponse = { job: await storeCall(() => runbooks.job(request.params.job)) };
     return data(body);
   });

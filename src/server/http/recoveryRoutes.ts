@@ -14,6 +14,7 @@ import {
   type RecoverySnapshotsResponse,
   snapshotLimit,
 } from "../../protocol/recovery.js";
+import { Routes } from "../../protocol/routes.js";
 import {
   JobParams,
   RecoverySessionParams,
@@ -79,7 +80,7 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
       return data(body);
     });
 
-    scope.get("/api/recovery/sessions", async () => {
+    scope.get(Routes.recoverySessions.path, async () => {
       const body: RecoverySessionsResponse = { sessions: read(() => recovery.killedSessions()) };
       return data(body);
     });
@@ -96,7 +97,7 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
     );
 
     scope.get(
-      "/api/recovery/sessions/:session/snapshots",
+      Routes.recoverySnapshots.path,
       { schema: { params: RecoverySessionParams } },
       async (request) => {
         const session = sessionParam(request.params.session);
@@ -121,7 +122,7 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
     );
 
     scope.post(
-      "/api/recovery/snapshots/:snapshot/restore",
+      Routes.restoreSnapshot.path,
       {
         schema: { params: SnapshotParams, body: RestoreBody },
         // The id is checked before the body is read (§0.7 order); no body at all is an empty one.
@@ -167,7 +168,7 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
       },
     );
 
-    scope.get("/api/recovery/jobs/:job", { schema: { params: JobParams } }, async (request) => {
+    scope.get(Routes.recoveryJob.path, { schema: { params: JobParams } }, async (request) => {
       const job = read(() => recovery.job(request.params.job));
       if (!job) throw new DomainError(RecoveryErrorCode.JobNotFound, RecoveryMessages.jobNotFound);
       const body: RecoveryJobResponse = { job };
