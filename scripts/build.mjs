@@ -130,27 +130,25 @@ module.exports = { Address6: function Address6(...args) { return new (load().Add
   },
 };
 
-// find-my-way (fastify's router) compiles each static node's prefix matcher with `new Function` as it builds its
-// tree, ~200 of them for our routes: the largest single item of a start-up profile that is ours to avoid (~17 ms
-// of a loaded start). The patched nodes compile their matcher on the first request that reaches them and then
-// call it directly, as before. The build fails if find-my-way's code no longer reads as expected.
-const lazyRoutePrefixes = {
-  name: "lazy-route-prefixes",
-  setup(build) {
-    build.onLoad({ filter: /node_modules[\\/]find-my-way[\\/]lib[\\/]node\.js$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8");
-      const patched = text
-        .replace(
-          "this.matchPrefix = kind === NODE_TYPES.STATIC ? compilePrefixMatch(prefix) : null",
-          "this.matchPrefix = kind === NODE_TYPES.STATIC ? compileOnFirstMatch(prefix) : null",
-        )
-        .replace(
-          "this.matchPrefix = compilePrefixMatch(childPrefix)",
-          "this.matchPrefix = compileOnFirstMatch(childPrefix)",
-        )
-        .replace(
-          "function compilePrefixMatch (prefix) {",
-          `function compileOnFirstMatch (prefix) {
+// find-my-way (fastify's router) compiles code with `new Function` as routes register: a prefix matcher per static
+// node (269 for our routes), a params builder and a constraints matcher per route (188 each). Together the largest
+// item of a start-up profile that is ours to avoid. Patched, each is a stand-in that compiles the real function
+// on its first call, replaces itself with it and calls it: the same code from the first request on (a node's
+// matcher on the first request that reaches it; the constraints matcher only for a request with constraints,
+// which our routes do not declare). The build fails if find-my-way's code no longer reads as the patch expects.
+const FIND_MY_WAY_PATCHES = {
+  "lib/node.js": [
+    [
+      "this.matchPrefix = kind === NODE_TYPES.STATIC ? compilePrefixMatch(prefix) : null",
+      "this.matchPrefix = kind === NODE_TYPES.STATIC ? compileOnFirstMatch(prefix) : null",
+    ],
+    [
+      "this.matchPrefix = compilePrefixMatch(childPrefix)",
+      "this.matchPrefix = compileOnFirstMatch(childPrefix)",
+    ],
+    [
+      "function compilePrefixMatch (prefix) {",
+      `function compileOnFirstMatch (prefix) {
   if (prefix.length === 1) return matchSingleCharPrefix
   return function matchFirst (path, i) {
     this.matchPrefix = compilePrefixMatch(prefix)
@@ -159,15 +157,52 @@ const lazyRoutePrefixes = {
 }
 
 function compilePrefixMatch (prefix) {`,
-        );
-      if (
-        (patched.match(/compileOnFirstMatch\(/g) ?? []).length !== 2 ||
-        !patched.includes("function compileOnFirstMatch (prefix)")
-      ) {
-        throw new Error(`${args.path}: find-my-way changed; update lazy-route-prefixes in scripts/build.mjs`);
-      }
-      return { contents: patched, loader: "js" };
-    });
+    ],
+  ],
+  "lib/handler-storage.js": [
+    [
+      "_createParamsObject: this._compileCreateParamsObject(params)",
+      "_createParamsObject: createParamsOnFirstCall(this, params)",
+    ],
+    [
+      "this._compileGetHandlerMatchingConstraints(constrainer, constraints)",
+      `this._getHandlerMatchingConstraints = function compileOnFirstLookup (derivedConstraints) {
+        this._compileGetHandlerMatchingConstraints(constrainer)
+        return this._getHandlerMatchingConstraints(derivedConstraints)
+      }`,
+    ],
+    [
+      "class HandlerStorage {",
+      `function createParamsOnFirstCall (storage, params) {
+  return function createParamsFirst (param0, param1, param2, param3, extraParams) {
+    this._createParamsObject = storage._compileCreateParamsObject(params)
+    return this._createParamsObject(param0, param1, param2, param3, extraParams)
+  }
+}
+
+class HandlerStorage {`,
+    ],
+  ],
+};
+const lazyRouterCompiles = {
+  name: "lazy-router-compiles",
+  setup(build) {
+    build.onLoad(
+      { filter: /node_modules[\\/]find-my-way[\\/]lib[\\/](node|handler-storage)\.js$/ },
+      (args) => {
+        const file = args.path.replace(/\\/g, "/").replace(/^.*\/find-my-way\//, "");
+        let text = readFileSync(args.path, "utf8");
+        for (const [from, to] of FIND_MY_WAY_PATCHES[file] ?? []) {
+          if (text.split(from).length !== 2) {
+            throw new Error(
+              `${args.path}: find-my-way changed; update lazy-router-compiles in scripts/build.mjs`,
+            );
+          }
+          text = text.replace(from, to);
+        }
+        return { contents: text, loader: "js" };
+      },
+    );
   },
 };
 
@@ -189,7 +224,7 @@ const common = {
   },
   // Native code stays in node_modules: N-API prebuilds are loaded by path at run time.
   external: ["@lydell/node-pty", "vscode"],
-  plugins: [unusedSchemaCompilers, lazyBuiltins, lazyIpAddress, lazyRoutePrefixes],
+  plugins: [unusedSchemaCompilers, lazyBuiltins, lazyIpAddress, lazyRouterCompiles],
 };
 
 // The parameters of the function the server bundle is the body of (the CommonJS module wrapper's).
