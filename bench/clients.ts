@@ -8,7 +8,7 @@ import { TOKEN, withTimeout } from "./harness.js";
 export type Listener = (chunk: Buffer) => void;
 
 export interface Term {
-  readonly kind: "ws" | "pty" | "wetty";
+  readonly kind: "ws" | "pty" | "wetty" | "vibetunnel";
   /** Total output bytes received so far. */
   readonly bytes: number;
   /** Errors seen (socket errors, unexpected closes); benchmarks report them. */

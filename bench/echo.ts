@@ -11,8 +11,9 @@
 //   what the server's other work costs the typing: the watchtower's reaction to the typed output, and the
 //   recovery collector's periodic listing and write (every 5 s; its synchronous part stalls the event loop, which
 //   shows in p99 and CPU at 33 and 150 ms between keys).
-// - wetty (a peer, when installed: bench/peers/): WeTTY's socket.io client of a wetty process serving its session;
-//   its figures ride along as `wetty*` keys of the same lines (a `peer_skipped` line says why when it is absent).
+// - the peers (bench/peers/: WeTTY, VibeTunnel), each a client of the peer's server on a session of its own; their
+//   figures ride along as `wetty*` / `vibetunnel*` keys of the same lines (a `peer_skipped` line says why one is
+//   absent).
 // Targets (issue 17) against the naive relay at every rate: p50 <= 1.3x, p99 <= 2x, server CPU while typing the
 // 200 keys <= 1.5x the relay's (clock ticks of /proc/<pid>/stat: 10 ms resolution).
 import { loadavg } from "node:os";
@@ -29,8 +30,9 @@ import {
   startServer,
   type Workspace,
 } from "./harness.js";
+import type { PeerName } from "./peers/install.js";
 import { skipPeer } from "./peers/install.js";
-import { startWettyPeer, WettyTerm } from "./peers/wetty.js";
+import { type PeerServer, startPeers } from "./peers/peers.js";
 import { startReferenceProxy } from "./referenceProxy.js";
 
 const WARMUP = 20;
@@ -51,7 +53,7 @@ const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[
 
 const stripEscapes = (text: string) => text.replace(ESCAPES, "");
 
-type Label = "ours" | "direct" | "naive" | "ours_relay_only" | "wetty";
+type Label = "ours" | "direct" | "naive" | "ours_relay_only" | PeerName;
 
 interface Subject {
   label: Label;
@@ -107,9 +109,8 @@ async function sample(
 }
 
 export async function benchEcho(work: Workspace, server: Server): Promise<void> {
-  const wettyServer = await startWettyPeer(work, "echo", "bench-echo-wetty");
-  const labels: Label[] = ["ours", "direct", "naive", "ours_relay_only"];
-  if (wettyServer) labels.push("wetty");
+  const peers = await startPeers(work, "echo", (name) => `bench-echo-${name}`);
+  const labels: Label[] = ["ours", "direct", "naive", "ours_relay_only", ...peers.map((p) => p.name)];
   let subjects: Subject[] = labels.map((label) => ({
     label,
     session: `bench-echo-${label.replaceAll("_", "-")}`,
@@ -117,7 +118,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
     cpuMs: new Map(GAPS_MS.map((gap) => [gap, 0])),
   }));
   const [ours, direct, naive, relay] = subjects as [Subject, Subject, Subject, Subject];
-  let wetty = subjects.find((s) => s.label === "wetty");
+  const peerOf = (s: Subject): PeerServer | undefined => peers.find((p) => p.name === s.label);
   const state = { timeouts: 0 };
   const load: number[] = [];
   let second: Server | undefined;
@@ -135,17 +136,17 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
     direct.term = await PtyTerm.connect(work, direct.session);
     naive.term = await WsTerm.connect(proxy, naive.session);
     relay.term = await WsTerm.connect(second, relay.session);
-    if (wetty && wettyServer) {
+    for (const peer of peers) {
+      const subject = subjects.find((s) => s.label === peer.name)!;
       try {
-        wetty.pid = wettyServer.pid;
-        wetty.term = await WettyTerm.connect(wettyServer);
+        subject.pid = peer.pid;
+        subject.term = await peer.connect();
       } catch (error) {
         // A peer that does not run here is left out, not a failure of ours.
-        skipPeer("wetty", "echo", (error as Error).message);
-        await wettyServer.stop();
-        await work.tmux("kill-session", "-t", `=${wetty.session}`).catch(() => undefined);
-        subjects = subjects.filter((s) => s !== wetty);
-        wetty = undefined;
+        skipPeer(peer.name, "echo", (error as Error).message);
+        await peer.stop();
+        await work.tmux("kill-session", "-t", `=${subject.session}`).catch(() => undefined);
+        subjects = subjects.filter((s) => s !== subject);
       }
     }
     for (const s of subjects) {
@@ -183,7 +184,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
       await work.tmux("kill-session", "-t", `=${s.session}`).catch(() => undefined);
     }
     await second?.stop();
-    await wettyServer?.stop();
+    for (const peer of peers) await peer.stop();
   }
   for (const s of subjects) {
     for (const gap of GAPS_MS) {
@@ -199,7 +200,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
       number[],
       number[],
     ];
-    const w = wetty?.samples.get(gap);
+    const peerSubjects = subjects.filter((s) => peerOf(s));
     for (const [metric, p, target] of [
       ["p50", 50, P50_TARGET],
       ["p99", 99, P99_TARGET],
@@ -228,11 +229,14 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
         relay_only_samples: q.length,
         max: round(Math.max(...o)),
         naive_max: round(Math.max(...n)),
-        ...(w && {
-          wetty: round(percentile(w, p)),
-          ratio_vs_wetty: round(value / percentile(w, p)),
-          wetty_samples: w.length,
-          wetty_max: round(Math.max(...w)),
+        ...peerFigures(peerSubjects, (peer) => {
+          const v = peer.samples.get(gap)!;
+          return {
+            "": round(percentile(v, p)),
+            ratio_vs: round(value / percentile(v, p)),
+            samples: v.length,
+            max: round(Math.max(...v)),
+          };
         }),
         timeouts: state.timeouts,
         load_avg_1m: load.map((l) => round(l, 2)),
@@ -255,11 +259,30 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
       keys: o.length,
       relay_only: round(relay.cpuMs.get(gap)!, 0),
       relay_only_ratio: round(relay.cpuMs.get(gap)! / naiveCpu),
-      // The wetty process's CPU while its client typed (its `tmux attach` is a child of its own, as ours is).
-      ...(wetty && {
-        wetty: round(wetty.cpuMs.get(gap)!, 0),
-        ratio_vs_wetty: round(cpu / wetty.cpuMs.get(gap)!),
-      }),
+      // Each peer's server process's CPU while its client typed (its `tmux attach` is a process of its own, as
+      // ours is).
+      ...peerFigures(peerSubjects, (peer) => ({
+        "": round(peer.cpuMs.get(gap)!, 0),
+        ratio_vs: round(cpu / peer.cpuMs.get(gap)!),
+      })),
     });
   }
+}
+
+/**
+ * A peer's figures as keys of a line: `""` becomes `<peer>`, `ratio_vs` becomes `ratio_vs_<peer>`, any other key
+ * `<peer>_<key>` (e.g. wetty, ratio_vs_wetty, wetty_samples).
+ */
+function peerFigures(
+  peers: Subject[],
+  figures: (peer: Subject) => Record<string, number>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const peer of peers) {
+    for (const [key, value] of Object.entries(figures(peer))) {
+      out[key === "" ? peer.label : key === "ratio_vs" ? `ratio_vs_${peer.label}` : `${peer.label}_${key}`] =
+        value;
+    }
+  }
+  return out;
 }

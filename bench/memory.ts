@@ -23,7 +23,7 @@ import {
   type Workspace,
 } from "./harness.js";
 import { skipPeer } from "./peers/install.js";
-import { startWettyPeer, WettyTerm } from "./peers/wetty.js";
+import { startPeers } from "./peers/peers.js";
 import { startReferenceProxy } from "./referenceProxy.js";
 import { makeFile, runOnce } from "./throughput.js";
 
@@ -127,29 +127,30 @@ async function peakRssDuring(pid: number, work: Promise<unknown>): Promise<numbe
  * RSS of the server and of the naive relay (bench/referenceProxy.ts, run through tsx) each with one session and
  * one attached client that has gone quiet: what a user with one terminal open pays. Then each client drains a
  * 32 MB `cat` (as the throughput bench does) while its process's RSS is sampled: the peak above that idle figure.
- * WeTTY (a peer, when installed: bench/peers/), a wetty process with one attached client, rides along as
- * `wetty*` keys of the same lines (a `peer_skipped` line says why when it is absent).
+ * The peers (bench/peers/: WeTTY, VibeTunnel), each a server with one attached client on a session of its own,
+ * ride along as `<peer>_*` keys of the same lines (a `peer_skipped` line says why one is absent).
  */
 async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): Promise<void> {
   const proxy = await startReferenceProxy(work.socket);
   const file = join(work.dir, "memory-drain.txt");
   const size = makeFile(file, DRAIN_BYTES);
   const terms: Term[] = [];
-  const wettyServer = await startWettyPeer(work, "memory", "bench-mem-one-wetty");
+  const peers = await startPeers(work, "memory", (name) => `bench-mem-one-${name}`);
+  const peerTerms: Array<{ name: string; pid: number; term: Term; idle: number; peak: number }> = [];
   try {
     await newSession(work, "bench-mem-one", SHELL);
     await newSession(work, "bench-mem-one-naive", SHELL);
     const ours = await WsTerm.connect(server, "bench-mem-one");
     const naive = await WsTerm.connect(proxy, "bench-mem-one-naive");
     terms.push(ours, naive);
-    let wetty: WettyTerm | undefined;
-    if (wettyServer) {
+    for (const peer of peers) {
       try {
-        await newSession(work, "bench-mem-one-wetty", SHELL);
-        wetty = await WettyTerm.connect(wettyServer);
-        terms.push(wetty);
+        await newSession(work, `bench-mem-one-${peer.name}`, SHELL);
+        const term = await peer.connect();
+        terms.push(term);
+        peerTerms.push({ name: peer.name, pid: peer.pid, term, idle: 0, peak: 0 });
       } catch (error) {
-        skipPeer("wetty", "memory", (error as Error).message);
+        skipPeer(peer.name, "memory", (error as Error).message);
       }
     }
     await Promise.all(terms.map((t) => waitQuiet(t, 300, 5000)));
@@ -157,9 +158,11 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
     const oursIdle = await steadyRss(server.pid);
     const oursParts = rssParts(server.pid);
     const naiveIdle = await steadyRss(proxy.child.pid!);
-    const wettyIdle = wetty && wettyServer ? await steadyRss(wettyServer.pid) : undefined;
+    for (const p of peerTerms) p.idle = await steadyRss(p.pid);
+    const peersSaid = (key: "idle" | "peak") =>
+      peerTerms.map((p) => `, ${p.name} ${round(p[key] / MB, 1)} MB`).join("");
     progress(
-      `memory: one session RSS ${round(oursIdle / MB, 1)} MB (naive relay ${round(naiveIdle / MB, 1)} MB${wettyIdle === undefined ? "" : `, wetty ${round(wettyIdle / MB, 1)} MB`})`,
+      `memory: one session RSS ${round(oursIdle / MB, 1)} MB (naive relay ${round(naiveIdle / MB, 1)} MB${peersSaid("idle")})`,
     );
     emit({
       bench: "memory",
@@ -175,20 +178,21 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
       rss_anon_MB: round(oursParts.anon / MB, 2),
       bare_node_file_MB: round(bare.parts.file / MB, 2),
       bare_node_anon_MB: round(bare.parts.anon / MB, 2),
-      ...(wettyIdle !== undefined && {
-        wetty_MB: round(wettyIdle / MB, 2),
-        ratio_vs_wetty: round(oursIdle / wettyIdle),
-      }),
+      ...Object.fromEntries(
+        peerTerms.flatMap((p) => [
+          [`${p.name}_MB`, round(p.idle / MB, 2)],
+          [`ratio_vs_${p.name}`, round(oursIdle / p.idle)],
+        ]),
+      ),
       target: `<= ${IDLE_TARGET_MB} MB`,
       pass: oursIdle <= IDLE_TARGET_MB * MB,
     });
     const oursPeak = await peakRssDuring(server.pid, runOnce(ours, file));
     const naivePeak = await peakRssDuring(proxy.child.pid!, runOnce(naive, file));
-    const wettyPeak =
-      wetty && wettyServer ? await peakRssDuring(wettyServer.pid, runOnce(wetty, file)) : undefined;
+    for (const p of peerTerms) p.peak = await peakRssDuring(p.pid, runOnce(p.term, file));
     const growth = oursPeak - oursIdle;
     progress(
-      `memory: drain peak ${round(oursPeak / MB, 1)} MB (naive relay ${round(naivePeak / MB, 1)} MB${wettyPeak === undefined ? "" : `, wetty ${round(wettyPeak / MB, 1)} MB`})`,
+      `memory: drain peak ${round(oursPeak / MB, 1)} MB (naive relay ${round(naivePeak / MB, 1)} MB${peersSaid("peak")})`,
     );
     emit({
       bench: "memory",
@@ -200,20 +204,25 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
       file_bytes: size,
       rss_idle_MB: round(oursIdle / MB, 2),
       rss_peak_MB: round(oursPeak / MB, 2),
-      ...(wettyPeak !== undefined &&
-        wettyIdle !== undefined && {
-          wetty_peak_over_idle_MB: round((wettyPeak - wettyIdle) / MB, 2),
-          wetty_peak_MB: round(wettyPeak / MB, 2),
-        }),
+      ...Object.fromEntries(
+        peerTerms.flatMap((p) => [
+          [`${p.name}_peak_over_idle_MB`, round((p.peak - p.idle) / MB, 2)],
+          [`${p.name}_peak_MB`, round(p.peak / MB, 2)],
+        ]),
+      ),
       target: `<= ${DRAIN_GROWTH_TARGET_MB} MB`,
       pass: growth <= DRAIN_GROWTH_TARGET_MB * MB,
     });
   } finally {
     await Promise.all(terms.map((t) => t.close()));
     proxy.child.kill("SIGTERM");
-    await wettyServer?.stop();
+    for (const peer of peers) await peer.stop();
     rmSync(file, { force: true });
-    for (const name of ["bench-mem-one", "bench-mem-one-naive", "bench-mem-one-wetty"])
+    for (const name of [
+      "bench-mem-one",
+      "bench-mem-one-naive",
+      ...peers.map((p) => `bench-mem-one-${p.name}`),
+    ])
       await work.tmux("kill-session", "-t", `=${name}`).catch(() => undefined);
   }
 }

@@ -4,8 +4,8 @@
 // forwarded at once, one frame per PTY read; target: ours at least as fast too).
 // tmux drops output for clients that fall behind (and redraws instead), so bytes/s alone is not comparable:
 // the time to the marker is the figure, bytes and MB/s are reported beside it.
-// WeTTY (a peer, when installed: bench/peers/) drains the same file through a wetty process on the same session,
-// its figures as `wetty*` keys and a `drain_vs_wetty` line (a `peer_skipped` line says why when it is absent).
+// The peers (bench/peers/: WeTTY, VibeTunnel) drain the same file on the same session through their own server,
+// their figures as `<peer>*` keys and a `drain_vs_<peer>` line each (a `peer_skipped` line says why one is absent).
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -23,8 +23,9 @@ import {
   type Server,
   type Workspace,
 } from "./harness.js";
+import type { PeerName } from "./peers/install.js";
 import { skipPeer } from "./peers/install.js";
-import { startWettyPeer, WettyTerm } from "./peers/wetty.js";
+import { startPeers } from "./peers/peers.js";
 import { startReferenceProxy } from "./referenceProxy.js";
 
 const FILE_BYTES = 32 * MB;
@@ -32,6 +33,13 @@ const FILE_BYTES = 32 * MB;
 const RUNS = 5;
 const RUN_TIMEOUT_MS = 60_000;
 const SESSION = "bench-tp";
+/** How each peer carries the drain (its `drain_vs_<peer>` line's baseline). */
+const PEER_DRAIN: Record<PeerName, string> = {
+  wetty:
+    "WeTTY: socket.io frames batched by 2 ms / 512 KiB, a 2 MiB flow-control window the client acknowledges",
+  vibetunnel:
+    "VibeTunnel: the PTY's output written to the session's cast file, tailed to the client as SSE events",
+};
 
 export interface Run {
   ms: number;
@@ -91,15 +99,17 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
   await newSession(work, SESSION, "env PS1='$ ' bash --norc --noprofile");
 
   const proxy = await startReferenceProxy(work.socket);
-  const wetty = await startWettyPeer(work, "throughput", SESSION);
+  const peers = await startPeers(work, "throughput", () => SESSION);
   const load = [loadavg()[0]!];
-  const runs: Record<"ws" | "pty" | "naive" | "wetty", Run[]> = { ws: [], pty: [], naive: [], wetty: [] };
-  const kinds: Array<keyof typeof runs> = ["ws", "pty", "naive"];
-  if (wetty) kinds.push("wetty");
-  let wettyFailure: string | undefined;
+  type Kind = "ws" | "pty" | "naive" | PeerName;
+  const runs: Partial<Record<Kind, Run[]>> = { ws: [], pty: [], naive: [] };
+  for (const peer of peers) runs[peer.name] = [];
+  const kinds = Object.keys(runs) as Kind[];
+  const peerFailures = new Map<PeerName, string>();
   for (let i = 0; i < RUNS; i++) {
     for (const kind of kinds) {
-      if (kind === "wetty" && wettyFailure) continue;
+      const peer = peers.find((p) => p.name === kind);
+      if (peer && peerFailures.has(peer.name)) continue;
       let term: Term | undefined;
       try {
         term =
@@ -107,26 +117,19 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
             ? await WsTerm.connect(server, SESSION)
             : kind === "naive"
               ? await WsTerm.connect(proxy, SESSION)
-              : kind === "wetty"
-                ? await WettyTerm.connect(wetty!)
+              : peer
+                ? await peer.connect()
                 : await PtyTerm.connect(work, SESSION);
-        const pid =
-          kind === "ws"
-            ? server.pid
-            : kind === "naive"
-              ? proxy.child.pid
-              : kind === "wetty"
-                ? wetty!.pid
-                : undefined;
+        const pid = kind === "ws" ? server.pid : kind === "naive" ? proxy.child.pid : peer?.pid;
         const run = await runOnce(term, file, pid);
         progress(
           `throughput ${kind} #${i + 1}: ${round(run.ms, 1)} ms, ${round(run.bytes / MB, 2)} MB received in ${run.frames} frames`,
         );
-        runs[kind].push(run);
+        runs[kind]!.push(run);
       } catch (error) {
         // A peer that fails is left out (and said so), not a failure of ours.
-        if (kind !== "wetty") throw error;
-        wettyFailure = (error as Error).message;
+        if (!peer) throw error;
+        peerFailures.set(peer.name, (error as Error).message);
       } finally {
         await term?.close();
       }
@@ -134,26 +137,27 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
   }
   load.push(loadavg()[0]!);
   proxy.child.kill("SIGKILL");
-  await wetty?.stop();
-  if (wettyFailure) {
-    skipPeer("wetty", "throughput", wettyFailure);
-    runs.wetty = [];
+  for (const peer of peers) await peer.stop();
+  for (const [name, reason] of peerFailures) {
+    skipPeer(name, "throughput", reason);
+    delete runs[name];
   }
   await work.tmux("kill-session", "-t", `=${SESSION}`).catch(() => undefined);
 
   for (const kind of kinds) {
-    for (const run of runs[kind]) {
+    for (const run of runs[kind] ?? []) {
       if (run.bytes < 1024) throw new Error(`${kind} run received only ${run.bytes} bytes`);
     }
   }
-  const wsMs = median(runs.ws.map((r) => r.ms));
-  const ptyMs = median(runs.pty.map((r) => r.ms));
-  const naiveMs = median(runs.naive.map((r) => r.ms));
-  const wettyMs = runs.wetty.length ? median(runs.wetty.map((r) => r.ms)) : undefined;
-  const wsBytes = median(runs.ws.map((r) => r.bytes));
-  const ptyBytes = median(runs.pty.map((r) => r.bytes));
-  const wsRate = median(runs.ws.map((r) => r.bytes / MB / (r.ms / 1000)));
-  const ptyRate = median(runs.pty.map((r) => r.bytes / MB / (r.ms / 1000)));
+  const [wsRuns, ptyRuns, naiveRuns] = [runs.ws!, runs.pty!, runs.naive!];
+  const measuredPeers = peers.filter((p) => runs[p.name]).map((p) => ({ name: p.name, runs: runs[p.name]! }));
+  const wsMs = median(wsRuns.map((r) => r.ms));
+  const ptyMs = median(ptyRuns.map((r) => r.ms));
+  const naiveMs = median(naiveRuns.map((r) => r.ms));
+  const wsBytes = median(wsRuns.map((r) => r.bytes));
+  const ptyBytes = median(ptyRuns.map((r) => r.bytes));
+  const wsRate = median(wsRuns.map((r) => r.bytes / MB / (r.ms / 1000)));
+  const ptyRate = median(ptyRuns.map((r) => r.bytes / MB / (r.ms / 1000)));
   const ratio = ptyMs / wsMs;
   emit({
     bench: "throughput",
@@ -165,20 +169,22 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
     target: "ratio (baseline_time / ws_time) >= 1.0",
     pass: ratio >= 1,
     file_bytes: size,
-    runs_ms: runs.ws.map((r) => round(r.ms, 1)),
-    baseline_runs_ms: runs.pty.map((r) => round(r.ms, 1)),
-    server_cpu_ms: runs.ws.map((r) => round(r.serverCpuMs ?? 0, 0)),
+    runs_ms: wsRuns.map((r) => round(r.ms, 1)),
+    baseline_runs_ms: ptyRuns.map((r) => round(r.ms, 1)),
+    server_cpu_ms: wsRuns.map((r) => round(r.serverCpuMs ?? 0, 0)),
     naive: round(naiveMs, 1),
-    naive_runs_ms: runs.naive.map((r) => round(r.ms, 1)),
-    naive_cpu_ms: runs.naive.map((r) => round(r.serverCpuMs ?? 0, 0)),
-    frames: runs.ws.map((r) => r.frames),
-    naive_frames: runs.naive.map((r) => r.frames),
-    ...(wettyMs !== undefined && {
-      wetty: round(wettyMs, 1),
-      wetty_runs_ms: runs.wetty.map((r) => round(r.ms, 1)),
-      wetty_cpu_ms: runs.wetty.map((r) => round(r.serverCpuMs ?? 0, 0)),
-      wetty_frames: runs.wetty.map((r) => r.frames),
-    }),
+    naive_runs_ms: naiveRuns.map((r) => round(r.ms, 1)),
+    naive_cpu_ms: naiveRuns.map((r) => round(r.serverCpuMs ?? 0, 0)),
+    frames: wsRuns.map((r) => r.frames),
+    naive_frames: naiveRuns.map((r) => r.frames),
+    ...Object.fromEntries(
+      measuredPeers.flatMap(({ name, runs: r }) => [
+        [name, round(median(r.map((run) => run.ms)), 1)],
+        [`${name}_runs_ms`, r.map((run) => round(run.ms, 1))],
+        [`${name}_cpu_ms`, r.map((run) => round(run.serverCpuMs ?? 0, 0))],
+        [`${name}_frames`, r.map((run) => run.frames)],
+      ]),
+    ),
     load_avg_1m: load.map((l) => round(l, 2)),
   });
   // The naive relay forwards every PTY read at once: more frames, more CPU taken from tmux (the bottleneck).
@@ -192,18 +198,18 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
     target: "ratio (naive_time / ws_time) >= 1.0",
     pass: naiveMs >= wsMs,
   });
-  if (wettyMs !== undefined) {
-    // WeTTY: socket.io frames batched by 2 ms / 512 KiB, a flow-control window of 2 MiB acknowledged by the client.
+  for (const { name, runs: r } of measuredPeers) {
+    const peerMs = median(r.map((run) => run.ms));
     emit({
       bench: "throughput",
-      metric: "drain_vs_wetty",
+      metric: `drain_vs_${name}`,
       value: round(wsMs, 1),
       unit: "ms",
-      baseline: round(wettyMs, 1),
-      ratio: round(wettyMs / wsMs),
-      target: "ratio (wetty_time / ws_time) >= 1.0",
-      pass: wettyMs >= wsMs,
-      baseline_is: "WeTTY (wetty process + its socket.io client protocol), same session and file",
+      baseline: round(peerMs, 1),
+      ratio: round(peerMs / wsMs),
+      target: `ratio (${name}_time / ws_time) >= 1.0`,
+      pass: peerMs >= wsMs,
+      baseline_is: PEER_DRAIN[name],
     });
   }
   emit({
@@ -214,10 +220,12 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
     baseline: ptyBytes,
     ratio: round(wsBytes / ptyBytes),
     file_bytes: size,
-    runs: runs.ws.map((r) => r.bytes),
-    baseline_runs: runs.pty.map((r) => r.bytes),
-    naive_runs: runs.naive.map((r) => r.bytes),
-    ...(runs.wetty.length && { wetty_runs: runs.wetty.map((r) => r.bytes) }),
+    runs: wsRuns.map((r) => r.bytes),
+    baseline_runs: ptyRuns.map((r) => r.bytes),
+    naive_runs: naiveRuns.map((r) => r.bytes),
+    ...Object.fromEntries(
+      measuredPeers.map(({ name, runs: r }) => [`${name}_runs`, r.map((run) => run.bytes)]),
+    ),
   });
   emit({
     bench: "throughput",

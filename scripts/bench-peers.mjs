@@ -2,7 +2,7 @@
 // Installs the peers the benchmarks measure beside ours (bench-only: never in package.json or the lockfile) into
 // a cache outside the repo, ~/.cache/sentinel-bench-peers/<pkg>@<version> ($SENTINEL_BENCH_PEERS_CACHE overrides
 // the root). Idempotent: a ready marker is written last, so an interrupted install is redone on the next call.
-// Usage: node scripts/bench-peers.mjs wetty
+// Usage: node scripts/bench-peers.mjs wetty vibetunnel
 // Prints one JSON line per peer on stdout, {"peer","version","dir","main"} when ready, or
 // {"peer","skipped":true,"reason"} when it cannot be installed (never a non-zero exit for that); progress on stderr.
 import { spawnSync } from "node:child_process";
@@ -27,6 +27,18 @@ const PEERS = {
     requires: ["node_modules/socket.io-client/package.json"],
     /** Packages whose versions must agree (the bench's client and wetty's server), major.minor. */
     matching: ["socket.io", "socket.io-client"],
+  },
+  vibetunnel: {
+    version: "1.0.0-beta.15.1",
+    // Its bin only require()s this bundle, which then does not start (it checks !module.parent): run it directly.
+    main: "node_modules/vibetunnel/dist/vibetunnel-cli",
+    // authenticate-pam's own install script compiles against PAM headers, absent here; vibetunnel's postinstall
+    // extracts prebuilt node-pty and authenticate-pam binaries for this Node ABI instead.
+    installArgs: ["--ignore-scripts"],
+    afterInstall: [{ dir: "node_modules/vibetunnel", script: "scripts/postinstall-npm.js" }],
+    native: [],
+    requires: ["node_modules/vibetunnel/node-pty/build/Release/pty.node"],
+    matching: [],
   },
 };
 
@@ -80,7 +92,9 @@ function install(name) {
   // A package.json of its own so npm never walks up to another project.
   if (!existsSync(join(dir, "package.json")))
     writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "bench-peer", private: true })}\n`);
-  run("npm", ["install", "--no-audit", "--no-fund", "--prefix", dir, `${name}@${peer.version}`], dir);
+  const args = ["install", "--no-audit", "--no-fund", ...(peer.installArgs ?? [])];
+  run("npm", [...args, "--prefix", dir, `${name}@${peer.version}`], dir);
+  for (const step of peer.afterInstall ?? []) run(process.execPath, [step.script], join(dir, step.dir));
   for (const native of peer.native) {
     const moduleDir = join(dir, native.dir);
     if (existsSync(join(moduleDir, native.binary))) continue;
@@ -95,7 +109,7 @@ function install(name) {
     if (!existsSync(join(dir, path))) throw new Error(`${path} missing after the install`);
   }
   const versions = Object.fromEntries(
-    [name, ...peer.requires.map((p) => p.split("/")[1]), ...peer.matching].map((pkg) => [
+    [name, ...peer.matching].map((pkg) => [
       pkg,
       JSON.parse(readFileSync(join(dir, "node_modules", pkg, "package.json"), "utf8")).version,
     ]),
@@ -109,7 +123,7 @@ function install(name) {
 
 const names = process.argv.slice(2);
 if (names.length === 0) {
-  log("usage: node scripts/bench-peers.mjs <peer>... (peers: wetty)");
+  log("usage: node scripts/bench-peers.mjs <peer>... (peers: ${Object.keys(PEERS).join(", ")})");
   process.exit(2);
 }
 for (const name of names) {

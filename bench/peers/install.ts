@@ -1,4 +1,4 @@
-// The peers measured beside ours in the same run (issue 17: the README's table puts our figures beside theirs).
+// The peers (WeTTY, VibeTunnel) measured beside ours in the same run (issue 17: the README's table puts our figures beside theirs).
 // They are bench-only: scripts/bench-peers.mjs installs each into a cache outside the repo on first use (from the
 // npm registry) and the benches load them from there. On by default; `npm run bench -- --no-peers` or
 // SENTINEL_BENCH_PEERS=0 leaves them out. A peer that cannot be installed or run is reported as one
@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { emit, progress, ROOT } from "../harness.js";
 
-export type PeerName = "wetty";
+export type PeerName = "wetty" | "vibetunnel";
 
 export interface PeerInstall {
   peer: PeerName;

@@ -10,11 +10,11 @@
 // user gets `ssh localhost`, which the bench does not set up: the peer is then skipped with that reason.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { createServer, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
 import { BaseTerm, type Term } from "../clients.js";
 import { onCleanup, sleep, type Workspace, withTimeout } from "../harness.js";
-import { type PeerInstall, peer, skipPeer } from "./install.js";
+import type { PeerInstall } from "./install.js";
+import { canConnect, freePort } from "./net.js";
 
 const BASE = "/wetty";
 /** The web client's commit step (its FlowControlClient's ackBytes). */
@@ -48,29 +48,6 @@ export interface WettyServer {
   session: string;
   logTail(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 /** A wetty process serving `session` of the workspace's tmux; stopped by `stop()` or the bench's cleanup. */
@@ -197,29 +174,5 @@ export class WettyTerm extends BaseTerm implements Term {
     this.closing = true;
     // The server kills the PTY (and so its `tmux attach`) on disconnect.
     this.socket.disconnect();
-  }
-}
-
-/**
- * For `bench`: a wetty process serving `session` (which may be created later: wetty attaches per connection), or
- * undefined after a `peer_skipped` line when peers are off or wetty cannot be installed or run here.
- */
-export async function startWettyPeer(
-  work: Workspace,
-  bench: string,
-  session: string,
-): Promise<WettyServer | undefined> {
-  const install = await peer("wetty", bench);
-  if (!install) return undefined;
-  const problem = wettyUnsupported(work);
-  if (problem) {
-    skipPeer("wetty", bench, problem);
-    return undefined;
-  }
-  try {
-    return await startWetty(install, work, session);
-  } catch (error) {
-    skipPeer("wetty", bench, (error as Error).message);
-    return undefined;
   }
 }
