@@ -406,34 +406,54 @@ export class RefreshManager implements Disposable {
     this.reconciler.applySeen(ack);
   }
 
+  /** `tmux.sessions.updated`: the model follows what it can, and the lists are re-read soon. */
+  private onSessionsEvent(p: PayloadOf<typeof EventType.SessionsUpdated> | undefined): void {
+    if (!p) return;
+    if (!("action" in p)) {
+      // A restore job succeeded (recovery.restore): its session is new.
+      this.note(`event: sessions ${p.source} ${p.target}`);
+      this.scheduleSessionsReload();
+      return;
+    }
+    switch (p.action) {
+      case "activity":
+      case "seen":
+        // Patches: the reconciler applied them.
+        return;
+      case "delete":
+        this.note(`event: ${p.session} deleted`);
+        this.model.removeSession(p.session);
+        this.scheduleSessionsReload();
+        return;
+      case "rename":
+        this.note(`event: ${p.session} renamed to ${p.newName}`);
+        this.model.renameSession(p.session, p.newName);
+        this.renameEmitter.fire({ from: p.session, to: p.newName });
+        this.scheduleSessionsReload();
+        return;
+      case "window-meta":
+      case "window-count":
+      case "pane-count":
+        this.note(`event: ${p.action} ${p.session}`);
+        this.scheduleInspectorReload(p.session);
+        this.scheduleSessionsReload();
+        return;
+      default:
+        // create, icon, live-set (and an action a newer server adds): the list is cheap to re-read.
+        this.note(`event: sessions ${p.action}`);
+        this.scheduleSessionsReload();
+        if (p.action === "create") this.scheduleInspectorReload(p.session);
+    }
+  }
+
   private dispatch(event: EventEnvelope): void {
-    const p = (event.payload ?? {}) as Record<string, unknown>;
-    const session = typeof p.session === "string" ? p.session : undefined;
-    if (event.type === EventType.SessionsUpdated) {
-      const action = p.action;
-      if (action === "delete" && session) {
-        this.note(`event: ${session} deleted`);
-        this.model.removeSession(session);
-        this.scheduleSessionsReload();
-      } else if (action === "rename" && session && typeof p.newName === "string") {
-        this.note(`event: ${session} renamed to ${p.newName}`);
-        this.model.renameSession(session, p.newName);
-        this.renameEmitter.fire({ from: session, to: p.newName });
-        this.scheduleSessionsReload();
-      } else if (action === "window-meta" || action === "window-count" || action === "pane-count") {
-        this.note(`event: ${String(action)} ${session ?? ""}`);
-        if (session) this.scheduleInspectorReload(session);
-        this.scheduleSessionsReload();
-      } else if (action !== "activity" && action !== "seen") {
-        // create, icon, live-set, a restore…: the list is cheap to re-read.
-        this.note(`event: sessions ${String(action ?? p.source ?? "updated")}`);
-        this.scheduleSessionsReload();
-        if (session && action === "create") this.scheduleInspectorReload(session);
-      }
-    } else if (event.type === EventType.InspectorUpdated) {
-      if (session && p.action !== "seen") {
-        this.note(`event: inspector ${String(p.action)} ${session}`);
-        this.scheduleInspectorReload(session);
+    if (event.type === EventType.SessionsUpdated)
+      this.onSessionsEvent(event.payload as PayloadOf<typeof EventType.SessionsUpdated> | undefined);
+    else if (event.type === EventType.InspectorUpdated) {
+      const p = event.payload as PayloadOf<typeof EventType.InspectorUpdated> | undefined;
+      if (p?.session && p.action !== "seen") {
+        this.note(`event: inspector ${p.action} ${p.session}`);
+        this.scheduleInspectorReload(p.session);
       }
     }
     for (const handler of this.handlers.get(event.type) ?? []) {
