@@ -1,7 +1,8 @@
 // `npm run screenshots`: pictures of the extension in a real VS Code 1.139 (code-server 4.139.1 + headless
 // Chromium through playwright-core, the tools of scripts/vscode-test/tools.mjs), saved at 1440x900 into
 // docs/screenshots/: sidebar.png (Sessions tree with live sessions), terminal.png (a session attached in a
-// terminal), ops.png (the Ops view) and player.png (the cast player playing a fresh recording).
+// terminal), servers.png (the Servers view: the companion and a second Sentinel server that wants its token),
+// ops.png (the Ops view) and player.png (the cast player playing a fresh recording).
 //
 // Builds nothing: run `npm run build` first. Downloads nothing. Everything it starts runs in one temp dir
 // (HOME, TMPDIR, a private tmux server `tmux -S <tmp>/tmux/sock -f /dev/null`, VS Code's profile, the
@@ -136,6 +137,47 @@ async function companion(dataDir, marker) {
   throw new Error("the extension's companion server did not start (no runtime.json)");
 }
 
+/** The bundled server on a free port with a token of its own; resolves with its URL from the ready line. */
+async function startStaging(env, dataDir, tmuxSocket, started) {
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      join(repo, "dist", "server.js"),
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      "--tmux-socket",
+      tmuxSocket,
+    ],
+    { env: { ...env, SENTINEL_TOKEN: randomUUID() }, stdio: ["ignore", "pipe", "ignore"] },
+  );
+  started(child);
+  return await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the staging server did not start within 30 s")), 30_000);
+    child.once("exit", (code) => reject(new Error(`the staging server exited (${code})`)));
+    let buffered = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+      buffered += chunk;
+      for (const line of buffered.split("\n")) {
+        try {
+          const ready = JSON.parse(line);
+          if (ready.event === "ready") {
+            clearTimeout(timer);
+            resolve(ready.url);
+          }
+        } catch {}
+      }
+    });
+  });
+}
+
 async function api(server, method, path, body) {
   const res = await fetch(`${server.url}${path}`, {
     method,
@@ -187,6 +229,8 @@ async function main() {
 
   const socket = join(root, "tmux", "sock");
   let tmux;
+  let stagingTmux;
+  let staging;
   let server;
   let serverExit;
   let browser;
@@ -201,9 +245,16 @@ async function main() {
         process.kill(-server.pid, "SIGKILL");
       } catch {}
     }
-    try {
-      tmux?.("kill-server");
-    } catch {}
+    if (staging && staging.exitCode === null && staging.signalCode === null) {
+      const exited = new Promise((r) => staging.once("exit", r));
+      staging.kill("SIGTERM");
+      await Promise.race([exited, sleep(5000)]);
+    }
+    for (const t of [tmux, stagingTmux]) {
+      try {
+        t?.("kill-server");
+      } catch {}
+    }
     await reap(marker, say);
     if (keep) say(`kept ${root}`);
     else rmSync(root, { recursive: true, force: true });
@@ -217,7 +268,21 @@ async function main() {
 
   try {
     tmux = startTmux(socket, dirs.workspace, env);
-    const sentinel = { "sentinel.tmuxSocket": socket, "sentinel.dataDir": dirs.data };
+    // A second Sentinel server ("staging": another host's, in real use) on a tmux of its own, for the Servers view.
+    const stagingSocket = join(root, "tmux-staging", "sock");
+    mkdirSync(dirname(stagingSocket), { recursive: true });
+    stagingTmux = (...args) =>
+      execFileSync("tmux", ["-S", stagingSocket, "-f", "/dev/null", ...args], { env, encoding: "utf8" });
+    stagingTmux("new-session", "-d", "-s", "deploy", "-c", dirs.workspace, "bash --norc --noprofile");
+    const stagingUrl = await startStaging(env, join(root, "staging"), stagingSocket, (child) => {
+      staging = child;
+    });
+    say(`staging server at ${stagingUrl}`);
+    const sentinel = {
+      "sentinel.tmuxSocket": socket,
+      "sentinel.dataDir": dirs.data,
+      "sentinel.servers": [{ name: "staging", url: stagingUrl }],
+    };
     for (const scope of ["User", "Machine"]) {
       mkdirSync(join(dirs.userData, scope), { recursive: true });
       const settings = scope === "User" ? { ...USER_SETTINGS, ...sentinel } : sentinel;
@@ -383,6 +448,15 @@ async function takeShots(page, { dirs, marker }) {
   await page.locator(".monaco-editor .view-lines").first().click();
   await sleep(1500);
   await shoot("sidebar.png");
+
+  // The Servers view: the companion (active) and staging, which wants its token (the fix is the row's button).
+  await pane(page, "Servers", true);
+  await treeRow(page, "Servers", "staging").waitFor({ timeout: 30_000 });
+  await sleep(3000);
+  await treeRow(page, "Servers", "staging").hover();
+  await sleep(500);
+  await shoot("servers.png");
+  await pane(page, "Servers", false);
 
   // An attached terminal: Sentinel: Attach → db (two panes side by side).
   await command(page, "Sentinel: Attach", "db");
