@@ -409,7 +409,8 @@ async function pane(page, name, expanded) {
 async function expandRow(page, view, label) {
   const row = treeRow(page, view, label);
   await row.waitFor({ timeout: 15_000 });
-  if ((await row.getAttribute("aria-expanded")) === "false") await row.click();
+  // The twistie: a click on the row itself runs the row's command (select; a double click attaches).
+  if ((await row.getAttribute("aria-expanded")) === "false") await row.locator(".monaco-tl-twistie").click();
   await sleep(400);
 }
 
