@@ -160,6 +160,18 @@ describe("servers view and switcher", () => {
     assert.equal(termA.name, `tmux: ${alpha.session} (alpha)`);
     await waitFor(() => terminalOf(api, alpha)?.state === "attached", "alpha's terminal to attach", 15_000);
     await typeAndSee(api, alpha, termA, "alpha-first");
+    // An event of alpha's (a recording started and stopped) in the Events view while alpha is active.
+    const started = await api.apiRequest<
+      { recording: { id: string } } | { data: { recording: { id: string } } }
+    >("POST", "/api/recordings", { session: alpha.session });
+    const recordingId = "data" in started ? started.data.recording.id : started.recording.id;
+    await api.apiRequest("POST", `/api/recordings/${recordingId}/stop`);
+    const alphaEntry = (r: { title: string }) => r.title.endsWith(`: ${alpha.session}`);
+    await waitFor(
+      () => api.eventsView().rows.some(alphaEntry),
+      "alpha's recording events in the Events view",
+      15_000,
+    );
 
     // Connect to bravo (its own token): the active server switches; alpha's terminal stays on alpha.
     await vscode.commands.executeCommand("sentinel.connectServer", {
@@ -177,6 +189,10 @@ describe("servers view and switcher", () => {
     assert.ok(!tree.some((i) => i.id === `session:${alpha.session}`), "alpha's session left the tree");
     assert.equal(terminalOf(api, alpha)?.state, "attached", "alpha's terminal is still attached");
     await typeAndSee(api, alpha, termA, "alpha-after-switch");
+    assert.ok(
+      !api.eventsView().rows.some(alphaEntry),
+      "the Events view no longer shows alpha's entries once bravo is active",
+    );
 
     const termB = await vscode.commands.executeCommand<vscode.Terminal>("sentinel.attach", bravo.session);
     terminals.push(termB);
