@@ -12,6 +12,7 @@ import type {
   SeenScope,
 } from "./activity.js";
 import type { DirsResponse, MetaResponse, Pane, Session, Window } from "./api.js";
+import type { AlertsResponse, OverviewResponse, ServicesResponse } from "./ops.js";
 import type {
   JobResponse,
   JobsResponse,
@@ -23,6 +24,7 @@ import type { RecordingResponse, RecordingsResponse } from "./recording.js";
 import type {
   ConflictPolicy,
   RecoveryJobResponse,
+  RecoveryOverviewResponse,
   RecoverySessionsResponse,
   RecoverySnapshotsResponse,
   RestoreMode,
@@ -104,6 +106,11 @@ export const Routes = {
   deleteRecording: route()("DELETE", "/api/recordings/:id"),
   /** The cast itself (`application/x-asciicast`, not the JSON envelope): ApiClient.text. */
   recordingCast: route<undefined, string>()("GET", "/api/recordings/:id/cast"),
+  opsOverview: route<undefined, OverviewResponse>()("GET", "/api/ops/overview"),
+  /** Query: limit, status. */
+  opsAlerts: route<undefined, AlertsResponse>()("GET", "/api/ops/alerts"),
+  /** 503 where no service manager runs. */
+  opsServices: route<undefined, ServicesResponse>()("GET", "/api/ops/services"),
   runbooks: route<undefined, RunbooksListResponse>()("GET", "/api/ops/runbooks"),
   runbook: route<undefined, RunbookResponse>()("GET", "/api/ops/runbooks/:runbook"),
   runRunbook: route<undefined, RunStartedResponse>()("POST", "/api/ops/runbooks/:runbook/run"),
@@ -111,6 +118,7 @@ export const Routes = {
   jobs: route<undefined, JobsResponse>()("GET", "/api/ops/jobs"),
   job: route<undefined, JobResponse>()("GET", "/api/ops/jobs/:job"),
   ackAlert: route<undefined, unknown>()("POST", "/api/ops/alerts/:alert/ack"),
+  recoveryOverview: route<undefined, RecoveryOverviewResponse>()("GET", "/api/recovery/overview"),
   recoverySessions: route<undefined, RecoverySessionsResponse>()("GET", "/api/recovery/sessions"),
   /** Query: limit. */
   recoverySnapshots: route<undefined, RecoverySnapshotsResponse>()(

@@ -9,6 +9,7 @@
 import * as vscode from "vscode";
 import { type EventEnvelope, EventType, type PayloadOf } from "../../protocol/events.js";
 import type { Job } from "../../protocol/opsRunbooks.js";
+import { Routes } from "../../protocol/routes.js";
 import { type ApiClient, ApiError } from "../client/apiClient.js";
 import type { AreaRefreshReason, RefreshManager } from "../client/refreshManager.js";
 import type { ContextKey, ContextKeys } from "../views/contextKeys.js";
@@ -32,10 +33,6 @@ export interface Row {
   data?: unknown;
 }
 
-const rec = (v: unknown): Record<string, unknown> =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
-
 function severityIcon(severity: string): [string, string | undefined] {
   const s = severity.toLowerCase();
   if (s === "error" || s === "err") return ["error", "errorForeground"];
@@ -43,42 +40,43 @@ function severityIcon(severity: string): [string, string | undefined] {
   return ["info", undefined];
 }
 
+/** A list the server refuses (503 where systemd does not run, or a route it lacks: undefined) as the reason. */
+function refusal(error: unknown): string | undefined {
+  if (error instanceof ApiError && error.status === 404) return undefined;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Ops rows from the server's answers. */
 export async function loadOps(api: ApiClient): Promise<Row[]> {
-  const overview = rec((await api.request<{ overview: unknown }>("GET", "/api/ops/overview"))?.overview);
+  const { host, services } = (await api.call(Routes.opsOverview, {}, undefined)).overview;
   const rows: Row[] = [];
-  const host = rec(overview.host);
-  const services = rec(overview.services);
+  const failed = services.failed > 0;
   rows.push({
     id: "ops:overview",
-    label: str(host.hostname) || "Host",
+    label: host.hostname || "Host",
     description: [
-      [str(host.os), str(host.arch)].filter(Boolean).join("/"),
-      services.total !== undefined
-        ? `${str(services.active)}/${str(services.total)} services active${Number(services.failed) > 0 ? `, ${str(services.failed)} failed` : ""}`
-        : "",
+      [host.os, host.arch].filter(Boolean).join("/"),
+      `${services.active}/${services.total} services active${failed ? `, ${services.failed} failed` : ""}`,
     ]
       .filter(Boolean)
       .join(" · "),
-    icon: Number(services.failed) > 0 ? "warning" : "server",
-    ...(Number(services.failed) > 0 ? { iconColor: "list.warningForeground" } : {}),
+    icon: failed ? "warning" : "server",
+    ...(failed ? { iconColor: "list.warningForeground" } : {}),
   });
-  // A list the server refuses (503 where systemd does not run, or a route it lacks) becomes a row that says so.
-  const list = (path: string, key: string) =>
-    api
-      .request<Record<string, unknown[] | null>>("GET", path)
-      .then((d) => (d?.[key] ?? []).map(rec))
-      .catch((error: unknown) =>
-        error instanceof ApiError && error.status === 404
-          ? undefined
-          : error instanceof Error
-            ? error.message
-            : String(error),
-      );
+  // A list the server refuses becomes a row that says so; one it lacks (404) is left out.
   const [alerts, serviceList, runbooks] = await Promise.all([
-    list("/api/ops/alerts?limit=100", "alerts"),
-    list("/api/ops/services", "services"),
-    list("/api/ops/runbooks", "runbooks"),
+    api
+      .call(Routes.opsAlerts, {}, undefined, { query: { limit: 100 } })
+      .then((d) => d?.alerts ?? [])
+      .catch(refusal),
+    api
+      .call(Routes.opsServices, {}, undefined)
+      .then((d) => d?.services ?? [])
+      .catch(refusal),
+    api
+      .call(Routes.runbooks, {}, undefined)
+      .then((d) => d?.runbooks ?? [])
+      .catch(refusal),
   ]);
   const unavailable = (id: string, label: string, reason: string): Row => ({
     id,
@@ -90,8 +88,8 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
   if (typeof alerts === "string") rows.push(unavailable("ops:alerts", "Alerts", alerts));
   else if (alerts) {
     // Open alerts are the list; acknowledged ones leave it (counted in the description), resolved ones too.
-    const open = alerts.filter((a) => str(a.status) === "open");
-    const acked = alerts.filter((a) => str(a.status) === "acked").length;
+    const open = alerts.filter((a) => a.status === "open");
+    const acked = alerts.filter((a) => a.status === "acked").length;
     rows.push({
       id: "ops:alerts",
       label: "Alerts",
@@ -100,16 +98,16 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
         .join(" · "),
       icon: "bell",
       children: open.map((a) => {
-        const [icon, iconColor] = severityIcon(str(a.severity));
+        const [icon, iconColor] = severityIcon(a.severity);
         return {
-          id: `ops:alert:${str(a.id)}`,
-          label: str(a.title) || str(a.dedupeKey),
-          description: Number(a.occurrences) > 1 ? `×${str(a.occurrences)}` : "",
-          tooltip: `**${md(str(a.title))}**\n\n${md(str(a.message))}\n\n${str(a.severity)} · ${str(a.source)} · last seen ${str(a.lastSeenAt)}`,
+          id: `ops:alert:${a.id}`,
+          label: a.title || a.dedupeKey,
+          description: a.occurrences > 1 ? `×${a.occurrences}` : "",
+          tooltip: `**${md(a.title)}**\n\n${md(a.message)}\n\n${a.severity} · ${a.source} · last seen ${a.lastSeenAt}`,
           icon,
           ...(iconColor ? { iconColor } : {}),
           contextValue: "sentinel.alert.open",
-          data: { alertId: Number(a.id) },
+          data: { alertId: a.id },
         };
       }),
     });
@@ -122,12 +120,12 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
       description: `${serviceList.length}`,
       icon: "server-process",
       children: serviceList.map((s) => {
-        const state = str(s.activeState);
+        const state = s.activeState;
         const failed = state === "failed";
         return {
-          id: `ops:service:${str(s.name)}`,
-          label: str(s.displayName) || str(s.name),
-          description: [state, str(s.enabledState), str(s.manager)].filter((x) => x && x !== "-").join(" · "),
+          id: `ops:service:${s.name}`,
+          label: s.displayName || s.name,
+          description: [state, s.enabledState, s.manager].filter((x) => x && x !== "-").join(" · "),
           icon: failed ? "error" : state === "active" || state === "running" ? "pass" : "circle-outline",
           ...(failed ? { iconColor: "errorForeground" } : {}),
           contextValue: "sentinel.service",
@@ -143,17 +141,17 @@ export async function loadOps(api: ApiClient): Promise<Row[]> {
       description: `${runbooks.length}`,
       icon: "checklist",
       children: runbooks.map((r) => {
-        const steps = Array.isArray(r.steps) ? r.steps.length : 0;
+        const steps = r.steps.length;
         return {
-          id: `ops:runbook:${str(r.id)}`,
-          label: str(r.name) || str(r.id),
-          description: [`${steps} step${steps === 1 ? "" : "s"}`, r.enabled === false ? "disabled" : ""]
+          id: `ops:runbook:${r.id}`,
+          label: r.name || r.id,
+          description: [`${steps} step${steps === 1 ? "" : "s"}`, r.enabled ? "" : "disabled"]
             .filter(Boolean)
             .join(" · "),
-          tooltip: `**${md(str(r.name))}**\n\n${md(str(r.description))}`,
+          tooltip: `**${md(r.name)}**\n\n${md(r.description)}`,
           icon: "checklist",
-          contextValue: `sentinel.runbook${r.enabled === false ? ".disabled" : ""}`,
-          data: { runbookId: str(r.id) },
+          contextValue: `sentinel.runbook${r.enabled ? "" : ".disabled"}`,
+          data: { runbookId: r.id },
         };
       }),
     });
@@ -241,33 +239,31 @@ export function opsReloadEvent(event: EventEnvelope): boolean {
 
 /** Recovery rows: the sessions the server tracks, grouped by state. */
 export async function loadRecovery(api: ApiClient): Promise<Row[]> {
-  const overview = rec((await api.request<{ overview: unknown }>("GET", "/api/recovery/overview"))?.overview);
-  const sessions = (
-    (await api.request<{ sessions: unknown[] | null }>("GET", "/api/recovery/sessions"))?.sessions ?? []
-  ).map(rec);
+  const { overview } = await api.call(Routes.recoveryOverview, {}, undefined);
+  const sessions = (await api.call(Routes.recoverySessions, {}, undefined))?.sessions ?? [];
   const groups = new Map<string, Row[]>();
   for (const s of sessions) {
-    const state = str(s.state) || "other";
+    const state: string = s.state || "other";
     const list = groups.get(state) ?? [];
     list.push({
-      id: `recovery:session:${str(s.name)}`,
-      label: str(s.name),
+      id: `recovery:session:${s.name}`,
+      label: s.name,
       description: [
-        `${str(s.windows)} window${Number(s.windows) === 1 ? "" : "s"}`,
-        s.snapshotAt ? `snapshot ${new Date(str(s.snapshotAt)).toLocaleString()}` : "",
-        str(s.restoreError),
+        `${s.windows} window${s.windows === 1 ? "" : "s"}`,
+        s.snapshotAt ? `snapshot ${new Date(s.snapshotAt).toLocaleString()}` : "",
+        s.restoreError,
       ]
         .filter(Boolean)
         .join(" · "),
       icon: state === "killed" ? "debug-disconnect" : state === "restoring" ? "sync" : "history",
       ...(state === "killed" ? { iconColor: "list.warningForeground" } : {}),
       contextValue: `sentinel.recoverySession.${state}`,
-      data: { session: str(s.name), snapshotId: s.latestSnapshotId },
+      data: { session: s.name, snapshotId: s.latestSnapshotId },
     });
     groups.set(state, list);
   }
   const order = ["killed", "restoring", "running", "restored"];
-  const jobs = (Array.isArray(overview.runningJobs) ? overview.runningJobs : []).map(rec);
+  const jobs = overview.runningJobs ?? [];
   const jobRows: Row[] = jobs.length
     ? [
         {
@@ -276,15 +272,15 @@ export async function loadRecovery(api: ApiClient): Promise<Row[]> {
           description: `${jobs.length}`,
           icon: "history",
           children: jobs.map((j) => {
-            const status = str(j.status);
+            const status = j.status;
             return {
-              id: `recovery:job:${str(j.id)}`,
-              label: `${str(j.sessionName)}${j.targetSession && j.targetSession !== j.sessionName ? ` → ${str(j.targetSession)}` : ""}`,
+              id: `recovery:job:${j.id}`,
+              label: `${j.sessionName}${j.targetSession && j.targetSession !== j.sessionName ? ` → ${j.targetSession}` : ""}`,
               description: [
                 status,
-                Number(j.totalSteps) ? `${str(j.completedSteps)}/${str(j.totalSteps)}` : "",
-                str(j.currentStep),
-                str(j.error),
+                j.totalSteps ? `${j.completedSteps}/${j.totalSteps}` : "",
+                j.currentStep,
+                j.error,
               ]
                 .filter(Boolean)
                 .join(" · "),

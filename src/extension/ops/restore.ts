@@ -5,7 +5,12 @@
 // progress notification until it succeeds or fails.
 import * as vscode from "vscode";
 import { EventType } from "../../protocol/events.js";
-import type { ConflictPolicy, RecoveryJob, RestoreMode } from "../../protocol/recovery.js";
+import type {
+  ConflictPolicy,
+  RecoveryJob,
+  RecoveryJobPayload,
+  RestoreMode,
+} from "../../protocol/recovery.js";
 import { Routes } from "../../protocol/routes.js";
 import type { ApiClient } from "../client/apiClient.js";
 import type { RefreshManager } from "../client/refreshManager.js";
@@ -177,16 +182,17 @@ function followJob(
             if (current.status === "succeeded" || current.status === "failed" || current.status === "partial")
               done(current);
           };
-          const sub = refresh.onEvent(EventType.RecoveryJobUpdated, (payload) => {
-            const p = (payload ?? {}) as Partial<Record<string, unknown>>;
-            if (p.jobId !== job.id) return;
+          // Each status carries its own fields (RecoveryJobPayload): progress while running, the message of a
+          // failure, the session a success restored into.
+          const sub = refresh.onEvent(EventType.RecoveryJobUpdated, (p: RecoveryJobPayload | undefined) => {
+            if (!p || p.jobId !== job.id) return;
             update({
-              status: (p.status as RecoveryJob["status"]) ?? current.status,
-              ...(typeof p.completed === "number" ? { completedSteps: p.completed } : {}),
-              ...(typeof p.total === "number" ? { totalSteps: p.total } : {}),
-              ...(typeof p.step === "string" ? { currentStep: p.step } : {}),
-              ...(typeof p.message === "string" ? { error: p.message } : {}),
-              ...(typeof p.target === "string" ? { targetSession: p.target } : {}),
+              status: p.status,
+              ...("completed" in p
+                ? { completedSteps: p.completed, totalSteps: p.total, currentStep: p.step }
+                : {}),
+              ...("message" in p ? { error: p.message } : {}),
+              ...("target" in p ? { targetSession: p.target } : {}),
             });
           });
           // The job's events before this subscription (a fast restore may have ended), and any the socket lost.

@@ -79,7 +79,7 @@ export async function storeCall<T>(fn: () => T | Promise<T>): Promise<T> {
 export function registerOpsRoutes(api: ApiInstance, ctx: Pick<AppContext, "ops" | "opsTimeline">): void {
   const { ops } = ctx;
 
-  api.get("/api/ops/overview", async () => {
+  api.get(Routes.opsOverview.path, async () => {
     try {
       const body: OverviewResponse = { overview: await ops.overview.build() };
       return data(body);
@@ -93,7 +93,7 @@ export function registerOpsRoutes(api: ApiInstance, ctx: Pick<AppContext, "ops" 
     return data(body);
   });
 
-  api.get("/api/ops/alerts", async (request) => {
+  api.get(Routes.opsAlerts.path, async (request) => {
     const query = request.query as Query;
     const limit = limitParam(queryValue(query, "limit"), ALERTS_LIMIT_DEFAULT, ALERTS_LIMIT_MAX);
     const status = alertStatusParam(queryValue(query, "status"));

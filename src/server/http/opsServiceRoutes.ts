@@ -14,6 +14,7 @@ import type {
   UnitLogsResponse,
   UnregisterServiceResponse,
 } from "../../protocol/ops.js";
+import { Routes } from "../../protocol/routes.js";
 import { RegisterServiceBody, ServiceActionBody, UnitActionBody } from "../../protocol/schemas/ops.js";
 import type { AppContext } from "../context.js";
 import { parseLines } from "../ops/services/input.js";
@@ -34,7 +35,7 @@ export function registerOpsServiceRoutes(api: ApiInstance, ctx: Pick<AppContext,
   // Every service route answers the same 503 where no service manager runs, before reading its input.
   const available = async () => services.assertAvailable();
 
-  api.get("/api/ops/services", { preHandler: available }, async () => {
+  api.get(Routes.opsServices.path, { preHandler: available }, async () => {
     const body: ServicesResponse = { services: await services.list() };
     return data(body);
   });

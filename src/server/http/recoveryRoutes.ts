@@ -72,7 +72,7 @@ export function registerRecoveryRoutes(api: ApiInstance, ctx: AppContext): void 
       );
     });
 
-    scope.get("/api/recovery/overview", async () => {
+    scope.get(Routes.recoveryOverview.path, async () => {
       const overview = await recovery.overview().catch((error) => {
         throw storeError(error);
       });
