@@ -355,9 +355,6 @@ export class Watchtower {
     if (order.full) this.counters.fullCollects++;
     this.ownDuringCollect = 0;
     const seen = await this.pass.observe(order);
-    // tmux may wake once more as our tmux client goes away (measured: within a millisecond of its exit).
-    if (this.probe?.owning) await new Promise((resolve) => setTimeout(resolve, OWN_SETTLE_MS));
-    this.footprintCheck();
     if (this.closed) return;
     this.demand.collectedMutations = order.mutations;
     let outcome: CollectOutcome;
@@ -384,5 +381,9 @@ export class Watchtower {
       else if (!error) this.monitors.sync([]);
       this.counters.monitors = this.monitors.size;
     }
+    // After publishing, so events do not wait for it: tmux may wake once more as our tmux client goes away
+    // (measured: within a millisecond of its exit), then the probe takes its new baseline.
+    if (this.probe?.owning) await new Promise((resolve) => setTimeout(resolve, OWN_SETTLE_MS));
+    this.footprintCheck();
   }
 }
