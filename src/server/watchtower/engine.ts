@@ -76,6 +76,7 @@ export class Watchtower {
   /** The collect that readers who found the projection behind wait for, shared by all of them. */
   private readonly catchingUp = new CatchUp(() => this.catchUpReaders());
   private lookedAt = 0;
+  private readonly listedListeners = new Set<(sessions: ReadonlySet<string>) => void>();
   /** Bytes this server's own terminals typed into tmux and got from it since the probe's last look. */
   private ownInput = 0;
   private ownOutput = 0;
@@ -328,6 +329,16 @@ export class Watchtower {
     }
   }
 
+  /**
+   * Calls `listener` with the names of the sessions each successful collect listed, changed or not (terminal views
+   * end when their user session is gone, which a collect that folded its creation and its kill into one listing
+   * never publishes as a change). Returns the unsubscribe.
+   */
+  onListed(listener: (sessions: ReadonlySet<string>) => void): () => void {
+    this.listedListeners.add(listener);
+    return () => this.listedListeners.delete(listener);
+  }
+
   private runCollect(): Promise<void> {
     if (this.running) return this.running;
     if (this.closed) return Promise.resolve();
@@ -376,6 +387,10 @@ export class Watchtower {
       this.liveSessions = 0;
     }
     if (!this.closed) publishOutcome(this.events, this.repos.projection, outcome, this.liveSessions);
+    if (snapshot && !this.closed && this.listedListeners.size) {
+      const names = new Set(snapshot.sessions.map((s) => s.name));
+      for (const listener of this.listedListeners) listener(names);
+    }
     if (this.monitors && !this.closed) {
       if (listing) this.monitors.sync(listing.sessions);
       else if (!error) this.monitors.sync([]);

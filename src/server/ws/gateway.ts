@@ -53,6 +53,7 @@ export class WebSocketGateway {
   private readonly requestIds = new WeakMap<IncomingMessage, string>();
   private readonly hosts: HostCheck;
   private readonly views: TerminalViews;
+  private readonly unlisted: () => void;
   private closing = false;
 
   constructor(
@@ -61,6 +62,7 @@ export class WebSocketGateway {
   ) {
     this.hosts = new HostCheck(ctx.config.host, ctx.config.allowedHosts);
     this.views = new TerminalViews(ctx.tmux, ctx.events, ctx.log);
+    this.unlisted = ctx.watchtower.onListed((sessions) => this.views.listed(sessions));
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_INBOUND_FRAME,
@@ -161,7 +163,7 @@ export class WebSocketGateway {
         ...(view ? { view } : {}),
       });
       this.track(ws, attachment);
-      if (view) ws.once("close", this.views.add(view.name, attachment.end));
+      if (view) ws.once("close", this.views.add(view.name, session, attachment.end));
     });
   }
 
@@ -301,6 +303,7 @@ export class WebSocketGateway {
    */
   close(): void {
     this.closing = true;
+    this.unlisted();
     this.views.dispose();
     const sockets = [...this.live];
     this.live.clear();

@@ -8,8 +8,8 @@ import type { Tmux } from "../tmux/adapter.js";
 import { isViewSession } from "../tmux/viewSessions.js";
 
 export class TerminalViews {
-  /** View session name → ends its client (close 1000, which kills the view). */
-  private readonly live = new Map<string, () => void>();
+  /** View session name → its user session, and what ends its client (close 1000, which kills the view). */
+  private readonly live = new Map<string, { session: string; end: () => void }>();
   private running: Promise<void> | undefined;
   private again = false;
   private readonly unobserve: () => void;
@@ -26,12 +26,26 @@ export class TerminalViews {
     return this.live.size;
   }
 
-  /** Tracks a view until the returned function is called (its client ended). */
-  add(view: string, end: () => void): () => void {
-    this.live.set(view, end);
+  /** Tracks a view of `session` until the returned function is called (its client ended). */
+  add(view: string, session: string, end: () => void): () => void {
+    const entry = { session, end };
+    this.live.set(view, entry);
     return () => {
-      if (this.live.get(view) === end) this.live.delete(view);
+      if (this.live.get(view) === entry) this.live.delete(view);
     };
+  }
+
+  /**
+   * The watchtower listed these sessions (every collect, changed or not: the creation and the kill of a session
+   * may fall into one collect, which publishes no change). A view whose user session is not among them is checked.
+   */
+  listed(sessions: ReadonlySet<string>): void {
+    for (const { session } of this.live.values()) {
+      if (!sessions.has(session)) {
+        void this.prune();
+        return;
+      }
+    }
   }
 
   /** Ends the views whose session is gone. One check at a time; changes meanwhile get one more. */
@@ -65,7 +79,7 @@ export class TerminalViews {
       this.log.debug({ err: error }, "terminal views: sessions not listed");
       return;
     }
-    for (const [view, end] of [...this.live]) {
+    for (const [view, { end }] of [...this.live]) {
       const group = groups.get(view);
       // Gone already: its client ends by itself.
       if (!group) continue;
