@@ -3,7 +3,8 @@
 // outside VS Code (events, no manual refresh).
 import * as assert from "node:assert/strict";
 import { recordMetric, tmux, waitFor } from "./support/env.js";
-import { findItem, runningSentinel } from "./support/sentinel.js";
+import type { RenderedItem } from "../../src/extension/views/sessionsView.js";
+import { findItem, isUnread, runningSentinel } from "./support/sentinel.js";
 
 async function paneIds(target: string): Promise<string[]> {
   return (await tmux("list-panes", "-t", target, "-F", "#{pane_id}")).trim().split("\n");
@@ -38,6 +39,27 @@ describe("Sessions tree", () => {
     );
     assert.match(alpha.contextValue, /^sentinel\.session/);
     assert.match(editorPanes[0]!.contextValue, /^sentinel\.pane/);
+  });
+
+  it("a fresh open shows no unread for output that was there before (issue 16, ADR 0004)", async () => {
+    // The fixture's sessions were made, and their shells printed their prompts, before VS Code started: old
+    // output is read at first sight, so nothing of alpha or beta is unread.
+    const api = await runningSentinel();
+    const fixture = /^(session|window|pane):(alpha|beta)(:|$)/;
+    const unread: string[] = [];
+    const seen: string[] = [];
+    const walk = (items: RenderedItem[]) => {
+      for (const item of items) {
+        if (fixture.test(item.id)) seen.push(item.id);
+        if (fixture.test(item.id) && isUnread(item)) unread.push(item.id);
+        walk(item.children ?? []);
+      }
+    };
+    const tree = await api.treeSnapshot();
+    walk(tree);
+    // alpha, its two windows and three panes; beta, its window and pane.
+    assert.ok(seen.length >= 9, `the fixture's rows are in the tree: ${seen.join(", ")}`);
+    assert.deepEqual(unread, [], "no fixture row is unread after a fresh open");
   });
 
   it("follows a session created and killed outside VS Code", async () => {
