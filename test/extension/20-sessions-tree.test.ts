@@ -2,8 +2,8 @@
 // The Sessions tree shows the fixture's sessions › windows › panes as tmux has them, and follows changes made
 // outside VS Code (events, no manual refresh).
 import * as assert from "node:assert/strict";
-import { recordMetric, tmux, waitFor } from "./support/env.js";
 import type { RenderedItem } from "../../src/extension/views/sessionsView.js";
+import { recordMetric, tmux, waitFor } from "./support/env.js";
 import { findItem, isUnread, runningSentinel } from "./support/sentinel.js";
 
 async function paneIds(target: string): Promise<string[]> {
