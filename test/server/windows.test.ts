@@ -118,9 +118,17 @@ describe("GET windows and panes", () => {
 
   test("panes mirror list-panes, sorted by window then pane, empty strings omitted", async () => {
     await tmux.tmux("split-window", "-d", "-t", "=w:1");
-    const res = await server.api(`${base("w")}/panes`);
-    assert.equal(res.status, 200);
-    const { data } = (await res.json()) as { data: { panes: Array<Record<string, unknown>> } };
+    // Like the window above: the CLI-made pane shows once the watchtower has listed it (ADR 0018).
+    const data = await waitFor(
+      async () => {
+        const res = await server.api(`${base("w")}/panes`);
+        assert.equal(res.status, 200, "GET panes is 200");
+        const body = (await res.json()) as { data: { panes: Array<Record<string, unknown>> } };
+        return body.data.panes.length === 3 ? body.data : undefined;
+      },
+      5000,
+      "the CLI-made pane in GET panes",
+    );
     const rows = (
       await tmux.tmux(
         "list-panes",
