@@ -3,7 +3,7 @@
 // listing skipped, captures equal to capture-pane's), and the output probe on the tmux server's read counter
 // (moves on pane output, not on the watchtower's own listings once rebased; unknown for a pid that is not tmux).
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { Tmux } from "../../src/server/tmux/adapter.js";
 import { capturePane, capturePanes, type TmuxRunner, watchListing } from "../../src/server/tmux/queries.js";
@@ -198,6 +198,52 @@ describe("output probe (ADR 0013)", () => {
     const extra = probe.endOwn();
     assert.ok(extra !== undefined && extra > 0, `output during the calls read ${extra} bytes more`);
     assert.equal(probe.check(), "unchanged", "endOwn took the new baseline");
+  });
+
+  test("keeps /proc/<pid>/io and status open for one pid; gives them back for a new pid, a dead server, close", async (t) => {
+    const own = await startTmux();
+    const openOn = (pid: number) =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`/proc/${pid}/`);
+        } catch {
+          return false;
+        }
+      }).length;
+    try {
+      await own.newSession("kept");
+      const ownPid = Number((await own.tmux("display-message", "-p", "#{pid}")).trim());
+      const sharedPid = Number((await fx.tmux("display-message", "-p", "#{pid}")).trim());
+      const probe = new OutputProbe();
+      probe.setServerPid(ownPid);
+      if (!probe.available) {
+        t.skip("/proc/<tmux pid>/io is not readable here");
+        return;
+      }
+      assert.equal(openOn(ownPid), 2, "io and status open after the first read");
+      for (let i = 0; i < 5; i++) probe.check();
+      assert.equal(openOn(ownPid), 2, "looks reuse the open files");
+      const [pane] = (await own.tmux("list-panes", "-t", "=kept", "-F", "#{pane_tty}")).trim().split("\n");
+      probe.rebase();
+      writeFileSync(pane!, "kept-open\r\n");
+      await waitFor(() => probe.check() === "changed", 3000, "a reused file to show the new counters");
+
+      // The earlier tests' probes look at the shared server too: count this probe's files only.
+      const othersOnShared = openOn(sharedPid);
+      probe.setServerPid(sharedPid);
+      assert.equal(openOn(ownPid), 0, "a new pid gives the old files back");
+      assert.equal(openOn(sharedPid), othersOnShared + 2, "and opens the new pid's");
+      probe.setServerPid(ownPid);
+      await own.tmux("kill-server").catch(() => "");
+      await waitFor(() => probe.check() === "unknown", 3000, "the probe to see its server gone");
+      assert.equal(openOn(ownPid), 0, "a dead server's files are closed");
+      probe.setServerPid(sharedPid);
+      probe.close();
+      assert.equal(openOn(sharedPid), othersOnShared, "close gives the files back");
+      assert.equal(probe.check(), "unknown", "a closed probe sees nothing");
+    } finally {
+      await own.close();
+    }
   });
 
   test("unknown for a pid that is not a tmux server, and after the server is gone", async () => {

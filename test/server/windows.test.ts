@@ -129,6 +129,7 @@ describe("GET windows and panes", () => {
       5000,
       "the CLI-made pane in GET panes",
     );
+    assert.ok(data, "GET panes lists the three panes");
     const rows = (
       await tmux.tmux(
         "list-panes",

@@ -321,6 +321,7 @@ export class Watchtower {
     this.pacer.close();
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = undefined;
+    this.probe?.close();
     this.monitors?.close();
     try {
       this.repos.runtime.flush(new Date().toISOString());
