@@ -2,7 +2,7 @@
 // typing in a terminal this server attaches costs no collect per key (the user sees the echo already), and the
 // projection follows once the typing pauses, while output elsewhere during the typing is still seen at once; an
 // idle server wakes tmux for nothing (no listing, no recovery call) and writes nothing to its store, and a rename
-// with the tmux CLI is still seen at once.
+// with the tmux CLI is still seen at once; a pane that keeps printing the same line is collected at the slower pace.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -150,5 +150,27 @@ describe("watchtower cost", () => {
     await tmux.tmux("rename-session", "-t", "=idle", "idle-renamed");
     await waitFor(async () => (await sessionNames()).includes("idle-renamed"), 3000, "the rename seen");
     assert.ok(Date.now() - renamedAt < 3000, "the rename took long");
+  });
+
+  test("a pane redrawing the same text is output that keeps coming: collected at the slower pace", async () => {
+    // Once the screen is full of the same line, a capture shows nothing new, but tmux still reads the output:
+    // the probe's bytes keep the pace at the minimum interval (250 ms), not the 100 ms one for fresh activity.
+    // A clock among four quiet panes of its window: 29 collects in 4 s before the fix, 16 after.
+    for (let i = 0; i < 4; i++) await tmux.tmux("split-window", "-d", "-t", "=other:0");
+    await tmux.tmux("select-layout", "-t", "=other:0", "tiled");
+    await tmux.tmux("send-keys", "-t", "=other:0.0", "while :; do date; sleep 0.05; done", "Enter");
+    await sleep(1500);
+    const before = await collects();
+    const started = Date.now();
+    await sleep(4000);
+    const ran = (await collects()) - before;
+    const elapsed = Date.now() - started;
+    await tmux.tmux("send-keys", "-t", "=other:0.0", "C-c");
+    assert.ok(ran >= 1, `the printing pane was collected (${ran} collects)`);
+    // 250 ms apart at the least: elapsed / 250 collects, and one for the ones that were already due.
+    assert.ok(
+      ran <= Math.ceil(elapsed / 250) + 1,
+      `${ran} collects in ${elapsed} ms while one pane repeats a line`,
+    );
   });
 });

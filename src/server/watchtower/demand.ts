@@ -14,6 +14,8 @@ export interface CollectOrder {
   mutations: number;
   /** Panes that wrote (control-mode notices), with their session. */
   dirtyPanes: ReadonlyMap<string, string>;
+  /** `scan` mode: the probe saw pane output before this collect started (`Demand.probeOutput`). */
+  probeOutput: boolean;
   /** Sessions whose client just attached: every pane of theirs is captured. */
   catchUp: ReadonlySet<string>;
 }
@@ -43,6 +45,12 @@ export class Demand {
   /** Mutations noted so far, and how many of them the last finished collect had seen when it listed. */
   mutations = 0;
   collectedMutations = 0;
+  /**
+   * `scan` mode: the probe saw tmux read pane output (bytes, not only a wake-up) since the last collect started.
+   * A collect it asks for counts as one that saw output even when the captures show nothing new: a pane that
+   * redraws the same text (a spinner, a clock, a repeated log line) is output that keeps coming all the same.
+   */
+  probeOutput = false;
   /** The last two collects both changed something: output keeps coming, collect at the slower pace. */
   sustained = false;
   private changedLast = false;
@@ -70,13 +78,15 @@ export class Demand {
     this.dirty = false;
     this.dirtyMutation = false;
     this.streamed = false;
+    const probeOutput = this.probeOutput;
+    this.probeOutput = false;
     const dirtyPanes = new Map(this.dirtyPanes);
     this.dirtyPanes.clear();
     const catchUp = new Set(this.catchUp);
     this.catchUp.clear();
     this.lastDirtyPanes = new Set(dirtyPanes.keys());
     if (full) this.lastFullAt = startedAt;
-    return { startedAt, activeSince, full, mutations: this.mutations, dirtyPanes, catchUp };
+    return { startedAt, activeSince, full, mutations: this.mutations, dirtyPanes, probeOutput, catchUp };
   }
 
   /** A collect applied: two in a row that changed something mean output keeps coming. */

@@ -241,6 +241,7 @@ export class Watchtower {
       this.ownStream(now);
     } else if (moved === "changed") {
       if (this.probe.readBytes === 0) this.demand.confirmDue = true;
+      else this.demand.probeOutput = true;
       this.request(!this.demand.sustained);
     }
     if (
@@ -273,7 +274,10 @@ export class Watchtower {
     if (typing && (extra ?? 0) <= this.ownDuringCollect + OWN_STREAM_SLACK) {
       if (extra !== 0) this.ownStream(now);
     } else if (extra === undefined) this.demand.confirmDue = true;
-    else if (extra > 0) this.request(!this.demand.sustained);
+    else if (extra > 0) {
+      this.demand.probeOutput = true;
+      this.request(!this.demand.sustained);
+    }
   }
 
   /**
@@ -379,7 +383,7 @@ export class Watchtower {
     }
     const { listing, snapshot, error } = seen;
     if (error) this.log.warn({ error }, "watchtower collect failed");
-    this.demand.settle(seen.process.size > 0);
+    this.demand.settle(seen.process.size > 0 || order.probeOutput);
     if (snapshot) {
       this.live = snapshot.sessions.length > 0;
       this.liveSessions = snapshot.sessions.length;
