@@ -173,4 +173,26 @@ describe("watchtower cost", () => {
       `${ran} collects in ${elapsed} ms while one pane repeats a line`,
     );
   });
+
+  test("a pane printing in volume (a flood, ~6 KB/s) is collected at the flood pace, 500 ms apart", async () => {
+    await tmux.tmux(
+      "send-keys",
+      "-t",
+      "=other:0.0",
+      "clear; while :; do seq 1 100; sleep 0.05; done",
+      "Enter",
+    );
+    await sleep(2000);
+    const before = await collects();
+    const started = Date.now();
+    await sleep(4000);
+    const ran = (await collects()) - before;
+    const elapsed = Date.now() - started;
+    await tmux.tmux("send-keys", "-t", "=other:0.0", "C-c");
+    assert.ok(ran >= 1, `the flooding pane was collected (${ran} collects)`);
+    assert.ok(ran <= Math.ceil(elapsed / 500) + 1, `${ran} collects in ${elapsed} ms of a flood`);
+    // The projection still follows the flood.
+    await tmux.tmux("send-keys", "-t", "=other:0.1", "echo after-$((6*7))", "Enter");
+    await waitFor(async () => (await preview("other")).includes("after-42"), 3000, "output after the flood");
+  });
 });

@@ -2,7 +2,7 @@
 // catch-up (src/server/watchtower/demand.ts, reads.ts): pure, no tmux.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Demand } from "../../src/server/watchtower/demand.js";
+import { Demand, FLOOD_BYTES_PER_S } from "../../src/server/watchtower/demand.js";
 import { CatchUp, isBehind } from "../../src/server/watchtower/reads.js";
 
 describe("demand", () => {
@@ -53,6 +53,40 @@ describe("demand", () => {
     assert.equal(demand.sustained, true, "two in a row are");
     demand.settle(false);
     assert.equal(demand.sustained, false, "a quiet collect ends it");
+  });
+
+  test("a flood: two collects in a row after output at FLOOD_BYTES_PER_S or more", () => {
+    const demand = new Demand();
+    const heavy = { probeBytes: FLOOD_BYTES_PER_S / 4, sincePrevious: 250 };
+    const light = { probeBytes: FLOOD_BYTES_PER_S / 4 - 1, sincePrevious: 250 };
+    demand.settle(true, heavy);
+    assert.equal(demand.flooding, false, "one heavy collect is not a flood");
+    demand.settle(true, heavy);
+    assert.equal(demand.flooding, true, "two in a row are");
+    demand.settle(true, light);
+    assert.equal(demand.flooding, false, "a trickle ends it, though output keeps coming");
+    assert.equal(demand.sustained, true, "the trickle is still sustained");
+    demand.settle(true, heavy);
+    demand.settle(false, heavy);
+    assert.equal(demand.flooding, false, "a collect that saw nothing is no flood");
+    demand.settle(true, { probeBytes: 10_000, sincePrevious: 0 });
+    demand.settle(true, { probeBytes: 10_000, sincePrevious: 0 });
+    assert.equal(demand.flooding, false, "no rate without a collect before");
+  });
+
+  test("the order carries the probe's bytes and the time since the collect before", () => {
+    const demand = new Demand();
+    demand.probeBytes = 700;
+    const first = demand.take(1_000, false);
+    assert.deepEqual(
+      [first.probeBytes, first.sincePrevious],
+      [700, 0],
+      "the first collect has no time before",
+    );
+    assert.equal(demand.probeBytes, 0, "taken");
+    demand.probeBytes = 300;
+    const second = demand.take(1_400, false);
+    assert.deepEqual([second.probeBytes, second.sincePrevious], [300, 400], "bytes since, and 400 ms");
   });
 });
 

@@ -14,11 +14,20 @@ export interface CollectOrder {
   mutations: number;
   /** Panes that wrote (control-mode notices), with their session. */
   dirtyPanes: ReadonlyMap<string, string>;
-  /** `scan` mode: the probe saw pane output before this collect started (`Demand.probeOutput`). */
-  probeOutput: boolean;
+  /** `scan` mode: the pane output bytes the probe saw tmux read before this collect started (`Demand.probeBytes`). */
+  probeBytes: number;
+  /** Since the previous collect started (ms; 0 for the first): the time those bytes came in. */
+  sincePrevious: number;
   /** Sessions whose client just attached: every pane of theirs is captured. */
   catchUp: ReadonlySet<string>;
 }
+
+/**
+ * Pane output, in bytes a second between two collects, that makes output that keeps coming a flood: ten log
+ * lines of ~100 bytes a second. A build log or a `tail -f` of a busy file is above it; an echo, a prompt, a
+ * progress bar or a status line redrawn a few times a second, a line now and then are below it.
+ */
+export const FLOOD_BYTES_PER_S = 1024;
 
 export class Demand {
   /** Something asked for a collect since the last one started. */
@@ -46,14 +55,21 @@ export class Demand {
   mutations = 0;
   collectedMutations = 0;
   /**
-   * `scan` mode: the probe saw tmux read pane output (bytes, not only a wake-up) since the last collect started.
+   * `scan` mode: the pane output bytes the probe saw tmux read (not only wake-ups) since the last collect started.
    * A collect it asks for counts as one that saw output even when the captures show nothing new: a pane that
    * redraws the same text (a spinner, a clock, a repeated log line) is output that keeps coming all the same.
    */
-  probeOutput = false;
+  probeBytes = 0;
   /** The last two collects both changed something: output keeps coming, collect at the slower pace. */
   sustained = false;
   private changedLast = false;
+  /**
+   * `scan` mode: output keeps coming in volume (FLOOD_BYTES_PER_S or more before each of the last two collects:
+   * a build log, a `tail -f`), as opposed to a trickle of small writes (typing in another client, a prompt, a
+   * line now and then): collected at the flood pace (pacing.ts), which bounds what a printing pane costs.
+   */
+  flooding = false;
+  private floodLast = false;
   lastCollectStart = 0;
   lastFullAt = 0;
 
@@ -72,26 +88,46 @@ export class Demand {
   /** Starts a collect: takes what was asked for (`poll` mode collects everything every time). */
   take(startedAt: number, poll: boolean): CollectOrder {
     const activeSince = Math.floor(this.lastCollectStart / 1000);
+    const sincePrevious = this.lastCollectStart ? startedAt - this.lastCollectStart : 0;
     this.lastCollectStart = startedAt;
     const full = this.fullDue || poll;
     this.fullDue = false;
     this.dirty = false;
     this.dirtyMutation = false;
     this.streamed = false;
-    const probeOutput = this.probeOutput;
-    this.probeOutput = false;
+    const probeBytes = this.probeBytes;
+    this.probeBytes = 0;
     const dirtyPanes = new Map(this.dirtyPanes);
     this.dirtyPanes.clear();
     const catchUp = new Set(this.catchUp);
     this.catchUp.clear();
     this.lastDirtyPanes = new Set(dirtyPanes.keys());
     if (full) this.lastFullAt = startedAt;
-    return { startedAt, activeSince, full, mutations: this.mutations, dirtyPanes, probeOutput, catchUp };
+    return {
+      startedAt,
+      activeSince,
+      full,
+      mutations: this.mutations,
+      dirtyPanes,
+      probeBytes,
+      sincePrevious,
+      catchUp,
+    };
   }
 
-  /** A collect applied: two in a row that changed something mean output keeps coming. */
-  settle(changed: boolean): void {
+  /**
+   * A collect applied: two in a row that changed something mean output keeps coming; two in a row that each
+   * followed output at FLOOD_BYTES_PER_S or more (what the probe saw over the time since the collect before), a
+   * flood.
+   */
+  settle(changed: boolean, order?: Pick<CollectOrder, "probeBytes" | "sincePrevious">): void {
     this.sustained = changed && this.changedLast;
     this.changedLast = changed;
+    const flood =
+      !!order &&
+      order.sincePrevious > 0 &&
+      (order.probeBytes * 1000) / order.sincePrevious >= FLOOD_BYTES_PER_S;
+    this.flooding = this.sustained && flood && this.floodLast;
+    this.floodLast = flood;
   }
 }

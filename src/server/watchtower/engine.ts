@@ -241,7 +241,7 @@ export class Watchtower {
       this.ownStream(now);
     } else if (moved === "changed") {
       if (this.probe.readBytes === 0) this.demand.confirmDue = true;
-      else this.demand.probeOutput = true;
+      else this.demand.probeBytes += this.probe.readBytes;
       this.request(!this.demand.sustained);
     }
     if (
@@ -275,7 +275,7 @@ export class Watchtower {
       if (extra !== 0) this.ownStream(now);
     } else if (extra === undefined) this.demand.confirmDue = true;
     else if (extra > 0) {
-      this.demand.probeOutput = true;
+      this.demand.probeBytes += extra;
       this.request(!this.demand.sustained);
     }
   }
@@ -383,7 +383,7 @@ export class Watchtower {
     }
     const { listing, snapshot, error } = seen;
     if (error) this.log.warn({ error }, "watchtower collect failed");
-    this.demand.settle(seen.process.size > 0 || order.probeOutput);
+    this.demand.settle(seen.process.size > 0 || order.probeBytes > 0, order);
     if (snapshot) {
       this.live = snapshot.sessions.length > 0;
       this.liveSessions = snapshot.sessions.length;
