@@ -570,18 +570,31 @@ async function wsAttach(run: Run, session: string): Promise<void> {
     if (isBinary) bytes += (data as Buffer).length;
   });
   try {
-    await new Promise<void>((resolve, reject) => {
+    const refused = await new Promise<number | undefined>((resolve, reject) => {
       ws.once("message", (data, isBinary) => {
         const text = data.toString();
-        if (!isBinary && text.includes('"status"')) resolve();
+        if (!isBinary && text.includes('"status"')) resolve(undefined);
         else reject(new Error(`first frame: ${text.slice(0, 120)}`));
       });
-      ws.once("unexpected-response", (_request, response) =>
-        reject(new Error(`handshake refused: ${response.statusCode}`)),
-      );
+      ws.once("unexpected-response", (_request, response) => resolve(response.statusCode));
       ws.once("error", reject);
       ws.once("close", (code) => reject(new Error(`closed ${code} before the status frame`)));
     });
+    if (refused !== undefined) {
+      // The attachment runs beside the churn: the session may have been killed or renamed since it was picked.
+      // A 404 for a session tmux no longer has is the right answer, counted apart; for one it has, an error.
+      const gone = await tmux(run, "has-session", "-t", `=${session}`).then(
+        () => false,
+        () => true,
+      );
+      if (refused === 404 && gone) {
+        const raced = run.opCounts.wsAttachSessionGone ?? { n: 0, errors: 0 };
+        run.opCounts.wsAttachSessionGone = raced;
+        raced.n++;
+        return;
+      }
+      throw new Error(`handshake refused: ${refused}${gone ? "" : " (tmux has the session)"}`);
+    }
     ws.send(Buffer.from(`echo typed-${run.counter}\r`), { binary: true });
     await sleep(1000);
     if (bytes === 0) throw new Error("attached, but no output in 1 s");

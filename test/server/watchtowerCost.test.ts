@@ -152,14 +152,10 @@ describe("watchtower cost", () => {
     assert.ok(Date.now() - renamedAt < 3000, "the rename took long");
   });
 
-  test("a pane redrawing the same text is output that keeps coming: collected at the slower pace", async () => {
-    // Once the screen is full of the same line, a capture shows nothing new, but tmux still reads the output:
-    // the probe's bytes keep the pace at the minimum interval (250 ms), not the 100 ms one for fresh activity.
-    // A clock among four quiet panes of its window: 29 collects in 4 s before the fix, 16 after.
-    for (let i = 0; i < 4; i++) await tmux.tmux("split-window", "-d", "-t", "=other:0");
-    await tmux.tmux("select-layout", "-t", "=other:0", "tiled");
-    await tmux.tmux("send-keys", "-t", "=other:0.0", "while :; do date; sleep 0.05; done", "Enter");
-    await sleep(1500);
+  /** Runs `loop` in the first pane of `other`, and counts the collects over 4 s once it has run `warmMs`. */
+  async function collectsWhilePrinting(loop: string, warmMs: number) {
+    await tmux.tmux("send-keys", "-t", "=other:0.0", loop, "Enter");
+    await sleep(warmMs);
     const before = await collects();
     const started = Date.now();
     await sleep(4000);
@@ -167,6 +163,16 @@ describe("watchtower cost", () => {
     const elapsed = Date.now() - started;
     await tmux.tmux("send-keys", "-t", "=other:0.0", "C-c");
     assert.ok(ran >= 1, `the printing pane was collected (${ran} collects)`);
+    return { ran, elapsed };
+  }
+
+  test("a pane redrawing the same text is output that keeps coming: collected at the slower pace", async () => {
+    // Once the screen is full of the same line, a capture shows nothing new, but tmux still reads the output:
+    // the probe's bytes keep the pace at the minimum interval (250 ms), not the 100 ms one for fresh activity.
+    // A clock among four quiet panes of its window: 29 collects in 4 s before the fix, 16 after.
+    for (let i = 0; i < 4; i++) await tmux.tmux("split-window", "-d", "-t", "=other:0");
+    await tmux.tmux("select-layout", "-t", "=other:0", "tiled");
+    const { ran, elapsed } = await collectsWhilePrinting("while :; do date; sleep 0.05; done", 1500);
     // 250 ms apart at the least: elapsed / 250 collects, and one for the ones that were already due.
     assert.ok(
       ran <= Math.ceil(elapsed / 250) + 1,
@@ -175,21 +181,10 @@ describe("watchtower cost", () => {
   });
 
   test("a pane printing in volume (a flood, ~6 KB/s) is collected at the flood pace, 500 ms apart", async () => {
-    await tmux.tmux(
-      "send-keys",
-      "-t",
-      "=other:0.0",
+    const { ran, elapsed } = await collectsWhilePrinting(
       "clear; while :; do seq 1 100; sleep 0.05; done",
-      "Enter",
+      2000,
     );
-    await sleep(2000);
-    const before = await collects();
-    const started = Date.now();
-    await sleep(4000);
-    const ran = (await collects()) - before;
-    const elapsed = Date.now() - started;
-    await tmux.tmux("send-keys", "-t", "=other:0.0", "C-c");
-    assert.ok(ran >= 1, `the flooding pane was collected (${ran} collects)`);
     assert.ok(ran <= Math.ceil(elapsed / 500) + 1, `${ran} collects in ${elapsed} ms of a flood`);
     // The projection still follows the flood.
     await tmux.tmux("send-keys", "-t", "=other:0.1", "echo after-$((6*7))", "Enter");
