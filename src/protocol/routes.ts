@@ -12,7 +12,7 @@ import type {
   SeenScope,
 } from "./activity.js";
 import type { DirsResponse, MetaResponse, Pane, Session, Window } from "./api.js";
-import type { AlertsResponse, OverviewResponse, ServicesResponse } from "./ops.js";
+import type { AckAlertResponse, AlertsResponse, OverviewResponse, ServicesResponse } from "./ops.js";
 import type {
   JobResponse,
   JobsResponse,
@@ -117,7 +117,7 @@ export const Routes = {
   /** Query: limit. */
   jobs: route<undefined, JobsResponse>()("GET", "/api/ops/jobs"),
   job: route<undefined, JobResponse>()("GET", "/api/ops/jobs/:job"),
-  ackAlert: route<undefined, unknown>()("POST", "/api/ops/alerts/:alert/ack"),
+  ackAlert: route<undefined, AckAlertResponse>()("POST", "/api/ops/alerts/:alert/ack"),
   recoveryOverview: route<undefined, RecoveryOverviewResponse>()("GET", "/api/recovery/overview"),
   recoverySessions: route<undefined, RecoverySessionsResponse>()("GET", "/api/recovery/sessions"),
   /** Query: limit. */
