@@ -16,17 +16,21 @@ export interface ExternalServer {
   dataDir: string;
 }
 
-/** Starts the bundled server on port 0 with `token`, the data dir `<run>/<name>`, and `tmuxSocket` (the fixture's). */
+/**
+ * Starts the bundled server on port 0 with `token`, the data dir `<run>/<name>`, `tmuxSocket` (the fixture's) and
+ * `settings` (environment variables of its settings, e.g. `SENTINEL_RECOVERY_ENABLED`).
+ */
 export async function externalServer(
   token: string,
   name: string,
   tmuxSocket = testEnv().tmuxSocket,
+  settings: Record<string, string> = {},
 ): Promise<ExternalServer> {
   const dataDir = join(testEnv().root, name);
   mkdirSync(dataDir, { recursive: true });
   const script = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, "dist", "server.js");
   const child = spawn(process.execPath, serveArgs({ script, port: 0, dataDir, tmuxSocket }), {
-    env: serverEnvironment(process.env, token),
+    env: { ...serverEnvironment(process.env, token), ...settings },
     stdio: ["ignore", "pipe", "ignore"],
   });
   const url = await new Promise<string>((resolve, reject) => {
