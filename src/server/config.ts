@@ -1,11 +1,11 @@
 // Server configuration: CLI flags, then environment, then the data dir's config.toml, then defaults (spec §10).
 // The settings themselves (keys, variables, kinds, defaults) are declared once in settings/schema.ts.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type OpsConfig, opsConfig } from "./ops/opsConfig.js";
-import { setSetting, writeConfigFile } from "./settings/edit.js";
+import { createConfigFile, setSetting, writeConfigFile } from "./settings/edit.js";
 import { ConfigError, isLoopbackHost, parsePort, splitListen } from "./settings/kinds.js";
 import { type FileSettings, readConfigText, resolveSettings } from "./settings/read.js";
 import type { Settings } from "./settings/schema.js";
@@ -189,14 +189,10 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const configPath = join(dataDir, "config.toml");
 
-  let generated = false;
-  if (!existsSync(configPath)) {
-    // First start: the template always gets a fresh token, even when SENTINEL_TOKEN is set (it wins while it is
-    // set): a later start without the variable must still require a token, never fall back to none.
-    writeFileSync(configPath, configTemplate(generateToken()), { mode: 0o600, flag: "wx" });
-    chmodSync(configPath, 0o600);
-    generated = true;
-  }
+  // First start: the template always gets a fresh token, even when SENTINEL_TOKEN is set (it wins while it is
+  // set): a later start without the variable must still require a token, never fall back to none. Two servers
+  // starting together on a new data dir: one creates the file, the other reads it (and its token).
+  const generated = !existsSync(configPath) && createConfigFile(configPath, configTemplate(generateToken()));
   const text = readFileSync(configPath, "utf8");
   let file = readConfigFile(configPath, text);
   const { settings: s, sources } = resolveSettings(file, env);

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { after, describe, test } from "node:test";
+import { promisify } from "node:util";
 import { ConfigError, loadConfig, withToken } from "../../src/server/config.js";
 import { validateConfig } from "../../src/server/ops/configFile.js";
 import { isLoopbackHost, splitListen } from "../../src/server/settings/kinds.js";
 import { readConfigText } from "../../src/server/settings/read.js";
 
+const execFileP = promisify(execFile);
 const dirs: string[] = [];
 const temp = () => {
   const d = mkdtempSync(join(tmpdir(), "sentinel-config-"));
@@ -38,6 +41,38 @@ describe("config", () => {
     const again = loadConfig({ dataDir: dir }, {});
     assert.equal(again.token, c.token);
     assert.equal(again.tokenSource, "config");
+  });
+  test("servers starting together on a new data dir all read the one token the first wrote", async () => {
+    // Two VS Code windows opening the workspace start two servers at once (a clean-clone CI run saw EEXIST).
+    const dir = temp();
+    const module = resolve("src/server/config.ts");
+    // Every child loads the module first, then waits for the same instant (a busy wait), so the loads overlap.
+    const at = Date.now() + 4000;
+    const script = `const m = await import(${JSON.stringify(module)});
+      const { loadConfig } = m.default ?? m;
+      while (Date.now() < ${at});
+      const c = loadConfig({ dataDir: ${JSON.stringify(dir)}, port: "0" }, {});
+      console.log(JSON.stringify({ token: c.token, source: c.tokenSource }));`;
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]),
+      ),
+    );
+    const read = runs.map((r) => JSON.parse(r.stdout.trim()) as { token: string; source: string });
+    const file = readFileSync(join(dir, "config.toml"), "utf8");
+    const token = /token = "([^"]+)"/.exec(file)?.[1];
+    assert.ok(token, "the file holds a token");
+    assert.deepEqual(
+      new Set(read.map((r) => r.token)),
+      new Set([token]),
+      "every server uses the file's token",
+    );
+    assert.equal(read.filter((r) => r.source === "generated").length, 1, "exactly one server generated it");
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f !== "config.toml"),
+      [],
+      "no temp file left beside it",
+    );
   });
   test("flags beat environment beats file", () => {
     const dir = temp();

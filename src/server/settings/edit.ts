@@ -1,7 +1,7 @@
 // Writing config.toml without losing the user's file (ADR 0014): one setting's line is edited in place (its comment
 // kept) or a line is added at the top level, the result is parsed again to prove it is valid TOML that says what
 // was meant, and the file is replaced atomically (a temp file renamed over it), mode 0600.
-import { chmodSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { ConfigError } from "./kinds.js";
 import { parseToml, readConfigText } from "./read.js";
 import { ALIASES, fileSetting, type SettingKey, type Settings } from "./schema.js";
@@ -52,5 +52,37 @@ export function writeConfigFile(path: string, content: string): void {
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Creates the file with `content` unless it exists, atomically: the content is written to a temp file first and
+ * linked into place, so a server that starts at the same moment on the same data dir (two windows opening the
+ * workspace) either makes the file itself or finds the other one's complete file, never an empty one. Returns
+ * whether this call created it. A filesystem without hard links falls back to an exclusive create.
+ */
+export function createConfigFile(path: string, content: string): boolean {
+  const temp = `${path}.new-${process.pid}`;
+  try {
+    writeFileSync(temp, content, { mode: 0o600 });
+    chmodSync(temp, 0o600);
+    try {
+      linkSync(temp, path);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return false;
+      if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
+    }
+    try {
+      writeFileSync(path, content, { mode: 0o600, flag: "wx" });
+      chmodSync(path, 0o600);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    }
+  } finally {
+    rmSync(temp, { force: true });
   }
 }
