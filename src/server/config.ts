@@ -6,6 +6,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type OpsConfig, opsConfig } from "./ops/opsConfig.js";
 import { createConfigFile, setSetting, writeConfigFile } from "./settings/edit.js";
+import { withFileLock } from "./settings/fileLock.js";
 import { ConfigError, isLoopbackHost, parsePort, splitListen } from "./settings/kinds.js";
 import { type FileSettings, readConfigText, resolveSettings } from "./settings/read.js";
 import type { Settings } from "./settings/schema.js";
@@ -222,19 +223,27 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
     token = s.token;
     tokenSource = generated ? "generated" : "config";
   } else {
-    // A hand-edited or old file without a token: give it one rather than serve open.
-    token = generateToken();
+    // A hand-edited or old file without a token: give it one rather than serve open. Under a lock, reading the
+    // file again: a server that started at the same moment may have given it one already, which is then ours too.
     try {
-      const next = withToken(text, token);
-      writeConfigFile(configPath, next);
-      file = readConfigFile(configPath, next);
+      const given = withFileLock(configPath, () => {
+        const current = readFileSync(configPath, "utf8");
+        const found = readConfigFile(configPath, current);
+        if (found.values.token) return { token: found.values.token, file: found, ours: false };
+        const fresh = generateToken();
+        const next = withToken(current, fresh);
+        writeConfigFile(configPath, next);
+        return { token: fresh, file: readConfigFile(configPath, next), ours: true };
+      });
+      token = given.token;
+      file = given.file;
+      tokenSource = given.ours ? "generated" : "config";
     } catch (error) {
       throw new ConfigError(
         `${configPath} has no token and it could not be written (${(error as Error).message}): ` +
           `set "token" there or SENTINEL_TOKEN, or auth = "none" to run without a token (loopback only)`,
       );
     }
-    tokenSource = "generated";
   }
 
   return {

@@ -42,9 +42,8 @@ describe("config", () => {
     assert.equal(again.token, c.token);
     assert.equal(again.tokenSource, "config");
   });
-  test("servers starting together on a new data dir all read the one token the first wrote", async () => {
-    // Two VS Code windows opening the workspace start two servers at once (a clean-clone CI run saw EEXIST).
-    const dir = temp();
+  /** `count` children that load the config module, then call loadConfig on `dir` at the same instant. */
+  async function startTogether(dir: string, count: number) {
     const module = resolve("src/server/config.ts");
     // Every child loads the module first, then waits for the same instant (a busy wait), so the loads overlap.
     const at = Date.now() + 4000;
@@ -54,7 +53,7 @@ describe("config", () => {
       const c = loadConfig({ dataDir: ${JSON.stringify(dir)}, port: "0" }, {});
       console.log(JSON.stringify({ token: c.token, source: c.tokenSource }));`;
     const runs = await Promise.all(
-      Array.from({ length: 8 }, () =>
+      Array.from({ length: count }, () =>
         execFileP(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]),
       ),
     );
@@ -71,9 +70,23 @@ describe("config", () => {
     assert.deepEqual(
       readdirSync(dir).filter((f) => f !== "config.toml"),
       [],
-      "no temp file left beside it",
+      "no temp or lock file left beside it",
     );
+    return file;
+  }
+
+  test("servers starting together on a new data dir all read the one token the first wrote", async () => {
+    // Two VS Code windows opening the workspace start two servers at once (a clean-clone CI run saw EEXIST).
+    await startTogether(temp(), 8);
   });
+
+  test("servers starting together on a file without a token agree on the one token given to it", async () => {
+    const dir = temp();
+    writeFileSync(join(dir, "config.toml"), '# mine\nlisten = "127.0.0.1:4040"\n', { mode: 0o600 });
+    const file = await startTogether(dir, 8);
+    assert.match(file, /^# mine$/m, "the user's lines are kept");
+  });
+
   test("flags beat environment beats file", () => {
     const dir = temp();
     writeFileSync(join(dir, "config.toml"), 'listen = "127.0.0.2:1111"\ntoken = "file"\n');
