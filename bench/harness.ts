@@ -111,6 +111,37 @@ export function onCleanup(fn: () => Promise<void> | void): void {
   cleanups.push(fn);
 }
 
+/** A child process of the bench: its output's tail kept, stopped (SIGTERM, then SIGKILL) by `stop()` or cleanup. */
+export interface OwnedChild {
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+/** Keeps the tail of `child`'s output (`streams`) and registers its stop with the cleanup. */
+export function ownChild(
+  child: ChildProcess,
+  killAfterMs = 3000,
+  streams: Array<"stdout" | "stderr"> = ["stdout", "stderr"],
+): OwnedChild {
+  let log = "";
+  for (const name of streams)
+    child[name]?.on("data", (d: Buffer) => {
+      log = (log + d.toString()).slice(-8192);
+    });
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const hard = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    await exited;
+    clearTimeout(hard);
+  };
+  onCleanup(stop);
+  return { logTail: () => log, stop };
+}
+
 export async function cleanupAll(): Promise<void> {
   while (cleanups.length) {
     const fn = cleanups.pop()!;
@@ -204,26 +235,13 @@ export async function startServer(
     [SERVER_JS, "serve", "--port", "0", "--data-dir", dataDir, "--tmux-socket", work.socket],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-8192);
-  });
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const hard = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await exited;
-    clearTimeout(hard);
-  };
-  onCleanup(stop);
+  // Stdout carries the ready line (read below); the log tail is stderr.
+  const { logTail, stop } = ownChild(child, 3000, ["stderr"]);
   const lines = createInterface({ input: child.stdout! });
   try {
     const ready = await new Promise<{ url: string; port: number; pid: number }>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`server not ready in ${timeoutMs} ms:\n${stderr}`)),
+        () => reject(new Error(`server not ready in ${timeoutMs} ms:\n${logTail()}`)),
         timeoutMs,
       );
       lines.once("line", (line) => {
@@ -233,18 +251,18 @@ export async function startServer(
           if (parsed.event !== "ready") throw new Error("not a ready line");
           resolve(parsed);
         } catch {
-          reject(new Error(`bad ready line: ${line}\n${stderr}`));
+          reject(new Error(`bad ready line: ${line}\n${logTail()}`));
         }
       });
       child.once("exit", (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`server exited (${code ?? signal}) before ready:\n${stderr}`));
+        reject(new Error(`server exited (${code ?? signal}) before ready:\n${logTail()}`));
       });
     });
     const readyMs = performance.now() - started;
     // Keep draining stdout so the server never blocks on a full pipe.
     lines.on("line", () => undefined);
-    return { ...ready, child, readyMs, logTail: () => stderr, stop };
+    return { ...ready, child, readyMs, logTail, stop };
   } catch (error) {
     await stop();
     throw error;

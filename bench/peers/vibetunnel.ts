@@ -11,9 +11,9 @@ import { type ClientRequest, request } from "node:http";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { BaseTerm, type Term } from "../clients.js";
-import { onCleanup, sleep, type Workspace, withTimeout } from "../harness.js";
+import { ownChild, type Workspace, withTimeout } from "../harness.js";
 import type { PeerInstall } from "./install.js";
-import { canConnect, freePort } from "./net.js";
+import { freePort, waitListening } from "./net.js";
 
 export interface VibeTunnelServer {
   port: number;
@@ -49,38 +49,14 @@ export async function startVibeTunnel(install: PeerInstall, work: Workspace): Pr
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
-  let log = "";
-  const keep = (d: Buffer) => {
-    log = (log + d.toString()).slice(-8192);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const hard = setTimeout(() => child.kill("SIGKILL"), 6000);
-    await exited;
-    clearTimeout(hard);
-  };
-  onCleanup(stop);
+  const { logTail, stop } = ownChild(child, 6000);
   try {
-    const deadline = performance.now() + 20_000;
-    while (!(await canConnect(port))) {
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(
-          `vibetunnel exited (${child.exitCode ?? child.signalCode}) before listening:\n${log}`,
-        );
-      if (performance.now() > deadline) throw new Error(`vibetunnel not listening in 20 s:\n${log}`);
-      await sleep(50);
-    }
+    await waitListening("vibetunnel", child, port, 20000, logTail);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { port, pid: child.pid!, child, logTail: () => log, stop };
+  return { port, pid: child.pid!, child, logTail, stop };
 }
 
 function api(port: number, method: string, path: string, body?: unknown): Promise<unknown> {

@@ -12,9 +12,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { BaseTerm, type Term } from "../clients.js";
-import { onCleanup, sleep, type Workspace, withTimeout } from "../harness.js";
+import { ownChild, type Workspace, withTimeout } from "../harness.js";
 import type { PeerInstall } from "./install.js";
-import { canConnect, freePort } from "./net.js";
+import { freePort, waitListening } from "./net.js";
 
 const BASE = "/wetty";
 /** The web client's commit step (its FlowControlClient's ackBytes). */
@@ -69,36 +69,14 @@ export async function startWetty(
     ],
     { cwd: work.dir, env: work.env, stdio: ["ignore", "pipe", "pipe"] },
   );
-  let log = "";
-  const keep = (d: Buffer) => {
-    log = (log + d.toString()).slice(-8192);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const hard = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await exited;
-    clearTimeout(hard);
-  };
-  onCleanup(stop);
+  const { logTail, stop } = ownChild(child, 3000);
   try {
-    const deadline = performance.now() + 15_000;
-    while (!(await canConnect(port))) {
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`wetty exited (${child.exitCode ?? child.signalCode}) before listening:\n${log}`);
-      if (performance.now() > deadline) throw new Error(`wetty not listening in 15 s:\n${log}`);
-      await sleep(50);
-    }
+    await waitListening("wetty", child, port, 15000, logTail);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { port, pid: child.pid!, child, io, session, logTail: () => log, stop };
+  return { port, pid: child.pid!, child, io, session, logTail, stop };
 }
 
 /** A client of a wetty process: the session is the one that process was started for. */

@@ -10,7 +10,12 @@ import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { EXTENSION_ID, waitFor } from "./support/env.js";
-import { type ExternalServer, externalServer, stopExternalServer } from "./support/externalServer.js";
+import {
+  type ExternalServer,
+  externalServer,
+  stopExternalServer,
+  waitForOwnServer,
+} from "./support/externalServer.js";
 import { runningSentinel, type SentinelTestApi } from "./support/sentinel.js";
 
 interface Welcome {
@@ -60,11 +65,7 @@ describe("server token", () => {
       await vscode.commands.executeCommand("sentinel.setServerToken", "").then(undefined, () => undefined);
       await config().update("server.url", undefined, vscode.ConfigurationTarget.Global);
     }
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().source !== "external",
-      "the window's own server again",
-      30_000,
-    ).catch(() => undefined);
+    await waitForOwnServer(api).catch(() => undefined);
     if (server) await stopExternalServer(server);
   });
 

@@ -7,27 +7,30 @@
 // (a wrong token for the inactive one: "auth", with Set Token as its fix); Disconnect removes both and the
 // companion is the active server again. Everything started here is stopped and removed in `after`.
 import * as assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
-import { serveArgs, serverEnvironment } from "../../src/extension/server/serverEnv.js";
-import { LineSplitter } from "../../src/extension/server/serverOutput.js";
 import { serverOrigin } from "../../src/extension/util/origin.js";
-import { parseReadyLine } from "../../src/protocol/runtime.js";
 import { EXTENSION_ID, testEnv, waitFor } from "./support/env.js";
+import {
+  disconnectServers,
+  type ExternalServer,
+  externalServer,
+  stopExternalServer,
+  useServer,
+  waitForOwnServer,
+} from "./support/externalServer.js";
 import { runningSentinel, type SentinelTestApi, waitForItem } from "./support/sentinel.js";
 
-interface TestServer {
+interface TestServer extends ExternalServer {
   name: string;
-  url: string;
   id: string;
   token: string;
   session: string;
   dir: string;
   socket: string;
-  child: ChildProcess;
 }
 
 /** tmux on a server's private socket, with its clean HOME. */
@@ -42,47 +45,22 @@ function privateTmux(server: Pick<TestServer, "dir" | "socket">, ...args: string
   });
 }
 
-/** A Sentinel server of its own: temp dir, tmux socket with one session, data dir, token; port 0. */
+/** A Sentinel server of its own: temp dir, tmux socket with one session, data dir, clean HOME, token; port 0. */
 async function startServer(name: string, session: string): Promise<TestServer> {
   const dir = join(testEnv().root, `servers-${name}`);
   const socket = join(dir, "tmux.sock");
   mkdirSync(join(dir, "home"), { recursive: true });
-  mkdirSync(join(dir, "data"), { recursive: true });
   const token = randomBytes(24).toString("base64url");
   await privateTmux({ dir, socket }, "new-session", "-d", "-s", session, "-x", "120", "-y", "30");
-  const script = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, "dist", "server.js");
-  const env = serverEnvironment({ ...process.env, HOME: join(dir, "home"), SHELL: "/bin/sh" }, token);
-  const child = spawn(
-    process.execPath,
-    serveArgs({ script, port: 0, dataDir: join(dir, "data"), tmuxSocket: socket }),
-    { env, stdio: ["ignore", "pipe", "ignore"] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = new LineSplitter();
-    const timer = setTimeout(() => reject(new Error(`server ${name} did not start within 20 s`)), 20_000);
-    child.once("exit", (code) => reject(new Error(`server ${name} exited (${code})`)));
-    child.stdout!.setEncoding("utf8");
-    child.stdout!.on("data", (chunk: string) => {
-      for (const line of lines.push(chunk)) {
-        const ready = parseReadyLine(line);
-        if (ready) {
-          clearTimeout(timer);
-          resolve(ready.url);
-        }
-      }
-    });
+  const server = await externalServer(token, `servers-${name}/data`, socket, {
+    HOME: join(dir, "home"),
+    SHELL: "/bin/sh",
   });
-  return { name, url, id: serverOrigin(url)!, token, session, dir, socket, child };
+  return { ...server, name, id: serverOrigin(server.url)!, token, session, dir, socket };
 }
 
 async function stopServer(server: TestServer): Promise<void> {
-  const { child } = server;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  }
+  await stopExternalServer(server);
   await privateTmux(server, "kill-server").catch(() => undefined);
   rmSync(server.dir, { recursive: true, force: true });
 }
@@ -124,16 +102,11 @@ describe("servers view and switcher", () => {
   after(async function () {
     this.timeout(90_000);
     for (const t of terminals) t.dispose();
-    api.setConfirmAnswer(true);
-    for (const server of servers)
-      if (api.servers().some((r) => r.id === server.id))
-        await vscode.commands.executeCommand("sentinel.disconnectServer", { id: server.id });
-    api.setConfirmAnswer(undefined);
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().source !== "external",
-      "the companion as the active server again",
-      30_000,
-    ).catch(() => undefined);
+    await disconnectServers(
+      api,
+      servers.map((server) => server.id),
+    );
+    await waitForOwnServer(api).catch(() => undefined);
     for (const server of servers) await stopServer(server);
   });
 
@@ -142,16 +115,7 @@ describe("servers view and switcher", () => {
     const [alpha, bravo] = servers as [TestServer, TestServer];
 
     // Connect to alpha: it becomes the active server; the Sessions view shows its tmux.
-    await vscode.commands.executeCommand("sentinel.connectServer", {
-      url: alpha.url,
-      name: "alpha",
-      token: alpha.token,
-    });
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().url === alpha.url,
-      "alpha as the running active server",
-      20_000,
-    );
+    await useServer(api, alpha.url, "alpha", alpha.token);
     await waitForItem(api, `session:${alpha.session}`, "alpha's session in the tree", undefined, 15_000);
     assert.equal(api.sessionsView().description, "alpha", "the Sessions view names the active server");
     const termA = await vscode.commands.executeCommand<vscode.Terminal>("sentinel.attach", alpha.session);
@@ -174,16 +138,7 @@ describe("servers view and switcher", () => {
     );
 
     // Connect to bravo (its own token): the active server switches; alpha's terminal stays on alpha.
-    await vscode.commands.executeCommand("sentinel.connectServer", {
-      url: bravo.url,
-      name: "bravo",
-      token: bravo.token,
-    });
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().url === bravo.url,
-      "bravo as the running active server",
-      20_000,
-    );
+    await useServer(api, bravo.url, "bravo", bravo.token);
     await waitForItem(api, `session:${bravo.session}`, "bravo's session in the tree", undefined, 15_000);
     const tree = await api.treeSnapshot();
     assert.ok(!tree.some((i) => i.id === `session:${alpha.session}`), "alpha's session left the tree");
@@ -266,13 +221,7 @@ describe("servers view and switcher", () => {
   it("Disconnect removes a server and its token; the companion is active again", async function () {
     this.timeout(60_000);
     const [alpha, bravo] = servers as [TestServer, TestServer];
-    api.setConfirmAnswer(true);
-    try {
-      await vscode.commands.executeCommand("sentinel.disconnectServer", { id: alpha.id });
-      await vscode.commands.executeCommand("sentinel.disconnectServer", { id: bravo.id });
-    } finally {
-      api.setConfirmAnswer(undefined);
-    }
+    await disconnectServers(api, [alpha.id, bravo.id]);
     assert.deepEqual(
       api.servers().map((r) => r.id),
       ["companion"],
@@ -280,11 +229,7 @@ describe("servers view and switcher", () => {
     );
     const settings = vscode.workspace.getConfiguration("sentinel").inspect("servers");
     assert.deepEqual(settings?.globalValue ?? [], [], "sentinel.servers is empty again");
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().source !== "external",
-      "the companion as the active server",
-      30_000,
-    );
+    await waitForOwnServer(api);
     assert.equal(api.servers()[0]?.active, true, "the companion is active");
   });
 });

@@ -12,7 +12,14 @@ import { join } from "node:path";
 import * as vscode from "vscode";
 import { serverOrigin } from "../../src/extension/util/origin.js";
 import { testEnv, tmuxOn, waitFor } from "./support/env.js";
-import { type ExternalServer, externalServer, stopExternalServer } from "./support/externalServer.js";
+import {
+  disconnectServers,
+  type ExternalServer,
+  externalServer,
+  stopExternalServer,
+  useServer,
+  waitForOwnServer,
+} from "./support/externalServer.js";
 import {
   killTmuxSession,
   newTmuxSession,
@@ -44,21 +51,8 @@ describe("server switch", () => {
   after(async function () {
     this.timeout(60_000);
     for (const t of terminals) t.dispose();
-    if (server) {
-      const id = serverOrigin(server.url);
-      api.setConfirmAnswer(true);
-      try {
-        if (api.servers().some((r) => r.id === id))
-          await vscode.commands.executeCommand("sentinel.disconnectServer", { id });
-      } finally {
-        api.setConfirmAnswer(undefined);
-      }
-    }
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().source !== "external",
-      "the window's own server again",
-      30_000,
-    ).catch(() => undefined);
+    if (server) await disconnectServers(api, [serverOrigin(server.url)]);
+    await waitForOwnServer(api).catch(() => undefined);
     if (server) await stopExternalServer(server);
     await tmuxOn(socket, "kill-server").catch(() => undefined);
     rmSync(tmuxDir, { recursive: true, force: true });
@@ -79,12 +73,7 @@ describe("server switch", () => {
 
     // The switch: another server becomes the active one; it has a session of the same name.
     const url = server!.url;
-    await vscode.commands.executeCommand("sentinel.connectServer", { url, name: "other", token });
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().url === url,
-      "the other server as the running active server",
-      20_000,
-    );
+    await useServer(api, url, "other", token);
     await waitFor(async () => {
       const tree = await api.treeSnapshot();
       return tree.some((i) => i.id === `session:${SESSION}`) && !tree.some((i) => i.id === "session:alpha");

@@ -9,7 +9,14 @@ import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import { serverOrigin } from "../../src/extension/util/origin.js";
 import { waitFor } from "./support/env.js";
-import { type ExternalServer, externalServer, stopExternalServer } from "./support/externalServer.js";
+import {
+  disconnectServers,
+  type ExternalServer,
+  externalServer,
+  stopExternalServer,
+  useServer,
+  waitForOwnServer,
+} from "./support/externalServer.js";
 import { runningSentinel, type SentinelTestApi } from "./support/sentinel.js";
 
 describe("a server with recovery switched off", () => {
@@ -24,21 +31,8 @@ describe("a server with recovery switched off", () => {
   });
   after(async function () {
     this.timeout(60_000);
-    if (server) {
-      const id = serverOrigin(server.url);
-      api.setConfirmAnswer(true);
-      try {
-        if (api.servers().some((r) => r.id === id))
-          await vscode.commands.executeCommand("sentinel.disconnectServer", { id });
-      } finally {
-        api.setConfirmAnswer(undefined);
-      }
-    }
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().source !== "external",
-      "the window's own server again",
-      30_000,
-    ).catch(() => undefined);
+    if (server) await disconnectServers(api, [serverOrigin(server.url)]);
+    await waitForOwnServer(api).catch(() => undefined);
     if (server) await stopExternalServer(server);
   });
 
@@ -47,12 +41,7 @@ describe("a server with recovery switched off", () => {
     const url = server!.url;
     const recovery = await api.apiRequest<{ overview: unknown }>("GET", "/api/recovery/overview");
     assert.ok(recovery.overview, "the window's own server has recovery");
-    await vscode.commands.executeCommand("sentinel.connectServer", { url, name: "recovery-off", token });
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().url === url,
-      "the recovery-off server as the running active server",
-      20_000,
-    );
+    await useServer(api, url, "recovery-off", token);
     await vscode.commands.executeCommand("sentinel.refreshRecovery");
     await vscode.commands.executeCommand("sentinel.refreshOps");
     await waitFor(
@@ -66,18 +55,8 @@ describe("a server with recovery switched off", () => {
     assert.match(String(view.error), /recovery/i, "the server's own words are kept for the log");
     await waitFor(() => api.opsView().state === "available", "the Ops view of the same server", 15_000);
 
-    const id = serverOrigin(url);
-    api.setConfirmAnswer(true);
-    try {
-      await vscode.commands.executeCommand("sentinel.disconnectServer", { id });
-    } finally {
-      api.setConfirmAnswer(undefined);
-    }
-    await waitFor(
-      () => api.state() === "running" && api.serverInfo().source !== "external",
-      "the window's own server again",
-      30_000,
-    );
+    await disconnectServers(api, [serverOrigin(url)]);
+    await waitForOwnServer(api);
     await vscode.commands.executeCommand("sentinel.refreshRecovery");
     await waitFor(
       () => api.contextKeys()["sentinel.recoveryState"] === "available",

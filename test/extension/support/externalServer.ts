@@ -8,7 +8,8 @@ import * as vscode from "vscode";
 import { serveArgs, serverEnvironment } from "../../../src/extension/server/serverEnv.js";
 import { LineSplitter } from "../../../src/extension/server/serverOutput.js";
 import { parseReadyLine } from "../../../src/protocol/runtime.js";
-import { EXTENSION_ID, testEnv } from "./env.js";
+import { EXTENSION_ID, testEnv, waitFor } from "./env.js";
+import type { SentinelTestApi } from "./sentinel.js";
 
 export interface ExternalServer {
   url: string;
@@ -18,28 +19,28 @@ export interface ExternalServer {
 
 /**
  * Starts the bundled server on port 0 with `token`, the data dir `<run>/<name>`, `tmuxSocket` (the fixture's) and
- * `settings` (environment variables of its settings, e.g. `SENTINEL_RECOVERY_ENABLED`).
+ * `env`: more environment (its settings, e.g. `SENTINEL_RECOVERY_ENABLED`, or a clean `HOME`).
  */
 export async function externalServer(
   token: string,
   name: string,
   tmuxSocket = testEnv().tmuxSocket,
-  settings: Record<string, string> = {},
+  env: Record<string, string> = {},
 ): Promise<ExternalServer> {
   const dataDir = join(testEnv().root, name);
   mkdirSync(dataDir, { recursive: true });
   const script = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, "dist", "server.js");
   const child = spawn(process.execPath, serveArgs({ script, port: 0, dataDir, tmuxSocket }), {
-    env: { ...serverEnvironment(process.env, token), ...settings },
+    env: serverEnvironment({ ...process.env, ...env }, token),
     stdio: ["ignore", "pipe", "ignore"],
   });
   const url = await new Promise<string>((resolve, reject) => {
     const lines = new LineSplitter();
     const timer = setTimeout(
-      () => reject(new Error("the external server did not start within 20 s")),
+      () => reject(new Error(`the external server ${name} did not start within 20 s`)),
       20_000,
     );
-    child.once("exit", (code) => reject(new Error(`the external server exited (${code})`)));
+    child.once("exit", (code) => reject(new Error(`the external server ${name} exited (${code})`)));
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", (chunk: string) => {
       for (const line of lines.push(chunk)) {
@@ -54,12 +55,50 @@ export async function externalServer(
   return { url, child, dataDir };
 }
 
-/** Stops it (SIGTERM, waiting for the exit) and removes its data dir. */
+/** Stops it (SIGTERM, SIGKILL after 5 s, waiting for the exit) and removes its data dir. */
 export async function stopExternalServer({ child, dataDir }: ExternalServer): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGTERM");
+    const hard = setTimeout(() => child.kill("SIGKILL"), 5000);
     await exited;
+    clearTimeout(hard);
   }
   rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** Disconnects the servers with these ids (origins) that the Servers view still lists, answering its question. */
+export async function disconnectServers(api: SentinelTestApi, ids: Array<string | undefined>): Promise<void> {
+  api.setConfirmAnswer(true);
+  try {
+    for (const id of ids)
+      if (id && api.servers().some((r) => r.id === id))
+        await vscode.commands.executeCommand("sentinel.disconnectServer", { id });
+  } finally {
+    api.setConfirmAnswer(undefined);
+  }
+}
+
+/** Waits until the window's own server (the companion) is the running active server again. */
+export function waitForOwnServer(api: SentinelTestApi): Promise<unknown> {
+  return waitFor(
+    () => api.state() === "running" && api.serverInfo().source !== "external",
+    "the window's own server as the active server again",
+    30_000,
+  );
+}
+
+/** Connects to `url` with `token` (Connect to Server…) and waits until it is the running active server. */
+export async function useServer(
+  api: SentinelTestApi,
+  url: string,
+  name: string,
+  token: string,
+): Promise<void> {
+  await vscode.commands.executeCommand("sentinel.connectServer", { url, name, token });
+  await waitFor(
+    () => api.state() === "running" && api.serverInfo().url === url,
+    `${name} (${url}) as the running active server`,
+    20_000,
+  );
 }
