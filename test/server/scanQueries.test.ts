@@ -4,7 +4,7 @@
 // (moves on pane output, not on the watchtower's own listings once rebased; unknown for a pid that is not tmux).
 import assert from "node:assert/strict";
 import { readdirSync, readlinkSync, writeFileSync } from "node:fs";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, type TestContext, test } from "node:test";
 import { Tmux } from "../../src/server/tmux/adapter.js";
 import { capturePane, capturePanes, type TmuxRunner, watchListing } from "../../src/server/tmux/queries.js";
 import { OutputProbe } from "../../src/server/watchtower/outputProbe.js";
@@ -151,15 +151,23 @@ describe("an empty tmux server (exit-empty off)", () => {
   });
 });
 
+const serverPid = async (tmux: TmuxFixture) =>
+  Number((await tmux.tmux("display-message", "-p", "#{pid}")).trim());
+
+/** A probe on `tmux`'s server, closed when the test ends; undefined (the test skipped) where /proc cannot tell. */
+async function probeOn(tmux: TmuxFixture, t: TestContext): Promise<OutputProbe | undefined> {
+  const probe = new OutputProbe();
+  t.after(() => probe.close());
+  probe.setServerPid(await serverPid(tmux));
+  if (probe.available) return probe;
+  t.skip("/proc/<tmux pid>/io is not readable here");
+  return undefined;
+}
+
 describe("output probe (ADR 0013)", () => {
   test("moves on pane output; the watchtower's own listing does not count once rebased", async (t) => {
-    const pid = Number((await fx.tmux("display-message", "-p", "#{pid}")).trim());
-    const probe = new OutputProbe();
-    probe.setServerPid(pid);
-    if (!probe.available) {
-      t.skip("/proc/<tmux pid>/io is not readable here");
-      return;
-    }
+    const probe = await probeOn(fx, t);
+    if (!probe) return;
     await quiet();
     // A listing (pane_current_command reads /proc) then a rebase: no change seen.
     await watchListing(run);
@@ -172,13 +180,8 @@ describe("output probe (ADR 0013)", () => {
   });
 
   test("footprint (ADR 0021): a listing's own reads are learned; output during the calls is told apart", async (t) => {
-    const pid = Number((await fx.tmux("display-message", "-p", "#{pid}")).trim());
-    const probe = new OutputProbe();
-    probe.setServerPid(pid);
-    if (!probe.available) {
-      t.skip("/proc/<tmux pid>/io is not readable here");
-      return;
-    }
+    const probe = await probeOn(fx, t);
+    if (!probe) return;
     await quiet();
     probe.beginOwn();
     await watchListing(run);
@@ -212,14 +215,10 @@ describe("output probe (ADR 0013)", () => {
       }).length;
     try {
       await own.newSession("kept");
-      const ownPid = Number((await own.tmux("display-message", "-p", "#{pid}")).trim());
-      const sharedPid = Number((await fx.tmux("display-message", "-p", "#{pid}")).trim());
-      const probe = new OutputProbe();
-      probe.setServerPid(ownPid);
-      if (!probe.available) {
-        t.skip("/proc/<tmux pid>/io is not readable here");
-        return;
-      }
+      const ownPid = await serverPid(own);
+      const sharedPid = await serverPid(fx);
+      const probe = await probeOn(own, t);
+      if (!probe) return;
       assert.equal(openOn(ownPid), 2, "io and status open after the first read");
       for (let i = 0; i < 5; i++) probe.check();
       assert.equal(openOn(ownPid), 2, "looks reuse the open files");
@@ -228,7 +227,7 @@ describe("output probe (ADR 0013)", () => {
       writeFileSync(pane!, "kept-open\r\n");
       await waitFor(() => probe.check() === "changed", 3000, "a reused file to show the new counters");
 
-      // The earlier tests' probes look at the shared server too: count this probe's files only.
+      // Count this probe's files only (another probe may look at the shared server too).
       const othersOnShared = openOn(sharedPid);
       probe.setServerPid(sharedPid);
       assert.equal(openOn(ownPid), 0, "a new pid gives the old files back");
