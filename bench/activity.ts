@@ -6,7 +6,7 @@
 //
 // Output is written straight to the pane's terminal (its tty), so no shell or `send-keys` sits in the path.
 // CPU is user + system time from /proc: the process itself, plus its child processes (the tmux CLI calls it
-// waited for, and its live control-mode clients), over a CPU_WINDOW_MS window extrapolated to a minute. The
+// waited for, its live control-mode clients, and its query shell with everything that shell reaped: ADR 0022), over a CPU_WINDOW_MS window extrapolated to a minute. The
 // tmux server's own CPU over the same window is reported beside it (it answers both kinds of watcher).
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, constants, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
@@ -23,6 +23,7 @@ import {
   sleep,
   startServer,
   TOKEN,
+  treeCpuMs,
   type Workspace,
   withTimeout,
 } from "./harness.js";
@@ -95,7 +96,8 @@ function cpuSample(pid: number): CpuSample {
   const live = new Map<number, number>();
   for (const c of childPids(pid)) {
     try {
-      live.set(c, ownCpuMs(c));
+      // With what it reaped: the query shell's subshells and tmux calls (ADR 0022).
+      live.set(c, treeCpuMs(c));
     } catch {
       // Exited in between.
     }

@@ -26,6 +26,7 @@ import {
   progress,
   round,
   type Server,
+  serverCpuMs,
   sleep,
   startServer,
   type Workspace,
@@ -65,6 +66,8 @@ interface Subject {
   pid?: number;
   /** CPU that process spent while this client typed, per gap. */
   cpuMs: Map<number, number>;
+  /** How that CPU is read: ours adds the query shell's (`serverCpuMs`). */
+  readCpu?: (pid: number) => number;
 }
 
 /** One round trip in milliseconds, or undefined on timeout. */
@@ -126,6 +129,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
     for (const s of subjects) await newSession(work, s.session, COMMAND);
     const proxy = await startReferenceProxy(work.socket);
     ours.pid = server.pid;
+    ours.readCpu = relay.readCpu = serverCpuMs;
     naive.pid = proxy.child.pid;
     second = await startServer(work, 10_000, {
       SENTINEL_WATCHTOWER_ENABLED: "false",
@@ -161,9 +165,10 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
         const order = subjects.map((_, i) => subjects[(i + block) % subjects.length]!);
         block++;
         for (const s of order) {
-          const before = s.pid === undefined ? 0 : cpuMs(s.pid);
+          const readCpu = s.readCpu ?? cpuMs;
+          const before = s.pid === undefined ? 0 : readCpu(s.pid);
           await sample(s, BLOCK, s.samples.get(gap)!, state, gap);
-          if (s.pid !== undefined) s.cpuMs.set(gap, s.cpuMs.get(gap)! + cpuMs(s.pid) - before);
+          if (s.pid !== undefined) s.cpuMs.set(gap, s.cpuMs.get(gap)! + readCpu(s.pid) - before);
         }
       }
       load.push(loadavg()[0]!);

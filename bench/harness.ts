@@ -1,7 +1,7 @@
 // Shared plumbing for the benchmarks: a private tmux server in a temp dir, the real bundled server on port 0,
 // RSS sampling, statistics, JSON-line reporting and cleanup that runs even when a benchmark fails.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -101,6 +101,47 @@ export function cpuMs(pid: number): number {
   return (ticks * 1000) / CLOCK_TICKS;
 }
 const CLOCK_TICKS = 100;
+
+/** CPU time of a process and of the children it has reaped (utime + stime + cutime + cstime), in milliseconds. */
+export function treeCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / CLOCK_TICKS;
+}
+
+/** The server's query shell (ADR 0022: it starts the server's read-only tmux calls), if one runs. */
+export function queryShellPid(serverPid: number): number | undefined {
+  try {
+    for (const tid of readdirSync(`/proc/${serverPid}/task`)) {
+      for (const child of readFileSync(`/proc/${serverPid}/task/${tid}/children`, "utf8").split(" ")) {
+        if (!child) continue;
+        const cmdline = readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0");
+        if (cmdline[3] === "sentinel-tmux-queries") return Number(child);
+      }
+    }
+  } catch {
+    // The server or the child went away meanwhile.
+  }
+  return undefined;
+}
+
+/**
+ * The CPU a server used, in milliseconds: its own, plus all its query shell used (the shell, its subshells and
+ * the tmux CLI processes they started, which a server without the shell would have forked itself: counted in
+ * full, so the figure never flatters the shell).
+ */
+export function serverCpuMs(serverPid: number): number {
+  const shell = queryShellPid(serverPid);
+  let ms = cpuMs(serverPid);
+  if (shell !== undefined) {
+    try {
+      ms += treeCpuMs(shell);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return ms;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Resources that must go away at the end, whatever happens.

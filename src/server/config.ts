@@ -125,6 +125,8 @@ export interface ServerConfig {
    */
   allowedHosts: string[];
   tmuxSocket: string | undefined;
+  /** Read-only tmux calls through the query shell (ADR 0022). */
+  tmuxQueryShell: boolean;
   logLevel: string;
   rateLimit: RateLimitConfig;
   authThrottle: AuthThrottleConfig;
@@ -258,6 +260,7 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
     allowedOrigins: s.allowed_origins,
     allowedHosts: s.allowed_hosts,
     tmuxSocket: flags.tmuxSocket?.trim() || s.tmux_socket || undefined,
+    tmuxQueryShell: s.tmux_query_shell,
     logLevel: s.log_level,
     rateLimit: { max: s.rate_limit_per_minute, windowMs: 60_000 },
     authThrottle: { maxFailures: s.auth_failures_per_minute, windowMs: 60_000 },

@@ -57,7 +57,11 @@ async function build(
     warn: (m) => log.warn(m),
   });
   teardown.defer("store", () => store.close());
-  const tmux = new Tmux(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {});
+  const tmux = new Tmux({
+    ...(config.tmuxSocket ? { socketPath: config.tmuxSocket } : {}),
+    ...(config.tmuxQueryShell ? { queryShell: { warn: (message: string) => log.warn(message) } } : {}),
+  });
+  teardown.defer("tmux query shell", () => tmux.close());
   const events = new EventHub();
   const repos = openTmuxRepos(store);
   const watchtower = new Watchtower({ repos, tmux, events, log, config: config.watchtower });

@@ -94,6 +94,13 @@ export const SETTINGS = {
     defaultText: "the user's default tmux server",
     description: "The tmux server socket every tmux call uses.",
   }),
+  tmux_query_shell: setting({
+    env: "SENTINEL_TMUX_QUERY_SHELL",
+    kind: boolean,
+    default: true,
+    description:
+      "Read-only tmux calls (the watchtower's listings, captures) are started by one long-lived `/bin/sh` instead of a fork of the server each (ADR 0022). Off: every call forks the server.",
+  }),
   token: setting({
     env: "SENTINEL_TOKEN",
     alias: "server.token",

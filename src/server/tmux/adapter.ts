@@ -50,7 +50,7 @@ export class Tmux extends TmuxProcess {
   async listSessions(): Promise<TmuxSession[]> {
     let out: string;
     try {
-      out = await this.run(["list-sessions", "-F", format(SESSION_FIELDS)]);
+      out = await this.query(["list-sessions", "-F", format(SESSION_FIELDS)]);
     } catch (e) {
       if (e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return [];
       throw e;
@@ -60,7 +60,7 @@ export class Tmux extends TmuxProcess {
 
   async hasSession(name: string, timeoutMs?: number): Promise<boolean> {
     try {
-      await this.run(["has-session", "-t", sessionTarget(name)], timeoutMs);
+      await this.query(["has-session", "-t", sessionTarget(name)], timeoutMs);
       return true;
     } catch (e) {
       if (
@@ -88,7 +88,7 @@ export class Tmux extends TmuxProcess {
   }
 
   async listWindows(session: string): Promise<TmuxWindow[]> {
-    const out = await this.run(["list-windows", "-t", sessionTarget(session), "-F", format(WINDOW_FIELDS)]);
+    const out = await this.query(["list-windows", "-t", sessionTarget(session), "-F", format(WINDOW_FIELDS)]);
     return windowRows(out, true);
   }
 
@@ -97,7 +97,7 @@ export class Tmux extends TmuxProcess {
     const scope = session === undefined ? ["-a"] : ["-s", "-t", sessionScopeTarget(session)];
     let out: string;
     try {
-      out = await this.run(["list-panes", ...scope, "-F", format(PANE_FIELDS)]);
+      out = await this.query(["list-panes", ...scope, "-F", format(PANE_FIELDS)]);
     } catch (e) {
       // No server, or a server without sessions ("no current target"): no panes.
       if (
@@ -118,7 +118,7 @@ export class Tmux extends TmuxProcess {
 
   /** The pane's session, so pane operations can be checked against the session in the URL. */
   async paneSession(paneId: string): Promise<string> {
-    return (await this.run(["display-message", "-p", "-t", paneId, "#{session_name}"])).trim();
+    return (await this.query(["display-message", "-p", "-t", paneId, "#{session_name}"])).trim();
   }
 
   /**
@@ -128,7 +128,7 @@ export class Tmux extends TmuxProcess {
   async sessionHasPane(session: string, paneId: string): Promise<boolean> {
     let out: string;
     try {
-      out = await this.run(["list-panes", "-s", "-t", sessionScopeTarget(session), "-F", "#{pane_id}"]);
+      out = await this.query(["list-panes", "-s", "-t", sessionScopeTarget(session), "-F", "#{pane_id}"]);
     } catch (e) {
       if (e instanceof TmuxError && e.code === "WINDOW_NOT_FOUND") {
         throw new TmuxError("SESSION_NOT_FOUND", "session not found", e.stderr);
@@ -148,7 +148,7 @@ export class Tmux extends TmuxProcess {
   ): Promise<ViewTarget | undefined> {
     let out: string;
     try {
-      out = await this.run([
+      out = await this.query([
         "list-panes",
         "-s",
         "-t",
@@ -232,7 +232,7 @@ export class Tmux extends TmuxProcess {
   }
 
   async capturePane(target: string, startLine: number): Promise<string> {
-    return this.run(["capture-pane", "-p", "-t", target, "-S", String(startLine)]);
+    return this.query(["capture-pane", "-p", "-t", target, "-S", String(startLine)]);
   }
 
   /**
@@ -240,7 +240,7 @@ export class Tmux extends TmuxProcess {
    * whole is `width` × `height + statusLines`.
    */
   async activeWindowSize(session: string): Promise<{ width: number; height: number; statusLines: number }> {
-    const out = await this.run([
+    const out = await this.query([
       "display-message",
       "-p",
       "-t",
@@ -261,7 +261,7 @@ export class Tmux extends TmuxProcess {
   async listSessionsWithServer(): Promise<TmuxServerListing> {
     let out: string;
     try {
-      out = await this.run(["list-sessions", "-F", format(["pid", "start_time", ...SESSION_FIELDS])]);
+      out = await this.query(["list-sessions", "-F", format(["pid", "start_time", ...SESSION_FIELDS])]);
     } catch (e) {
       if (e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return { server: "", sessions: [] };
       throw e;
@@ -283,7 +283,7 @@ export class Tmux extends TmuxProcess {
   async sessionGroups(): Promise<Map<string, string[]>> {
     let out: string;
     try {
-      out = await this.run(["list-sessions", "-F", `#{session_name}${SEP}#{session_group_list}`]);
+      out = await this.query(["list-sessions", "-F", `#{session_name}${SEP}#{session_group_list}`]);
     } catch (e) {
       if (e instanceof TmuxError && e.code === "TMUX_SERVER_NOT_RUNNING") return new Map();
       throw e;

@@ -1,6 +1,8 @@
-// One tmux process per call: execFile (never a shell) against the configured socket, with an environment that
-// never carries the caller's tmux client identity; plus the argv of long-lived tmux clients (PTY attach, views,
-// control mode). The commands themselves are `Tmux` (./adapter.ts).
+// One tmux process per call against the configured socket, with an environment that never carries the caller's
+// tmux client identity: `run` execs it from this process (execFile, never a shell); `query`, for read-only
+// calls, has the query shell start it (./queryShell.ts, ADR 0022: no fork of this process), and falls back to
+// `run`. Plus the argv of long-lived tmux clients (PTY attach, views, control mode). The commands themselves
+// are `Tmux` (./adapter.ts).
 import { execFile } from "node:child_process";
 import {
   controlEnv,
@@ -13,6 +15,8 @@ import {
 } from "./args.js";
 import { ControlClient } from "./control.js";
 import { TmuxError, tmuxErrorFromStderr, tmuxNotFound } from "./errors.js";
+import { QueryShell, QueryShellTimeout, QueryShellUnavailable } from "./queryShell.js";
+import { readOnlyCall } from "./readOnly.js";
 import type { ViewTarget } from "./viewSessions.js";
 
 export interface TmuxOptions {
@@ -20,6 +24,11 @@ export interface TmuxOptions {
   socketPath?: string;
   binary?: string;
   timeoutMs?: number;
+  /**
+   * Run read-only calls (`query`) through a long-lived shell instead of forking this process for each (ADR 0022);
+   * `warn` is told when that shell cannot run (the calls then run directly). Off when absent.
+   */
+  queryShell?: { warn: (message: string) => void };
 }
 
 export class TmuxProcess {
@@ -27,11 +36,23 @@ export class TmuxProcess {
   readonly socketPath: string | undefined;
   private readonly timeoutMs: number;
   private readonly env = tmuxEnv();
+  private readonly queries: QueryShell | undefined;
 
   constructor(options: TmuxOptions = {}) {
     this.binary = options.binary ?? "tmux";
     this.socketPath = options.socketPath;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.queries = options.queryShell ? new QueryShell(this.env, options.queryShell.warn) : undefined;
+  }
+
+  /** The query shell's pid while it runs (the bench counts its CPU as the server's). */
+  get queryShellPid(): number | undefined {
+    return this.queries?.pid;
+  }
+
+  /** Ends the query shell, if any (calls after this run directly). */
+  close(): Promise<void> {
+    return this.queries?.close() ?? Promise.resolve();
   }
 
   /** Global arguments that select the server: put them before every tmux subcommand. */
@@ -108,6 +129,31 @@ export class TmuxProcess {
         },
       );
     });
+  }
+
+  /**
+   * A call that only reads (listings, `display-message -p`, `capture-pane -p`, `if-shell -F` of those: checked
+   * by `readOnlyCall`, else it goes to `run`): started by the query shell, with the same result and errors as
+   * `run`. A call the shell could not take or lost is run again by `run` (reading twice changes nothing).
+   */
+  async query(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
+    if (!this.queries || !readOnlyCall(args)) return this.run(args, timeoutMs);
+    let result: Awaited<ReturnType<QueryShell["run"]>>;
+    try {
+      result = await this.queries.run(
+        [this.binary, ...this.serverArgs(), ...args.map(literalArg)],
+        timeoutMs,
+      );
+    } catch (error) {
+      if (error instanceof QueryShellUnavailable) return this.run(args, timeoutMs);
+      if (error instanceof QueryShellTimeout)
+        throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command timed out");
+      throw tmuxErrorFromStderr((error as Error).message);
+    }
+    if (result.status === 0) return result.stdout;
+    // The shell's "not found" (execFile's ENOENT).
+    if (result.status === 127 && !result.stdout && /not found/i.test(result.stderr)) throw tmuxNotFound();
+    throw tmuxErrorFromStderr(result.stderr || `tmux exited with status ${result.status}`);
   }
 
   /** Runs several tmux commands in one tmux process (`a ; b ; c`); stops at the first that fails. */

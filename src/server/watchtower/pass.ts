@@ -77,7 +77,7 @@ export class CollectPass {
     const { full, activeSince, dirtyPanes, catchUp } = order;
     await monitors?.resume();
     const control = monitors?.runner();
-    const cli: TmuxRunner = (args, timeoutMs) => this.deps.tmux.run(args, timeoutMs);
+    const cli: TmuxRunner = (args, timeoutMs) => this.deps.tmux.query(args, timeoutMs);
 
     let listing: Listing | undefined;
     let runner: TmuxRunner = control ?? cli;
