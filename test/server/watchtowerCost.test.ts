@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
 import { type ServerHandle, startServer } from "./serverFixture.js";
-import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
+import { CLEAN_SHELL, startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
 
 let tmux: TmuxFixture;
 let server: ServerHandle;
@@ -152,18 +152,23 @@ describe("watchtower cost", () => {
     assert.ok(Date.now() - renamedAt < 3000, "the rename took long");
   });
 
-  /** Runs `loop` in the first pane of `other`, and counts the collects over 4 s once it has run `warmMs`. */
+  /**
+   * Runs `loop` as the first pane of `other` (respawn-pane -k: the previous loop is gone for sure, where a C-c and
+   * keys typed into its shell could race), and counts the collects over 4 s once it has run `warmMs`; `tail` is
+   * the pane's last line then (it says which loop ran). The pane gets its shell back after.
+   */
   async function collectsWhilePrinting(loop: string, warmMs: number) {
-    await tmux.tmux("send-keys", "-t", "=other:0.0", loop, "Enter");
+    await tmux.tmux("respawn-pane", "-k", "-t", "=other:0.0", loop);
     await sleep(warmMs);
     const before = await collects();
     const started = Date.now();
     await sleep(4000);
     const ran = (await collects()) - before;
     const elapsed = Date.now() - started;
-    await tmux.tmux("send-keys", "-t", "=other:0.0", "C-c");
+    const tail = (await tmux.tmux("capture-pane", "-p", "-t", "=other:0.0")).trim().split("\n").pop();
+    await tmux.tmux("respawn-pane", "-k", "-t", "=other:0.0", CLEAN_SHELL);
     assert.ok(ran >= 1, `the printing pane was collected (${ran} collects)`);
-    return { ran, elapsed };
+    return { ran, elapsed, tail };
   }
 
   test("a pane redrawing the same text is output that keeps coming: collected at the slower pace", async () => {
@@ -172,20 +177,23 @@ describe("watchtower cost", () => {
     // A clock among four quiet panes of its window: 29 collects in 4 s before the fix, 16 after.
     for (let i = 0; i < 4; i++) await tmux.tmux("split-window", "-d", "-t", "=other:0");
     await tmux.tmux("select-layout", "-t", "=other:0", "tiled");
-    const { ran, elapsed } = await collectsWhilePrinting("while :; do date; sleep 0.05; done", 1500);
+    const { ran, elapsed, tail } = await collectsWhilePrinting("while :; do date; sleep 0.05; done", 1500);
     // 250 ms apart at the least: elapsed / 250 collects, and one for the ones that were already due.
     assert.ok(
       ran <= Math.ceil(elapsed / 250) + 1,
-      `${ran} collects in ${elapsed} ms while one pane repeats a line`,
+      `${ran} collects in ${elapsed} ms while one pane repeats a line (its last line: ${tail})`,
     );
   });
 
   test("a pane printing in volume (a flood, ~6 KB/s) is collected at the flood pace, 500 ms apart", async () => {
-    const { ran, elapsed } = await collectsWhilePrinting(
-      "clear; while :; do seq 1 100; sleep 0.05; done",
+    const { ran, elapsed, tail } = await collectsWhilePrinting(
+      "while :; do seq 1 100; sleep 0.05; done",
       2000,
     );
-    assert.ok(ran <= Math.ceil(elapsed / 500) + 1, `${ran} collects in ${elapsed} ms of a flood`);
+    assert.ok(
+      ran <= Math.ceil(elapsed / 500) + 1,
+      `${ran} collects in ${elapsed} ms of a flood (its last line: ${tail})`,
+    );
     // The projection still follows the flood.
     await tmux.tmux("send-keys", "-t", "=other:0.1", "echo after-$((6*7))", "Enter");
     await waitFor(async () => (await preview("other")).includes("after-42"), 3000, "output after the flood");
