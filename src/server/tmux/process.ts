@@ -15,7 +15,7 @@ import {
 } from "./args.js";
 import { ControlClient } from "./control.js";
 import { TmuxError, tmuxErrorFromStderr, tmuxNotFound } from "./errors.js";
-import { QueryShell, QueryShellTimeout, QueryShellUnavailable } from "./queryShell.js";
+import { type QueryResult, QueryShell, QueryShellTimeout, QueryShellUnavailable } from "./queryShell.js";
 import { readOnlyCall } from "./readOnly.js";
 import type { ViewTarget } from "./viewSessions.js";
 
@@ -138,7 +138,7 @@ export class TmuxProcess {
    */
   async query(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
     if (!this.queries || !readOnlyCall(args)) return this.run(args, timeoutMs);
-    let result: Awaited<ReturnType<QueryShell["run"]>>;
+    let result: QueryResult;
     try {
       result = await this.queries.run(
         [this.binary, ...this.serverArgs(), ...args.map(literalArg)],
@@ -151,8 +151,8 @@ export class TmuxProcess {
       throw tmuxErrorFromStderr((error as Error).message);
     }
     if (result.status === 0) return result.stdout;
-    // The shell's "not found" (execFile's ENOENT).
-    if (result.status === 127 && !result.stdout && /not found/i.test(result.stderr)) throw tmuxNotFound();
+    // The shell could not find the binary (execFile's ENOENT); tmux itself exits 0 or 1.
+    if (result.status === 127) throw tmuxNotFound();
     throw tmuxErrorFromStderr(result.stderr || `tmux exited with status ${result.status}`);
   }
 
