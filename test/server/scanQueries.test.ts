@@ -203,7 +203,7 @@ describe("output probe (ADR 0013)", () => {
     assert.equal(probe.check(), "unchanged", "endOwn took the new baseline");
   });
 
-  test("keeps /proc/<pid>/io and status open for one pid; gives them back for a new pid, a dead server, close", async (t) => {
+  test("keeps /proc/<pid>/io and its wake-up counter open for one pid; gives them back for a new pid, a dead server, close", async (t) => {
     const own = await startTmux();
     const openOn = (pid: number) =>
       readdirSync("/proc/self/fd").filter((fd) => {
@@ -219,7 +219,7 @@ describe("output probe (ADR 0013)", () => {
       const sharedPid = await serverPid(fx);
       const probe = await probeOn(own, t);
       if (!probe) return;
-      assert.equal(openOn(ownPid), 2, "io and status open after the first read");
+      assert.equal(openOn(ownPid), 2, "io and schedstat (or status) open after the first read");
       for (let i = 0; i < 5; i++) probe.check();
       assert.equal(openOn(ownPid), 2, "looks reuse the open files");
       const [pane] = (await own.tmux("list-panes", "-t", "=kept", "-F", "#{pane_tty}")).trim().split("\n");

@@ -1,0 +1,74 @@
+// The output probe's reading of /proc (ADR 0013, ADR 0022) on files laid out like the kernel's: `rchar` from io
+// and the wake-up count from schedstat's third field, or from status's voluntary_ctxt_switches where there is no
+// schedstat; a file that does not read as expected makes the probe say "unknown", never a wrong number.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { OutputProbe } from "../../src/server/watchtower/outputProbe.js";
+
+const PID = 4242;
+
+function fakeProc(files: Record<string, string>): { root: string; write(name: string, text: string): void } {
+  const root = mkdtempSync(join(tmpdir(), "sentinel-proc-"));
+  mkdirSync(join(root, String(PID)));
+  const write = (name: string, text: string) => writeFileSync(join(root, String(PID), name), text);
+  write("comm", "tmux: server\n");
+  for (const [name, text] of Object.entries(files)) write(name, text);
+  return { root, write };
+}
+
+const io = (rchar: number) =>
+  `rchar: ${rchar}\nwchar: 1076\nsyscr: 120\nsyscw: 33\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n`;
+const status = (switches: number) =>
+  `Name:\ttmux: server\nState:\tS (sleeping)\nPid:\t${PID}\nvoluntary_ctxt_switches:\t${switches}\nnonvoluntary_ctxt_switches:\t7\n`;
+const schedstat = (runs: number) => `7596311 811508 ${runs}\n`;
+
+test("reads rchar and schedstat's run count; a move in either is a change, with the bytes read", (t) => {
+  const proc = fakeProc({ io: io(18269), schedstat: schedstat(8), status: status(99) });
+  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
+  const probe = new OutputProbe(proc.root);
+  t.after(() => probe.close());
+  probe.setServerPid(PID);
+  assert.equal(probe.available, true);
+  assert.equal(probe.check(), "unchanged");
+  proc.write("schedstat", schedstat(9));
+  assert.equal(probe.check(), "changed", "tmux woke (a CLI command)");
+  assert.equal(probe.readBytes, 0);
+  // A shorter text than before: the stale bytes after it are never read.
+  proc.write("io", io(18300).replace("wchar: 1076\n", ""));
+  assert.equal(probe.check(), "changed");
+  assert.equal(probe.readBytes, 31);
+  proc.write("status", status(100));
+  assert.equal(probe.check(), "unchanged", "status is not read while schedstat is there");
+});
+
+test("without schedstat, status's voluntary_ctxt_switches counts the wake-ups", (t) => {
+  const proc = fakeProc({ io: io(500), status: status(10) });
+  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
+  const probe = new OutputProbe(proc.root);
+  t.after(() => probe.close());
+  probe.setServerPid(PID);
+  assert.equal(probe.available, true);
+  proc.write("status", status(11));
+  assert.equal(probe.check(), "changed");
+  assert.equal(probe.check(), "unchanged");
+});
+
+test("files that do not read as expected make the probe unknown", (t) => {
+  for (const files of <Record<string, string>[]>[
+    { io: "wchar: 5\n", schedstat: schedstat(1) },
+    { io: io(1), schedstat: "7596311 811508\n" },
+    { io: io(1), status: "Name:\ttmux\n" },
+    { io: "", schedstat: "" },
+  ]) {
+    const proc = fakeProc(files);
+    t.after(() => rmSync(proc.root, { recursive: true, force: true }));
+    const probe = new OutputProbe(proc.root);
+    probe.setServerPid(PID);
+    assert.equal(probe.available, false, JSON.stringify(files));
+    assert.equal(probe.check(), "unknown");
+    probe.close();
+  }
+});
