@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { mallocTuning } from "../src/extension/server/serverEnv.js";
+import { QUERY_SHELL_NAME } from "../src/server/tmux/queryShell.js";
 
 export const ROOT = join(__dirname, "..");
 export const SERVER_JS = join(ROOT, "dist", "server.js");
@@ -116,7 +117,7 @@ export function queryShellPid(serverPid: number): number | undefined {
       for (const child of readFileSync(`/proc/${serverPid}/task/${tid}/children`, "utf8").split(" ")) {
         if (!child) continue;
         const cmdline = readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0");
-        if (cmdline[3] === "sentinel-tmux-queries") return Number(child);
+        if (cmdline[3] === QUERY_SHELL_NAME) return Number(child);
       }
     }
   } catch {

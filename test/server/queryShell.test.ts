@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Tmux } from "../../src/server/tmux/adapter.js";
+import { QUERY_SHELL_NAME } from "../../src/server/tmux/queryShell.js";
 import { startTmux, type TmuxFixture, waitFor } from "./tmuxFixture.js";
 
 let fx: TmuxFixture;
@@ -56,7 +57,7 @@ test("a listing through the shell is the direct one, and the shell runs it (not 
   assert.match(shelled, /^a %\d+ \d+\nb %\d+ \d+\n$/);
   const shell = tmux.queryShellPid;
   assert.ok(shell !== undefined && alive(shell), "the query shell runs");
-  assert.equal(readFileSync(`/proc/${shell}/cmdline`, "utf8").split("\0")[3], "sentinel-tmux-queries");
+  assert.equal(readFileSync(`/proc/${shell}/cmdline`, "utf8").split("\0")[3], QUERY_SHELL_NAME);
 });
 
 test("every argument reaches tmux as exactly its bytes: nothing is expanded, split or run", async () => {

@@ -29,6 +29,8 @@ export const QUERY_MAX_OUTPUT = 16 * 1024 * 1024;
 /** After the shell went away: wait this long (times the failures in a row, at most 30 s) before starting anew. */
 const RESTART_BACKOFF_MS = 1000;
 const CLOSE_GRACE_MS = 500;
+/** The shell's `$0`: how it shows in `ps` (and how the bench finds it to count its CPU). */
+export const QUERY_SHELL_NAME = "sentinel-tmux-queries";
 
 const SCRIPT = [
   "D=$1",
@@ -99,7 +101,7 @@ export class QueryShell {
   /** Runs `argv` (the program first) with no stdin; see the module comment for what can come back. */
   run(argv: string[], timeoutMs: number): Promise<QueryResult> {
     if (argv.some((arg) => arg.includes("\n") || arg.includes("\0")))
-      return Promise.reject(new QueryShellUnavailable("an argument holds a line break"));
+      return Promise.reject(new QueryShellUnavailable("an argument holds a line break or a NUL"));
     const child = this.ensure();
     if (!child) return Promise.reject(new QueryShellUnavailable(this.closed ? "closed" : "not running"));
     const id = ++this.nextId;
@@ -127,8 +129,6 @@ export class QueryShell {
     const timer = setTimeout(() => killGroup(child, "SIGKILL"), CLOSE_GRACE_MS);
     await exited;
     clearTimeout(timer);
-    // Calls it had started and not yet seen end (read-only tmux clients) go with it.
-    killGroup(child, "SIGTERM");
   }
 
   private ensure(): ChildProcessWithoutNullStreams | undefined {
@@ -136,7 +136,7 @@ export class QueryShell {
     let dir: string | undefined;
     try {
       dir = mkdtempSync(join(tmpdir(), "sentinel-tmux-q-"));
-      const child = spawn("/bin/sh", ["-c", SCRIPT, "sentinel-tmux-queries", dir], {
+      const child = spawn("/bin/sh", ["-c", SCRIPT, QUERY_SHELL_NAME, dir], {
         cwd: dir,
         env: this.env,
         detached: true,
@@ -185,9 +185,14 @@ export class QueryShell {
   }
 
   private finish(id: number, call: Call, status: number): void {
+    rmSync(join(this.dir!, `${id}.c`), { force: true });
+    if (call.done) {
+      // Timed out already: nobody reads its output.
+      for (const name of [`${id}.o`, `${id}.e`]) rmSync(join(this.dir!, name), { force: true });
+      return;
+    }
     let outcome: QueryResult | Error;
     try {
-      rmSync(join(this.dir!, `${id}.c`), { force: true });
       const stdout = this.take(`${id}.o`);
       const stderr = this.take(`${id}.e`) ?? "";
       outcome =
@@ -197,7 +202,6 @@ export class QueryShell {
     } catch (error) {
       outcome = new QueryShellUnavailable(`its result is lost: ${(error as Error).message}`);
     }
-    if (call.done) return;
     call.done = true;
     if (outcome instanceof Error) {
       call.reject(outcome);
