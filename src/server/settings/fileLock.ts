@@ -31,21 +31,17 @@ export function withFileLock<T>(path: string, fn: () => T, timeoutMs = 5000): T 
   }
 }
 
-function owner(lock: string): number {
+/** The lock file's text (its owner's pid, or "" while its owner is still writing it); undefined: no lock. */
+function owner(lock: string): string | undefined {
   try {
-    return Number(readFileSync(lock, "utf8").trim());
+    return readFileSync(lock, "utf8").trim();
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
 /** A lock file that is still empty was just created by its owner: alive. */
 function ownerAlive(lock: string): boolean {
-  let text: string;
-  try {
-    text = readFileSync(lock, "utf8").trim();
-  } catch {
-    return false;
-  }
-  return text === "" || isProcessAlive(Number(text));
+  const text = owner(lock);
+  return text !== undefined && (text === "" || isProcessAlive(Number(text)));
 }

@@ -21,8 +21,15 @@ import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 
 /** /proc/<pid>/status is ~1.5 KiB here (its context-switch counters are its last lines); room to spare. */
 const READ_BYTES = 8192;
-const RCHAR = "rchar:";
-const VOLUNTARY = "voluntary_ctxt_switches:";
+/** Where a number is in a /proc file: after `label` (bytes; none: from the start), the `index`th (0: first). */
+interface NumberAt {
+  label: Buffer | undefined;
+  index: number;
+}
+const RCHAR: NumberAt = { label: Buffer.from("rchar:"), index: 0 };
+/** schedstat: `<ns on a CPU> <ns waiting> <times given a CPU>`. */
+const SCHEDSTAT_RUNS: NumberAt = { label: undefined, index: 2 };
+const VOLUNTARY: NumberAt = { label: Buffer.from("voluntary_ctxt_switches:"), index: 0 };
 
 export type ProbeResult = "changed" | "unchanged" | "unknown";
 
@@ -43,7 +50,7 @@ export class OutputProbe {
   private footprint: number | undefined;
 
   /** /proc/<pid>/io and the wake-up counter's file of the current pid, open while it is usable. */
-  private files: { io: number; wakes: number; schedstat: boolean } | undefined;
+  private files: { io: number; wakes: number; wakesAt: NumberAt } | undefined;
   private readonly buffer = Buffer.alloc(READ_BYTES);
 
   constructor(private readonly procRoot = "/proc") {}
@@ -147,10 +154,8 @@ export class OutputProbe {
   private read(): Counters | undefined {
     try {
       this.files ??= this.openFiles();
-      const rchar = this.numberIn(this.files.io, RCHAR, 0);
-      const switches = this.files.schedstat
-        ? this.numberIn(this.files.wakes, undefined, 2)
-        : this.numberIn(this.files.wakes, VOLUNTARY, 0);
+      const rchar = this.numberIn(this.files.io, RCHAR);
+      const switches = this.numberIn(this.files.wakes, this.files.wakesAt);
       if (rchar !== undefined && switches !== undefined) return { rchar, switches };
     } catch {
       // The process is gone (ESRCH), or /proc refused: the next listing says which.
@@ -159,13 +164,17 @@ export class OutputProbe {
     return undefined;
   }
 
-  private openFiles(): { io: number; wakes: number; schedstat: boolean } {
+  private openFiles(): { io: number; wakes: number; wakesAt: NumberAt } {
     const io = openSync(`${this.procRoot}/${this.pid}/io`, "r");
     try {
       try {
-        return { io, wakes: openSync(`${this.procRoot}/${this.pid}/schedstat`, "r"), schedstat: true };
+        return {
+          io,
+          wakes: openSync(`${this.procRoot}/${this.pid}/schedstat`, "r"),
+          wakesAt: SCHEDSTAT_RUNS,
+        };
       } catch {
-        return { io, wakes: openSync(`${this.procRoot}/${this.pid}/status`, "r"), schedstat: false };
+        return { io, wakes: openSync(`${this.procRoot}/${this.pid}/status`, "r"), wakesAt: VOLUNTARY };
       }
     } catch (error) {
       closeSync(io);
@@ -173,11 +182,8 @@ export class OutputProbe {
     }
   }
 
-  /**
-   * The `index`th number (0: the first) after `label` (or from the start) in the file, read again from its
-   * start (/proc regenerates it); undefined when it is not there.
-   */
-  private numberIn(fd: number, label: string | undefined, index: number): number | undefined {
+  /** The number at `at` in the file, read again from its start (/proc regenerates it); undefined if not there. */
+  private numberIn(fd: number, { label, index }: NumberAt): number | undefined {
     const length = readSync(fd, this.buffer, 0, this.buffer.length, 0);
     let at = 0;
     if (label !== undefined) {
