@@ -9,9 +9,12 @@
 // waited for, its live control-mode clients, and its query shell with everything that shell reaped: ADR 0022), over a CPU_WINDOW_MS window extrapolated to a minute. The
 // tmux server's own CPU over the same window is reported beside it (it answers both kinds of watcher).
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, constants, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, writeSync } from "node:fs";
 import WebSocket from "ws";
 import {
+  CLOCK_TICKS,
+  childPids,
+  cpuMs,
   createWorkspace,
   emit,
   newSession,
@@ -22,6 +25,7 @@ import {
   type Server,
   sleep,
   startServer,
+  statFields,
   TOKEN,
   treeCpuMs,
   type Workspace,
@@ -47,7 +51,6 @@ const SETTLE_MS = 3000;
 const SHELL = "env PS1='$ ' bash --norc --noprofile";
 /** About 80 lines a second, like a build log; the loop forks `sleep`, which costs the pane, not the watcher. */
 const BUSY = `while :; do echo "busy $RANDOM $RANDOM $RANDOM"; sleep 0.01; done`;
-const CLOCK_TICKS = 100;
 const PREFIX = "wtb";
 
 interface Pane {
@@ -58,31 +61,6 @@ interface Pane {
 
 // ---------------------------------------------------------------------------------------------------------
 // CPU accounting from /proc.
-
-function statFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-}
-
-/** utime + stime of one process, in ms. */
-function ownCpuMs(pid: number): number {
-  const f = statFields(pid);
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
-}
-
-/** Live child process ids (every thread's children). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
-      if (text) for (const c of text.split(" ")) out.push(Number(c));
-    }
-  } catch {
-    // Gone.
-  }
-  return out;
-}
 
 interface CpuSample {
   own: number;
@@ -125,11 +103,11 @@ interface CpuFigure {
 
 async function measureCpu(pid: number, tmuxPid: number, ms: number): Promise<CpuFigure> {
   const a = cpuSample(pid);
-  const t0 = ownCpuMs(tmuxPid);
+  const t0 = cpuMs(tmuxPid);
   const started = performance.now();
   await sleep(ms);
   const b = cpuSample(pid);
-  const t1 = ownCpuMs(tmuxPid);
+  const t1 = cpuMs(tmuxPid);
   const elapsed = performance.now() - started;
   const d = cpuDelta(a, b);
   const pct = (x: number) => (x / elapsed) * 100;

@@ -93,35 +93,48 @@ export function rssParts(pid: number): { anon: number; file: number } {
 
 export const MB = 1024 * 1024;
 
-/** CPU time (user + system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */
-export function cpuMs(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces), from `state` on. */
+export function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces) start at state: utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / CLOCK_TICKS;
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
-const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) a process has used so far, in milliseconds: utime and stime, the 12th and 13th. */
+export function cpuMs(pid: number): number {
+  const f = statFields(pid);
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ). */
+export const CLOCK_TICKS = 100;
 
 /** CPU time of a process and of the children it has reaped (utime + stime + cutime + cstime), in milliseconds. */
 export function treeCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const f = statFields(pid);
   return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 1000) / CLOCK_TICKS;
+}
+
+/** Live child process ids (every thread's children); none once the process is gone. */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+      if (text) for (const c of text.split(" ")) out.push(Number(c));
+    }
+  } catch {
+    // Gone.
+  }
+  return out;
 }
 
 /** The server's query shell (ADR 0022: it starts the server's read-only tmux calls), if one runs. */
 export function queryShellPid(serverPid: number): number | undefined {
-  try {
-    for (const tid of readdirSync(`/proc/${serverPid}/task`)) {
-      for (const child of readFileSync(`/proc/${serverPid}/task/${tid}/children`, "utf8").split(" ")) {
-        if (!child) continue;
-        const cmdline = readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0");
-        if (cmdline[3] === QUERY_SHELL_NAME) return Number(child);
-      }
+  for (const child of childPids(serverPid)) {
+    try {
+      if (readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0")[3] === QUERY_SHELL_NAME) return child;
+    } catch {
+      // Exited meanwhile.
     }
-  } catch {
-    // The server or the child went away meanwhile.
   }
   return undefined;
 }
