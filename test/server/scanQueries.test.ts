@@ -185,22 +185,57 @@ describe("output probe (ADR 0013)", () => {
     await quiet();
     probe.beginOwn();
     await watchListing(run);
-    assert.equal(probe.endOwn(), undefined, "the first footprint is only learned");
-    for (let i = 0; i < 3; i++) {
+    assert.equal(probe.endOwn(), "unknown", "the first footprint is only learned");
+    const listing = async () => {
       probe.beginOwn();
       await watchListing(run);
       assert.equal(probe.check(), "unchanged", "the probe does not look inside the watchtower's own calls");
-      assert.equal(probe.endOwn(), 0, `listing ${i + 2}: nothing read beyond the listing's own footprint`);
-    }
-    probe.beginOwn();
-    await watchListing(run);
+      return probe.endOwn();
+    };
+    const listingWithOutput = async (text: string) => {
+      probe.beginOwn();
+      await watchListing(run);
+      writeFileSync(a!.tty, text);
+      // tmux reads the pane's output within a moment; the calls' end is taken after it.
+      await new Promise((r) => setTimeout(r, 300));
+      return probe.endOwn();
+    };
+    // After output, tmux's automatic-rename reads the pane's command line once more: let it.
+    const settle = () =>
+      waitFor(
+        async () => {
+          probe.check();
+          await new Promise((r) => setTimeout(r, 700));
+          return probe.check() === "unchanged";
+        },
+        8000,
+        "tmux still after the output",
+      );
     const [a] = await panesOf("=a:0");
-    writeFileSync(a!.tty, "footprint-me\r\n");
-    // tmux reads the pane's output within a moment; the calls' end is taken after it.
-    await new Promise((r) => setTimeout(r, 300));
-    const extra = probe.endOwn();
-    assert.ok(extra !== undefined && extra > 0, `output during the calls read ${extra} bytes more`);
+    assert.equal(
+      await listing(),
+      "recheck",
+      "the first footprint may hold output: the second listing rechecks",
+    );
+    for (let i = 0; i < 3; i++)
+      assert.equal(await listing(), 0, `listing ${i + 3}: nothing read beyond the listing's own footprint`);
+    const extra = await listingWithOutput("footprint-me\r\n");
+    assert.ok(typeof extra === "number" && extra > 0, `output during the calls read ${extra} bytes more`);
     assert.equal(probe.check(), "unchanged", "endOwn took the new baseline");
+    // The footprint just learned holds that output: the same output again during the next calls is not hidden.
+    assert.equal(await listingWithOutput("footprint-me\r\n"), "recheck", "same size again: recheck");
+    await settle();
+    assert.equal(
+      await listing(),
+      "unknown",
+      "back to the listing alone: smaller, a second change in a row: a confirming listing later",
+    );
+    assert.equal(await listing(), 0, "then trusted again");
+    const again = await listingWithOutput("footprint-me\r\n");
+    assert.ok(typeof again === "number" && again >= 14, `output again: its 14 bytes at least (${again})`);
+    await settle();
+    assert.equal(await listing(), "recheck", "back to the listing alone: smaller, recheck");
+    assert.equal(await listing(), 0, "trusted again");
   });
 
   test("keeps /proc/<pid>/io and its wake-up counter open for one pid; gives them back for a new pid, a dead server, close", async (t) => {

@@ -262,8 +262,9 @@ export class Watchtower {
    * After a collect's own tmux calls: what tmux read meanwhile beyond their footprint (outputProbe.ts `endOwn`).
    * Nothing: the listing saw everything. While this server's own terminals type, up to what they typed and drew
    * meanwhile (plus OWN_STREAM_SLACK): their echo. More: output landed while the collect listed, so another
-   * collect follows at the usual pace. Unknown (a first listing, other programs in the panes): a confirming
-   * listing later.
+   * collect follows at the usual pace. A footprint that just changed (it grew in the last collect, or shrank in
+   * this one) may hide a write of its size: one more collect at that pace settles it ("recheck"). Unknown (a first
+   * listing, a new tmux server): a confirming listing later.
    */
   private footprintCheck(): void {
     if (!this.probe) return;
@@ -271,9 +272,10 @@ export class Watchtower {
     if (!this.probe.available) return;
     const now = Date.now();
     const typing = now - this.ownSeenAt < OWN_STREAM_QUIET_MS;
-    if (typing && (extra ?? 0) <= this.ownDuringCollect + OWN_STREAM_SLACK) {
+    if (typing && (typeof extra !== "number" || extra <= this.ownDuringCollect + OWN_STREAM_SLACK)) {
       if (extra !== 0) this.ownStream(now);
-    } else if (extra === undefined) this.demand.confirmDue = true;
+    } else if (extra === "unknown") this.demand.confirmDue = true;
+    else if (extra === "recheck") this.request(!this.demand.sustained);
     else if (extra > 0) {
       this.demand.probeBytes += extra;
       this.request(!this.demand.sustained);

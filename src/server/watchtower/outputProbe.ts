@@ -33,6 +33,14 @@ const VOLUNTARY: NumberAt = { label: Buffer.from("voluntary_ctxt_switches:"), in
 
 export type ProbeResult = "changed" | "unchanged" | "unknown";
 
+/**
+ * What tmux read during a collect's own calls beyond their footprint (`OutputProbe.endOwn`): bytes (0: nothing
+ * landed; more: output landed while the calls ran); "unknown" when it cannot be told (no baseline yet: a new tmux
+ * server, a first listing), learned for the next; "recheck" when the footprint has just changed, so that a write
+ * may hide in it: one more listing soon settles it.
+ */
+export type Footprint = number | "unknown" | "recheck";
+
 interface Counters {
   rchar: number;
   switches: number;
@@ -48,6 +56,10 @@ export class OutputProbe {
   private ownStart: number | undefined;
   /** What the last collect's own calls made tmux read (`endOwn`). */
   private footprint: number | undefined;
+  /** The last footprint was no bigger than the one before (a grown or first one may hold output). */
+  private footprintTrusted = false;
+  /** The last `endOwn` said "recheck". */
+  private rechecking = false;
 
   /** /proc/<pid>/io and the wake-up counter's file of the current pid, open while it is usable. */
   private files: { io: number; wakes: number; wakesAt: NumberAt } | undefined;
@@ -62,6 +74,7 @@ export class OutputProbe {
     this.pid = pid;
     this.last = undefined;
     this.ownStart = this.footprint = undefined;
+    this.footprintTrusted = this.rechecking = false;
     this.usable = pid !== undefined && this.isTmux(pid);
     if (this.usable) this.last = this.read();
     if (this.last === undefined) this.usable = false;
@@ -128,27 +141,40 @@ export class OutputProbe {
   }
 
   /**
-   * After the last of those calls: takes the counters as the new baseline and says how many bytes tmux read
-   * during the calls beyond what the previous collect's calls made it read. A listing makes tmux read the same
-   * bytes each time while the panes run the same programs (each pane's /proc/<pid>/cmdline; captures read
-   * nothing), so more says that pane output or keys typed in an attached client landed where the probe does not
-   * look (0: nothing did). Undefined when that cannot be told: no baseline yet (a new tmux server), or fewer
-   * bytes than before (the panes run other programs now). Either way the footprint is learned anew. A tmux CLI
-   * command that reads nothing (a kill-pane, a swap) is not told apart from the listing's own wake-ups.
+   * After the last of those calls: takes the counters as the new baseline and tells what tmux read during the
+   * calls beyond their footprint (`Footprint`). A listing makes tmux read the same bytes each time while the panes
+   * run the same programs (each pane's /proc/<pid>/cmdline; captures read nothing), so more says that pane output
+   * or keys typed in an attached client landed where the probe does not look. The footprint is learned from each
+   * collect; one that grew (or the first) may hold output (a write that landed during that collect), which would
+   * hide a write of the same size in the next: so a measure equal to an untrusted one, or smaller than the one
+   * before, says "recheck" (one more listing soon; "unknown" if the last said so too), and only one no bigger
+   * than the one before is trusted. A tmux CLI command that reads nothing (a kill-pane, a swap) is not told apart
+   * from the listing's own wake-ups.
    */
-  endOwn(): number | undefined {
+  endOwn(): Footprint {
     const start = this.ownStart;
     this.ownStart = undefined;
-    if (!this.usable) return undefined;
+    if (!this.usable) return "unknown";
     const now = this.read();
-    if (now === undefined) return undefined;
+    if (now === undefined) return "unknown";
     this.last = now;
-    if (start === undefined) return undefined;
-    const footprint = now.rchar - start;
+    if (start === undefined) return "unknown";
+    const measured = now.rchar - start;
     const known = this.footprint;
-    this.footprint = footprint;
-    if (known === undefined || footprint < known) return undefined;
-    return footprint - known;
+    const trusted = this.footprintTrusted;
+    this.footprint = measured;
+    // A measure no bigger than the one before holds no more output than it: the next equal one can be trusted.
+    this.footprintTrusted = known !== undefined && measured <= known;
+    const rechecked = this.rechecking;
+    this.rechecking = false;
+    if (known === undefined) return "unknown";
+    if (measured > known) return measured - known;
+    if (measured === known && trusted) return 0;
+    // Panes whose programs keep changing (a build forking compilers) change the footprint at every listing: one
+    // recheck, then the confirming listing later, or every collect would ask for the next.
+    if (rechecked) return "unknown";
+    this.rechecking = true;
+    return "recheck";
   }
 
   private read(): Counters | undefined {
