@@ -57,6 +57,11 @@ export interface WatchtowerConfig {
   tickIntervalMs: number;
   /** `watchtower_probe_interval`: how often `scan` mode looks at the tmux server's counters in /proc. */
   probeIntervalMs: number;
+  /**
+   * `watchtower_probe_idle_interval`: how often it looks once tmux has been still for a while (ADR 0023); the
+   * first move seen brings `probeIntervalMs` back.
+   */
+  probeIdleIntervalMs: number;
   /** `watchtower_safety_interval`: in `events` and `scan` modes, a full collect (every pane captured) this often. */
   safetyIntervalMs: number;
   /** `watchtower_debounce`: wait this long after a change notice before collecting. */
@@ -277,6 +282,7 @@ export function loadConfig(flags: CliFlags, env: NodeJS.ProcessEnv = process.env
       mode: s.watchtower_mode,
       tickIntervalMs: s.watchtower_tick_interval,
       probeIntervalMs: s.watchtower_probe_interval,
+      probeIdleIntervalMs: s.watchtower_probe_idle_interval,
       safetyIntervalMs: s.watchtower_safety_interval,
       debounceMs: s.watchtower_debounce,
       minCollectIntervalMs: s.watchtower_min_collect_interval,

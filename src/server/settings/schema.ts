@@ -216,7 +216,14 @@ export const SETTINGS = {
     env: "SENTINEL_WATCHTOWER_PROBE_INTERVAL",
     kind: duration(),
     default: 50,
-    description: "`scan`: how often the tmux server's counters in `/proc` are read.",
+    description: "`scan`: how often the tmux server's counters in `/proc` are read while tmux is busy.",
+  }),
+  watchtower_probe_idle_interval: setting({
+    env: "SENTINEL_WATCHTOWER_PROBE_IDLE_INTERVAL",
+    kind: duration(),
+    default: 150,
+    description:
+      "`scan`: how often they are read once tmux has been still for 2 s (ADR 0023); the first move seen brings back `watchtower_probe_interval`. Set it to that value to never slow down.",
   }),
   watchtower_safety_interval: setting({
     env: "SENTINEL_WATCHTOWER_SAFETY_INTERVAL",

@@ -1,10 +1,11 @@
 // The watchtower (spec §4, ADR 0004, ADR 0013): keeps the activity projection of every tmux session up to date
 // and publishes what changed. Three modes:
 // - `scan` (the default) attaches nothing to tmux. It learns that some pane wrote from the tmux server's read
-//   counter in /proc (./outputProbe.ts, every `probeIntervalMs`), and of the server's own mutations from the
-//   routes; then it lists sessions, windows and panes in one tmux call and captures, in one more, only the panes
-//   whose screen fingerprint or window activity moved since the last listing. Changes made with the tmux CLI
-//   that print nothing (a rename, a kill) are seen by a listing every `tickIntervalMs`.
+//   counter in /proc (./outputProbe.ts, every `probeIntervalMs`, `probeIdleIntervalMs` while tmux is still:
+//   ./probeClock.ts), and of the server's own mutations from the routes; then it lists sessions, windows and
+//   panes in one tmux call and captures, in one more, only the panes whose screen fingerprint or window activity
+//   moved since the last listing. Changes made with the tmux CLI that print nothing (a rename, a kill) are seen
+//   by a listing every `tickIntervalMs`.
 // - `events` learns of output and structure changes from tmux control-mode clients (./monitors.ts). Opt-in:
 //   tmux up to 3.5a (and reportedly 3.7c) can crash when a control client attaches while notices flow.
 // - `poll` collects everything on every tick, like the Go server.
@@ -23,6 +24,7 @@ import { Monitors } from "./monitors.js";
 import { OutputProbe } from "./outputProbe.js";
 import { Pacer } from "./pacing.js";
 import { CollectPass, type WatchtowerCounters } from "./pass.js";
+import { ProbeClock } from "./probeClock.js";
 import { publishOutcome } from "./publish.js";
 import { CatchUp, isBehind } from "./reads.js";
 
@@ -69,7 +71,8 @@ export class Watchtower {
   private readonly log: FastifyBaseLogger;
   private readonly monitors: Monitors | undefined;
   private readonly probe: OutputProbe | undefined;
-  private probeTimer: NodeJS.Timeout | undefined;
+  /** When the probe looks: often while tmux moves, seldom while it is still (./probeClock.ts). */
+  private readonly probeClock: ProbeClock | undefined;
   private readonly demand = new Demand();
   private readonly pacer: Pacer;
   private readonly pass: CollectPass;
@@ -96,7 +99,11 @@ export class Watchtower {
     this.events = deps.events;
     this.log = deps.log;
     this.repos = deps.repos;
-    if (this.config.enabled && this.config.mode === "scan") this.probe = new OutputProbe();
+    if (this.config.enabled && this.config.mode === "scan") {
+      this.probe = new OutputProbe();
+      const { probeIntervalMs, probeIdleIntervalMs } = this.config;
+      this.probeClock = new ProbeClock(probeIntervalMs, probeIdleIntervalMs, () => this.look());
+    }
     if (this.config.enabled && this.config.mode === "events") {
       this.monitors = new Monitors(
         this.tmux,
@@ -148,7 +155,7 @@ export class Watchtower {
           "can crash, losing every session, when such a client attaches while tmux sends notices (ADR 0004). " +
           'The default, "scan", attaches nothing.',
       );
-    if (this.probe) this.probeTimer = setInterval(() => this.look(), this.config.probeIntervalMs);
+    this.probeClock?.start();
     this.pacer.schedule(0);
   }
 
@@ -215,6 +222,8 @@ export class Watchtower {
     this.ownInput += input;
     this.ownOutput += output;
     if (this.running) this.ownDuringCollect += input + output;
+    // Awake anyway: the probe's look that is due runs now instead of waking the server later.
+    this.probeClock?.awake();
   };
 
   /**
@@ -240,6 +249,7 @@ export class Watchtower {
     if (moved === "changed" && typing && this.probe.readBytes <= recent + OWN_STREAM_SLACK) {
       this.ownStream(now);
     } else if (moved === "changed") {
+      this.probeClock?.moved();
       if (this.probe.readBytes === 0) this.demand.confirmDue = true;
       else this.demand.probeBytes += this.probe.readBytes;
       this.request(!this.demand.sustained);
@@ -277,6 +287,7 @@ export class Watchtower {
     } else if (extra === "unknown") this.demand.confirmDue = true;
     else if (extra === "recheck") this.request(!this.demand.sustained);
     else if (extra > 0) {
+      this.probeClock?.moved();
       this.demand.probeBytes += extra;
       this.request(!this.demand.sustained);
     }
@@ -325,8 +336,7 @@ export class Watchtower {
   close(): void {
     this.closed = true;
     this.pacer.close();
-    if (this.probeTimer) clearInterval(this.probeTimer);
-    this.probeTimer = undefined;
+    this.probeClock?.close();
     this.probe?.close();
     this.monitors?.close();
     try {

@@ -1,0 +1,108 @@
+// When the scan probe looks (src/server/watchtower/probeClock.ts, ADR 0023): the fast beat while tmux moves for
+// someone else, the slow one once it has been still for PROBE_SETTLE_MS, the fast one again at the first move.
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, mock, test } from "node:test";
+import { PROBE_SETTLE_MS, ProbeClock } from "../../src/server/watchtower/probeClock.js";
+
+describe("probe clock", () => {
+  beforeEach(() => mock.timers.enable({ apis: ["setTimeout", "setImmediate"] }));
+  afterEach(() => mock.timers.reset());
+
+  /** A clock whose looks are counted, on a virtual time that the test advances with `advance`. */
+  function clock(fastMs: number, slowMs: number) {
+    let now = 0;
+    const looks: number[] = [];
+    const c = new ProbeClock(
+      fastMs,
+      slowMs,
+      () => looks.push(now),
+      () => now,
+    );
+    const advance = (ms: number, step = 10) => {
+      for (let t = 0; t < ms; t += step) {
+        now += step;
+        mock.timers.tick(step);
+      }
+    };
+    return { c, looks, advance };
+  }
+
+  /** Our own terminal typing a key every `gapMs` for `ms`: the clock is told it is awake at each key. */
+  function typing(t: ReturnType<typeof clock>, gapMs: number, ms: number) {
+    for (let at = 0; at < ms; at += gapMs) {
+      t.c.awake();
+      t.advance(gapMs, 1);
+    }
+  }
+
+  test("looks fast from the start, then slowly once tmux has been still for the settle time", () => {
+    const { c, looks, advance } = clock(50, 200);
+    c.start();
+    assert.equal(c.period, 50);
+    advance(PROBE_SETTLE_MS - 50);
+    assert.equal(c.period, 50, "still fast before the settle time");
+    assert.equal(looks.length, PROBE_SETTLE_MS / 50 - 1);
+    advance(50);
+    assert.equal(c.period, 200, "slow at the settle time");
+    const before = looks.length;
+    advance(2000);
+    assert.equal(looks.length - before, 10, "five looks a second on the slow beat");
+    c.close();
+  });
+
+  test("a move brings the fast beat back at once and restarts the settle time", () => {
+    const { c, looks, advance } = clock(50, 200);
+    c.start();
+    advance(PROBE_SETTLE_MS + 100);
+    assert.equal(c.period, 200);
+    c.moved();
+    assert.equal(c.period, 50);
+    const before = looks.length;
+    advance(1000);
+    assert.equal(looks.length - before, 20, "twenty looks a second again");
+    c.moved();
+    advance(PROBE_SETTLE_MS - 50);
+    assert.equal(c.period, 50, "a move restarts the settle time");
+    advance(100);
+    assert.equal(c.period, 200);
+    c.close();
+  });
+
+  test("a slow beat no slower than the fast one never changes the period", () => {
+    const { c, advance } = clock(50, 50);
+    c.start();
+    advance(PROBE_SETTLE_MS * 3);
+    assert.equal(c.period, 50);
+    c.close();
+  });
+
+  test("while our own terminal types, the looks ride on its keys: no timed look in between", () => {
+    const t = clock(50, 150);
+    t.c.start();
+    t.advance(PROBE_SETTLE_MS + 100);
+    assert.equal(t.c.period, 150);
+    const before = t.looks.length;
+    typing(t, 150, 3000);
+    assert.equal(t.looks.length - before, 20, "one look per key, 150 ms apart, none from the timer");
+    const fast = t.looks.length;
+    typing(t, 33, 990);
+    const n = t.looks.length - fast;
+    assert.ok(n >= 10 && n <= 15, `keys 33 ms apart: a look every second or third key (${n} in 1 s)`);
+    const idle = t.looks.length;
+    t.advance(1000);
+    assert.ok(t.looks.length - idle >= 5, "typing stops: the timer looks again");
+    t.c.close();
+  });
+
+  test("close stops the looks, and a move after it starts nothing", () => {
+    const { c, looks, advance } = clock(50, 200);
+    c.start();
+    advance(100);
+    c.close();
+    const before = looks.length;
+    c.moved();
+    advance(1000);
+    assert.equal(looks.length, before);
+    assert.equal(c.period, 0);
+  });
+});
