@@ -6,6 +6,11 @@
 // - direct: a plain node-pty `tmux attach` (the floor for anything tmux-backed);
 // - naive: bench/referenceProxy.ts, a bare ws + node-pty relay forwarding bytes at once (the floor for any
 //   WebSocket relay: the cost of the extra process and socket hop);
+//   Its server watches a tmux server of its own (`createWorkspace`), on which only its client types: on the
+//   shared one its watchtower would see every other client's typing as activity in other sessions, and the
+//   collects and the fast probe beat that follow a block of theirs would be charged to the start of ours
+//   (SENTINEL_BENCH_ECHO_SHARED_TMUX=1 measures it that way: the cost of watching others type, which the activity
+//   bench's "one pane printing" covers);
 // - ours_relay_only (informational): `/ws/tmux` of a second server started with SENTINEL_WATCHTOWER_ENABLED=false
 //   and SENTINEL_RECOVERY_ENABLED=false, which tells the relay path's own cost (pty/ pipe and coalescing, ws) from
 //   what the server's other work costs the typing: the watchtower's reaction to the typed output, and the
@@ -20,6 +25,7 @@ import { loadavg } from "node:os";
 import { PtyTerm, type Term, WsTerm, waitQuiet } from "./clients.js";
 import {
   cpuMs,
+  createWorkspace,
   emit,
   newSession,
   percentile,
@@ -46,6 +52,8 @@ const MAX_TIMEOUTS = 5;
 // Letters that are no final byte of the escape sequences tmux sends around a plain echo.
 const CHARS = ["x", "z", "y", "w"];
 const COMMAND = "stty -icanon; exec cat >/dev/null"; // non-canonical: cat takes every key, the tty echoes it
+/** Ours on the tmux server the other clients type on, as before (see the header). */
+const SHARED_TMUX = process.env.SENTINEL_BENCH_ECHO_SHARED_TMUX === "1";
 const P50_TARGET = 1.3;
 const P99_TARGET = 2;
 const CPU_TARGET = 1.5;
@@ -125,10 +133,14 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
   const state = { timeouts: 0 };
   const load: number[] = [];
   let second: Server | undefined;
+  let own: Server | undefined;
+  const oursWork = SHARED_TMUX ? work : createWorkspace();
   try {
-    for (const s of subjects) await newSession(work, s.session, COMMAND);
+    for (const s of subjects) await newSession(s === ours ? oursWork : work, s.session, COMMAND);
     const proxy = await startReferenceProxy(work.socket);
-    ours.pid = server.pid;
+    if (!SHARED_TMUX) own = await startServer(oursWork, 10_000);
+    const oursServer = own ?? server;
+    ours.pid = oursServer.pid;
     ours.readCpu = relay.readCpu = serverCpuMs;
     naive.pid = proxy.child.pid;
     second = await startServer(work, 10_000, {
@@ -136,7 +148,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
       SENTINEL_RECOVERY_ENABLED: "false",
     });
     relay.pid = second.pid;
-    ours.term = await WsTerm.connect(server, ours.session);
+    ours.term = await WsTerm.connect(oursServer, ours.session);
     direct.term = await PtyTerm.connect(work, direct.session);
     naive.term = await WsTerm.connect(proxy, naive.session);
     relay.term = await WsTerm.connect(second, relay.session);
@@ -186,9 +198,10 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
   } finally {
     for (const s of subjects) {
       await s.term?.close();
-      await work.tmux("kill-session", "-t", `=${s.session}`).catch(() => undefined);
+      await (s === ours ? oursWork : work).tmux("kill-session", "-t", `=${s.session}`).catch(() => undefined);
     }
     await second?.stop();
+    await own?.stop();
     for (const peer of peers) await peer.stop();
   }
   for (const s of subjects) {
