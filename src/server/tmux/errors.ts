@@ -66,3 +66,8 @@ export function tmuxErrorFromStderr(stderr: string): TmuxError {
 export function tmuxNotFound(): TmuxError {
   return new TmuxError(ErrorCode.TmuxNotFound, messages.TMUX_NOT_FOUND);
 }
+
+/** A tmux call that did not finish within its time (its process was killed). */
+export function tmuxTimedOut(): TmuxError {
+  return new TmuxError("TMUX_COMMAND_FAILED", "tmux command timed out");
+}

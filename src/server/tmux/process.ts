@@ -14,7 +14,7 @@ import {
   windowTarget,
 } from "./args.js";
 import { ControlClient } from "./control.js";
-import { TmuxError, tmuxErrorFromStderr, tmuxNotFound } from "./errors.js";
+import { tmuxErrorFromStderr, tmuxNotFound, tmuxTimedOut } from "./errors.js";
 import { type QueryResult, QueryShell, QueryShellTimeout, QueryShellUnavailable } from "./queryShell.js";
 import { readOnlyCall } from "./readOnly.js";
 import type { ViewTarget } from "./viewSessions.js";
@@ -114,17 +114,22 @@ export class TmuxProcess {
     });
   }
 
+  /** The arguments of one tmux call: the server's, then the command's, each taken literally. */
+  private callArgs(args: string[]): string[] {
+    return [...this.serverArgs(), ...args.map(literalArg)];
+  }
+
   run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
     return new Promise((resolve, reject) => {
       execFile(
         this.binary,
-        [...this.serverArgs(), ...args.map(literalArg)],
+        this.callArgs(args),
         { env: this.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: "utf8" },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
           const err = error as NodeJS.ErrnoException & { killed?: boolean };
           if (err.code === "ENOENT") return reject(tmuxNotFound());
-          if (err.killed) return reject(new TmuxError("TMUX_COMMAND_FAILED", "tmux command timed out"));
+          if (err.killed) return reject(tmuxTimedOut());
           reject(tmuxErrorFromStderr(stderr || err.message));
         },
       );
@@ -140,14 +145,10 @@ export class TmuxProcess {
     if (!this.queries || !readOnlyCall(args)) return this.run(args, timeoutMs);
     let result: QueryResult;
     try {
-      result = await this.queries.run(
-        [this.binary, ...this.serverArgs(), ...args.map(literalArg)],
-        timeoutMs,
-      );
+      result = await this.queries.run([this.binary, ...this.callArgs(args)], timeoutMs);
     } catch (error) {
       if (error instanceof QueryShellUnavailable) return this.run(args, timeoutMs);
-      if (error instanceof QueryShellTimeout)
-        throw new TmuxError("TMUX_COMMAND_FAILED", "tmux command timed out");
+      if (error instanceof QueryShellTimeout) throw tmuxTimedOut();
       throw tmuxErrorFromStderr((error as Error).message);
     }
     if (result.status === 0) return result.stdout;
