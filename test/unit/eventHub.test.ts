@@ -50,6 +50,40 @@ describe("EventHub", () => {
     });
   });
 
+  test("whileSubscribed: the work runs from the first subscriber to the last one leaving, once at a time", () => {
+    const hub = new EventHub();
+    const log: string[] = [];
+    const remove = hub.whileSubscribed(() => {
+      log.push("start");
+      return () => log.push("stop");
+    });
+    assert.deepEqual(log, [], "nobody listens: not started");
+    const a = hub.subscribe(() => undefined);
+    const b = hub.subscribe(() => undefined);
+    assert.deepEqual(log, ["start"], "the first subscriber starts it, the second does not again");
+    a.unsubscribe();
+    assert.deepEqual(log, ["start"], "one still listens");
+    b.unsubscribe();
+    b.unsubscribe();
+    assert.deepEqual(log, ["start", "stop"], "the last one leaving stops it, once");
+    const c = hub.subscribe(() => undefined);
+    assert.deepEqual(log, ["start", "stop", "start"]);
+    // Added while someone listens: started at once; removed while running: stopped.
+    const late: string[] = [];
+    const removeLate = hub.whileSubscribed(() => {
+      late.push("start");
+      return () => late.push("stop");
+    });
+    assert.deepEqual(late, ["start"]);
+    removeLate();
+    assert.deepEqual(late, ["start", "stop"]);
+    remove();
+    assert.deepEqual(log, ["start", "stop", "start", "stop"]);
+    c.unsubscribe();
+    assert.deepEqual(log, ["start", "stop", "start", "stop"], "removed: not stopped twice");
+    assert.deepEqual(late, ["start", "stop"]);
+  });
+
   test("unsubscribe stops delivery", () => {
     const hub = new EventHub();
     const got: number[] = [];

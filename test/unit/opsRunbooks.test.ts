@@ -579,6 +579,43 @@ describe("runner and scheduler", () => {
     h.store.close();
   });
 
+  test("with nothing scheduled the scheduler sets no timer; a new schedule wakes it", async () => {
+    const h = harness(join(tempDir(), "idle.db"));
+    let looks = 0;
+    const earliest = h.scheduleRepo.earliestNextRun.bind(h.scheduleRepo);
+    h.scheduleRepo.earliestNextRun = () => {
+      looks++;
+      return earliest();
+    };
+    h.scheduler.start();
+    await sleep(700);
+    assert.equal(looks, 1, "one look at start, none every tick (200 ms here)");
+    h.runbookRepo.insertRunbook({
+      id: "rb",
+      name: "Quick",
+      description: "",
+      enabled: true,
+      timeoutSeconds: 0,
+      steps: [{ type: "command", title: "q", command: "true" }],
+    });
+    const at = `${new Date(Date.now() + 1000).toISOString().slice(0, 19)}Z`;
+    h.scheduleRepo.insertSchedule({
+      id: "s1",
+      runbookId: "rb",
+      name: "soon",
+      scheduleType: "once",
+      cronExpr: "",
+      timezone: "UTC",
+      runAt: at,
+      enabled: true,
+      nextRunAt: at,
+    });
+    h.scheduler.reschedule();
+    await waitUntil(() => h.schedules.some((p) => p.action === "run_completed" && p.schedule === "s1"), 8000);
+    h.scheduler.stop();
+    h.store.close();
+  });
+
   test("a fire while the schedule's previous run still goes is skipped, not piled up", async () => {
     const h = harness(join(tempDir(), "s.db"));
     h.runbookRepo.insertRunbook({

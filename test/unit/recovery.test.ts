@@ -420,70 +420,75 @@ describe("collect", () => {
   });
 });
 
+/** The watchtower's projection of session "a" (created at epoch second 1): one window, one pane with `tail`. */
+function projectA(store: Store, projection: ProjectionRepo, tail: string): void {
+  const now = new Date().toISOString();
+  const created = new Date(1000).toISOString();
+  store.transaction(() => {
+    projection.upsertSession(
+      {
+        name: "a",
+        attached: 0,
+        windows: 1,
+        panes: 1,
+        createdAt: created,
+        activityAt: now,
+        lastPreview: "",
+        lastPreviewAt: "",
+        lastPreviewPaneId: "",
+        unreadWindows: 0,
+        unreadPanes: 0,
+        rev: 1,
+      },
+      now,
+    );
+    projection.upsertWindow(
+      {
+        session: "a",
+        index: 0,
+        name: "w0",
+        active: true,
+        layout: "x",
+        activityAt: now,
+        unreadPanes: 0,
+        hasUnread: false,
+        rev: 1,
+      },
+      now,
+    );
+    projection.upsertPane(
+      {
+        paneId: "%a00",
+        session: "a",
+        windowIndex: 0,
+        paneIndex: 0,
+        title: "t",
+        active: true,
+        tty: "",
+        currentPath: "/a",
+        startCommand: "",
+        currentCommand: "bash",
+        tailHash: "",
+        tailPreview: tail,
+        tailCapturedAt: now,
+        revision: 1,
+        seenRevision: 1,
+        changedAt: now,
+      },
+      now,
+    );
+  });
+}
+
 describe("collect from the watchtower projection", () => {
   test("one tmux call; the panes carry the watchtower's tail previews; a stale projection is not used", async () => {
     const { store, repo, projection } = openStore();
-    const now = new Date().toISOString();
-    const created = new Date(1000).toISOString();
     const state = {
       server: "100:1",
       sessions: [{ name: "a", windows: [{ index: 0, layout: "x", panes: ["/a"] }] }],
     };
     const { tmux, calls } = fakeTmux(state);
-    store.transaction(() => {
-      projection.upsertSession(
-        {
-          name: "a",
-          attached: 0,
-          windows: 1,
-          panes: 1,
-          createdAt: created,
-          activityAt: now,
-          lastPreview: "",
-          lastPreviewAt: "",
-          lastPreviewPaneId: "",
-          unreadWindows: 0,
-          unreadPanes: 0,
-          rev: 1,
-        },
-        now,
-      );
-      projection.upsertWindow(
-        {
-          session: "a",
-          index: 0,
-          name: "w0",
-          active: true,
-          layout: "x",
-          activityAt: now,
-          unreadPanes: 0,
-          hasUnread: false,
-          rev: 1,
-        },
-        now,
-      );
-      projection.upsertPane(
-        {
-          paneId: "%a00",
-          session: "a",
-          windowIndex: 0,
-          paneIndex: 0,
-          title: "t",
-          active: true,
-          tty: "",
-          currentPath: "/a",
-          startCommand: "",
-          currentCommand: "bash",
-          tailHash: "",
-          tailPreview: "$ make\nok",
-          tailCapturedAt: now,
-          revision: 1,
-          seenRevision: 1,
-          changedAt: now,
-        },
-        now,
-      );
-    });
+    projectA(store, projection, "$ make\nok");
     const deps = {
       store,
       repo,
@@ -506,6 +511,70 @@ describe("collect from the watchtower projection", () => {
     assert.equal(stale.tmuxCalls, 3);
     // The same shape from either source is the same hash: nothing new stored.
     assert.deepEqual(stale.changed, []);
+    store.close();
+  });
+
+  test("a collect whose boot id, watchtower listing, store and refresh are as the last one left them is skipped", async () => {
+    const { store, repo, projection } = openStore();
+    const { tmux, calls } = fakeTmux({ server: "", sessions: [] });
+    projectA(store, projection, "");
+    const listed = (): TmuxServerListing => ({
+      server: "100:1",
+      sessions: [{ name: "a", attached: 0, createdAt: 1, windows: 1 }],
+    });
+    let listing = listed();
+    let boot = "boot-1";
+    const base = {
+      store,
+      repo,
+      tmux,
+      projection,
+      projectionCurrent: () => true,
+      readBootId: async () => boot,
+      maxSnapshots: 10,
+      listing: async () => listing,
+      refreshEveryMs: 60_000,
+    };
+    const t0 = Date.parse("2026-01-01T00:00:00Z");
+    const at = (s: number) => new Date(t0 + s * 1000);
+    let previous = (await collectOnce(base, at(0))).basis;
+    const collect = async (s: number) => {
+      const result = await collectOnce({ ...base, ...(previous ? { previous } : {}) }, at(s));
+      previous = result.basis;
+      return result;
+    };
+    assert.ok(previous, "all from the watchtower: a basis for the next collect");
+    const writes = store.writes;
+    const same = await collect(5);
+    assert.deepEqual([same.reused, same.changed, same.liveSetChanged, same.liveCount], [true, [], false, 1]);
+    assert.equal(same.collectedAt, "2026-01-01T00:00:05Z");
+    assert.equal(store.writes, writes, "a skipped collect writes nothing");
+    assert.equal(calls(), 0, "and calls no tmux");
+
+    // Any write to the store (the watchtower projected a new directory): collected, the new shape stored.
+    store.run("UPDATE wt_panes SET current_path = '/b'");
+    const written = await collect(10);
+    assert.deepEqual([written.reused, written.changed], [false, ["a"]]);
+    assert.equal((await collect(15)).reused, true);
+    // A new listing (the watchtower listed again), even with the same content: collected, nothing new.
+    listing = listed();
+    const relisted = await collect(20);
+    assert.deepEqual([relisted.reused, relisted.changed], [false, []]);
+    // Its refresh falls due 60 s after the collect time last written (at 10 s, with the new snapshot): collected
+    // then, and the refresh written.
+    assert.equal((await collect(69)).reused, true);
+    const refresh = await collect(70);
+    assert.equal(refresh.reused, false);
+    assert.equal(repo.get(RecoveryKey.LastCollectAt), "2026-01-01T00:01:10Z");
+    assert.equal((await collect(75)).reused, true);
+    // A reboot (another boot id): collected.
+    boot = "boot-2";
+    const rebooted = await collect(80);
+    assert.deepEqual([rebooted.reused, rebooted.bootChanged], [false, true]);
+    // Part of a collect from tmux (no watchtower listing): no basis, the next one is not skipped.
+    const own = await collectOnce({ ...base, listing: undefined, previous: previous! }, at(85));
+    assert.equal(own.reused, false);
+    assert.equal(own.basis, undefined);
     store.close();
   });
 });

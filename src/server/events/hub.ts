@@ -83,6 +83,8 @@ export class EventHub {
   private nextId = 1;
   private readonly subscribers = new Set<Subscriber>();
   private readonly observers = new Map<string, Set<(payload: unknown) => void>>();
+  /** Work that runs only while someone subscribes (`whileSubscribed`), with its stop while it runs. */
+  private readonly whileListened = new Map<() => () => void, (() => void) | undefined>();
   /** Circular buffer of the newest events; `head` is the oldest, `count` how many are kept. */
   private readonly ring: Array<PublishedEvent | undefined>;
   private head = 0;
@@ -145,12 +147,42 @@ export class EventHub {
   subscribe(listener: EventListener, options: SubscribeOptions = {}): Subscription {
     const subscriber: Subscriber = { listener, stats: options.stats };
     this.subscribers.add(subscriber);
+    const resume = options.since === undefined ? { replay: [] } : this.resumeFrom(options.since, options.epoch);
+    if (this.subscribers.size === 1) for (const start of this.whileListened.keys()) this.startListened(start);
     return {
-      resume: options.since === undefined ? { replay: [] } : this.resumeFrom(options.since, options.epoch),
+      resume,
       unsubscribe: () => {
-        if (this.subscribers.delete(subscriber)) this.droppedByClosed += subscriber.stats?.().dropped ?? 0;
+        if (!this.subscribers.delete(subscriber)) return;
+        this.droppedByClosed += subscriber.stats?.().dropped ?? 0;
+        if (this.subscribers.size === 0) for (const start of this.whileListened.keys()) this.stopListened(start);
       },
     };
+  }
+
+  /**
+   * Runs `start` while the hub has subscribers: when the first one subscribes (at once if some already do), and
+   * what it returns when the last one leaves. For work that only feeds subscribers (the ops pushes): with nobody
+   * listening it costs no timer, so no wake-up. Returns the function that removes it (stopping it if it runs).
+   */
+  whileSubscribed(start: () => () => void): () => void {
+    this.whileListened.set(start, undefined);
+    if (this.subscribers.size > 0) this.startListened(start);
+    return () => {
+      this.stopListened(start);
+      this.whileListened.delete(start);
+    };
+  }
+
+  private startListened(start: () => () => void): void {
+    if (this.whileListened.get(start)) return;
+    this.whileListened.set(start, start());
+  }
+
+  private stopListened(start: () => () => void): void {
+    const stop = this.whileListened.get(start);
+    if (!stop) return;
+    this.whileListened.set(start, undefined);
+    stop();
   }
 
   /**

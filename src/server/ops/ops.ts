@@ -1,6 +1,7 @@
 // The ops control plane in one place (spec §1.6–§1.9, §8): metrics, overview, services, alerts with the health
 // checker, storage, and the periodic pushes (`ops.metrics.updated` every 2 s, the full alert and timeline lists
-// every 5 s). The timeline itself is built before (ctx.opsTimeline) so every ops writer can record into it.
+// every 5 s, while /ws/events has subscribers). The timeline itself is built before (ctx.opsTimeline) so every ops
+// writer can record into it.
 import {
   ALERTS_LIMIT_DEFAULT,
   type HostMetrics,
@@ -49,7 +50,8 @@ export class Ops {
   readonly timeline: OpsTimeline;
   /** What this start did with a database it could not open (alert, timeline entry, GET /api/meta). */
   readonly storeIntegrity: StoreIntegrity;
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** Removes the periodic pushes (each runs only while /ws/events has subscribers). */
+  private readonly pushes: Array<() => void> = [];
   private metricsBusy = false;
 
   constructor(private readonly options: OpsOptions) {
@@ -103,7 +105,7 @@ export class Ops {
     this.health.start(config.healthIntervalMs);
     this.every(config.metricsIntervalMs, () => {
       // A slow /proc never stacks collections.
-      if (this.metricsBusy || events.subscriberCount === 0) return;
+      if (this.metricsBusy) return;
       this.metricsBusy = true;
       this.metrics
         .collect()
@@ -117,30 +119,33 @@ export class Ops {
         });
     });
     this.every(config.alertsIntervalMs, () => {
-      if (events.subscriberCount === 0) return;
       events.publish(OpsEventType.AlertsUpdated, { alerts: this.alerts.list(ALERTS_LIMIT_DEFAULT) });
     });
     this.every(config.timelineIntervalMs, () => {
-      if (events.subscriberCount === 0) return;
       events.publish(OpsEventType.TimelineUpdated, { events: this.timeline.latest(TIMELINE_PUSH) });
     });
   }
 
+  /** A push every `ms` while /ws/events has subscribers: the first one `ms` after the first subscriber came. */
   private every(ms: number, fn: () => void): void {
     if (ms <= 0) return;
-    const timer = setInterval(() => {
-      try {
-        fn();
-      } catch (error) {
-        this.options.log.warn({ err: error }, "ops ticker failed");
-      }
-    }, ms);
-    timer.unref();
-    this.timers.push(timer);
+    this.pushes.push(
+      this.options.events.whileSubscribed(() => {
+        const timer = setInterval(() => {
+          try {
+            fn();
+          } catch (error) {
+            this.options.log.warn({ err: error }, "ops ticker failed");
+          }
+        }, ms);
+        timer.unref();
+        return () => clearInterval(timer);
+      }),
+    );
   }
 
   close(): void {
     this.health.stop();
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const remove of this.pushes.splice(0)) remove();
   }
 }

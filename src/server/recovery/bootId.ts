@@ -1,7 +1,7 @@
 // The host's boot id (spec §7.1 step 1): Linux `/proc/sys/kernel/random/boot_id`; elsewhere
 // `sysctl -n kern.boottime` (800 ms timeout, whitespace collapsed); failing both, `<hostname>:<5-minute bucket>`.
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 
 export const LINUX_BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id";
@@ -18,10 +18,14 @@ export function fallbackBootId(now = Date.now()): string {
   return `${hostname()}:${Math.floor(now / 1000 / 300)}`;
 }
 
-/** `path` overrides the Linux file (tests fake a reboot by changing what it holds). */
+/**
+ * `path` overrides the Linux file (tests fake a reboot by changing what it holds). Read synchronously: a procfs
+ * file of 37 bytes answers at once, where an asynchronous read is four trips through the thread pool, each one a
+ * wake-up of the event loop, at every recovery tick.
+ */
 export async function readBootId(path = LINUX_BOOT_ID_PATH): Promise<string> {
   try {
-    const id = (await readFile(path, "utf8")).trim();
+    const id = readFileSync(path, "utf8").trim();
     if (id) return id;
   } catch {
     // Not Linux, or no procfs: try the BSD way.

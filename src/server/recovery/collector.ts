@@ -37,6 +37,24 @@ export interface CollectDeps {
   refreshEveryMs?: number;
   /** Runs this collect's tmux calls (they change nothing) so the watchtower's probe does not react to them. */
   quietly?: <T>(call: () => Promise<T>) => Promise<T>;
+  /** What the previous collect was computed from (its result's `basis`): when nothing of it moved, it is reused. */
+  previous?: CollectBasis;
+}
+
+/**
+ * What a collect was computed from, when all of it came from the watchtower (its listing, its projection): the
+ * boot id, the listing object (the watchtower's latest, the same object until it lists again), the store's write
+ * count after the collect (the projection's rows and the recovery rows as they were) and when its `running`
+ * refresh falls due. A collect right after it with all of these unchanged stores nothing, marks nothing killed,
+ * publishes nothing and writes nothing (every session it saw is `running` and seen since the last refresh): it
+ * is skipped. While the user types (no watchtower listing) or the host is idle, a tick then costs a boot id read
+ * and a look, instead of three SQLite queries, a transaction and a hash per session.
+ */
+export interface CollectBasis {
+  bootId: string;
+  listing: TmuxServerListing;
+  writes: number;
+  refreshDueAt: number;
 }
 
 export interface CollectResult {
@@ -56,6 +74,10 @@ export interface CollectResult {
   tmuxCalls: number;
   fromProjection: number;
   fromTmux: number;
+  /** The previous collect's result stands: nothing it was computed from moved (`CollectDeps.previous`). */
+  reused: boolean;
+  /** Pass it as the next collect's `previous`; undefined when part of this one came from tmux itself. */
+  basis?: CollectBasis;
 }
 
 /**
@@ -126,7 +148,33 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
     }
   }
   const liveSessions = listing?.sessions ?? [];
+  const previous = deps.previous;
+  if (
+    previous &&
+    listing === previous.listing &&
+    bootId === previous.bootId &&
+    deps.store.writes === previous.writes &&
+    now.getTime() < previous.refreshDueAt
+  ) {
+    return {
+      bootId,
+      bootChanged: false,
+      serverLost: false,
+      changed: [],
+      killed: [],
+      liveCount: liveSessions.length,
+      liveSetChanged: false,
+      collectedAt: nowIso,
+      tmuxCalls,
+      fromProjection: liveSessions.length,
+      fromTmux: 0,
+      reused: true,
+      basis: previous,
+    };
+  }
 
+  // The time of the last collect as stored once this one is done (when its refresh falls due).
+  let lastWritten = "";
   const sources: SnapshotSource[] = [];
   const needTmux: TmuxServerListing["sessions"] = [];
   const mirrored =
@@ -155,7 +203,7 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
     .filter((s) => s.windows.length > 0 && s.panes.length > 0)
     .map((s) => buildSnapshot(s, bootId, nowIso));
 
-  return deps.store.transaction(() => {
+  const result = deps.store.transaction((): CollectResult => {
     const storedBoot = repo.get(RecoveryKey.LastBootId) ?? "";
     const bootChanged = storedBoot !== "" && bootId !== "" && storedBoot !== bootId;
     const storedServer = repo.get(RecoveryKey.LastTmuxServer) ?? "";
@@ -218,7 +266,9 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
     if (bootId !== storedBoot) repo.set(RecoveryKey.LastBootId, bootId, nowIso);
     if (listing && listing.server !== storedServer)
       repo.set(RecoveryKey.LastTmuxServer, listing.server, nowIso);
-    if (refresh || changed.length || killed.length) repo.set(RecoveryKey.LastCollectAt, nowIso, nowIso);
+    const collectWritten = refresh || changed.length > 0 || killed.length > 0;
+    if (collectWritten) repo.set(RecoveryKey.LastCollectAt, nowIso, nowIso);
+    lastWritten = collectWritten ? nowIso : lastWrittenCollect;
     return {
       bootId,
       bootChanged,
@@ -231,6 +281,18 @@ export async function collectOnce(deps: CollectDeps, now: Date = new Date()): Pr
       tmuxCalls,
       fromProjection: fromProjectionCount,
       fromTmux: needTmux.length,
+      reused: false,
     };
   });
+  // Only a collect that read nothing from tmux itself can stand for the next one; with refreshEveryMs 0 (every
+  // collect writes its refresh) none does.
+  if (listing && deps.listing && !needTmux.length && deps.refreshEveryMs) {
+    result.basis = {
+      bootId,
+      listing,
+      writes: deps.store.writes,
+      refreshDueAt: Date.parse(lastWritten) + deps.refreshEveryMs,
+    };
+  }
+  return result;
 }

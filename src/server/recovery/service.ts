@@ -28,7 +28,7 @@ import type { ProjectionRepo } from "../store/projectionRepo.js";
 import { RecoveryKey, RecoveryRepo } from "../store/recoveryRepo.js";
 import type { Tmux, TmuxServerListing } from "../tmux/adapter.js";
 import { readBootId } from "./bootId.js";
-import { type CollectResult, collectOnce } from "./collector.js";
+import { type CollectBasis, type CollectResult, collectOnce } from "./collector.js";
 import { planRestore, type RestorePlan } from "./plan.js";
 import {
   interruptedNote,
@@ -88,6 +88,8 @@ export class Recovery {
   private closed = false;
   /** The last collect's time (the store has it only every REFRESH_EVERY_MS). */
   private lastCollectAt: string | undefined;
+  /** What the last collect was computed from: the next one is skipped when none of it moved (collector.ts). */
+  private basis: CollectBasis | undefined;
 
   constructor(deps: RecoveryDeps) {
     this.deps = deps;
@@ -153,9 +155,12 @@ export class Recovery {
         ...(this.deps.quietly ? { quietly: this.deps.quietly } : {}),
         ...(this.deps.listing ? { listing: this.deps.listing } : {}),
         refreshEveryMs: REFRESH_EVERY_MS,
+        ...(this.basis ? { previous: this.basis } : {}),
       });
       this.lastCollectAt = result.collectedAt;
+      this.basis = result.basis;
     } catch (error) {
+      this.basis = undefined;
       if (!this.closed) this.deps.log.warn({ err: error }, "recovery collect failed");
       return undefined;
     }

@@ -117,18 +117,22 @@ export class Scheduler {
     this.arm();
   }
 
+  /**
+   * Sleeps until the earliest fire, at most `tickMs`. With nothing scheduled (no enabled schedule with a next
+   * fire) there is nothing to wake for: creating, changing or enabling a schedule calls `reschedule`.
+   */
   private arm(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     let delay = this.tickMs;
     try {
       const earliest = this.options.scheduleRepo.earliestNextRun();
-      if (earliest) {
-        const at = Date.parse(earliest);
-        // Still due right after a pass means that schedule could not be fired (store error): retry in a second
-        // rather than spin.
-        const wait = at - this.now().getTime();
-        if (!Number.isNaN(at)) delay = Math.min(delay, wait > 0 ? wait : 1000);
-      }
+      if (!earliest) return;
+      const at = Date.parse(earliest);
+      // Still due right after a pass means that schedule could not be fired (store error): retry in a second
+      // rather than spin.
+      const wait = at - this.now().getTime();
+      if (!Number.isNaN(at)) delay = Math.min(delay, wait > 0 ? wait : 1000);
     } catch {
       // The store is closing; the tick retries.
     }
