@@ -368,6 +368,35 @@ const finished = async (h: Harness, id: string): Promise<Job> => {
   return h.jobRepo.job(id)!;
 };
 
+/** Runbook "rb": one step that runs `true`. */
+function insertQuickRunbook(h: Harness): void {
+  h.runbookRepo.insertRunbook({
+    id: "rb",
+    name: "Quick",
+    description: "",
+    enabled: true,
+    timeoutSeconds: 0,
+    steps: [{ type: "command", title: "q", command: "true" }],
+  });
+}
+
+/** Runbook "rb" and a once schedule of it due in about a second. */
+function insertOnceInASecond(h: Harness, id: string): void {
+  insertQuickRunbook(h);
+  const at = `${new Date(Date.now() + 1000).toISOString().slice(0, 19)}Z`;
+  h.scheduleRepo.insertSchedule({
+    id,
+    runbookId: "rb",
+    name: "once",
+    scheduleType: "once",
+    cronExpr: "",
+    timezone: "UTC",
+    runAt: at,
+    enabled: true,
+    nextRunAt: at,
+  });
+}
+
 describe("runner and scheduler", () => {
   test("a run publishes ops.job.updated when queued, started, at each step and at the end", async () => {
     const h = harness(join(tempDir(), "s.db"));
@@ -538,14 +567,7 @@ describe("runner and scheduler", () => {
 
   test("a cron schedule keeps firing; each run records its outcome; a manual trigger does too", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.runbookRepo.insertRunbook({
-      id: "rb",
-      name: "Quick",
-      description: "",
-      enabled: true,
-      timeoutSeconds: 0,
-      steps: [{ type: "command", title: "q", command: "true" }],
-    });
+    insertQuickRunbook(h);
     const now = new Date();
     h.scheduleRepo.insertSchedule({
       id: "s1",
@@ -590,26 +612,7 @@ describe("runner and scheduler", () => {
     h.scheduler.start();
     await sleep(700);
     assert.equal(looks, 1, "one look at start, none every tick (200 ms here)");
-    h.runbookRepo.insertRunbook({
-      id: "rb",
-      name: "Quick",
-      description: "",
-      enabled: true,
-      timeoutSeconds: 0,
-      steps: [{ type: "command", title: "q", command: "true" }],
-    });
-    const at = `${new Date(Date.now() + 1000).toISOString().slice(0, 19)}Z`;
-    h.scheduleRepo.insertSchedule({
-      id: "s1",
-      runbookId: "rb",
-      name: "soon",
-      scheduleType: "once",
-      cronExpr: "",
-      timezone: "UTC",
-      runAt: at,
-      enabled: true,
-      nextRunAt: at,
-    });
+    insertOnceInASecond(h, "s1");
     h.scheduler.reschedule();
     await waitUntil(() => h.schedules.some((p) => p.action === "run_completed" && p.schedule === "s1"), 8000);
     h.scheduler.stop();
@@ -648,26 +651,7 @@ describe("runner and scheduler", () => {
 
   test("a once schedule fires once and is disabled", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.runbookRepo.insertRunbook({
-      id: "rb",
-      name: "Quick",
-      description: "",
-      enabled: true,
-      timeoutSeconds: 0,
-      steps: [{ type: "command", title: "q", command: "true" }],
-    });
-    const at = `${new Date(Date.now() + 1000).toISOString().slice(0, 19)}Z`;
-    h.scheduleRepo.insertSchedule({
-      id: "o1",
-      runbookId: "rb",
-      name: "once",
-      scheduleType: "once",
-      cronExpr: "",
-      timezone: "UTC",
-      runAt: at,
-      enabled: true,
-      nextRunAt: at,
-    });
+    insertOnceInASecond(h, "o1");
     h.scheduler.start();
     await waitUntil(() => h.schedules.some((p) => p.action === "run_completed"), 5000);
     await sleep(1200);
@@ -682,14 +666,7 @@ describe("runner and scheduler", () => {
 
   test("catch-up at start: a recent miss runs now, an old one moves on or is disabled", async () => {
     const h = harness(join(tempDir(), "s.db"));
-    h.runbookRepo.insertRunbook({
-      id: "rb",
-      name: "Quick",
-      description: "",
-      enabled: true,
-      timeoutSeconds: 0,
-      steps: [{ type: "command", title: "q", command: "true" }],
-    });
+    insertQuickRunbook(h);
     const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
     const base = { runbookId: "rb", runAt: "", enabled: true, timezone: "UTC" };
     h.scheduleRepo.insertSchedule({
