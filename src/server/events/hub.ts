@@ -147,14 +147,16 @@ export class EventHub {
   subscribe(listener: EventListener, options: SubscribeOptions = {}): Subscription {
     const subscriber: Subscriber = { listener, stats: options.stats };
     this.subscribers.add(subscriber);
-    const resume = options.since === undefined ? { replay: [] } : this.resumeFrom(options.since, options.epoch);
+    const resume =
+      options.since === undefined ? { replay: [] } : this.resumeFrom(options.since, options.epoch);
     if (this.subscribers.size === 1) for (const start of this.whileListened.keys()) this.startListened(start);
     return {
       resume,
       unsubscribe: () => {
         if (!this.subscribers.delete(subscriber)) return;
         this.droppedByClosed += subscriber.stats?.().dropped ?? 0;
-        if (this.subscribers.size === 0) for (const start of this.whileListened.keys()) this.stopListened(start);
+        if (this.subscribers.size === 0)
+          for (const start of this.whileListened.keys()) this.stopListened(start);
       },
     };
   }
