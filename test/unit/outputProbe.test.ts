@@ -38,10 +38,67 @@ test("reads rchar and schedstat's run count; a move in either is a change, with 
   assert.equal(probe.readBytes, 0);
   // A shorter text than before: the stale bytes after it are never read.
   proc.write("io", io(18300).replace("wchar: 1076\n", ""));
+  proc.write("schedstat", "7596999 811508 9\n");
   assert.equal(probe.check(), "changed");
   assert.equal(probe.readBytes, 31);
   proc.write("status", status(100));
   assert.equal(probe.check(), "unchanged", "status is not read while schedstat is there");
+});
+
+test("how often tmux woke: its sleeps (voluntary switches), not schedstat's runs, which count preemptions", (t) => {
+  const proc = fakeProc({ io: io(700), schedstat: schedstat(20), status: status(50) });
+  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
+  const probe = new OutputProbe(proc.root);
+  t.after(() => probe.close());
+  probe.setServerPid(PID);
+  const before = Date.now();
+  // One wake-up preempted once: two runs, one sleep.
+  proc.write("schedstat", schedstat(22));
+  proc.write("status", status(51));
+  assert.equal(probe.check(), "changed");
+  assert.equal(probe.wakes, 1);
+  assert.ok(
+    probe.since >= before - 1 && probe.since <= Date.now(),
+    "since: when the counters before were read",
+  );
+  // A look that saw nothing is the next one's start.
+  assert.equal(probe.check(), "unchanged");
+  const still = Date.now();
+  proc.write("schedstat", schedstat(25));
+  proc.write("status", status(54));
+  assert.equal(probe.check(), "changed");
+  assert.equal(probe.wakes, 3);
+  assert.ok(probe.since >= still - 1, "since: the unchanged look");
+  // A move that read bytes does not count the sleeps (status is not read for it): unknown, not a tick…
+  proc.write("schedstat", schedstat(27));
+  proc.write("status", status(56));
+  proc.write("io", io(740));
+  assert.equal(probe.check(), "changed");
+  assert.ok(Number.isNaN(probe.wakes));
+  // …and the next move right after it neither; a still look in between counts them again.
+  proc.write("schedstat", schedstat(28));
+  proc.write("status", status(57));
+  assert.equal(probe.check(), "changed");
+  assert.ok(Number.isNaN(probe.wakes));
+  assert.equal(probe.check(), "unchanged");
+  proc.write("schedstat", schedstat(29));
+  proc.write("status", status(58));
+  assert.equal(probe.check(), "changed");
+  assert.equal(probe.wakes, 1);
+});
+
+test("while tmux has not run (schedstat still), io is not read: it cannot have read anything", (t) => {
+  const proc = fakeProc({ io: io(900), schedstat: schedstat(5), status: status(5) });
+  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
+  const probe = new OutputProbe(proc.root);
+  t.after(() => probe.close());
+  probe.setServerPid(PID);
+  proc.write("io", io(950));
+  assert.equal(probe.check(), "unchanged");
+  // It ran (its time on a CPU moved, the runs not: it never slept): io is read.
+  proc.write("schedstat", "7596999 811508 5\n");
+  assert.equal(probe.check(), "changed");
+  assert.equal(probe.readBytes, 50);
 });
 
 test("without schedstat, status's voluntary_ctxt_switches counts the wake-ups", (t) => {
@@ -53,6 +110,7 @@ test("without schedstat, status's voluntary_ctxt_switches counts the wake-ups", 
   assert.equal(probe.available, true);
   proc.write("status", status(11));
   assert.equal(probe.check(), "changed");
+  assert.equal(probe.wakes, 1);
   assert.equal(probe.check(), "unchanged");
 });
 
