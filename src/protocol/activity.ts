@@ -117,6 +117,8 @@ export interface ActivityStatsResponse {
     fullCollects: number;
     captures: number;
     notices: number;
+    /** `scan` mode: wake-ups of tmux recognised as a status line's timer, which ask for no collect. */
+    statusTicks: number;
   };
 }
 

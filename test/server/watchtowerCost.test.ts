@@ -47,8 +47,9 @@ async function get<T>(path: string): Promise<T> {
   return (JSON.parse(text) as { data: T }).data;
 }
 
-const collects = async () =>
-  (await get<{ engine: { collects: number } }>("/api/tmux/activity/stats")).engine.collects;
+const engine = async () =>
+  (await get<{ engine: { collects: number; statusTicks: number } }>("/api/tmux/activity/stats")).engine;
+const collects = async () => (await engine()).collects;
 const preview = async (session: string) =>
   (await get<{ panes: Array<{ tailPreview: string }> }>(`/api/tmux/sessions/${session}/panes`)).panes
     .map((p) => p.tailPreview)
@@ -197,5 +198,48 @@ describe("watchtower cost", () => {
     // The projection still follows the flood.
     await tmux.tmux("send-keys", "-t", "=other:0.1", "echo after-$((6*7))", "Enter");
     await waitFor(async () => (await preview("other")).includes("after-42"), 3000, "output after the flood");
+  });
+
+  test("an attached client's status line: its timer's ticks cost no listing; a CLI rename is seen at once at any phase", async () => {
+    // tmux redraws an attached client's status line every `status-interval` (1 s here, 15 s by default): a
+    // wake-up that reads nothing, like a command from the CLI. Unrecognised, each cost a listing and a
+    // confirming one 5 s later (ADR 0025).
+    await tmux.newSession("ticked");
+    await tmux.tmux("set-option", "-t", "ticked", "status-interval", "1");
+    await waitFor(async () => (await sessionNames()).includes("ticked"), 5000, "the session listed");
+    const term = await attach("ticked");
+    await waitFor(() => term.output().includes("$ "), 5000, "the prompt drawn");
+    // The first ticks are learnt (each starts a train; the next one a period later is recognised); the listing
+    // that confirms the last collect for an unrecognised one comes 5 s later.
+    await waitFor(async () => (await engine()).statusTicks >= 2, 10_000, "ticks recognised");
+    await quiet(6000, 30_000);
+
+    const before = await engine();
+    const wakeups = tmuxWakeups();
+    await sleep(5000);
+    const after = await engine();
+    assert.ok(tmuxWakeups() - wakeups >= 4, `tmux woke ${tmuxWakeups() - wakeups} times in 5 s`);
+    assert.ok(
+      after.statusTicks - before.statusTicks >= 4,
+      `${after.statusTicks - before.statusTicks} ticks seen`,
+    );
+    assert.equal(after.collects, before.collects, "the watchtower collected for the ticks");
+
+    // Renames 1,125 ms apart land at every eighth of the timer's period: each is a command, seen at once.
+    const names = async () =>
+      (await get<{ windows: Array<{ name: string }> }>("/api/tmux/sessions/ticked/windows")).windows.map(
+        (w) => w.name,
+      );
+    const took: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      await sleep(1125);
+      const renamedAt = Date.now();
+      await tmux.tmux("rename-window", "-t", "=ticked:0", `phase-${i}`);
+      await waitFor(async () => (await names()).includes(`phase-${i}`), 3000, `rename ${i} seen`);
+      took.push(Date.now() - renamedAt);
+    }
+    assert.ok(Math.max(...took) < 1500, `renames seen after ${took.join(", ")} ms`);
+    term.ws.close(1000);
+    await tmux.tmux("kill-session", "-t", "=ticked");
   });
 });

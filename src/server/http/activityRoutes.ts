@@ -148,6 +148,7 @@ export function registerActivityRoutes(api: ApiInstance, ctx: AppContext): void 
         fullCollects: wt.counters.fullCollects,
         captures: wt.counters.captures,
         notices: wt.counters.notices,
+        statusTicks: wt.counters.statusTicks,
       },
     };
     return data(body);

@@ -18,6 +18,11 @@ export interface TmuxSession {
   activityAt: number;
   /** The session's `destroy-unattached` option: a monitor client attached to it would keep it alive. */
   destroyUnattached: boolean;
+  /**
+   * How often tmux redraws the status line of each client attached to the session, in ms (its `status-interval`
+   * option; 0: never, no status line or no interval): each redraw wakes tmux (watchtower/statusTicks.ts).
+   */
+  statusTimerMs: number;
 }
 
 /** A window as tmux lists it: the model's facts, its pane count and when it last had output (epoch seconds). */
@@ -49,6 +54,8 @@ export const SESSION_FIELDS = [
   "session_created",
   "session_activity",
   "destroy-unattached",
+  "status",
+  "status-interval",
 ];
 export const WINDOW_FIELDS = [
   "session_name",
@@ -114,6 +121,7 @@ export const sessionOf = (c: string[]): TmuxSession => ({
   createdAt: int(c[4]),
   activityAt: int(c[5]),
   destroyUnattached: c[6] === "1" || c[6] === "on",
+  statusTimerMs: c[7] === "off" ? 0 : int(c[8]) * 1000,
 });
 
 export const windowOf = (c: string[]): TmuxWindow => ({

@@ -4,8 +4,9 @@
 //   counter in /proc (./outputProbe.ts, every `probeIntervalMs`, `probeIdleIntervalMs` while tmux is still:
 //   ./probeClock.ts), and of the server's own mutations from the routes; then it lists sessions, windows and
 //   panes in one tmux call and captures, in one more, only the panes whose screen fingerprint or window activity
-//   moved since the last listing. Changes made with the tmux CLI that print nothing (a rename, a kill) are seen
-//   by a listing every `tickIntervalMs`.
+//   moved since the last listing. Changes made with the tmux CLI that print nothing (a rename, a kill) wake
+//   tmux, which the probe counts too; the wake-ups of attached clients' status-line timers are told apart
+//   (./statusTicks.ts).
 // - `events` learns of output and structure changes from tmux control-mode clients (./monitors.ts). Opt-in:
 //   tmux up to 3.5a (and reportedly 3.7c) can crash when a control client attaches while notices flow.
 // - `poll` collects everything on every tick, like the Go server.
@@ -27,6 +28,7 @@ import { CollectPass, type WatchtowerCounters } from "./pass.js";
 import { ProbeClock } from "./probeClock.js";
 import { publishOutcome } from "./publish.js";
 import { CatchUp, isBehind } from "./reads.js";
+import { StatusTicks } from "./statusTicks.js";
 
 export type { WatchtowerCounters } from "./pass.js";
 
@@ -64,6 +66,7 @@ export class Watchtower {
     captures: 0,
     notices: 0,
     monitors: 0,
+    statusTicks: 0,
   };
   private readonly config: WatchtowerConfig;
   private readonly tmux: Tmux;
@@ -74,6 +77,8 @@ export class Watchtower {
   /** When the probe looks: often while tmux moves, seldom while it is still (./probeClock.ts). */
   private readonly probeClock: ProbeClock | undefined;
   private readonly demand = new Demand();
+  /** `scan` mode: the status-line timers of attached clients, which wake tmux for nothing to list. */
+  private readonly statusTicks = new StatusTicks();
   private readonly pacer: Pacer;
   private readonly pass: CollectPass;
   /** The collect that readers who found the projection behind wait for, shared by all of them. */
@@ -234,6 +239,8 @@ export class Watchtower {
    * Output elsewhere that reads more is collected at once; a smaller one, or a tmux command, waits for that
    * pause. A move without any byte read outside typing (a tmux command that printed nothing: a rename, a kill)
    * also asks for a confirming listing later, in case a second command landed while the first collect listed.
+   * One wake-up with nothing read where an attached client's status-line timer is due (./statusTicks.ts) is
+   * that timer, typing or not: nothing to list.
    */
   private look(): void {
     const now = Date.now();
@@ -246,7 +253,15 @@ export class Watchtower {
     this.ownPrevious = own;
     if (own > 0) this.ownSeenAt = now;
     const typing = now - this.ownSeenAt < OWN_STREAM_QUIET_MS;
-    if (moved === "changed" && typing && this.probe.readBytes <= recent + OWN_STREAM_SLACK) {
+    if (
+      moved === "changed" &&
+      this.probe.wakes === 1 &&
+      this.probe.readBytes === 0 &&
+      this.statusTicks.lone(this.probe.since, now)
+    ) {
+      // A status-line timer's tick (./statusTicks.ts): tmux redrew a client's status line; nothing to list.
+      this.counters.statusTicks++;
+    } else if (moved === "changed" && typing && this.probe.readBytes <= recent + OWN_STREAM_SLACK) {
       this.ownStream(now);
     } else if (moved === "changed") {
       this.probeClock?.moved();
@@ -384,6 +399,11 @@ export class Watchtower {
     this.ownDuringCollect = 0;
     const seen = await this.pass.observe(order);
     if (this.closed) return;
+    if (seen.listing && this.probe)
+      this.statusTicks.setSessions(
+        seen.listing.serverPid,
+        seen.listing.sessions.map((s) => s.statusTimerMs),
+      );
     this.demand.collectedMutations = order.mutations;
     let outcome: CollectOutcome;
     try {

@@ -24,6 +24,8 @@ export interface WatchtowerCounters {
   captures: number;
   notices: number;
   monitors: number;
+  /** `scan` mode: tmux wake-ups taken for a status line's timer (./statusTicks.ts). */
+  statusTicks: number;
 }
 
 export interface PassDeps {
