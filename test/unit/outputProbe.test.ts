@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import { OutputProbe } from "../../src/server/watchtower/outputProbe.js";
 
 const PID = 4242;
@@ -19,6 +19,16 @@ function fakeProc(files: Record<string, string>): { root: string; write(name: st
   return { root, write };
 }
 
+/** A probe on a fake /proc holding `files`, set to its pid; both removed after the test. */
+function probeOver(t: TestContext, files: Record<string, string>) {
+  const proc = fakeProc(files);
+  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
+  const probe = new OutputProbe(proc.root);
+  t.after(() => probe.close());
+  probe.setServerPid(PID);
+  return { proc, probe };
+}
+
 const io = (rchar: number) =>
   `rchar: ${rchar}\nwchar: 1076\nsyscr: 120\nsyscw: 33\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n`;
 const status = (switches: number) =>
@@ -26,11 +36,7 @@ const status = (switches: number) =>
 const schedstat = (runs: number) => `7596311 811508 ${runs}\n`;
 
 test("reads rchar and schedstat's run count; a move in either is a change, with the bytes read", (t) => {
-  const proc = fakeProc({ io: io(18269), schedstat: schedstat(8), status: status(99) });
-  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
-  const probe = new OutputProbe(proc.root);
-  t.after(() => probe.close());
-  probe.setServerPid(PID);
+  const { proc, probe } = probeOver(t, { io: io(18269), schedstat: schedstat(8), status: status(99) });
   assert.equal(probe.available, true);
   assert.equal(probe.check(), "unchanged");
   proc.write("schedstat", schedstat(9));
@@ -46,11 +52,7 @@ test("reads rchar and schedstat's run count; a move in either is a change, with 
 });
 
 test("how often tmux woke: its sleeps (voluntary switches), not schedstat's runs, which count preemptions", (t) => {
-  const proc = fakeProc({ io: io(700), schedstat: schedstat(20), status: status(50) });
-  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
-  const probe = new OutputProbe(proc.root);
-  t.after(() => probe.close());
-  probe.setServerPid(PID);
+  const { proc, probe } = probeOver(t, { io: io(700), schedstat: schedstat(20), status: status(50) });
   const before = Date.now();
   // One wake-up preempted once: two runs, one sleep.
   proc.write("schedstat", schedstat(22));
@@ -88,11 +90,7 @@ test("how often tmux woke: its sleeps (voluntary switches), not schedstat's runs
 });
 
 test("while tmux has not run (schedstat still), io is not read: it cannot have read anything", (t) => {
-  const proc = fakeProc({ io: io(900), schedstat: schedstat(5), status: status(5) });
-  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
-  const probe = new OutputProbe(proc.root);
-  t.after(() => probe.close());
-  probe.setServerPid(PID);
+  const { proc, probe } = probeOver(t, { io: io(900), schedstat: schedstat(5), status: status(5) });
   proc.write("io", io(950));
   assert.equal(probe.check(), "unchanged");
   // It ran (its time on a CPU moved, the runs not: it never slept): io is read.
@@ -102,11 +100,7 @@ test("while tmux has not run (schedstat still), io is not read: it cannot have r
 });
 
 test("without schedstat, status's voluntary_ctxt_switches counts the wake-ups", (t) => {
-  const proc = fakeProc({ io: io(500), status: status(10) });
-  t.after(() => rmSync(proc.root, { recursive: true, force: true }));
-  const probe = new OutputProbe(proc.root);
-  t.after(() => probe.close());
-  probe.setServerPid(PID);
+  const { proc, probe } = probeOver(t, { io: io(500), status: status(10) });
   assert.equal(probe.available, true);
   proc.write("status", status(11));
   assert.equal(probe.check(), "changed");
