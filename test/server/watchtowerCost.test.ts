@@ -223,7 +223,12 @@ describe("watchtower cost", () => {
       after.statusTicks - before.statusTicks >= 4,
       `${after.statusTicks - before.statusTicks} ticks seen`,
     );
-    assert.equal(after.collects, before.collects, "the watchtower collected for the ticks");
+    // Unrecognised, these ticks cost a collect each and a confirming one. A tick that a loaded machine delays
+    // beyond its window is learnt again at the cost of one.
+    assert.ok(
+      after.collects - before.collects <= 1,
+      `the watchtower collected ${after.collects - before.collects} times for ${after.statusTicks - before.statusTicks} ticks`,
+    );
 
     // Renames 1,125 ms apart land at every eighth of the timer's period: each is a command, seen at once.
     const names = async () =>

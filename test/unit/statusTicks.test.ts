@@ -14,12 +14,24 @@ test("a lone wake-up one period after another is a tick, and the window narrows 
   assert.equal(ticks.lone(0, 150), false, "the first one may be a command: it only starts a train");
   assert.equal(ticks.size, 1, "one train per distinct period");
   assert.equal(ticks.lone(P, P + 150), true);
-  // Fired in [15000, 15150]; seen in (30100, 30250]: it fired in [30100, 30165].
+  // Fired in [15000, 15150]; seen in (30100, 30250]: it fired in [30100, 30250].
   assert.equal(ticks.lone(2 * P + 100, 2 * P + 250), true);
-  // So the next one is due in [45085, 45180]: seen in (45170, 45300] it is a tick…
-  assert.equal(ticks.lone(3 * P + 170, 3 * P + 300), true);
-  // …fired in [45170, 45180]; one seen in (60300, 60450], over 100 ms late, is not.
-  assert.equal(ticks.lone(4 * P + 300, 4 * P + 450), false);
+  // So the next one is due in [45085, 45365] (15 ms of drift, 100 late): seen in (45170, 45200] it is a tick…
+  assert.equal(ticks.lone(3 * P + 170, 3 * P + 200), true);
+  // …fired in [45170, 45200], so the next is due in [60155, 60315]: one seen in (60320, 60450] is not…
+  assert.equal(ticks.lone(4 * P + 320, 4 * P + 450), false);
+  // …nor one early, seen in (60000, 60150].
+  assert.equal(ticks.lone(4 * P, 4 * P + 150), false);
+});
+
+test("a tick that comes late (tmux busy) is still one, and the train follows it; an early one is not", () => {
+  const ticks = new StatusTicks();
+  ticks.setSessions(100, [P]);
+  ticks.lone(0, 150);
+  assert.equal(ticks.lone(P + 100, P + 110), true, "fired in [15100, 15110]");
+  assert.equal(ticks.lone(2 * P + 180, 2 * P + 190), true, "70 ms late");
+  assert.equal(ticks.lone(3 * P + 180, 3 * P + 190), true, "the train moved with it");
+  assert.equal(ticks.lone(4 * P + 100, 4 * P + 150), false, "30 ms early");
 });
 
 test("off the phase, or with no status period, a lone wake-up is not a tick", () => {

@@ -10,13 +10,19 @@
 // tick, once. So a look that saw exactly one wake-up and no byte read is a tick if it falls where a tick is due:
 // each such lone wake-up that is not one starts a train, one per status period the sessions have, expecting the
 // next tick one period later; a lone wake-up in that window is a tick, which narrows the window (the first look
-// can only say "between my last two looks"; each match intersects). A train whose ticks stop (the client left,
+// can only say "between my last two looks"; each match intersects). A tick may come late (tmux busy), never
+// early: the window reaches LATE_MS further, and the train follows the late tick. A train whose ticks stop (the client left,
 // its timer moved: the option changed, or tmux fired late while busy) expires after a few periods. What a tick
 // could hide is a change that also wakes tmux exactly once, reads nothing and lands in the same window: the 60 s
 // full collect bounds how long that goes unseen.
 
 /** How far a tick may land from where its train expects it, per period: timer slack and ms clock rounding. */
 const DRIFT_MS = 15;
+/**
+ * How much later still: a timer never fires early, but a busy tmux (or a busy machine) runs it late, and it is
+ * re-armed from then, so the train's phase moves with it (seen in CI: one tick past a 15 ms window).
+ */
+const LATE_MS = 100;
 /** A train that was never matched (its first lone wake-up may have been a command) lasts this many periods… */
 const CANDIDATE_PERIODS = 2;
 /** …a matched one this many without a match (ticks merged into busier looks are not seen). */
@@ -81,7 +87,7 @@ export class StatusTicks {
     const last = train.matched ? TRAIN_PERIODS : CANDIDATE_PERIODS;
     for (let k = 1; k <= last; k++) {
       const lo = Math.max(train.lo + k * train.period - k * DRIFT_MS, from);
-      const hi = Math.min(train.hi + k * train.period + k * DRIFT_MS, to);
+      const hi = Math.min(train.hi + k * train.period + k * DRIFT_MS + LATE_MS, to);
       if (lo <= hi) return { lo, hi };
     }
     return undefined;
@@ -90,7 +96,7 @@ export class StatusTicks {
   private expire(now: number): void {
     this.trains = this.trains.filter((train) => {
       const last = train.matched ? TRAIN_PERIODS : CANDIDATE_PERIODS;
-      return now <= train.hi + last * (train.period + DRIFT_MS);
+      return now <= train.hi + last * (train.period + DRIFT_MS) + LATE_MS;
     });
   }
 }
