@@ -11,10 +11,10 @@
 // each such lone wake-up that is not one starts a train, one per status period the sessions have, expecting the
 // next tick one period later; a lone wake-up in that window is a tick, which narrows the window (the first look
 // can only say "between my last two looks"; each match intersects). A tick may come late (tmux busy), never
-// early: the window reaches LATE_MS further, and the train follows the late tick. A train whose ticks stop (the client left,
-// its timer moved: the option changed, or tmux fired late while busy) expires after a few periods. What a tick
-// could hide is a change that also wakes tmux exactly once, reads nothing and lands in the same window: the 60 s
-// full collect bounds how long that goes unseen.
+// early: the window reaches LATE_MS further, and the train follows the late tick. A train whose ticks stop (the
+// client left, its timer moved: the option changed) expires after a few periods. What a tick could hide is a
+// change that also wakes tmux exactly once, reads nothing and lands in the same window: the 60 s full collect
+// bounds how long that goes unseen.
 
 /** How far a tick may land from where its train expects it, per period: timer slack and ms clock rounding. */
 const DRIFT_MS = 15;
