@@ -2,7 +2,7 @@
 // someone else, the slow one once it has been still for PROBE_SETTLE_MS, the fast one again at the first move.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
-import { PROBE_SETTLE_MS, ProbeClock } from "../../src/server/watchtower/probeClock.js";
+import { AWAKE_CHECK_PERIODS, PROBE_SETTLE_MS, ProbeClock } from "../../src/server/watchtower/probeClock.js";
 
 describe("probe clock", () => {
   beforeEach(() => mock.timers.enable({ apis: ["setTimeout", "setImmediate"] }));
@@ -90,7 +90,64 @@ describe("probe clock", () => {
     assert.ok(n >= 10 && n <= 15, `keys 33 ms apart: a look every second or third key (${n} in 1 s)`);
     const idle = t.looks.length;
     t.advance(1000);
-    assert.ok(t.looks.length - idle >= 5, "typing stops: the timer looks again");
+    assert.ok(t.looks.length - idle >= 2, "typing stops: the timer looks again");
+    t.c.close();
+  });
+
+  test("typing does not move the timer at each key: it is set once per check while the keys carry the looks", () => {
+    // A timer moved later still wakes the server at its old time (Node keeps the earlier libuv timer), so the
+    // count of timers set is the count of wake-ups the clock causes.
+    const t = clock(50, 150);
+    t.c.start();
+    t.advance(PROBE_SETTLE_MS + 100);
+    const before = t.c.timers;
+    typing(t, 150, 6000);
+    const set = t.c.timers - before;
+    const checks = Math.ceil(6000 / (150 * AWAKE_CHECK_PERIODS));
+    assert.ok(
+      set <= checks + 1,
+      `${set} timers set for 40 keys (a check every ${AWAKE_CHECK_PERIODS} periods: ${checks})`,
+    );
+    t.c.close();
+  });
+
+  test("once typing stops, the beat is back within the check's periods", () => {
+    const t = clock(50, 150);
+    t.c.start();
+    t.advance(PROBE_SETTLE_MS + 100);
+    for (const gap of [150, 33, 5]) {
+      typing(t, gap, 2000);
+      const stopped = t.looks.length;
+      t.advance(150 * (AWAKE_CHECK_PERIODS + 1), 1);
+      assert.ok(
+        t.looks.length > stopped,
+        `keys ${gap} ms apart: a timed look within ${AWAKE_CHECK_PERIODS + 1} periods`,
+      );
+      const resumed = t.looks.length;
+      t.advance(1500, 1);
+      assert.equal(
+        t.looks.length - resumed,
+        10,
+        `keys ${gap} ms apart: then the slow beat, a look every 150 ms`,
+      );
+    }
+    t.c.close();
+  });
+
+  test("a look while awake keeps the fast beat's timer when tmux moves for someone else", () => {
+    // Keys sparser than the beat: the timer still looks on the beat between them.
+    const t = clock(50, 150);
+    t.c.start();
+    t.advance(200);
+    assert.equal(t.c.period, 50);
+    const before = t.looks.length;
+    for (let i = 0; i < 10; i++) {
+      t.c.moved();
+      t.c.awake();
+      t.advance(150, 1);
+    }
+    const n = t.looks.length - before;
+    assert.ok(n >= 25, `keys 150 ms apart on a 50 ms beat: ${n} looks in 1.5 s`);
     t.c.close();
   });
 

@@ -5,13 +5,19 @@
 //   still (or moved only for this server's own terminals: their echo, which asks for no collect) for
 //   PROBE_SETTLE_MS; a move seen on the slow beat brings the fast one back at once;
 // - while this server's own terminals type or are drawn it is awake anyway: a look that is half a period due runs
-//   then (`awake`, in the same turn of the event loop), and the timer stands back to BACKSTOP_PERIODS periods, so
-//   a user who types wakes the server for nothing else.
+//   then (`awake`, in the same turn of the event loop). The timer is not moved at each key: Node keeps its libuv
+//   timer at the earliest time it was ever due, so a timer pushed later still wakes the process at its old time
+//   (measured: one wake-up per key typed 150 ms apart). It stays where it is, and when it fires within a period of
+//   our own traffic it only checks back AWAKE_CHECK_PERIODS periods later: a user who types wakes the server for
+//   nothing else but that check (ADR 0023, addendum).
 
 /** How long tmux stays still (for anyone but our own terminals) before the probe slows down. */
 export const PROBE_SETTLE_MS = 2000;
-/** After a look made while awake for our own terminals, the timer's next look is this many periods away. */
-const BACKSTOP_PERIODS = 2;
+/**
+ * While our own terminals' traffic carries the looks, the timer checks back this many periods apart: once typing
+ * stops, the beat is back within this many periods (600 ms on the default slow beat, 200 ms on the fast one).
+ */
+export const AWAKE_CHECK_PERIODS = 4;
 
 export class ProbeClock {
   private timer: NodeJS.Timeout | undefined;
@@ -19,6 +25,9 @@ export class ProbeClock {
   private every = 0;
   private movedAt: number;
   private lookedAt: number;
+  /** When this server's own terminals last had traffic (`awake`). */
+  private trafficAt = Number.NEGATIVE_INFINITY;
+  private timersSet = 0;
 
   constructor(
     private readonly fastMs: number,
@@ -34,6 +43,11 @@ export class ProbeClock {
   /** Starts the fast beat. */
   start(): void {
     this.arm(this.fastMs);
+  }
+
+  /** How many times the clock has set its timer (each one a wake-up of this server when it fires, or is moved). */
+  get timers(): number {
+    return this.timersSet;
   }
 
   /** The period the probe looks at now (0 before `start` and after `close`). */
@@ -52,7 +66,10 @@ export class ProbeClock {
    * in this turn of the event loop (after the traffic is handled) rather than wake up for it later.
    */
   awake(): void {
-    if (this.every === 0 || this.immediate || this.now() - this.lookedAt < this.every / 2) return;
+    if (this.every === 0) return;
+    const now = this.now();
+    this.trafficAt = now;
+    if (this.immediate || now - this.lookedAt < this.every / 2) return;
     this.immediate = setImmediate(this.awakeLook);
   }
 
@@ -63,16 +80,19 @@ export class ProbeClock {
     this.every = 0;
   }
 
-  /** The next timed look after `period` (the beat), or `delay` when that differs (the backstop). */
+  /** The next timed look after `period` (the beat), or `delay` when that differs (the check while awake). */
   private arm(period: number, delay = period): void {
     if (this.timer) clearTimeout(this.timer);
     this.every = period;
+    this.timersSet++;
     this.timer = setTimeout(this.timedLook, delay);
   }
 
   private readonly timedLook = (): void => {
     this.timer = undefined;
-    this.lookNow(false);
+    // Our own terminals had traffic within the last period: their keys carry the looks; check back later.
+    if (this.now() - this.trafficAt < this.every) this.arm(this.every, this.every * AWAKE_CHECK_PERIODS);
+    else this.lookNow(false);
   };
 
   private readonly awakeLook = (): void => {
@@ -88,6 +108,9 @@ export class ProbeClock {
     // Slow once tmux has been still for PROBE_SETTLE_MS.
     const still = this.now() - this.movedAt >= PROBE_SETTLE_MS;
     const period = still ? Math.max(this.slowMs, this.fastMs) : this.fastMs;
-    this.arm(period, awake ? period * BACKSTOP_PERIODS : period);
+    if (!awake) this.arm(period);
+    // A look while awake leaves a timer that is already set where it is (see the header); it sets one only if
+    // there is none or the beat changed.
+    else if (!this.timer || period !== this.every) this.arm(period, period * AWAKE_CHECK_PERIODS);
   }
 }
