@@ -118,31 +118,39 @@ describe("GET windows and panes", () => {
 
   test("panes mirror list-panes, sorted by window then pane, empty strings omitted", async () => {
     await tmux.tmux("split-window", "-d", "-t", "=w:1");
-    // Like the window above: the CLI-made pane shows once the watchtower has listed it (ADR 0018).
+    // Like the window above: the CLI-made pane shows once the watchtower has listed it (ADR 0018). Its command
+    // may still be `env` then (the listing came before env exec'd bash); bash's prompt is output, so the next
+    // collect brings the projection level with tmux: wait for both to agree on the panes and their commands.
+    const listPanes = async () =>
+      (
+        await tmux.tmux(
+          "list-panes",
+          "-s",
+          "-t",
+          "=w",
+          "-F",
+          "#{window_index}\t#{pane_index}\t#{pane_id}\t#{pane_title}\t#{pane_active}\t#{pane_tty}\t#{pane_current_path}\t#{pane_current_command}\t#{pane_start_command}",
+        )
+      )
+        .trim()
+        .split("\n")
+        .map((l) => l.split("\t"));
+    let rows: string[][] = [];
     const data = await waitFor(
       async () => {
         const res = await server.api(`${base("w")}/panes`);
         assert.equal(res.status, 200, "GET panes is 200");
         const body = (await res.json()) as { data: { panes: Array<Record<string, unknown>> } };
-        return body.data.panes.length === 3 ? body.data : undefined;
+        if (body.data.panes.length !== 3) return undefined;
+        rows = await listPanes();
+        const commands = rows.map((r) => `${r[0]}.${r[1]}:${r[7]}`).sort();
+        const seen = body.data.panes.map((p) => `${p.windowIndex}.${p.paneIndex}:${p.currentCommand}`).sort();
+        return commands.join() === seen.join() ? body.data : undefined;
       },
       5000,
-      "the CLI-made pane in GET panes",
+      "the CLI-made pane in GET panes, with the commands tmux lists",
     );
     assert.ok(data, "GET panes lists the three panes");
-    const rows = (
-      await tmux.tmux(
-        "list-panes",
-        "-s",
-        "-t",
-        "=w",
-        "-F",
-        "#{window_index}\t#{pane_index}\t#{pane_id}\t#{pane_title}\t#{pane_active}\t#{pane_tty}\t#{pane_current_path}\t#{pane_current_command}\t#{pane_start_command}",
-      )
-    )
-      .trim()
-      .split("\n")
-      .map((l) => l.split("\t"));
     assert.equal(data.panes.length, 3);
     assert.deepEqual(
       data.panes.map((p) => [p.windowIndex, p.paneIndex]),
