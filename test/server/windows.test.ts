@@ -74,16 +74,20 @@ describe("GET windows and panes", () => {
   test("windows mirror list-windows, with the projection's unread fields", async () => {
     await tmux.tmux("new-window", "-d", "-t", "=w:1", "-n", "second");
     // Reads answer from the projection (ADR 0018): a window made with the tmux CLI shows once the watchtower
-    // has listed it, which under load (or while a shell is still printing) may be after the first read.
+    // has listed it, which under load (or while a shell is still printing) may be after the first read. Window
+    // 0's name may still be `env` then (automatic-rename before env exec'd bash): wait for the names tmux lists.
+    let names: string[] = [];
     const data = await waitFor(
       async () => {
         const res = await server.api(`${base("w")}/windows`);
         assert.equal(res.status, 200, "GET windows is 200");
         const body = (await res.json()) as { data: { windows: Array<Record<string, unknown>> } };
-        return body.data.windows.length === 2 ? body.data : undefined;
+        if (body.data.windows.length !== 2) return undefined;
+        names = (await windows("w")).map((w) => w.split(":")[1]!);
+        return body.data.windows.map((w) => w.name).join() === names.join() ? body.data : undefined;
       },
       5000,
-      "the CLI-made window in GET windows",
+      "the CLI-made window in GET windows, with the names tmux lists",
     );
     assert.ok(data, "GET windows lists both windows");
     const layouts = (await tmux.tmux("list-windows", "-t", "=w", "-F", "#{window_layout}"))
@@ -101,7 +105,7 @@ describe("GET windows and panes", () => {
       {
         session: "w",
         index: 0,
-        name: (await windows("w"))[0]!.split(":")[1],
+        name: names[0],
         active: true,
         panes: 1,
         layout: layouts[0],
