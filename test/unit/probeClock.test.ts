@@ -2,7 +2,12 @@
 // someone else, the slow one once it has been still for PROBE_SETTLE_MS, the fast one again at the first move.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
-import { AWAKE_CHECK_PERIODS, PROBE_SETTLE_MS, ProbeClock } from "../../src/server/watchtower/probeClock.js";
+import {
+  AWAKE_CHECK_PERIODS,
+  AWAKE_LOOK_PERIODS,
+  PROBE_SETTLE_MS,
+  ProbeClock,
+} from "../../src/server/watchtower/probeClock.js";
 
 describe("probe clock", () => {
   beforeEach(() => mock.timers.enable({ apis: ["setTimeout", "setImmediate"] }));
@@ -24,7 +29,7 @@ describe("probe clock", () => {
         mock.timers.tick(step);
       }
     };
-    return { c, looks, advance };
+    return { c, looks, advance, time: () => now };
   }
 
   /** Our own terminal typing a key every `gapMs` for `ms`: the clock is told it is awake at each key. */
@@ -76,20 +81,29 @@ describe("probe clock", () => {
     c.close();
   });
 
-  test("while our own terminal types, the looks ride on its keys: no timed look in between", () => {
+  test("while our own terminal types, the looks ride on its keys, AWAKE_LOOK_PERIODS apart: no timed look", () => {
     const t = clock(50, 150);
     t.c.start();
     t.advance(PROBE_SETTLE_MS + 100);
     assert.equal(t.c.period, 150);
     const before = t.looks.length;
+    const start = t.time();
     typing(t, 150, 3000);
-    assert.equal(t.looks.length - before, 20, "one look per key, 150 ms apart, none from the timer");
+    const n = t.looks.length - before;
+    for (const at of t.looks.slice(before)) {
+      assert.ok((at - start) % 150 <= 1, `the look at ${at - start} ms rode on a key (keys every 150 ms)`);
+    }
+    const spacing = 150 * AWAKE_LOOK_PERIODS;
+    assert.ok(
+      n >= Math.floor(3000 / spacing) - 1 && n <= Math.ceil(3000 / spacing),
+      `keys 150 ms apart for 3 s: a look every ${spacing} ms (${n})`,
+    );
     const fast = t.looks.length;
-    typing(t, 33, 990);
-    const n = t.looks.length - fast;
-    assert.ok(n >= 10 && n <= 15, `keys 33 ms apart: a look every second or third key (${n} in 1 s)`);
+    typing(t, 33, 1980);
+    const m = t.looks.length - fast;
+    assert.ok(m >= 2 && m <= 4, `keys 33 ms apart for 2 s: a look every ${spacing} ms (${m})`);
     const idle = t.looks.length;
-    t.advance(1000);
+    t.advance(150 * AWAKE_CHECK_PERIODS + 1000);
     assert.ok(t.looks.length - idle >= 2, "typing stops: the timer looks again");
     t.c.close();
   });

@@ -251,7 +251,8 @@ export class Watchtower {
     this.ownInput = this.ownOutput = 0;
     const recent = own + this.ownPrevious;
     this.ownPrevious = own;
-    if (own > 0) this.ownSeenAt = now;
+    // When they last had traffic, as the clock saw it: looks run several periods apart while they type.
+    if (own > 0) this.ownSeenAt = this.probeClock?.lastTraffic ?? now;
     const typing = now - this.ownSeenAt < OWN_STREAM_QUIET_MS;
     if (
       moved === "changed" &&

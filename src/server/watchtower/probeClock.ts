@@ -4,20 +4,27 @@
 // - the probe looks every `fastMs` while tmux keeps moving for someone else, and every `slowMs` once it has been
 //   still (or moved only for this server's own terminals: their echo, which asks for no collect) for
 //   PROBE_SETTLE_MS; a move seen on the slow beat brings the fast one back at once;
-// - while this server's own terminals type or are drawn it is awake anyway: a look that is half a period due runs
-//   then (`awake`, in the same turn of the event loop). The timer is not moved at each key: Node keeps its libuv
-//   timer at the earliest time it was ever due, so a timer pushed later still wakes the process at its old time
-//   (measured: one wake-up per key typed 150 ms apart). It stays where it is, and when it fires within a period of
-//   our own traffic it only checks back AWAKE_CHECK_PERIODS periods later: a user who types wakes the server for
-//   nothing else but that check (ADR 0023, addendum).
+// - while this server's own terminals type or are drawn it is awake anyway: a look that is due runs then (`awake`,
+//   in the same turn of the event loop), AWAKE_LOOK_PERIODS periods apart. Their echo asks for no collect, and
+//   each look reads two /proc files (~70-90 µs of CPU), so while the user types, other panes' output is seen
+//   within that many periods instead of one (ADR 0026). The timer is not moved at each key:
+//   Node keeps its libuv timer at the earliest time it was ever due, so a timer pushed later still wakes the
+//   process at its old time (measured: one wake-up per key typed 150 ms apart). It stays where it is, and when
+//   it fires within a period of our own traffic it only checks back AWAKE_CHECK_PERIODS periods later: a user
+//   who types wakes the server for nothing else but that check (ADR 0023, addendum).
 
 /** How long tmux stays still (for anyone but our own terminals) before the probe slows down. */
 export const PROBE_SETTLE_MS = 2000;
 /**
- * While our own terminals' traffic carries the looks, the timer checks back this many periods apart: once typing
- * stops, the beat is back within this many periods (600 ms on the default slow beat, 200 ms on the fast one).
+ * While our own terminals' traffic carries the looks, they run at most this often: one every this many periods
+ * (600 ms on the default slow beat, 200 ms on the fast one)…
  */
-export const AWAKE_CHECK_PERIODS = 4;
+export const AWAKE_LOOK_PERIODS = 4;
+/**
+ * …and the timer checks back this many periods apart: once typing stops, the beat is back within this many
+ * periods (1.2 s on the default slow beat, 400 ms on the fast one).
+ */
+export const AWAKE_CHECK_PERIODS = 8;
 
 export class ProbeClock {
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +57,11 @@ export class ProbeClock {
     return this.timersSet;
   }
 
+  /** When this server's own terminals last had traffic (`awake`; -Infinity before any). */
+  get lastTraffic(): number {
+    return this.trafficAt;
+  }
+
   /** The period the probe looks at now (0 before `start` and after `close`). */
   get period(): number {
     return this.every;
@@ -62,14 +74,14 @@ export class ProbeClock {
   }
 
   /**
-   * This server is awake for its own terminals' traffic: if half a period has passed since the last look, look
-   * in this turn of the event loop (after the traffic is handled) rather than wake up for it later.
+   * This server is awake for its own terminals' traffic: if AWAKE_LOOK_PERIODS periods have passed since the last
+   * look, look in this turn of the event loop (after the traffic is handled) rather than wake up for it later.
    */
   awake(): void {
     if (this.every === 0) return;
     const now = this.now();
     this.trafficAt = now;
-    if (this.immediate || now - this.lookedAt < this.every / 2) return;
+    if (this.immediate || now - this.lookedAt < this.every * AWAKE_LOOK_PERIODS) return;
     this.immediate = setImmediate(this.awakeLook);
   }
 
