@@ -139,6 +139,7 @@ export class Watchtower {
       this.probe !== undefined,
       () => void this.runCollect(),
       () => this.running !== undefined,
+      () => Date.now() - (this.probeClock?.lastTraffic ?? this.ownSeenAt) < OWN_STREAM_QUIET_MS,
     );
     this.pass = new CollectPass({
       repos: this.repos,

@@ -1,5 +1,6 @@
 // When the watchtower (./engine.ts) collects: the timer of the next collect asked for (debounced, and paced by the
-// minimum interval since the last one) and the timer of the next timed listing or full collect (the safety net).
+// minimum interval since the last one) and the timer of the next timed listing or full collect (the safety net;
+// while the probe watches, a full collect due while this server's own terminals type waits for a pause, ADR 0026).
 import type { ServerConfig } from "../config.js";
 import type { Demand } from "./demand.js";
 
@@ -34,6 +35,14 @@ const SCAN_CONFIRM_DELAY_MS = 5000;
  * bounds how long a change that both the probe and the footprint check missed can go unseen.
  */
 const SCAN_PROBED_SAFETY_MS = 60_000;
+/**
+ * `scan` mode while the probe watches: a full collect that falls due while this server's own terminals type waits
+ * for a pause in their traffic, checked this often… It captures every pane (10-40 ms of this server's CPU, in part
+ * on the event loop that relays the keys), and it is only the safety net: the typing's own looks still watch tmux.
+ */
+export const SAFETY_TYPING_RECHECK_MS = 1000;
+/** …but not longer than this past its time: typing that goes on is not a reason to skip the safety net. */
+export const SAFETY_TYPING_MAX_DEFER_MS = 30_000;
 
 /** What the safety net's due time depends on besides the demand. */
 export interface SafetyView {
@@ -51,6 +60,8 @@ export class Pacer {
   private safetyDue = 0;
   /** How often the safety net's full collect runs, as the last `scheduleSafety` found. */
   private fullEvery = 0;
+  /** The probe watches tmux (`scan` mode, counters readable), as the last `scheduleSafety` found. */
+  private probeWatching = false;
 
   constructor(
     private readonly config: WatchtowerConfig,
@@ -60,6 +71,8 @@ export class Pacer {
     /** Runs a collect (the engine's `runCollect`). */
     private readonly collect: () => void,
     private readonly running: () => boolean,
+    /** This server's own terminals have typed or been drawn within the last second (engine.ts). */
+    private readonly typing: () => boolean,
   ) {}
 
   /**
@@ -107,12 +120,15 @@ export class Pacer {
    * of what moved) `SCAN_CONFIRM_DELAY_MS` after the last collect when one is due (`Demand.confirmDue`) and a full
    * collect every `SCAN_PROBED_SAFETY_MS` (or `safetyIntervalMs` if longer), nothing else; while the probe cannot
    * watch, a listing every `SCAN_FALLBACK_INTERVAL_MS` while sessions exist, every `tickIntervalMs` while there is
-   * no tmux server to find, and a full collect every `safetyIntervalMs`.
+   * no tmux server to find, and a full collect every `safetyIntervalMs`. A full collect due while the probe watches
+   * and this server's own terminals type (and no confirming listing is due) waits for a pause in their traffic,
+   * at most `SAFETY_TYPING_MAX_DEFER_MS` (`safetyFired`).
    */
   scheduleSafety(view: SafetyView): void {
     const { demand, config } = this;
     let due: number;
     this.fullEvery = config.safetyIntervalMs;
+    this.probeWatching = view.probeAvailable === true;
     if (view.probeAvailable) {
       this.fullEvery = Math.max(config.safetyIntervalMs, SCAN_PROBED_SAFETY_MS);
       due = demand.lastFullAt + this.fullEvery;
@@ -125,20 +141,38 @@ export class Pacer {
       due = demand.lastFullAt + (view.watching ? config.safetyIntervalMs : config.tickIntervalMs);
     }
     if (this.safetyTimer && this.safetyDue === due) return;
+    this.armSafety(due, due - Date.now());
+  }
+
+  private armSafety(due: number, delayMs: number): void {
     if (this.safetyTimer) clearTimeout(this.safetyTimer);
     this.safetyDue = due;
-    this.safetyTimer = setTimeout(
-      () => {
-        this.safetyTimer = undefined;
-        // This listing is the confirming one (a later doubt asks for another).
-        demand.confirmDue = false;
-        if (!this.probing || Date.now() >= demand.lastFullAt + this.fullEvery) demand.fullDue = true;
-        demand.dirty = true;
-        if (!this.running()) this.schedule(0);
-      },
-      Math.max(0, due - Date.now()),
-    );
+    this.safetyTimer = setTimeout(this.safetyFired, Math.max(0, delayMs));
   }
+
+  private readonly safetyFired = (): void => {
+    this.safetyTimer = undefined;
+    const { demand } = this;
+    const now = Date.now();
+    const full = !this.probing || now >= demand.lastFullAt + this.fullEvery;
+    if (full) demand.fullDue = true;
+    // A full collect alone (no confirming listing due) waits for a pause in our own terminals' typing; a collect
+    // that runs meanwhile for anything else is the full one (`fullDue` is set).
+    if (
+      full &&
+      this.probeWatching &&
+      !demand.confirmDue &&
+      now < this.safetyDue + SAFETY_TYPING_MAX_DEFER_MS &&
+      this.typing()
+    ) {
+      this.armSafety(this.safetyDue, SAFETY_TYPING_RECHECK_MS);
+      return;
+    }
+    // This listing is the confirming one (a later doubt asks for another).
+    demand.confirmDue = false;
+    demand.dirty = true;
+    if (!this.running()) this.schedule(0);
+  };
 
   close(): void {
     if (this.timer) clearTimeout(this.timer);
