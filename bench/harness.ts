@@ -104,6 +104,31 @@ export function cpuMs(pid: number): number {
   const f = statFields(pid);
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
 }
+/**
+ * CPU time a process has used so far, in milliseconds to the nanosecond: the sum over its threads of the first
+ * field of /proc/<pid>/task/<tid>/schedstat (time on a CPU). `cpuMs` counts in 10 ms clock ticks, as much as the
+ * difference between two servers over a block of typing. A thread that exits takes its time with it (Node's own
+ * threads live as long as the process); where there is no schedstat, clock ticks (`cpuMs`).
+ */
+export function threadCpuMs(pid: number): number {
+  let ns = 0;
+  try {
+    ns = Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
+  } catch {
+    return cpuMs(pid);
+  }
+  if (!Number.isFinite(ns)) return cpuMs(pid);
+  ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // The thread exited meanwhile.
+    }
+  }
+  return ns / 1e6;
+}
+
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ). */
 export const CLOCK_TICKS = 100;
 
@@ -140,13 +165,14 @@ export function queryShellPid(serverPid: number): number | undefined {
 }
 
 /**
- * The CPU a server used, in milliseconds: its own, plus all its query shell used (the shell, its subshells and
- * the tmux CLI processes they started, which a server without the shell would have forked itself: counted in
- * full, so the figure never flatters the shell).
+ * The CPU a server used, in milliseconds: its own (`threadCpuMs`), plus all its query shell used (the shell, its
+ * subshells and the tmux CLI processes they started, which a server without the shell would have forked itself:
+ * counted in full, in clock ticks since reaped processes are counted only there, so the figure never flatters the
+ * shell).
  */
 export function serverCpuMs(serverPid: number): number {
   const shell = queryShellPid(serverPid);
-  let ms = cpuMs(serverPid);
+  let ms = threadCpuMs(serverPid);
   if (shell !== undefined) {
     try {
       ms += treeCpuMs(shell);
