@@ -88,8 +88,7 @@ export class Watchtower {
   /** Bytes this server's own terminals typed into tmux and got from it since the probe's last look. */
   private ownInput = 0;
   private ownOutput = 0;
-  /** When they last typed or were drawn, and how much they did at the previous look. */
-  private ownSeenAt = 0;
+  /** How much they typed and were drawn at the previous look. */
   private ownPrevious = 0;
   /** Bytes they typed and were drawn while a collect's tmux calls ran. */
   private ownDuringCollect = 0;
@@ -139,7 +138,7 @@ export class Watchtower {
       this.probe !== undefined,
       () => void this.runCollect(),
       () => this.running !== undefined,
-      () => Date.now() - (this.probeClock?.lastTraffic ?? this.ownSeenAt) < OWN_STREAM_QUIET_MS,
+      () => this.ownTyping(Date.now()),
     );
     this.pass = new CollectPass({
       repos: this.repos,
@@ -252,9 +251,7 @@ export class Watchtower {
     this.ownInput = this.ownOutput = 0;
     const recent = own + this.ownPrevious;
     this.ownPrevious = own;
-    // When they last had traffic, as the clock saw it: looks run several periods apart while they type.
-    if (own > 0) this.ownSeenAt = this.probeClock?.lastTraffic ?? now;
-    const typing = now - this.ownSeenAt < OWN_STREAM_QUIET_MS;
+    const typing = this.ownTyping(now);
     if (
       moved === "changed" &&
       this.probe.wakes === 1 &&
@@ -279,6 +276,14 @@ export class Watchtower {
       this.request();
   }
 
+  /**
+   * This server's own terminals typed or were drawn within OWN_STREAM_QUIET_MS, as the probe clock saw their last
+   * traffic (`scan` mode; never in the others, which have no probe to tell their echo).
+   */
+  private ownTyping(now: number): boolean {
+    return now - (this.probeClock?.lastTraffic ?? Number.NEGATIVE_INFINITY) < OWN_STREAM_QUIET_MS;
+  }
+
   /** tmux moved for this server's own terminals' traffic alone: a collect once the typing pauses. */
   private ownStream(now: number): void {
     if (!this.demand.streamed) this.demand.streamSince = now;
@@ -298,7 +303,7 @@ export class Watchtower {
     const extra = this.probe.endOwn();
     if (!this.probe.available) return;
     const now = Date.now();
-    const typing = now - this.ownSeenAt < OWN_STREAM_QUIET_MS;
+    const typing = this.ownTyping(now);
     if (typing && (typeof extra !== "number" || extra <= this.ownDuringCollect + OWN_STREAM_SLACK)) {
       if (extra !== 0) this.ownStream(now);
     } else if (extra === "unknown") this.demand.confirmDue = true;
