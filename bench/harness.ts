@@ -112,21 +112,16 @@ export function cpuMs(pid: number): number {
  */
 export function threadCpuMs(pid: number): number {
   let ns = 0;
-  try {
-    ns = Number(readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]);
-  } catch {
-    return cpuMs(pid);
-  }
-  if (!Number.isFinite(ns)) return cpuMs(pid);
-  ns = 0;
+  let read = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      read++;
     } catch {
-      // The thread exited meanwhile.
+      // The thread exited meanwhile (or there is no schedstat).
     }
   }
-  return ns / 1e6;
+  return read > 0 && Number.isFinite(ns) ? ns / 1e6 : cpuMs(pid);
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ). */
