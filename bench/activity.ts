@@ -4,6 +4,7 @@
 // `list-sessions`, then per session `list-windows`, `list-panes` and a `capture-pane` per pane: 2 + panes tmux
 // processes per session), in a process of its own; its latency is write → the capture that first shows it.
 //
+// Also (last, informational) the same latency while a /ws/tmux client of the server types into another pane.
 // Output is written straight to the pane's terminal (its tty), so no shell or `send-keys` sits in the path.
 // CPU is user + system time from /proc: the process itself, plus its child processes (the tmux CLI calls it
 // waited for, its live control-mode clients, and its query shell with everything that shell reaped: ADR 0022), over a CPU_WINDOW_MS window extrapolated to a minute. The
@@ -11,6 +12,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, constants, openSync, writeSync } from "node:fs";
 import WebSocket from "ws";
+import { WsTerm } from "./clients.js";
 import {
   CLOCK_TICKS,
   childPids,
@@ -48,6 +50,18 @@ const MAX_GAP_MS = 1000;
  */
 const QUIET_SAMPLES = 20;
 const QUIET_GAP_MS = 2500;
+/**
+ * Writes into other panes while a /ws/tmux client of the same server types into one, a key every TYPING_KEY_MS.
+ * The probe cannot tell a short line printed elsewhere from the typed echo by tmux's byte counters, so such a
+ * line waits for a pause in the typing or for the collect made at most OWN_STREAM_MAX_DEFER_MS (10 s) into it
+ * (watchtower/engine.ts, ADR 0021, ADR 0026). One stream; each write TYPING_MIN_GAP_MS plus up to
+ * TYPING_MAX_GAP_MS after the last was seen, so writes land at every phase of that deferral.
+ */
+const TYPING_SAMPLES = 12;
+const TYPING_KEY_MS = 150;
+const TYPING_MIN_GAP_MS = 500;
+const TYPING_MAX_GAP_MS = 9500;
+const TYPING_TIMEOUT_MS = 30_000;
 const CPU_WINDOW_MS = 20_000;
 /**
  * The watchtower mode measured: the default, `scan`. `SENTINEL_BENCH_WATCHTOWER_MODE=events` measures the opt-in
@@ -280,6 +294,7 @@ async function latencies(
   streams: number,
   maxGapMs: number,
   minGapMs = 20,
+  timeoutMs = 10_000,
 ): Promise<number[]> {
   const out: number[] = [];
   let next = 0;
@@ -293,7 +308,7 @@ async function latencies(
       const seen = watcher.expect(marker, pane.paneId);
       const writtenAt = performance.now();
       writer.write(pane, marker);
-      const at = await withTimeout(seen, 10_000, `activity for ${pane.paneId}`);
+      const at = await withTimeout(seen, timeoutMs, `activity for ${pane.paneId}`);
       out.push(at - writtenAt);
     }
   };
@@ -320,8 +335,50 @@ async function api<T>(server: Server, path: string): Promise<T> {
 interface Measured {
   latencies: number[];
   afterQuiet: number[];
+  /** Ours only: writes while our own terminal types (the polling loop does not see typing). */
+  whileTyping?: number[];
   idle: CpuFigure;
   busy: CpuFigure;
+}
+
+/**
+ * `count` writes into `panes` (all but the typed one) while a /ws/tmux client types into the active pane of the
+ * first session, a key every TYPING_KEY_MS (`x` and a backspace in turn, so the shell's line stays short).
+ */
+async function whileTyping(
+  work: Workspace,
+  server: Server,
+  sub: Subscriber,
+  writer: Writer,
+  panes: Pane[],
+  count: number,
+): Promise<number[]> {
+  const session = `${PREFIX}0`;
+  const typed = (await work.tmux("display-message", "-p", "-t", `=${session}:`, "#{pane_id}")).trim();
+  const others = panes.filter((p) => p.paneId !== typed);
+  if (others.length === panes.length) throw new Error(`typed pane ${typed} is not among the watched panes`);
+  const term = await WsTerm.connect(server, session);
+  let keys = 0;
+  const typist = setInterval(() => term.write(keys++ % 2 ? "\x7f" : "x"), TYPING_KEY_MS);
+  try {
+    // Past the first keys: the server now knows its own terminal types.
+    await sleep(2000);
+    const out = await latencies(
+      sub,
+      writer,
+      others,
+      count,
+      1,
+      TYPING_MAX_GAP_MS,
+      TYPING_MIN_GAP_MS,
+      TYPING_TIMEOUT_MS,
+    );
+    if (term.errors.length) throw new Error(`typing terminal: ${term.errors.join("; ")}`);
+    return out;
+  } finally {
+    clearInterval(typist);
+    await term.close();
+  }
 }
 
 async function busyPane(work: Workspace, pane: Pane, on: boolean): Promise<void> {
@@ -374,7 +431,13 @@ export async function benchActivity(): Promise<void> {
         progress(`activity: server CPU with one pane printing, ${CPU_WINDOW_MS / 1000} s`);
         const busyCpu = await measureCpu(server.pid, tmuxPid, CPU_WINDOW_MS);
         await busyPane(work, busy, false);
-        ours = { latencies: lat, afterQuiet, idle, busy: busyCpu };
+        // Last, so that the figures above are taken as before, with no terminal of ours attached.
+        await sleep(SETTLE_MS);
+        progress(
+          `activity: server, ${TYPING_SAMPLES} writes while a terminal types a key every ${TYPING_KEY_MS} ms`,
+        );
+        const typing = await whileTyping(work, server, sub, writer, quiet, TYPING_SAMPLES);
+        ours = { latencies: lat, afterQuiet, whileTyping: typing, idle, busy: busyCpu };
       } finally {
         sub.close();
       }
@@ -444,6 +507,33 @@ function report(ours: Measured, base: Measured): void {
         : {}),
       path: "write to the pane tty -> tmux.activity.updated showing it at a /ws/events subscriber",
       baseline_path: "write to the pane tty -> the 1 s poll's capture-pane showing it",
+      ...setup,
+    });
+  }
+  // No target of its own in the issues; ADR 0026 accepts up to ~0.6 s (~1.2 s around the end of typing), so it
+  // is held to the polling loop's latency at the same percentile.
+  const typing = ours.whileTyping ?? [];
+  for (const q of [50, 99] as const) {
+    const value = percentile(typing, q);
+    const baseline = percentile(base.latencies, q);
+    emit({
+      bench: "activity",
+      mode: MODE,
+      metric: `latency_while_typing_p${q}`,
+      value: round(value, 1),
+      unit: "ms",
+      baseline: round(baseline, 1),
+      ratio: round(value / baseline, 3),
+      target: "<= the 1 s polling loop's (baseline)",
+      pass: value <= baseline,
+      not_typing: round(percentile(ours.latencies, q), 1),
+      samples: typing.length,
+      baseline_samples: base.latencies.length,
+      max: round(Math.max(...typing), 1),
+      writes: `one at a time, each ${TYPING_MIN_GAP_MS / 1000}-${(TYPING_MIN_GAP_MS + TYPING_MAX_GAP_MS) / 1000} s after the last was seen, into every pane but the typed one`,
+      typing: `a /ws/tmux client of the same server types a key every ${TYPING_KEY_MS} ms into ${PREFIX}0's active pane`,
+      path: "write to the pane tty -> tmux.activity.updated showing it at a /ws/events subscriber",
+      baseline_path: "write to the pane tty -> the 1 s poll's capture-pane showing it (no typing)",
       ...setup,
     });
   }

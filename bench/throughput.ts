@@ -29,8 +29,10 @@ import { startPeers } from "./peers/peers.js";
 import { startReferenceProxy } from "./referenceProxy.js";
 
 const FILE_BYTES = 32 * MB;
-// Five runs per client, the median reported: tmux is the bottleneck and a loaded machine moves single runs a lot.
-const RUNS = 5;
+// Seven runs per client, the median reported: tmux is the bottleneck and a loaded machine moves single runs a lot
+// (±15 % from one run to the next here). The clients take turns, each round in a rotated order, so that no client
+// always runs right after the same one.
+const RUNS = 7;
 const RUN_TIMEOUT_MS = 60_000;
 const SESSION = "bench-tp";
 /** How each peer carries the drain (its `drain_vs_<peer>` line's baseline). */
@@ -107,7 +109,7 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
   const kinds = Object.keys(runs) as Kind[];
   const peerFailures = new Map<PeerName, string>();
   for (let i = 0; i < RUNS; i++) {
-    for (const kind of kinds) {
+    for (const kind of kinds.map((_, k) => kinds[(k + i) % kinds.length]!)) {
       const peer = peers.find((p) => p.name === kind);
       if (peer && peerFailures.has(peer.name)) continue;
       let term: Term | undefined;
