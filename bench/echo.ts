@@ -30,6 +30,7 @@ import {
   newSession,
   percentile,
   progress,
+  rotated,
   round,
   type Server,
   serverCpuMs,
@@ -175,7 +176,7 @@ export async function benchEcho(work: Workspace, server: Server): Promise<void> 
     for (const gap of GAPS_MS) {
       for (let done = 0; done < SAMPLES; done += BLOCK) {
         // Rotate the order block by block: no client always follows the same one.
-        const order = subjects.map((_, i) => subjects[(i + block) % subjects.length]!);
+        const order = rotated(subjects, block);
         block++;
         for (const s of order) {
           const readCpu = s.readCpu ?? threadCpuMs;

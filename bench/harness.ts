@@ -44,6 +44,11 @@ export function median(values: number[]): number {
   return percentile(values, 50);
 }
 
+/** `items` starting at index `by` (modulo its length): clients measured in turns, in a new order each round. */
+export function rotated<T>(items: readonly T[], by: number): T[] {
+  return items.map((_, i) => items[(i + by) % items.length]!);
+}
+
 /** Nearest-rank percentile. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return Number.NaN;

@@ -19,6 +19,7 @@ import {
   newSession,
   nonce,
   progress,
+  rotated,
   round,
   type Server,
   type Workspace,
@@ -109,7 +110,7 @@ export async function benchThroughput(work: Workspace, server: Server): Promise<
   const kinds = Object.keys(runs) as Kind[];
   const peerFailures = new Map<PeerName, string>();
   for (let i = 0; i < RUNS; i++) {
-    for (const kind of kinds.map((_, k) => kinds[(k + i) % kinds.length]!)) {
+    for (const kind of rotated(kinds, i)) {
       const peer = peers.find((p) => p.name === kind);
       if (peer && peerFailures.has(peer.name)) continue;
       let term: Term | undefined;
