@@ -21,7 +21,6 @@ import type { TmuxRepos } from "../store/repositories.js";
 import type { Tmux, TmuxServerListing } from "../tmux/adapter.js";
 import type { CollectOutcome } from "./collector.js";
 import { Demand } from "./demand.js";
-import { EchoEnvelope } from "./echoEnvelope.js";
 import { Monitors } from "./monitors.js";
 import { OutputProbe } from "./outputProbe.js";
 import { Pacer } from "./pacing.js";
@@ -56,11 +55,6 @@ const OWN_STREAM_MAX_DEFER_MS = 10_000;
  * echoes, automatic-rename makes tmux read the pane's command line (/proc/<pid>/cmdline, a few dozen bytes).
  */
 const OWN_STREAM_SLACK = 64;
-/**
- * A look whose bytes stand out from the echo's usual ones (./echoEnvelope.ts) asks for a collect at once, but at
- * most once this often: a look that stands out for the echo of a program that just started costs no more.
- */
-const SUSPECT_MIN_INTERVAL_MS = 2000;
 /** How long after its last tmux call a collect takes the probe's new baseline (tmux's last wake-up for it). */
 const OWN_SETTLE_MS = 10;
 
@@ -98,11 +92,6 @@ export class Watchtower {
   private ownPrevious = 0;
   /** Bytes they typed and were drawn while a collect's tmux calls ran. */
   private ownDuringCollect = 0;
-  /** What tmux reads beyond the echo while our terminals type (./echoEnvelope.ts). */
-  private readonly envelope = new EchoEnvelope();
-  /** A look while they typed stood out since the last collect began; when such a look last asked for one. */
-  private suspicious = false;
-  private suspectedAt = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private live = false;
   private liveSessions = 0;
@@ -248,10 +237,8 @@ export class Watchtower {
    * the last two looks, plus OWN_STREAM_SLACK: that is their echo, which the user sees already, left for a
    * collect once the typing pauses (OWN_STREAM_QUIET_MS; at the latest OWN_STREAM_MAX_DEFER_MS after it began).
    * Output elsewhere that reads more is collected at once; a smaller one, or a tmux command, waits for that
-   * pause, unless its bytes stand out from what the echo usually makes tmux read (./echoEnvelope.ts): then a
-   * collect follows at once, at most once per SUSPECT_MIN_INTERVAL_MS. A move without any byte read outside
-   * typing (a tmux command that printed nothing: a rename, a kill) also asks for a confirming listing later, in
-   * case a second command landed while the first collect listed.
+   * pause. A move without any byte read outside typing (a tmux command that printed nothing: a rename, a kill)
+   * also asks for a confirming listing later, in case a second command landed while the first collect listed.
    * One wake-up with nothing read where an attached client's status-line timer is due (./statusTicks.ts) is
    * that timer, typing or not: nothing to list.
    */
@@ -265,7 +252,6 @@ export class Watchtower {
     const recent = own + this.ownPrevious;
     this.ownPrevious = own;
     const typing = this.ownTyping(now);
-    if (!typing) this.envelope.reset();
     if (
       moved === "changed" &&
       this.probe.wakes === 1 &&
@@ -276,18 +262,18 @@ export class Watchtower {
       this.counters.statusTicks++;
     } else if (moved === "changed" && typing && this.probe.readBytes <= recent + OWN_STREAM_SLACK) {
       this.ownStream(now);
-      if (this.envelope.standsOut(this.probe.readBytes - own)) this.suspicious = true;
     } else if (moved === "changed") {
       this.probeClock?.moved();
       if (this.probe.readBytes === 0) this.demand.confirmDue = true;
       else this.demand.probeBytes += this.probe.readBytes;
       this.request(!this.demand.sustained);
     }
-    if (this.demand.streamed && !this.running) {
-      const suspect = this.suspicious && now - this.suspectedAt >= SUSPECT_MIN_INTERVAL_MS;
-      if (suspect) this.suspectedAt = now;
-      if (suspect || !typing || now - this.demand.streamSince >= OWN_STREAM_MAX_DEFER_MS) this.request();
-    }
+    if (
+      this.demand.streamed &&
+      !this.running &&
+      (!typing || now - this.demand.streamSince >= OWN_STREAM_MAX_DEFER_MS)
+    )
+      this.request();
   }
 
   /**
@@ -418,7 +404,6 @@ export class Watchtower {
     this.counters.collects++;
     if (order.full) this.counters.fullCollects++;
     this.ownDuringCollect = 0;
-    this.suspicious = false;
     const seen = await this.pass.observe(order);
     if (this.closed) return;
     if (seen.listing && this.probe)
