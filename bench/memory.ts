@@ -4,23 +4,29 @@
 // reading (its TCP socket paused) for 20 s of `yes` in its session. Meanwhile a second session prints a
 // timestamped counter; a `/ws/tmux` client and a plain node-pty client (the baseline) both watch it, so the
 // latency of the other clients under the flood is measured against tmux's own under the same load.
-import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { mallocTuning } from "../src/extension/server/serverEnv.js";
 import { PtyTerm, type Term, WsTerm, waitQuiet } from "./clients.js";
 import {
   emit,
   MB,
   median,
   newSession,
+  ownChild,
   percentile,
   progress,
+  ROOT,
   round,
   rssBytes,
   rssParts,
   type Server,
   sleep,
   type Workspace,
+  withTimeout,
 } from "./harness.js";
 import { skipPeer } from "./peers/install.js";
 import { startPeers } from "./peers/peers.js";
@@ -101,6 +107,48 @@ async function bareNodeRss(): Promise<BareNode> {
 }
 
 const IDLE_TARGET_MB = 60;
+
+interface StackFloor {
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The stack's floor (bench/stackFloor.ts: a naive relay on fastify, ws, the WASM SQLite store, node-pty and TypeBox),
+ * built by scripts/build.mjs into the workspace and started through the same loader, with the environment the
+ * server gets (glibc's malloc settings, ADR 0020) and a data dir of its own.
+ */
+async function startStackFloor(work: Workspace): Promise<StackFloor> {
+  const out = join(work.dir, "stack-floor");
+  const dataDir = join(work.dir, "stack-floor-data");
+  mkdirSync(dataDir, { recursive: true });
+  await promisify(execFile)(process.execPath, [
+    join(ROOT, "scripts", "build.mjs"),
+    "--outdir",
+    out,
+    "--server-entry",
+    join(ROOT, "bench", "stackFloor.ts"),
+  ]);
+  const child = spawn(process.execPath, [join(out, "server.js"), work.socket, dataDir], {
+    env: { ...work.env, ...mallocTuning(work.env), SENTINEL_DATA_DIR: dataDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const { logTail, stop } = ownChild(child, 3000, ["stderr"]);
+  const lines = createInterface({ input: child.stdout! });
+  const ready = new Promise<{ port: number; pid: number }>((resolve, reject) => {
+    lines.once("line", (line) => resolve(JSON.parse(line)));
+    child.once("exit", (code) => reject(new Error(`stack floor exited with ${code}:\n${logTail()}`)));
+  });
+  try {
+    const { port, pid } = await withTimeout(ready, 15_000, "stack floor start");
+    lines.on("line", () => undefined);
+    return { port, pid, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 const DRAIN_BYTES = 32 * MB;
 const DRAIN_GROWTH_TARGET_MB = 16;
 
@@ -135,14 +183,17 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
   const file = join(work.dir, "memory-drain.txt");
   const size = makeFile(file, DRAIN_BYTES);
   const terms: Term[] = [];
+  const floor = await startStackFloor(work);
   const peers = await startPeers(work, "memory", (name) => `bench-mem-one-${name}`);
   const peerTerms: Array<{ name: string; pid: number; term: Term; idle: number; peak: number }> = [];
   try {
     await newSession(work, "bench-mem-one", SHELL);
     await newSession(work, "bench-mem-one-naive", SHELL);
+    await newSession(work, "bench-mem-one-floor", SHELL);
     const ours = await WsTerm.connect(server, "bench-mem-one");
     const naive = await WsTerm.connect(proxy, "bench-mem-one-naive");
-    terms.push(ours, naive);
+    const floorTerm = await WsTerm.connect(floor, "bench-mem-one-floor");
+    terms.push(ours, naive, floorTerm);
     for (const peer of peers) {
       try {
         await newSession(work, `bench-mem-one-${peer.name}`, SHELL);
@@ -158,11 +209,12 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
     const oursIdle = await steadyRss(server.pid);
     const oursParts = rssParts(server.pid);
     const naiveIdle = await steadyRss(proxy.child.pid!);
+    const floorIdle = await steadyRss(floor.pid);
     for (const p of peerTerms) p.idle = await steadyRss(p.pid);
     const peersSaid = (key: "idle" | "peak") =>
       peerTerms.map((p) => `, ${p.name} ${round(p[key] / MB, 1)} MB`).join("");
     progress(
-      `memory: one session RSS ${round(oursIdle / MB, 1)} MB (naive relay ${round(naiveIdle / MB, 1)} MB${peersSaid("idle")})`,
+      `memory: one session RSS ${round(oursIdle / MB, 1)} MB (naive relay ${round(naiveIdle / MB, 1)} MB, the stack's floor ${round(floorIdle / MB, 1)} MB${peersSaid("idle")})`,
     );
     emit({
       bench: "memory",
@@ -178,6 +230,11 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
       rss_anon_MB: round(oursParts.anon / MB, 2),
       bare_node_file_MB: round(bare.parts.file / MB, 2),
       bare_node_anon_MB: round(bare.parts.anon / MB, 2),
+      // What the stack itself costs (bench/stackFloor.ts): the target's reach without replacing it (ADR 0020).
+      stack_floor_MB: round(floorIdle / MB, 2),
+      stack_floor_is:
+        "bench/stackFloor.ts: a naive relay on fastify, ws, the WASM SQLite store, node-pty and TypeBox, built and started as the server is",
+      above_stack_floor_MB: round((oursIdle - floorIdle) / MB, 2),
       ...Object.fromEntries(
         peerTerms.flatMap((p) => [
           [`${p.name}_MB`, round(p.idle / MB, 2)],
@@ -216,11 +273,13 @@ async function oneSessionRss(work: Workspace, server: Server, bare: BareNode): P
   } finally {
     await Promise.all(terms.map((t) => t.close()));
     proxy.child.kill("SIGTERM");
+    await floor.stop();
     for (const peer of peers) await peer.stop();
     rmSync(file, { force: true });
     for (const name of [
       "bench-mem-one",
       "bench-mem-one-naive",
+      "bench-mem-one-floor",
       ...peers.map((p) => `bench-mem-one-${p.name}`),
     ])
       await work.tmux("kill-session", "-t", `=${name}`).catch(() => undefined);

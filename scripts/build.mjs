@@ -3,6 +3,8 @@
 // --production: minified, no source maps, without the extension's test hooks (`__SENTINEL_TEST__` false) and
 // without the server's bench-only routes (`__SENTINEL_BENCH__` false).
 // --outdir: build into DIR instead of dist/ (the tests check a production bundle without touching dist/).
+// --server-entry FILE: bundle FILE as the server instead of src/server/cli.ts, with everything else the same (the
+// memory bench builds bench/stackFloor.ts so, into a directory of its own).
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
@@ -22,6 +24,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
 const outdirAt = process.argv.indexOf("--outdir");
+const serverEntryAt = process.argv.indexOf("--server-entry");
+const serverEntry =
+  serverEntryAt > 0 ? resolve(process.argv[serverEntryAt + 1] ?? "") : join(root, "src/server/cli.ts");
+// Another server bundle never replaces dist/'s.
+if (serverEntryAt > 0 && outdirAt < 0) throw new Error("--server-entry needs --outdir");
 const pkg = JSON.parse(
   await import("node:fs").then((fs) => fs.readFileSync(join(root, "package.json"), "utf8")),
 );
@@ -235,7 +242,7 @@ const entries = [
   // compiles the file's text as it is instead of a wrapped copy (a second 1-2.5 MB string on the heap until a
   // full GC). See src/server/loader.ts.
   {
-    entryPoints: [join(root, "src/server/cli.ts")],
+    entryPoints: [serverEntry],
     outfile: serverMain,
     banner: { js: `(function (${SERVER_MODULE_PARAMS}) {` },
     footer: { js: "})" },
@@ -250,7 +257,7 @@ const entries = [
     bundleKey: !watch,
   },
 ];
-if (existsSync(join(root, "src/extension/extension.ts"))) {
+if (serverEntryAt < 0 && existsSync(join(root, "src/extension/extension.ts"))) {
   entries.push({
     entryPoints: [join(root, "src/extension/extension.ts")],
     outfile: join(dist, "extension.js"),
