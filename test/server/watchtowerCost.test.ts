@@ -135,6 +135,50 @@ describe("watchtower cost", () => {
     term.ws.close(1000);
   });
 
+  test("typing into a program that redraws more than tmux draws, with a long command line: no collect per key", async () => {
+    // Like vim: each key makes the program rewrite a status line (~90 bytes tmux reads, a few it draws), and its
+    // long command line is what tmux reads to name the window. Before, every look while typing took that for output
+    // elsewhere and collected (42 collects for 200 keys in vim against 6 at a `cat`).
+    const program =
+      "exec sh -c 'stty -icanon -echo min 1; while c=$(dd bs=1 count=1 2>/dev/null); do " +
+      'printf "\\033[1;1H%s\\033[K\\033[20;1Hstatus: a full-screen program redraws more than what changed %s" "$c" "$c"; ' +
+      "done' sentinel-program with a command line as long as the path of a file an editor edits";
+    await tmux.tmux("new-session", "-d", "-s", "program", "-x", "120", "-y", "40", program);
+    try {
+      await waitFor(
+        async () => (await sessionNames()).includes("program"),
+        10_000,
+        "the program's session listed",
+      );
+      const term = await attach("program");
+      await sleep(500);
+      term.ws.send(Buffer.from("a"));
+      await waitFor(
+        () => term.output().includes("redraws more than what changed a"),
+        5000,
+        "the program's redraw",
+      );
+      await quiet(1500);
+
+      const before = await collects();
+      for (let i = 0; i < 30; i++) {
+        term.ws.send(Buffer.from("xzyw"[i % 4]!));
+        await sleep(150);
+      }
+      const during = (await collects()) - before;
+      // Looks come every 3-4 keys: ~8 collects without the program's writes and command line counted as the echo.
+      assert.ok(during <= 2, `${during} collects in 4.5 s of typing into the program`);
+      await waitFor(
+        () => term.output().endsWith("changed w") || term.output().includes("changed w"),
+        3000,
+        "the last key drawn",
+      );
+      term.ws.close(1000);
+    } finally {
+      await tmux.tmux("kill-session", "-t", "=program").catch(() => undefined);
+    }
+  });
+
   test("idle: tmux is not woken and nothing is written; a rename with the tmux CLI is seen at once", async () => {
     await quiet(6000, 60_000);
     const [writes, wakeups, ran] = [commits(), tmuxWakeups(), await collects()];

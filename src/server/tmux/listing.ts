@@ -38,6 +38,8 @@ export interface TmuxPane extends PaneInfo {
   windowActivity: number;
   /** What moves when the pane's screen does: history size and bytes, cursor, alternate screen, dead. */
   fingerprint: string;
+  /** `pane_pid`: the pane's first process, whose /proc entry names its terminal's foreground process group. */
+  pid: number;
 }
 
 export interface TmuxClient {
@@ -85,6 +87,7 @@ export const PANE_FIELDS = [
   "cursor_y",
   "alternate_on",
   "pane_dead",
+  "pane_pid",
 ];
 export const CLIENT_FIELDS = ["client_name", "client_termname", "client_pid"];
 
@@ -148,6 +151,7 @@ export const paneOf = (c: string[]): TmuxPane => ({
   currentCommand: c[10]!,
   windowActivity: int(c[11]),
   fingerprint: c.slice(12, 18).join(" "),
+  pid: int(c[18]),
 });
 
 export const clientOf = (c: string[]): TmuxClient => ({ name: c[0]!, term: c[1]!, pid: int(c[2]) });

@@ -29,6 +29,7 @@ import { ProbeClock } from "./probeClock.js";
 import { publishOutcome } from "./publish.js";
 import { CatchUp, isBehind } from "./reads.js";
 import { StatusTicks } from "./statusTicks.js";
+import { TypedPanes } from "./typedPanes.js";
 
 export type { WatchtowerCounters } from "./pass.js";
 
@@ -51,8 +52,9 @@ const OWN_STREAM_QUIET_MS = 1000;
 /** …or, while it goes on, this long after it began: typing costs no tmux process per key (ADR 0021). */
 const OWN_STREAM_MAX_DEFER_MS = 10_000;
 /**
- * Bytes tmux may read beyond the own terminals' traffic while they type and still count as their echo: as a pane
- * echoes, automatic-rename makes tmux read the pane's command line (/proc/<pid>/cmdline, a few dozen bytes).
+ * Bytes tmux may read beyond the own terminals' traffic while they type and still count as their echo, besides
+ * what tmux reads for the panes they type into (./typedPanes.ts): their programs' own writes and the command lines
+ * read to name their windows.
  */
 const OWN_STREAM_SLACK = 64;
 /** How long after its last tmux call a collect takes the probe's new baseline (tmux's last wake-up for it). */
@@ -92,6 +94,12 @@ export class Watchtower {
   private ownPrevious = 0;
   /** Bytes they typed and were drawn while a collect's tmux calls ran. */
   private ownDuringCollect = 0;
+  /** The sessions they are on, since their traffic last paused (OWN_STREAM_QUIET_MS). */
+  private readonly ownSessions = new Set<string>();
+  /** What tmux reads for the panes they type into (the programs' writes, the command lines read for names). */
+  private readonly typedPanes = new TypedPanes();
+  /** What the programs in those panes wrote, at the previous look. */
+  private typedPrevious = 0;
   private running: Promise<void> | undefined;
   private live = false;
   private liveSessions = 0;
@@ -222,10 +230,14 @@ export class Watchtower {
     if (!this.closed && this.behind()) await this.runCollect();
   }
 
-  /** A terminal this server owns (a tmux client in a PTY, pty/terminalPipe.ts) typed or received bytes. */
-  readonly terminalTraffic = (input: number, output: number): void => {
+  /**
+   * A terminal this server owns (a tmux client in a PTY, pty/terminalPipe.ts) on `session` typed or received
+   * bytes.
+   */
+  readonly terminalTraffic = (input: number, output: number, session?: string): void => {
     this.ownInput += input;
     this.ownOutput += output;
+    if (session !== undefined) this.ownSessions.add(session);
     if (this.running) this.ownDuringCollect += input + output;
     // Awake anyway: the probe's look that is due runs now instead of waking the server later.
     this.probeClock?.awake();
@@ -233,8 +245,10 @@ export class Watchtower {
 
   /**
    * The probe's look at tmux's counters: a move asks for a collect, at once, unless this server's own terminals
-   * are typing (traffic within OWN_STREAM_QUIET_MS) and tmux read no more than they typed and were drawn over
-   * the last two looks, plus OWN_STREAM_SLACK: that is their echo, which the user sees already, left for a
+   * are typing (traffic within OWN_STREAM_QUIET_MS) and tmux read no more than they typed and were drawn, and
+   * the programs in the panes they type into wrote, over the last two looks, plus the command lines tmux can have
+   * read to name those panes' windows meanwhile (./typedPanes.ts) and OWN_STREAM_SLACK: that is their echo, which
+   * the user sees already, left for a
    * collect once the typing pauses (OWN_STREAM_QUIET_MS; at the latest OWN_STREAM_MAX_DEFER_MS after it began).
    * Output elsewhere that reads more is collected at once; a smaller one, or a tmux command, waits for that
    * pause. A move without any byte read outside typing (a tmux command that printed nothing: a rename, a kill)
@@ -244,14 +258,22 @@ export class Watchtower {
    */
   private look(): void {
     const now = Date.now();
+    const span = this.lookedAt ? now - this.lookedAt : 0;
     this.lookedAt = now;
     if (!this.probe || this.closed) return;
     const moved = this.probe.check();
     const own = this.ownInput + this.ownOutput;
     this.ownInput = this.ownOutput = 0;
-    const recent = own + this.ownPrevious;
-    this.ownPrevious = own;
     const typing = this.ownTyping(now);
+    // While typing goes on, the looks come less than OWN_STREAM_QUIET_MS apart.
+    const typed = typing
+      ? this.typedPanes.readSince(this.ownPanePids(), Math.min(span, OWN_STREAM_QUIET_MS))
+      : undefined;
+    if (!typed) this.ownSessions.clear();
+    // What tmux reads lags what was typed, drawn and written by up to a look.
+    const recent = own + this.ownPrevious + (typed?.written ?? 0) + this.typedPrevious;
+    this.ownPrevious = own;
+    this.typedPrevious = typed?.written ?? 0;
     if (
       moved === "changed" &&
       this.probe.wakes === 1 &&
@@ -260,7 +282,11 @@ export class Watchtower {
     ) {
       // A status-line timer's tick (./statusTicks.ts): tmux redrew a client's status line; nothing to list.
       this.counters.statusTicks++;
-    } else if (moved === "changed" && typing && this.probe.readBytes <= recent + OWN_STREAM_SLACK) {
+    } else if (
+      typed &&
+      moved === "changed" &&
+      this.probe.readBytes <= recent + typed.names + OWN_STREAM_SLACK
+    ) {
       this.ownStream(now);
     } else if (moved === "changed") {
       this.probeClock?.moved();
@@ -284,6 +310,16 @@ export class Watchtower {
     return now - (this.probeClock?.lastTraffic ?? Number.NEGATIVE_INFINITY) < OWN_STREAM_QUIET_MS;
   }
 
+  /** The first processes of the panes this server's own terminals type into (their sessions' current panes). */
+  private ownPanePids(): number[] {
+    const pids: number[] = [];
+    for (const session of this.ownSessions) {
+      const pid = this.pass.currentPanePid(session);
+      if (pid) pids.push(pid);
+    }
+    return pids;
+  }
+
   /** tmux moved for this server's own terminals' traffic alone: a collect once the typing pauses. */
   private ownStream(now: number): void {
     if (!this.demand.streamed) this.demand.streamSince = now;
@@ -304,7 +340,14 @@ export class Watchtower {
     if (!this.probe.available) return;
     const now = Date.now();
     const typing = this.ownTyping(now);
-    if (typing && (typeof extra !== "number" || extra <= this.ownDuringCollect + OWN_STREAM_SLACK)) {
+    const typed = typing
+      ? this.typedPanes.readSince(this.ownPanePids(), now - this.demand.lastCollectStart)
+      : undefined;
+    if (
+      typed &&
+      (typeof extra !== "number" ||
+        extra <= this.ownDuringCollect + typed.written + typed.names + OWN_STREAM_SLACK)
+    ) {
       if (extra !== 0) this.ownStream(now);
     } else if (extra === "unknown") this.demand.confirmDue = true;
     else if (extra === "recheck") this.request(!this.demand.sustained);

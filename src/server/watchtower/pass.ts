@@ -66,11 +66,18 @@ export class CollectPass {
   private knownPanes = new Set<string>();
   /** The tmux server and its sessions as the last listing showed them (the engine's `serverListing`). */
   private latestListing: TmuxServerListing | undefined;
+  /** Per session, the first process of its current window's active pane at the last listing (./typedPanes.ts). */
+  private currentPanes = new Map<string, number>();
 
   constructor(private readonly deps: PassDeps) {}
 
   get latest(): TmuxServerListing | undefined {
     return this.latestListing;
+  }
+
+  /** The first process of `session`'s current window's active pane, as the last listing showed it. */
+  currentPanePid(session: string): number | undefined {
+    return this.currentPanes.get(session);
   }
 
   /** Lists tmux and captures what may have changed; reads tmux only (and moves the probe's baseline). */
@@ -125,6 +132,11 @@ export class CollectPass {
         : serverGone
           ? { server: "", sessions: [] }
           : undefined;
+    if (listing || serverGone) {
+      this.currentPanes = new Map(
+        (listing?.panes ?? []).filter((p) => p.windowActive && p.active).map((p) => [p.session, p.pid]),
+      );
+    }
     if (!error) {
       probe?.setServerPid(listing?.serverPid);
       probe?.rebase();

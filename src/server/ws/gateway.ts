@@ -157,7 +157,7 @@ export class WebSocketGateway {
           ? { record: (size) => recordings.startClient({ session, ...size, captureInput: recordInput }) }
           : {}),
         onInput: (bytes) => recordings.input(session, bytes),
-        traffic: this.ctx.watchtower.terminalTraffic,
+        traffic: (input, output) => this.ctx.watchtower.terminalTraffic(input, output, session),
         clientExited: () => this.ctx.watchtower.noteMutation(),
         ...confinement(principal),
         ...(view ? { view } : {}),
@@ -283,7 +283,7 @@ export class WebSocketGateway {
         log: this.ctx.log,
         ...firstSize,
         onInput: (bytes) => this.ctx.recordings.input(session, bytes),
-        traffic: this.ctx.watchtower.terminalTraffic,
+        traffic: (input, output) => this.ctx.watchtower.terminalTraffic(input, output, session),
         clientExited: () => this.ctx.watchtower.noteMutation(),
         ...confinement(principal),
       });
