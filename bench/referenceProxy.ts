@@ -5,41 +5,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { spawn as spawnPty } from "@lydell/node-pty";
 import { type AddressInfo, WebSocketServer } from "ws";
 import { onCleanup, withTimeout } from "./harness.js";
+import { relayEnv, relayTmux } from "./tmuxRelay.js";
 
 function serve(socket: string): void {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  delete env.TMUX;
-  delete env.TMUX_PANE;
+  const env = relayEnv();
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
   wss.on("listening", () => {
     process.stdout.write(
       `${JSON.stringify({ port: (wss.address() as AddressInfo).port, pid: process.pid })}\n`,
     );
   });
-  wss.on("connection", (ws, req) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const session = url.searchParams.get("session") ?? "";
-    const cols = Number(url.searchParams.get("cols") ?? 120);
-    const rows = Number(url.searchParams.get("rows") ?? 40);
-    ws.send(JSON.stringify({ type: "status", state: "attached", session }));
-    const pty = spawnPty("tmux", ["-S", socket, "attach-session", "-t", `=${session}`], {
-      name: "xterm-256color",
-      cols,
-      rows,
-      env,
-      encoding: null,
-    });
-    pty.onData((chunk) => ws.send(chunk as unknown as Buffer, { binary: true }));
-    pty.onExit(() => ws.close(1000, "done"));
-    ws.on("message", (data, isBinary) => {
-      if (isBinary) pty.write(data as unknown as string);
-    });
-    ws.on("close", () => pty.kill("SIGKILL"));
-  });
+  wss.on("connection", (ws, req) => relayTmux(ws, req.url, socket, env));
 }
 
 export interface ReferenceProxy {

@@ -8,18 +8,15 @@
 // <tmux socket> <data dir>. Prints `{"port":…,"pid":…}` when listening.
 import { join } from "node:path";
 import rateLimit from "@fastify/rate-limit";
-import { spawn as spawnPty } from "@lydell/node-pty";
 import Fastify from "fastify";
 import { Database } from "node-sqlite3-wasm";
 import { Type } from "typebox";
 import { WebSocketServer } from "ws";
 import { schemaCompilers } from "../src/server/http/schemaCompilers.js";
+import { relayEnv, relayTmux } from "./tmuxRelay.js";
 
 async function serve(socket: string, dataDir: string): Promise<void> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  delete env.TMUX;
-  delete env.TMUX_PANE;
+  const env = relayEnv();
   // A file-backed store with a row per attach, as the server's store records what clients do.
   const db = new Database(join(dataDir, "floor.db"));
   db.exec("CREATE TABLE IF NOT EXISTS attaches (at INTEGER NOT NULL, session TEXT NOT NULL)");
@@ -43,23 +40,8 @@ async function serve(socket: string, dataDir: string): Promise<void> {
     wss.handleUpgrade(req, sock, head, (ws) => wss.emit("connection", ws, req)),
   );
   wss.on("connection", (ws, req) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const session = url.searchParams.get("session") ?? "";
+    const session = relayTmux(ws, req.url, socket, env);
     db.run("INSERT INTO attaches VALUES (?, ?)", [Date.now(), session]);
-    ws.send(JSON.stringify({ type: "status", state: "attached", session }));
-    const pty = spawnPty("tmux", ["-S", socket, "attach-session", "-t", `=${session}`], {
-      name: "xterm-256color",
-      cols: Number(url.searchParams.get("cols") ?? 120),
-      rows: Number(url.searchParams.get("rows") ?? 40),
-      env,
-      encoding: null,
-    });
-    pty.onData((chunk) => ws.send(chunk as unknown as Buffer, { binary: true }));
-    pty.onExit(() => ws.close(1000, "done"));
-    ws.on("message", (data, isBinary) => {
-      if (isBinary) pty.write(data as unknown as string);
-    });
-    ws.on("close", () => pty.kill("SIGKILL"));
   });
   const close = () => {
     wss.close();
