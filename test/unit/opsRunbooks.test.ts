@@ -18,7 +18,7 @@ import {
   parseRfc3339,
   resolveTimezone,
 } from "../../src/server/ops/runbooks/cron.js";
-import { endOrphanGroup, identify, parseStat } from "../../src/server/ops/runbooks/orphans.js";
+import { endOrphanGroup, identify } from "../../src/server/ops/runbooks/orphans.js";
 import { JobRunner, Reasons } from "../../src/server/ops/runbooks/runner.js";
 import { Scheduler } from "../../src/server/ops/runbooks/scheduler.js";
 import { formatSeconds, OutputCapture, runShell } from "../../src/server/ops/runbooks/shell.js";
@@ -737,12 +737,6 @@ describe("runner and scheduler", () => {
 });
 
 describe("orphaned step processes", () => {
-  test("/proc/<pid>/stat is parsed after the last parenthesis", () => {
-    const line = "4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 100";
-    assert.deepEqual(parseStat(line), { pgrp: 4242, startTime: 987654, zombie: false });
-    assert.equal(parseStat("garbage"), undefined);
-  });
-
   test("only the recorded group is ended: same leader start time and boot", async () => {
     const child = spawn("/bin/sh", ["-c", "sleep 300 & sleep 300"], { detached: true, stdio: "ignore" });
     const pgid = child.pid!;

@@ -8,6 +8,7 @@
 //   `osdep_get_name`): a few dozen bytes at a shell prompt, more at `vim ~/src/project/a/long/path.ts`.
 // Without them every look while typing in vim took the echo for output elsewhere and collected.
 import { readFileSync } from "node:fs";
+import { parseStat } from "../procStat.js";
 
 /** tmux checks a window's name at most this often (names.c NAME_INTERVAL). */
 export const NAME_INTERVAL_MS = 500;
@@ -18,9 +19,7 @@ const MAX_CMDLINE_READ = 4096;
 export function foregroundGroup(panePid: number): number {
   if (!(panePid > 0)) return 0;
   try {
-    const stat = readFileSync(`/proc/${panePid}/stat`, "latin1");
-    // After the command name, which is in parentheses and may hold anything: state ppid pgrp session tty_nr tpgid.
-    const tpgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[5]);
+    const tpgid = parseStat(readFileSync(`/proc/${panePid}/stat`, "latin1"))?.tpgid ?? 0;
     return Number.isInteger(tpgid) && tpgid > 0 ? tpgid : 0;
   } catch {
     return 0;

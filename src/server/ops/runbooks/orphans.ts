@@ -5,6 +5,7 @@
 // start time, or (the leader gone) members of that group that started no earlier than it. Linux only (procfs);
 // elsewhere nothing is recorded and nothing is killed.
 import { readdirSync, readFileSync } from "node:fs";
+import { type ProcStat, parseStat } from "../../procStat.js";
 import type { StepProcess } from "../../store/opsJobRepo.js";
 
 function readBootId(): string {
@@ -15,28 +16,7 @@ function readBootId(): string {
   }
 }
 
-interface Stat {
-  pgrp: number;
-  startTime: number;
-  zombie: boolean;
-}
-
-/** Parses /proc/<pid>/stat (the command name may hold spaces and parentheses: split after the last ")"). */
-export function parseStat(text: string): Stat | undefined {
-  const close = text.lastIndexOf(")");
-  if (close < 0) return undefined;
-  const fields = text
-    .slice(close + 2)
-    .trim()
-    .split(/\s+/);
-  // fields[0] is field 3 (state); pgrp is field 5, starttime field 22.
-  const pgrp = Number(fields[2]);
-  const startTime = Number(fields[19]);
-  if (!Number.isFinite(pgrp) || !Number.isFinite(startTime)) return undefined;
-  return { pgrp, startTime, zombie: fields[0] === "Z" };
-}
-
-function stat(pid: number): Stat | undefined {
+function stat(pid: number): ProcStat | undefined {
   try {
     return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
