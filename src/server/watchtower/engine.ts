@@ -248,8 +248,8 @@ export class Watchtower {
    * are typing (traffic within OWN_STREAM_QUIET_MS) and tmux read no more than they typed and were drawn, and
    * the programs in the panes they type into wrote, over the last two looks, plus the command lines tmux can have
    * read to name those panes' windows meanwhile (./typedPanes.ts) and OWN_STREAM_SLACK: that is their echo, which
-   * the user sees already, left for a
-   * collect once the typing pauses (OWN_STREAM_QUIET_MS; at the latest OWN_STREAM_MAX_DEFER_MS after it began).
+   * the user sees already, left for a collect once the typing pauses (OWN_STREAM_QUIET_MS; at the latest
+   * OWN_STREAM_MAX_DEFER_MS after it began).
    * Output elsewhere that reads more is collected at once; a smaller one, or a tmux command, waits for that
    * pause. A move without any byte read outside typing (a tmux command that printed nothing: a rename, a kill)
    * also asks for a confirming listing later, in case a second command landed while the first collect listed.
