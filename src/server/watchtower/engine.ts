@@ -29,7 +29,7 @@ import { ProbeClock } from "./probeClock.js";
 import { publishOutcome } from "./publish.js";
 import { CatchUp, isBehind } from "./reads.js";
 import { StatusTicks } from "./statusTicks.js";
-import { TypedPanes } from "./typedPanes.js";
+import { TypedPanes, type TypedReads } from "./typedPanes.js";
 
 export type { WatchtowerCounters } from "./pass.js";
 
@@ -90,7 +90,7 @@ export class Watchtower {
   /** Bytes this server's own terminals typed into tmux and got from it since the probe's last look. */
   private ownInput = 0;
   private ownOutput = 0;
-  /** How much they typed and were drawn at the previous look. */
+  /** How much they typed and were drawn, and the programs in their panes wrote, at the previous look. */
   private ownPrevious = 0;
   /** Bytes they typed and were drawn while a collect's tmux calls ran. */
   private ownDuringCollect = 0;
@@ -98,8 +98,6 @@ export class Watchtower {
   private readonly ownSessions = new Set<string>();
   /** What tmux reads for the panes they type into (the programs' writes, the command lines read for names). */
   private readonly typedPanes = new TypedPanes();
-  /** What the programs in those panes wrote, at the previous look. */
-  private typedPrevious = 0;
   private running: Promise<void> | undefined;
   private live = false;
   private liveSessions = 0;
@@ -234,10 +232,10 @@ export class Watchtower {
    * A terminal this server owns (a tmux client in a PTY, pty/terminalPipe.ts) on `session` typed or received
    * bytes.
    */
-  readonly terminalTraffic = (input: number, output: number, session?: string): void => {
+  readonly terminalTraffic = (input: number, output: number, session: string): void => {
     this.ownInput += input;
     this.ownOutput += output;
-    if (session !== undefined) this.ownSessions.add(session);
+    this.ownSessions.add(session);
     if (this.running) this.ownDuringCollect += input + output;
     // Awake anyway: the probe's look that is due runs now instead of waking the server later.
     this.probeClock?.awake();
@@ -262,18 +260,13 @@ export class Watchtower {
     this.lookedAt = now;
     if (!this.probe || this.closed) return;
     const moved = this.probe.check();
-    const own = this.ownInput + this.ownOutput;
+    const typed = this.typedSince(now, span);
+    const typing = typed !== undefined;
+    const own = this.ownInput + this.ownOutput + (typed?.written ?? 0);
     this.ownInput = this.ownOutput = 0;
-    const typing = this.ownTyping(now);
-    // While typing goes on, the looks come less than OWN_STREAM_QUIET_MS apart.
-    const typed = typing
-      ? this.typedPanes.readSince(this.ownPanePids(), Math.min(span, OWN_STREAM_QUIET_MS))
-      : undefined;
-    if (!typed) this.ownSessions.clear();
     // What tmux reads lags what was typed, drawn and written by up to a look.
-    const recent = own + this.ownPrevious + (typed?.written ?? 0) + this.typedPrevious;
+    const recent = own + this.ownPrevious;
     this.ownPrevious = own;
-    this.typedPrevious = typed?.written ?? 0;
     if (
       moved === "changed" &&
       this.probe.wakes === 1 &&
@@ -282,11 +275,7 @@ export class Watchtower {
     ) {
       // A status-line timer's tick (./statusTicks.ts): tmux redrew a client's status line; nothing to list.
       this.counters.statusTicks++;
-    } else if (
-      typed &&
-      moved === "changed" &&
-      this.probe.readBytes <= recent + typed.names + OWN_STREAM_SLACK
-    ) {
+    } else if (typed && moved === "changed" && this.ownEcho(this.probe.readBytes, recent, typed.names)) {
       this.ownStream(now);
     } else if (moved === "changed") {
       this.probeClock?.moved();
@@ -310,14 +299,27 @@ export class Watchtower {
     return now - (this.probeClock?.lastTraffic ?? Number.NEGATIVE_INFINITY) < OWN_STREAM_QUIET_MS;
   }
 
-  /** The first processes of the panes this server's own terminals type into (their sessions' current panes). */
-  private ownPanePids(): number[] {
+  /**
+   * While this server's own terminals type: what tmux can have read over `spanMs` for the panes they type into,
+   * their sessions' current panes (./typedPanes.ts). Undefined while they do not; their sessions are forgotten.
+   */
+  private typedSince(now: number, spanMs: number): TypedReads | undefined {
+    if (!this.ownTyping(now)) {
+      this.ownSessions.clear();
+      return undefined;
+    }
     const pids: number[] = [];
     for (const session of this.ownSessions) {
       const pid = this.pass.currentPanePid(session);
       if (pid) pids.push(pid);
     }
-    return pids;
+    // While typing goes on, the looks come less than OWN_STREAM_QUIET_MS apart.
+    return this.typedPanes.readSince(pids, Math.min(spanMs, OWN_STREAM_QUIET_MS));
+  }
+
+  /** `read` bytes are the echo of `own` bytes of traffic and program writes, with `names` read for window names. */
+  private ownEcho(read: number, own: number, names: number): boolean {
+    return read <= own + names + OWN_STREAM_SLACK;
   }
 
   /** tmux moved for this server's own terminals' traffic alone: a collect once the typing pauses. */
@@ -339,14 +341,10 @@ export class Watchtower {
     const extra = this.probe.endOwn();
     if (!this.probe.available) return;
     const now = Date.now();
-    const typing = this.ownTyping(now);
-    const typed = typing
-      ? this.typedPanes.readSince(this.ownPanePids(), now - this.demand.lastCollectStart)
-      : undefined;
+    const typed = this.typedSince(now, now - this.demand.lastCollectStart);
     if (
       typed &&
-      (typeof extra !== "number" ||
-        extra <= this.ownDuringCollect + typed.written + typed.names + OWN_STREAM_SLACK)
+      (typeof extra !== "number" || this.ownEcho(extra, this.ownDuringCollect + typed.written, typed.names))
     ) {
       if (extra !== 0) this.ownStream(now);
     } else if (extra === "unknown") this.demand.confirmDue = true;

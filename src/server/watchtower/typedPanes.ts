@@ -45,6 +45,14 @@ export function cmdlineBytes(pid: number): number {
   }
 }
 
+/** What tmux can have read for the typed panes since the last look, in bytes. */
+export interface TypedReads {
+  /** What their programs wrote (to their terminals, and to files: never less than tmux read of them). */
+  written: number;
+  /** Their command lines, once per name check that can have run. */
+  names: number;
+}
+
 /**
  * Meters what tmux reads for the typed panes, from one call to the next (the probe's looks while this server's
  * terminals type). A pause in the typing keeps the baselines: what a typed pane's program wrote meanwhile shows in
@@ -60,7 +68,7 @@ export class TypedPanes {
    * call: what their foreground processes wrote since then (nothing the first time a process is seen: no baseline
    * yet), and their command lines once per NAME_INTERVAL_MS and once more for a check already under way.
    */
-  readSince(panePids: Iterable<number>, spanMs: number): { written: number; names: number } {
+  readSince(panePids: Iterable<number>, spanMs: number): TypedReads {
     const seen = new Map<number, { written: number | undefined; cmdline: number }>();
     let written = 0;
     let perCheck = 0;
